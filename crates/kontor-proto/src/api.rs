@@ -1,0 +1,593 @@
+//! Request and response bodies of the HTTP API under [`crate::API_PREFIX`].
+
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A person's role in their organisation.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Full control, including other owners. An organisation always keeps at least one.
+    Owner,
+    /// Manages people, teams, invitations and policies; cannot touch owners.
+    Admin,
+    /// A colleague.
+    Member,
+    /// An external partner: sees only the people they share a team with.
+    Guest,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Guest];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Guest => "guest",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    /// Owners and admins administer the organisation.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+/// Whether an account can be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonStatus {
+    Active,
+    /// Temporarily disabled; every session ended; can be reactivated.
+    Suspended,
+    /// Gone for good: every device and session revoked; the name stays for history.
+    Deprovisioned,
+}
+
+impl PersonStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonStatus::Active => "active",
+            PersonStatus::Suspended => "suspended",
+            PersonStatus::Deprovisioned => "deprovisioned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Suspended, Self::Deprovisioned]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// The kinds of team an organisation is structured into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamKind {
+    Department,
+    Project,
+    Site,
+    Region,
+    /// A patient or case that a care team is organised around.
+    Patient,
+    /// A free group.
+    Group,
+}
+
+impl TeamKind {
+    pub const ALL: [TeamKind; 6] = [
+        TeamKind::Department,
+        TeamKind::Project,
+        TeamKind::Site,
+        TeamKind::Region,
+        TeamKind::Patient,
+        TeamKind::Group,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamKind::Department => "department",
+            TeamKind::Project => "project",
+            TeamKind::Site => "site",
+            TeamKind::Region => "region",
+            TeamKind::Patient => "patient",
+            TeamKind::Group => "group",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A person's role inside a team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    #[default]
+    Member,
+    /// Leads the team; may manage its members.
+    Lead,
+}
+
+impl TeamRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeamRole::Member => "member",
+            TeamRole::Lead => "lead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Member, Self::Lead]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisations and policies
+
+/// An organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    /// Short, unique name used at login.
+    pub slug: String,
+    pub created_at: String,
+}
+
+/// Create an organisation with its first owner (server operator only).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateOrgRequest {
+    pub name: String,
+    /// The e-mail address of the owner, who is invited.
+    pub admin_email: String,
+}
+
+/// The new organisation and the owner's one-time invitation.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateOrgResponse {
+    pub org: Org,
+    pub invitation: InvitationCreated,
+}
+
+/// Rename the organisation.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct OrgPatch {
+    pub name: Option<String>,
+}
+
+/// Whether people see each other's presence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceMode {
+    #[default]
+    Shown,
+    Hidden,
+}
+
+/// Per-organisation policies, used by the capabilities that build on them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Policies {
+    pub presence: PresenceMode,
+    pub read_receipts: bool,
+    /// Messages older than this many days are deleted; `null` keeps them.
+    pub retention_days: Option<u32>,
+    /// The largest attachment a person may upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Whether guests may be invited and log in.
+    pub guest_access: bool,
+    /// E-mail domains whose owners may register themselves. Empty: off (the default).
+    pub self_registration_domains: Vec<String>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Policies {
+            presence: PresenceMode::Shown,
+            read_receipts: true,
+            retention_days: None,
+            max_upload_bytes: 100 * 1024 * 1024,
+            guest_access: true,
+            self_registration_domains: Vec::new(),
+        }
+    }
+}
+
+/// A change to the policies; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct PoliciesPatch {
+    pub presence: Option<PresenceMode>,
+    pub read_receipts: Option<bool>,
+    /// `0` switches retention off (keep forever).
+    pub retention_days: Option<u32>,
+    pub max_upload_bytes: Option<u64>,
+    pub guest_access: Option<bool>,
+    pub self_registration_domains: Option<Vec<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+
+/// Invite one person.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateInvitationRequest {
+    pub email: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+    /// Suggested display name; the person may change it when accepting.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Teams the person joins on accepting.
+    #[serde(default)]
+    pub team_ids: Vec<TeamId>,
+    /// Profile fields set when the person accepts (`display_name` is ignored here).
+    #[serde(default)]
+    pub profile: Option<ProfilePatch>,
+}
+
+fn default_role() -> Role {
+    Role::Member
+}
+
+/// An invitation as admins see it (the code itself is only shown once, at creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub accepted_at: Option<String>,
+    pub revoked: bool,
+}
+
+/// A new invitation with its one-time code and link.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvitationCreated {
+    pub invitation: Invitation,
+    /// The one-time code (e.g. `K7QX-3MHD-9TZA-W2PE`); shown only now.
+    pub code: String,
+    /// The link that opens the invitation in the web app.
+    pub link: String,
+}
+
+/// What a person sees before accepting an invitation.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvitationPreview {
+    pub org: Org,
+    pub email: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+    pub expires_at: String,
+}
+
+/// An invitation code, in a body rather than a URL so that it never lands in access logs.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct InvitationCodeRequest {
+    pub code: String,
+}
+
+/// Accept an invitation: choose a name and password, get a session on a new device.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AcceptInvitationRequest {
+    pub code: String,
+    pub display_name: String,
+    pub password: String,
+    pub device: NewDevice,
+}
+
+/// The report of a CSV import: one line per input line.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub skipped: usize,
+    pub lines: Vec<ImportLine>,
+}
+
+/// What happened to one line of a CSV import.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportLine {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: usize,
+    pub email: Option<String>,
+    pub imported: bool,
+    /// Why the line was skipped.
+    pub error: Option<crate::ErrorDetail>,
+    pub invitation: Option<InvitationCreated>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts, devices, sessions
+
+/// A device being registered at login or when accepting an invitation.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewDevice {
+    /// e.g. "Anna's phone"
+    pub name: String,
+    /// e.g. "web", "android", "cli"
+    pub platform: String,
+}
+
+/// Log in with e-mail address and password.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The organisation's slug.
+    pub org: String,
+    pub email: String,
+    pub password: String,
+    pub device: NewDevice,
+}
+
+/// A new session: the token is shown only now and is needed for every later request.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionCreated {
+    /// Opaque bearer token.
+    pub token: String,
+    pub session: SessionInfo,
+    pub device: Device,
+    pub person: Person,
+    pub org: Org,
+}
+
+/// A device of the caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: DeviceId,
+    pub name: String,
+    pub platform: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub revoked: bool,
+    /// Whether this is the device of the request.
+    pub current: bool,
+}
+
+/// A session of the caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub device_id: DeviceId,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: String,
+    /// Whether this is the session of the request.
+    pub current: bool,
+}
+
+/// Who the caller is.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub person: Person,
+    pub org: Org,
+    pub device: Device,
+    pub session: SessionInfo,
+    pub policies: Policies,
+}
+
+/// Change one's own password.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// People and directory
+
+/// A person in the directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Person {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: PersonStatus,
+    pub job_title: String,
+    pub competences: Vec<String>,
+    pub languages: Vec<String>,
+    pub location: String,
+    pub phone_extension: String,
+    pub has_avatar: bool,
+    pub teams: Vec<TeamMembership>,
+    pub created_at: String,
+}
+
+/// A team a person belongs to, as seen from the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TeamMembership {
+    pub team_id: TeamId,
+    pub name: String,
+    pub kind: TeamKind,
+    pub role: TeamRole,
+}
+
+/// A change to a profile; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    pub job_title: Option<String>,
+    pub competences: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
+    pub location: Option<String>,
+    pub phone_extension: Option<String>,
+}
+
+/// Change a person's role.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetRoleRequest {
+    pub role: Role,
+}
+
+/// Directory search. All filters combine (AND); `q` matches names, job titles, teams,
+/// competences, languages and locations, case- and umlaut-insensitively.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    pub q: Option<String>,
+    /// Only members of this team (and its sub-teams).
+    pub team: Option<TeamId>,
+    pub competence: Option<String>,
+    pub language: Option<String>,
+    pub location: Option<String>,
+    pub role: Option<Role>,
+    /// Exact e-mail address.
+    pub email: Option<String>,
+    /// Admins only: include suspended and deprovisioned people.
+    pub include_inactive: Option<bool>,
+    /// 1..=200, default 50.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// One page of directory results, best match first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DirectoryPage {
+    pub people: Vec<Person>,
+    /// How many people match in all.
+    pub total: u64,
+    /// The offset of the next page, if there is one.
+    pub next_offset: Option<u32>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teams
+
+/// A team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: String,
+    pub kind: TeamKind,
+    pub parent_id: Option<TeamId>,
+    pub description: String,
+    pub member_count: u64,
+    pub created_at: String,
+}
+
+/// A team with its members.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamDetail {
+    pub team: Team,
+    pub members: Vec<TeamMember>,
+    pub children: Vec<Team>,
+}
+
+/// A member of a team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TeamMember {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub role: TeamRole,
+}
+
+/// Create a team.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateTeamRequest {
+    pub name: String,
+    pub kind: TeamKind,
+    #[serde(default)]
+    pub parent_id: Option<TeamId>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Change a team; absent fields stay. `parent_id: null` with `clear_parent: true` makes it
+/// top-level.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct TeamPatch {
+    pub name: Option<String>,
+    pub kind: Option<TeamKind>,
+    pub parent_id: Option<TeamId>,
+    #[serde(default)]
+    pub clear_parent: bool,
+    pub description: Option<String>,
+}
+
+/// Add a person to a team or change their role in it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetTeamMemberRequest {
+    #[serde(default)]
+    pub role: TeamRole,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+/// One admin action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub at: String,
+    /// The acting person; absent for the server operator.
+    pub actor: Option<UserId>,
+    pub actor_name: Option<String>,
+    /// e.g. `person.suspend`, `team.create`
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    /// What changed (never a secret).
+    pub details: serde_json::Value,
+    /// The address the request came from.
+    pub address: Option<String>,
+}
+
+/// Filters for the audit log; newest first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub actor: Option<UserId>,
+    /// Exact action or a prefix ending in `.` (e.g. `person.`).
+    pub action: Option<String>,
+    pub target_id: Option<String>,
+    /// RFC 3339 timestamp.
+    pub since: Option<String>,
+    /// RFC 3339 timestamp.
+    pub until: Option<String>,
+    /// Entries older than this id (for paging).
+    pub before: Option<AuditId>,
+    /// 1..=500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// One page of the audit log.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next page.
+    pub next_before: Option<AuditId>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/// Catch up on events after a sequence number.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// The last sequence number the client has seen (0 for none).
+    pub after: Option<u64>,
+    /// 1..=1000, default 500.
+    pub limit: Option<u32>,
+}
+
+/// A batch of events.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventPage {
+    pub events: Vec<crate::Event>,
+    /// The sequence number to resume after.
+    pub last_seq: u64,
+}
+
+/// Server facts a client needs before logging in.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServerInfo {
+    pub version: String,
+    /// Whether any organisation exists yet (first start).
+    pub has_orgs: bool,
+}

@@ -1,0 +1,191 @@
+//! The one error shape of the API: a stable machine-readable code and a human message in
+//! German or English.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for machines (`code`, `field`) and for people (`message`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A sentence for people, in the language the request asked for.
+    pub message: String,
+    /// The input field the error is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Seconds to wait before trying again (only with `rate_limited`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+/// The languages Kontor speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    De,
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// Picks the language from an `Accept-Language` header: the first of German or English in
+    /// the order of the client's preference (q-values respected), English when neither appears.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "de" || tag.starts_with("de-") {
+                Lang::De
+            } else if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or_default()
+    }
+}
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $status:literal, $en:literal, $de:literal; )*) => {
+        /// Stable, machine-readable error codes. New codes may be added; existing ones never
+        /// change meaning.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The HTTP status that goes with the code.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// A sentence for people.
+            pub fn message(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((ErrorCode::$variant, Lang::En) => $en,
+                      (ErrorCode::$variant, Lang::De) => $de,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The input is malformed or fails validation; `field` names the culprit.
+    InvalidInput = 400, "The input is not valid.", "Die Eingabe ist ungültig.";
+    /// The request body is not valid JSON of the expected shape.
+    MalformedBody = 400, "The request body could not be read.", "Der Inhalt der Anfrage konnte nicht gelesen werden.";
+    /// The password is shorter than the minimum.
+    PasswordTooShort = 400, "The password must have at least 10 characters.", "Das Passwort muss mindestens 10 Zeichen lang sein.";
+    /// The password is too long.
+    PasswordTooLong = 400, "The password must have at most 256 characters.", "Das Passwort darf höchstens 256 Zeichen lang sein.";
+    /// The password is on the list of commonly used passwords.
+    PasswordTooCommon = 400, "This password is too common. Please choose another one.", "Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes.";
+    /// No valid session token was presented.
+    Unauthenticated = 401, "Please log in.", "Bitte melden Sie sich an.";
+    /// E-mail address or password is wrong (deliberately not saying which).
+    InvalidCredentials = 401, "E-mail address or password is wrong.", "E-Mail-Adresse oder Passwort ist falsch.";
+    /// The account is suspended or deprovisioned.
+    AccountDisabled = 403, "This account is disabled. Please contact your administrator.", "Dieses Konto ist gesperrt. Bitte wenden Sie sich an Ihre Administration.";
+    /// The caller may not do this.
+    Forbidden = 403, "You are not allowed to do this.", "Dazu sind Sie nicht berechtigt.";
+    /// The object does not exist or is not visible to the caller.
+    NotFound = 404, "Not found.", "Nicht gefunden.";
+    /// The method is not allowed on this path.
+    MethodNotAllowed = 405, "This method is not allowed here.", "Diese Methode ist hier nicht erlaubt.";
+    /// The object already exists (e.g. an e-mail address or team name).
+    AlreadyExists = 409, "This already exists.", "Das existiert bereits.";
+    /// The change conflicts with the current state.
+    Conflict = 409, "This conflicts with the current state.", "Das steht im Widerspruch zum aktuellen Stand.";
+    /// The last owner of an organisation cannot be removed or demoted.
+    LastOwner = 409, "An organisation needs at least one owner.", "Eine Organisation braucht mindestens eine Inhaberin oder einen Inhaber.";
+    /// A team still has sub-teams.
+    TeamHasChildren = 409, "This team still has sub-teams.", "Dieses Team hat noch Unterteams.";
+    /// The invitation code is unknown, used or revoked.
+    InvitationInvalid = 410, "This invitation is not valid (any more).", "Diese Einladung ist nicht (mehr) gültig.";
+    /// The invitation has expired.
+    InvitationExpired = 410, "This invitation has expired.", "Diese Einladung ist abgelaufen.";
+    /// The request body is too large.
+    PayloadTooLarge = 413, "The request is too large.", "Die Anfrage ist zu groß.";
+    /// The content type is not accepted here.
+    UnsupportedMediaType = 415, "This type of content is not accepted.", "Diese Art von Inhalt wird nicht angenommen.";
+    /// Too many attempts; see `retry_after_secs` and the `Retry-After` header.
+    RateLimited = 429, "Too many attempts. Please wait a moment.", "Zu viele Versuche. Bitte warten Sie einen Moment.";
+    /// Something broke on the server. Nothing about it is revealed.
+    Internal = 500, "Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.";
+    /// The server is not ready (e.g. the database is unreachable).
+    Unavailable = 503, "The service is not available right now.", "Der Dienst ist gerade nicht verfügbar.";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => f.write_str(&s),
+            _ => f.write_str("internal"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_preferred_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("de-DE,de;q=0.9,en;q=0.8"),
+            Lang::De
+        );
+        assert_eq!(Lang::from_accept_language("en-GB,de;q=0.5"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,de;q=0.7,en;q=0.3"),
+            Lang::De
+        );
+        assert_eq!(Lang::from_accept_language("fr"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+        assert_eq!(Lang::from_accept_language("en;q=0.2, de;q=0.9"), Lang::De);
+    }
+
+    #[test]
+    fn every_code_has_both_languages_and_a_client_or_server_status() {
+        for code in ErrorCode::ALL {
+            assert!(!code.message(Lang::De).is_empty());
+            assert!(!code.message(Lang::En).is_empty());
+            assert_ne!(code.message(Lang::De), code.message(Lang::En), "{code}");
+            assert!((400..600).contains(&code.http_status()));
+        }
+    }
+
+    #[test]
+    fn codes_are_snake_case_on_the_wire() {
+        assert_eq!(
+            ErrorCode::PasswordTooCommon.to_string(),
+            "password_too_common"
+        );
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::RateLimited).unwrap(),
+            "\"rate_limited\""
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Events pushed over the WebSocket at `/api/v1/events` and served by `/api/v1/events/poll`.
+//!
+//! Every organisation has one gap-free event sequence. A device receives the events addressed
+//! to it (to its person, or to all members); the sequence number lets a client that was away
+//! ask for everything after the last one it saw, so reconnecting loses nothing.
+
+use crate::api::{Person, PersonStatus, Policies, Team};
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    /// Position in the organisation's sequence; strictly increasing.
+    pub seq: u64,
+    pub at: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A person's profile, role, teams or status changed; carries the new state.
+    PersonChanged { person: Person },
+    /// A team was created or changed.
+    TeamChanged { team: Team },
+    /// A team was deleted.
+    TeamDeleted { team_id: TeamId },
+    /// The organisation's policies changed.
+    PoliciesChanged { policies: Policies },
+    /// One of the recipient's devices was revoked.
+    DeviceRevoked { device_id: DeviceId },
+    /// One of the recipient's sessions ended (logout, revocation, suspension).
+    SessionEnded { session_id: SessionId },
+    /// The recipient's own account changed status (suspended, deprovisioned, reactivated).
+    AccountStatusChanged { status: PersonStatus },
+}
+
+/// Messages the server sends over the WebSocket.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Sent once after the connection is authenticated.
+    Ready { device_id: DeviceId, last_seq: u64 },
+    /// One event.
+    Event { event: Box<Event> },
+    /// Events before `oldest_seq` were pruned; the client must refetch its state.
+    ResyncRequired { oldest_seq: u64 },
+}
+
+/// Messages a client sends over the WebSocket.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Authenticate (browsers cannot set headers on a WebSocket); must be the first frame
+    /// when no `Authorization` header was sent.
+    Auth { token: String, after: Option<u64> },
+}
+
+/// WebSocket close codes used by Kontor (private range 4000–4999).
+pub mod close_code {
+    /// The session was ended, the device revoked or the account disabled.
+    pub const SESSION_ENDED: u16 = 4001;
+    /// Authentication failed or did not arrive in time.
+    pub const UNAUTHENTICATED: u16 = 4003;
+    /// The server is shutting down; reconnect later.
+    pub const GOING_AWAY: u16 = 1001;
+}

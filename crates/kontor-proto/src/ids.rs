@@ -1,0 +1,75 @@
+//! One newtype per identifier, so that an organisation id can never be passed where a user id
+//! is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            utoipa::ToSchema,
+        )]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered identifier.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An organisation: the unit of isolation. Nothing crosses from one to another.
+    OrgId
+);
+id_type!(
+    /// A person's account inside one organisation.
+    UserId
+);
+id_type!(
+    /// One device (phone, browser, CLI, bot) of a person; it will hold its own keys.
+    DeviceId
+);
+id_type!(
+    /// One login session on a device.
+    SessionId
+);
+id_type!(
+    /// A team: department, project, site, region, patient or case, or a free group.
+    TeamId
+);
+id_type!(
+    /// An invitation to join an organisation.
+    InvitationId
+);
+id_type!(
+    /// One entry of the audit log.
+    AuditId
+);

@@ -1,0 +1,220 @@
+//! Every access check lives here.
+//!
+//! A request is authenticated into a [`Caller`] (organisation, person, device, session, role).
+//! The organisation of every object a handler touches comes from the caller, never from the
+//! request, and the store filters every query by it: an id from another organisation is simply
+//! not found. The functions below decide what a caller may do inside their organisation.
+
+use crate::error::ApiError;
+use crate::extract::{ClientAddr, bearer};
+use crate::state::AppState;
+use crate::store::AuditCtx;
+use crate::tokens;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use kontor_proto::api::{PersonStatus, Role};
+use kontor_proto::{DeviceId, ErrorCode, OrgId, SessionId, TeamId, UserId};
+
+/// An authenticated person on one of their devices.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub org: OrgId,
+    pub user: UserId,
+    pub device: DeviceId,
+    pub session: SessionId,
+    pub role: Role,
+    pub address: Option<String>,
+}
+
+/// How often a session's `last_used_at` is written at most.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Authenticates a bearer token.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let hash = tokens::hash(tokens::label::SESSION, token);
+    let record = state
+        .store()
+        .auth_by_token(&hash)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
+    let now = state.now();
+    if record.expires_at <= now {
+        return Err(ApiError::new(ErrorCode::Unauthenticated));
+    }
+    if record.status != PersonStatus::Active {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    if now - record.last_used_at > TOUCH_EVERY_MS {
+        state.store().touch_session(&record, now).await?;
+    }
+    Ok(Caller {
+        org: record.org,
+        user: record.user,
+        device: record.device,
+        session: record.session,
+        role: record.role,
+        address: None,
+    })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
+        let mut caller = authenticate(state, token).await?;
+        caller.address = ClientAddr::from_request_parts(parts, state).await?.0;
+        Ok(caller)
+    }
+}
+
+impl Caller {
+    /// The audit context of an action by this caller.
+    pub fn audit(&self, state: &AppState) -> AuditCtx {
+        AuditCtx {
+            actor: Some(self.user),
+            address: self.address.clone(),
+            now: state.now(),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role.is_admin()
+    }
+
+    /// Owners and admins only.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// May the caller see this person at all? Guests see only people they share a team with.
+    /// Invisible people are reported as not found, so their existence does not leak.
+    pub async fn require_visible(&self, state: &AppState, target: UserId) -> Result<(), ApiError> {
+        if self.role != Role::Guest || target == self.user {
+            return Ok(());
+        }
+        if state
+            .store()
+            .share_team(self.org, self.user, target)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+
+    /// May the caller edit this person's profile? Themselves, or an admin (only owners edit
+    /// owners).
+    pub fn require_profile_edit(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+        if target == self.user {
+            return Ok(());
+        }
+        self.require_manage(target, target_role)
+    }
+
+    /// May the caller administer this person (role, suspension, deprovisioning, avatar)?
+    /// Admins may manage everybody but owners; owners everybody. Nobody manages themselves,
+    /// so that an organisation cannot lose its last administrator by accident.
+    pub fn require_manage(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+        self.require_admin()?;
+        if target_role == Role::Owner && self.role != Role::Owner {
+            return Err(ApiError::forbidden());
+        }
+        let _ = target;
+        Ok(())
+    }
+
+    /// May the caller give `new` role to somebody who has `current`?
+    pub fn require_role_change(
+        &self,
+        target: UserId,
+        current: Role,
+        new: Role,
+    ) -> Result<(), ApiError> {
+        if target == self.user {
+            return Err(ApiError::forbidden());
+        }
+        self.require_manage(target, current)?;
+        if new == Role::Owner && self.role != Role::Owner {
+            return Err(ApiError::forbidden());
+        }
+        Ok(())
+    }
+
+    /// May the caller change this person's status? Not their own.
+    pub fn require_status_change(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+        if target == self.user {
+            return Err(ApiError::forbidden());
+        }
+        self.require_manage(target, target_role)
+    }
+
+    /// May the caller manage the members of this team? Admins, and the team's leads.
+    pub async fn require_team_manage(
+        &self,
+        state: &AppState,
+        team: TeamId,
+    ) -> Result<(), ApiError> {
+        if self.is_admin() {
+            return Ok(());
+        }
+        let members = state.store().team_members(self.org, team).await?;
+        if members
+            .iter()
+            .any(|m| m.user_id == self.user && m.role == kontor_proto::api::TeamRole::Lead)
+        {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// May the caller see this team? Members everything; guests only their own teams.
+    pub async fn require_team_visible(
+        &self,
+        state: &AppState,
+        team: TeamId,
+    ) -> Result<(), ApiError> {
+        if self.role != Role::Guest {
+            return Ok(());
+        }
+        let members = state.store().team_members(self.org, team).await?;
+        if members.iter().any(|m| m.user_id == self.user) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+/// The server operator, who creates organisations: authenticated by the operator token from
+/// the data directory.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    pub address: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
+        let expected = state
+            .operator_token_hash()
+            .ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
+        let presented = tokens::hash(tokens::label::OPERATOR, token);
+        if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::new(ErrorCode::Unauthenticated));
+        }
+        Ok(Operator {
+            address: ClientAddr::from_request_parts(parts, state).await?.0,
+        })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,300 @@
+//! Login, logout, the caller's own account, devices and sessions.
+
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ClientAddr};
+use crate::ratelimit::login as limits;
+use crate::state::AppState;
+use crate::store::{LoginIds, NewSession};
+use crate::{clock, password, tokens, validate};
+use axum::extract::State;
+use axum::http::StatusCode;
+use kontor_proto::api::{
+    ChangePasswordRequest, Device, LoginRequest, Me, NewDevice, PersonStatus, Role, SessionCreated,
+    SessionInfo,
+};
+use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};
+use std::sync::atomic::Ordering;
+
+/// Validates a device description and mints a session token for it.
+pub(super) fn new_session(
+    state: &AppState,
+    device: &NewDevice,
+) -> Result<(String, NewSession), ApiError> {
+    let name = validate::line("device.name", &device.name, 1, 64)?;
+    let platform = validate::platform(&device.platform)?;
+    let token = tokens::new_session_token();
+    let session = NewSession {
+        device_name: name,
+        platform,
+        token_hash: tokens::hash(tokens::label::SESSION, &token),
+        expires_at: state.now() + i64::from(state.config().session_ttl_days) * clock::DAY_MS,
+    };
+    Ok((token, session))
+}
+
+/// Everything a client needs after login.
+pub(super) async fn session_created(
+    state: &AppState,
+    ids: LoginIds,
+    token: String,
+) -> Result<SessionCreated, ApiError> {
+    let store = state.store();
+    let person = store.person(ids.org, ids.user).await?;
+    let org = store.org(ids.org).await?;
+    let mut device = store
+        .devices(ids.org, ids.user)
+        .await?
+        .into_iter()
+        .find(|d| d.id == ids.device)
+        .ok_or(ApiError::internal())?;
+    device.current = true;
+    let mut session = store
+        .sessions(ids.org, ids.user, state.now())
+        .await?
+        .into_iter()
+        .find(|s| s.id == ids.session)
+        .ok_or(ApiError::internal())?;
+    session.current = true;
+    Ok(SessionCreated {
+        token,
+        session,
+        device,
+        person,
+        org,
+    })
+}
+
+/// Runs a password check off the async threads.
+pub(super) async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// Logs in with e-mail address and password and registers a new device.
+///
+/// Failed attempts are limited per address, per account and address, and per account from
+/// addresses it never logged in from; the answer is 429 with `Retry-After`.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionCreated), (status = "4XX", body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<ApiJson<SessionCreated>, ApiError> {
+    let now = state.now();
+    let email = validate::email("email", &req.email)?;
+    let slug = validate::line("org", &req.org, 1, 64)?.to_lowercase();
+    if req.password.chars().count() > password::MAX_LEN {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+    }
+    let (token, new) = new_session(&state, &req.device)?;
+    let ip = addr.key();
+    let addr_key = format!("login-addr:{ip}");
+    let account_key = format!("login-account:{slug}:{email}");
+    let pair_key = format!("login-pair:{slug}:{email}:{ip}");
+    let limiter = state.limiter();
+    let known = limiter.is_known(&pair_key, now);
+    let mut checks = vec![
+        limiter.check(&addr_key, limits::PER_ADDRESS, now),
+        limiter.check(&pair_key, limits::PER_ACCOUNT_ADDRESS, now),
+    ];
+    if !known {
+        checks.push(limiter.check(&account_key, limits::PER_ACCOUNT_UNKNOWN_ADDRESSES, now));
+    }
+    if let Some(wait) = checks.into_iter().filter_map(Result::err).max() {
+        state
+            .metrics()
+            .logins_limited
+            .fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::rate_limited(wait));
+    }
+    let org = state.store().org_by_slug(&slug).await?;
+    let creds = match &org {
+        Some(org) => state.store().credentials(org.id, &email).await?,
+        None => None,
+    };
+    let hash = creds
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash().to_owned());
+    let ok = verify_password(req.password, hash).await && creds.is_some();
+    let (Some(org), Some(creds), true) = (org, creds, ok) else {
+        limiter.hit(&addr_key, limits::PER_ADDRESS, now);
+        limiter.hit(&pair_key, limits::PER_ACCOUNT_ADDRESS, now);
+        if !known {
+            limiter.hit(&account_key, limits::PER_ACCOUNT_UNKNOWN_ADDRESSES, now);
+        }
+        state
+            .metrics()
+            .logins_failed
+            .fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::new(ErrorCode::InvalidCredentials));
+    };
+    if creds.status != PersonStatus::Active {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    if creds.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
+    limiter.reset(&pair_key);
+    limiter.mark_known(&pair_key, now, limits::KNOWN_TTL_MS);
+    let ids = state
+        .store()
+        .create_login(org.id, creds.user, &new, now)
+        .await?;
+    state.metrics().logins_ok.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(org = %org.id, user = %creds.user, device = %ids.device, "login");
+    Ok(ApiJson(session_created(&state, ids, token).await?))
+}
+
+/// Ends the current session. The device stays registered.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    state
+        .store()
+        .end_session(caller.org, caller.user, caller.session, state.now())
+        .await?;
+    state.hub().end_sessions(&[caller.session]);
+    state.hub().notify(caller.org);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the caller is, with their organisation and its policies.
+#[utoipa::path(get, path = "/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Me), (status = "4XX", body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<ApiJson<Me>, ApiError> {
+    let store = state.store();
+    let device = own_devices(&state, &caller)
+        .await?
+        .into_iter()
+        .find(|d| d.current)
+        .ok_or(ApiError::internal())?;
+    let session = own_sessions(&state, &caller)
+        .await?
+        .into_iter()
+        .find(|s| s.current)
+        .ok_or(ApiError::internal())?;
+    Ok(ApiJson(Me {
+        person: store.person(caller.org, caller.user).await?,
+        org: store.org(caller.org).await?,
+        device,
+        session,
+        policies: store.policies(caller.org).await?,
+    }))
+}
+
+/// Changes the caller's password; every other session ends.
+#[utoipa::path(post, path = "/me/password", tag = "auth", security(("session" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let person = state.store().person(caller.org, caller.user).await?;
+    let creds = state
+        .store()
+        .credentials(caller.org, &person.email)
+        .await?
+        .ok_or(ApiError::internal())?;
+    if !verify_password(req.current_password, creds.password_hash).await {
+        return Err(ApiError::field(
+            ErrorCode::InvalidCredentials,
+            "current_password",
+        ));
+    }
+    let local = person.email.split('@').next().unwrap_or_default();
+    validate::new_password("new_password", &req.new_password, &[local])?;
+    let cost = state.config().hash_cost;
+    let new = req.new_password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new, cost))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())?;
+    let ended = state
+        .store()
+        .set_password(caller.org, caller.user, &hash, caller.session, state.now())
+        .await?;
+    state.hub().end_sessions(&ended);
+    state.hub().notify(caller.org);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn own_devices(state: &AppState, caller: &Caller) -> Result<Vec<Device>, ApiError> {
+    let mut devices = state.store().devices(caller.org, caller.user).await?;
+    for d in &mut devices {
+        d.current = d.id == caller.device;
+    }
+    Ok(devices)
+}
+
+async fn own_sessions(state: &AppState, caller: &Caller) -> Result<Vec<SessionInfo>, ApiError> {
+    let mut sessions = state
+        .store()
+        .sessions(caller.org, caller.user, state.now())
+        .await?;
+    for s in &mut sessions {
+        s.current = s.id == caller.session;
+    }
+    Ok(sessions)
+}
+
+/// The caller's devices.
+#[utoipa::path(get, path = "/me/devices", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Vec<Device>), (status = "4XX", body = ErrorBody)))]
+pub async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Vec<Device>>, ApiError> {
+    Ok(ApiJson(own_devices(&state, &caller).await?))
+}
+
+/// Revokes one of the caller's devices and ends its sessions at once.
+#[utoipa::path(delete, path = "/me/devices/{device_id}", tag = "auth", security(("session" = [])),
+    params(("device_id" = DeviceId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(device_id): ApiPath<DeviceId>,
+) -> Result<StatusCode, ApiError> {
+    let ended = state
+        .store()
+        .revoke_device(caller.org, caller.user, device_id, state.now())
+        .await?;
+    state.hub().end_sessions(&ended);
+    state.hub().notify(caller.org);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's live sessions.
+#[utoipa::path(get, path = "/me/sessions", tag = "auth", security(("session" = [])),
+    responses((status = 200, body = Vec<SessionInfo>), (status = "4XX", body = ErrorBody)))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Vec<SessionInfo>>, ApiError> {
+    Ok(ApiJson(own_sessions(&state, &caller).await?))
+}
+
+/// Ends one of the caller's sessions.
+#[utoipa::path(delete, path = "/me/sessions/{session_id}", tag = "auth", security(("session" = [])),
+    params(("session_id" = SessionId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(session_id): ApiPath<SessionId>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store()
+        .end_session(caller.org, caller.user, session_id, state.now())
+        .await?;
+    state.hub().end_sessions(&[session_id]);
+    state.hub().notify(caller.org);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,248 @@
+//! The event stream: a WebSocket that pushes events, and a poll endpoint for catching up.
+//!
+//! A connection authenticates (header, or a first `auth` frame for browsers), registers with
+//! the hub, then loops: read events after its cursor from the store and send them; wait for a
+//! wake-up, a kill or a timer. A slow client only slows its own task; one that does not read
+//! for 10 s is dropped and resumes later from its last sequence number.
+
+use crate::access::{Caller, authenticate};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use crate::validate;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use kontor_proto::api::{EventPage, EventsQuery, Role};
+use kontor_proto::event::{ClientFrame, ServerFrame, close_code};
+use kontor_proto::{ErrorBody, ErrorCode};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::timeout;
+
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const RECHECK_EVERY: Duration = Duration::from_secs(30);
+const BATCH: u32 = 500;
+/// Connection cap per node; past it new connections get 503 and retry.
+const MAX_CONNECTIONS: usize = 50_000;
+/// Clients only send small control frames.
+const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
+
+/// Opens the event WebSocket. Authenticate with `Authorization: Bearer …` or, from a browser,
+/// with a first frame `{"type":"auth","token":…,"after":…}`. The server sends `ready`, then
+/// every event after `after` and everything new, as `ServerFrame` JSON texts. Close code 4001
+/// means the session ended; 4003 that authentication failed.
+#[utoipa::path(get, path = "/events", tag = "events", params(EventsQuery),
+    responses((status = 101, description = "WebSocket of ServerFrame messages"), (status = "4XX", body = ErrorBody)))]
+pub async fn socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let ws = ws.map_err(|_| ApiError::invalid("upgrade"))?;
+    if state.hub().connections() >= MAX_CONNECTIONS {
+        return Err(ApiError::new(ErrorCode::Unavailable));
+    }
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    // With a header, refuse before upgrading so the client sees a plain 401.
+    if let Some(token) = &token {
+        authenticate(&state, token).await?;
+    }
+    let after = q.after.unwrap_or(0);
+    Ok(ws
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| connection(state, socket, token, after)))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+fn frame(f: &ServerFrame) -> Message {
+    Message::Text(serde_json::to_string(f).unwrap_or_default().into())
+}
+
+async fn connection(state: AppState, mut socket: WebSocket, token: Option<String>, after: u64) {
+    let (token, after) = match token {
+        Some(t) => (t, after),
+        None => match timeout(AUTH_TIMEOUT, socket.recv()).await {
+            Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientFrame>(&text) {
+                Ok(ClientFrame::Auth { token, after: a }) => (token, a.unwrap_or(after)),
+                Err(_) => {
+                    return close(&mut socket, close_code::UNAUTHENTICATED, "auth expected").await;
+                }
+            },
+            _ => return close(&mut socket, close_code::UNAUTHENTICATED, "auth expected").await,
+        },
+    };
+    let Ok(caller) = authenticate(&state, &token).await else {
+        return close(&mut socket, close_code::UNAUTHENTICATED, "unauthenticated").await;
+    };
+    let mut reg = state.hub().register(caller.session);
+    // The session may have ended between authentication and registration.
+    if authenticate(&state, &token).await.is_err() {
+        return close(&mut socket, close_code::SESSION_ENDED, "session ended").await;
+    }
+    if *reg.killed.borrow() == Some(close_code::GOING_AWAY) {
+        return close(&mut socket, close_code::GOING_AWAY, "server shutting down").await;
+    }
+    if let Err(End::Closed(code)) =
+        stream(&state, &mut socket, &caller, &token, after, &mut reg).await
+    {
+        let reason = if code == close_code::GOING_AWAY {
+            "server shutting down"
+        } else {
+            "session ended"
+        };
+        close(&mut socket, code, reason).await;
+    }
+}
+
+enum End {
+    /// Close with this code.
+    Closed(u16),
+    /// The peer is gone or too slow.
+    Gone,
+}
+
+fn killed(reg: &crate::hub::Registration<'_>) -> End {
+    End::Closed(reg.killed.borrow().unwrap_or(close_code::SESSION_ENDED))
+}
+
+async fn send(
+    socket: &mut WebSocket,
+    reg: &mut crate::hub::Registration<'_>,
+    msg: Message,
+) -> Result<(), End> {
+    tokio::select! {
+        biased;
+        _ = reg.killed.changed() => Err(killed(reg)),
+        sent = timeout(SEND_TIMEOUT, socket.send(msg)) => match sent {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        },
+    }
+}
+
+async fn stream(
+    state: &AppState,
+    socket: &mut WebSocket,
+    caller: &Caller,
+    token: &str,
+    after: u64,
+    reg: &mut crate::hub::Registration<'_>,
+) -> Result<(), End> {
+    let store = state.store();
+    let is_guest = caller.role == Role::Guest;
+    let (last, oldest) = store
+        .event_bounds(caller.org)
+        .await
+        .map_err(|_| End::Gone)?;
+    let mut cursor = after.min(last);
+    if cursor + 1 < oldest {
+        send(
+            socket,
+            reg,
+            frame(&ServerFrame::ResyncRequired { oldest_seq: oldest }),
+        )
+        .await?;
+        cursor = oldest - 1;
+    }
+    send(
+        socket,
+        reg,
+        frame(&ServerFrame::Ready {
+            device_id: caller.device,
+            last_seq: last,
+        }),
+    )
+    .await?;
+    let mut recheck = tokio::time::interval(RECHECK_EVERY);
+    recheck.tick().await;
+    loop {
+        loop {
+            let events = store
+                .events_after(caller.org, caller.user, is_guest, cursor, BATCH)
+                .await
+                .map_err(|_| End::Gone)?;
+            let full = events.len() as u32 == BATCH;
+            for event in events {
+                cursor = event.seq;
+                send(socket, reg, frame(&ServerFrame::Event { event: Box::new(event) })).await?;
+                state.metrics().events_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            if !full {
+                break;
+            }
+        }
+        loop {
+            tokio::select! {
+                biased;
+                _ = reg.killed.changed() => return Err(killed(reg)),
+                woke = reg.wake.recv() => match woke {
+                    Ok(org) if org == caller.org => break,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return Err(End::Gone),
+                },
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(End::Gone),
+                    Some(Ok(_)) => continue,
+                },
+                _ = recheck.tick() => {
+                    if authenticate(state, token).await.is_err() {
+                        return Err(End::Closed(close_code::SESSION_ENDED));
+                    }
+                    send(socket, reg, Message::Ping(Vec::new().into())).await?;
+                    // Events committed by another node are picked up here too.
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Events after a sequence number, for clients that poll or catch up over HTTP.
+#[utoipa::path(get, path = "/events/poll", tag = "events", security(("session" = [])),
+    params(EventsQuery),
+    responses((status = 200, body = EventPage), (status = "4XX", body = ErrorBody)))]
+pub async fn poll(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> Result<ApiJson<EventPage>, ApiError> {
+    let limit = validate::limit(q.limit, 500, 1000)?;
+    let after = q.after.unwrap_or(0);
+    let (last, oldest) = state.store().event_bounds(caller.org).await?;
+    if after + 1 < oldest && after < last {
+        return Err(ApiError::field(ErrorCode::Conflict, "after"));
+    }
+    let events = state
+        .store()
+        .events_after(
+            caller.org,
+            caller.user,
+            caller.role == Role::Guest,
+            after,
+            limit,
+        )
+        .await?;
+    let last_seq = events.last().map(|e| e.seq).unwrap_or(after.min(last));
+    Ok(ApiJson(EventPage { events, last_seq }))
+}

@@ -1,0 +1,327 @@
+//! Invitations: one, many (CSV), preview and acceptance.
+
+use super::auth::{new_session, session_created};
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ClientAddr};
+use crate::ratelimit::login as limits;
+use crate::state::AppState;
+use crate::store::Acceptance;
+use crate::{actions, password, validate};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use kontor_proto::api::{
+    AcceptInvitationRequest, CreateInvitationRequest, ImportLine, ImportReport, Invitation,
+    InvitationCodeRequest, InvitationCreated, InvitationPreview, ProfilePatch, Role,
+    SessionCreated,
+};
+use kontor_proto::error::Lang;
+use kontor_proto::{ErrorBody, ErrorCode, InvitationId, TeamId};
+use std::collections::HashMap;
+
+/// Invites one person (admins). The code and link are shown only in this answer.
+#[utoipa::path(post, path = "/invitations", tag = "invitations", security(("session" = [])),
+    request_body = CreateInvitationRequest,
+    responses((status = 200, body = InvitationCreated), (status = "4XX", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateInvitationRequest>,
+) -> Result<ApiJson<InvitationCreated>, ApiError> {
+    caller.require_admin()?;
+    if req.role == Role::Owner && caller.role != Role::Owner {
+        return Err(ApiError::field(ErrorCode::Forbidden, "role"));
+    }
+    let created = actions::invite(
+        state.store(),
+        state.config(),
+        caller.org,
+        &req,
+        &caller.audit(&state),
+    )
+    .await?;
+    Ok(ApiJson(created))
+}
+
+/// The organisation's invitations, newest first (admins).
+#[utoipa::path(get, path = "/invitations", tag = "invitations", security(("session" = [])),
+    responses((status = 200, body = Vec<Invitation>), (status = "4XX", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Vec<Invitation>>, ApiError> {
+    caller.require_admin()?;
+    Ok(ApiJson(state.store().invitations(caller.org).await?))
+}
+
+/// Revokes an invitation that has not been accepted (admins).
+#[utoipa::path(delete, path = "/invitations/{invitation_id}", tag = "invitations", security(("session" = [])),
+    params(("invitation_id" = InvitationId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<InvitationId>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_admin()?;
+    state
+        .store()
+        .revoke_invitation(caller.org, id, &caller.audit(&state))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The most lines one import takes.
+const MAX_IMPORT_LINES: usize = 5000;
+
+/// Imports people from CSV (admins). The first line names the columns: `email` (required),
+/// `display_name`, `role`, `teams` (team names separated by `;`), `job_title`, `competences`
+/// and `languages` (separated by `;`), `location`, `phone_extension`. Each line is invited on
+/// its own: good lines are imported, bad lines are skipped and named with the reason.
+#[utoipa::path(post, path = "/invitations/import", tag = "invitations", security(("session" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = "4XX", body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<ApiJson<ImportReport>, ApiError> {
+    caller.require_admin()?;
+    let lang = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default();
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let delimiter = if text
+        .lines()
+        .next()
+        .is_some_and(|h| h.contains(';') && !h.contains(','))
+    {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?
+        .iter()
+        .map(|h| h.trim().to_lowercase().replace([' ', '-'], "_"))
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let email_col = col("email").ok_or(ApiError::field(ErrorCode::InvalidInput, "email"))?;
+    let teams: HashMap<String, TeamId> = state
+        .store()
+        .teams(caller.org)
+        .await?
+        .into_iter()
+        .map(|t| (t.name.to_lowercase(), t.id))
+        .collect();
+    let ctx = caller.audit(&state);
+    let mut report = ImportReport {
+        imported: 0,
+        skipped: 0,
+        lines: Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        if i >= MAX_IMPORT_LINES {
+            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        }
+        let line = i + 2;
+        let Ok(record) = record else {
+            report.skipped += 1;
+            report.lines.push(skip(
+                line,
+                None,
+                ApiError::new(ErrorCode::MalformedBody),
+                lang,
+            ));
+            continue;
+        };
+        let get = |name: &str| {
+            col(name)
+                .and_then(|c| record.get(c))
+                .map(str::to_owned)
+                .filter(|v| !v.is_empty())
+        };
+        let list = |name: &str| {
+            get(name).map(|v| {
+                v.split(';')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let email = record.get(email_col).unwrap_or_default().to_owned();
+        if email.is_empty() && record.iter().all(str::is_empty) {
+            continue;
+        }
+        let outcome = async {
+            let role = match get("role") {
+                None => Role::Member,
+                Some(r) => Role::parse(&r.to_lowercase()).ok_or(ApiError::invalid("role"))?,
+            };
+            if role == Role::Owner && caller.role != Role::Owner {
+                return Err(ApiError::field(ErrorCode::Forbidden, "role"));
+            }
+            let normalized = validate::email("email", &email)?;
+            if !seen.insert(normalized.clone()) {
+                return Err(ApiError::field(ErrorCode::AlreadyExists, "email"));
+            }
+            let mut team_ids = Vec::new();
+            for name in list("teams").unwrap_or_default() {
+                team_ids.push(
+                    *teams
+                        .get(&name.to_lowercase())
+                        .ok_or(ApiError::field(ErrorCode::NotFound, "teams"))?,
+                );
+            }
+            let req = CreateInvitationRequest {
+                email: normalized,
+                role,
+                display_name: get("display_name").or_else(|| get("name")),
+                team_ids,
+                profile: Some(ProfilePatch {
+                    display_name: None,
+                    job_title: get("job_title"),
+                    competences: list("competences"),
+                    languages: list("languages"),
+                    location: get("location"),
+                    phone_extension: get("phone_extension"),
+                }),
+            };
+            actions::invite(state.store(), state.config(), caller.org, &req, &ctx).await
+        }
+        .await;
+        match outcome {
+            Ok(created) => {
+                report.imported += 1;
+                report.lines.push(ImportLine {
+                    line,
+                    email: Some(created.invitation.email.clone()),
+                    imported: true,
+                    error: None,
+                    invitation: Some(created),
+                });
+            }
+            Err(e) => {
+                report.skipped += 1;
+                report.lines.push(skip(line, Some(email), e, lang));
+            }
+        }
+    }
+    tracing::info!(org = %caller.org, imported = report.imported, skipped = report.skipped, "CSV import");
+    Ok(ApiJson(report))
+}
+
+fn skip(line: usize, email: Option<String>, e: ApiError, lang: Lang) -> ImportLine {
+    ImportLine {
+        line,
+        email,
+        imported: false,
+        error: Some(e.body(lang).error),
+        invitation: None,
+    }
+}
+
+/// Counts a failed code against the address; refuses when it has failed too often.
+fn check_code_limit(state: &AppState, addr: &ClientAddr) -> Result<String, ApiError> {
+    let key = format!("invitation-addr:{}", addr.key());
+    state
+        .limiter()
+        .check(&key, limits::INVITATION_PER_ADDRESS, state.now())
+        .map_err(ApiError::rate_limited)?;
+    Ok(key)
+}
+
+fn count_failure(state: &AppState, key: &str, e: &ApiError) {
+    if matches!(
+        e.code,
+        ErrorCode::InvitationInvalid | ErrorCode::InvitationExpired
+    ) {
+        state
+            .limiter()
+            .hit(key, limits::INVITATION_PER_ADDRESS, state.now());
+    }
+}
+
+/// Shows what an invitation is for, before accepting it.
+#[utoipa::path(post, path = "/invitations/preview", tag = "invitations",
+    request_body = InvitationCodeRequest,
+    responses((status = 200, body = InvitationPreview), (status = "4XX", body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<InvitationCodeRequest>,
+) -> Result<ApiJson<InvitationPreview>, ApiError> {
+    let key = check_code_limit(&state, &addr)?;
+    let result = async {
+        let hash = actions::hash_typed_code(&req.code)?;
+        Ok::<_, ApiError>(state.store().invitation_by_code(&hash, state.now()).await?)
+    }
+    .await;
+    let (inv, org) = result.inspect_err(|e| count_failure(&state, &key, e))?;
+    Ok(ApiJson(InvitationPreview {
+        org,
+        email: inv.email,
+        role: inv.role,
+        display_name: inv.display_name,
+        expires_at: inv.expires_at,
+    }))
+}
+
+/// Accepts an invitation: the person chooses a display name and password and gets a session
+/// on a new device.
+#[utoipa::path(post, path = "/invitations/accept", tag = "invitations",
+    request_body = AcceptInvitationRequest,
+    responses((status = 200, body = SessionCreated), (status = "4XX", body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiJson(req): ApiJson<AcceptInvitationRequest>,
+) -> Result<ApiJson<SessionCreated>, ApiError> {
+    let key = check_code_limit(&state, &addr)?;
+    let now = state.now();
+    let code_hash =
+        actions::hash_typed_code(&req.code).inspect_err(|e| count_failure(&state, &key, e))?;
+    let (inv, org) = state
+        .store()
+        .invitation_by_code(&code_hash, now)
+        .await
+        .map_err(ApiError::from)
+        .inspect_err(|e| count_failure(&state, &key, e))?;
+    let display_name = validate::display_name(&req.display_name)?;
+    let local = inv.email.split('@').next().unwrap_or_default();
+    validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;
+    let (token, new_session) = new_session(&state, &req.device)?;
+    let cost = state.config().hash_cost;
+    let password = req.password;
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password, cost))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())?;
+    let ids = state
+        .store()
+        .accept_invitation(
+            &Acceptance {
+                code_hash,
+                display_name,
+                password_hash,
+                new_session,
+            },
+            now,
+        )
+        .await?;
+    state.hub().notify(ids.org);
+    tracing::info!(org = %ids.org, user = %ids.user, "invitation accepted");
+    Ok(ApiJson(session_created(&state, ids, token).await?))
+}

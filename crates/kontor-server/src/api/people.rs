@@ -1,0 +1,220 @@
+//! People: profiles, roles, suspension and deprovisioning, avatars.
+
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use crate::validate;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kontor_proto::api::{Person, PersonStatus, ProfilePatch, SetRoleRequest};
+use kontor_proto::{ErrorBody, ErrorCode, UserId};
+
+/// A person in the caller's organisation (guests: only people they share a team with).
+#[utoipa::path(get, path = "/people/{user_id}", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn get_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<ApiJson<Person>, ApiError> {
+    caller.require_visible(&state, user).await?;
+    Ok(ApiJson(state.store().person(caller.org, user).await?))
+}
+
+/// Edits a profile: one's own, or anybody's as an admin.
+#[utoipa::path(patch, path = "/people/{user_id}", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)), request_body = ProfilePatch,
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn patch_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+    ApiJson(patch): ApiJson<ProfilePatch>,
+) -> Result<ApiJson<Person>, ApiError> {
+    caller.require_visible(&state, user).await?;
+    let target = state.store().person(caller.org, user).await?;
+    caller.require_profile_edit(user, target.role)?;
+    let patch = validate::profile(&patch)?;
+    let person = state
+        .store()
+        .update_profile(caller.org, user, &patch, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(ApiJson(person))
+}
+
+/// Changes a person's role (admins; only owners make or unmake owners).
+#[utoipa::path(put, path = "/people/{user_id}/role", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)), request_body = SetRoleRequest,
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+    ApiJson(req): ApiJson<SetRoleRequest>,
+) -> Result<ApiJson<Person>, ApiError> {
+    caller.require_admin()?;
+    let target = state.store().person(caller.org, user).await?;
+    caller.require_role_change(user, target.role, req.role)?;
+    let person = state
+        .store()
+        .set_role(caller.org, user, req.role, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(ApiJson(person))
+}
+
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    user: UserId,
+    status: PersonStatus,
+) -> Result<ApiJson<Person>, ApiError> {
+    caller.require_admin()?;
+    let target = state.store().person(caller.org, user).await?;
+    caller.require_status_change(user, target.role)?;
+    let (person, ended) = state
+        .store()
+        .set_status(caller.org, user, status, &caller.audit(state))
+        .await?;
+    // Close their live connections now: the sessions are already dead in the store.
+    state.hub().end_sessions(&ended);
+    state.hub().notify(caller.org);
+    tracing::info!(org = %caller.org, user = %user, status = status.as_str(), sessions = ended.len(), "account status changed");
+    Ok(ApiJson(person))
+}
+
+/// Suspends a person: every session ends at once; the account can be reactivated.
+#[utoipa::path(post, path = "/people/{user_id}/suspend", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<ApiJson<Person>, ApiError> {
+    change_status(&state, &caller, user, PersonStatus::Suspended).await
+}
+
+/// Reactivates a suspended person.
+#[utoipa::path(post, path = "/people/{user_id}/reactivate", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<ApiJson<Person>, ApiError> {
+    change_status(&state, &caller, user, PersonStatus::Active).await
+}
+
+/// Deprovisions a person for good: every device and session is revoked at once and their
+/// open connections close.
+#[utoipa::path(post, path = "/people/{user_id}/deprovision", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn deprovision(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<ApiJson<Person>, ApiError> {
+    change_status(&state, &caller, user, PersonStatus::Deprovisioned).await
+}
+
+/// The largest avatar image.
+pub const AVATAR_MAX_BYTES: usize = 512 * 1024;
+
+/// The image type, from the bytes themselves (never from what the client claims).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Sets an avatar: PNG, JPEG or WebP, at most 512 KiB, checked by its bytes (SVG refused).
+#[utoipa::path(put, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
+pub async fn put_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+    body: Bytes,
+) -> Result<ApiJson<Person>, ApiError> {
+    caller.require_visible(&state, user).await?;
+    let target = state.store().person(caller.org, user).await?;
+    caller.require_profile_edit(user, target.role)?;
+    if body.len() > AVATAR_MAX_BYTES {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+    let content_type = image_type(&body).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let person = state
+        .store()
+        .set_avatar(caller.org, user, content_type, &body, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(ApiJson(person))
+}
+
+/// A person's avatar image.
+#[utoipa::path(get, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 200, content_type = "image/*", body = Vec<u8>), (status = "4XX", body = ErrorBody)))]
+pub async fn get_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<Response, ApiError> {
+    caller.require_visible(&state, user).await?;
+    let (content_type, bytes) = state.store().avatar(caller.org, user).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(|_| ApiError::internal())?,
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
+    Ok(res)
+}
+
+/// Removes an avatar.
+#[utoipa::path(delete, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
+    params(("user_id" = UserId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn delete_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(user): ApiPath<UserId>,
+) -> Result<StatusCode, ApiError> {
+    caller.require_visible(&state, user).await?;
+    let target = state.store().person(caller.org, user).await?;
+    caller.require_profile_edit(user, target.role)?;
+    state
+        .store()
+        .delete_avatar(caller.org, user, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(StatusCode::NO_CONTENT)
+}

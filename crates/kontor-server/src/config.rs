@@ -1,0 +1,162 @@
+//! Configuration: command-line flags, then environment variables, then a TOML file, then
+//! defaults. `kontor config example` prints the file format, generated from [`FileConfig`].
+
+use crate::password::HashCost;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Flags of `kontor serve` (and of the commands that work on the data directory).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML configuration file (see `kontor config example`).
+    #[arg(long, env = "KONTOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The data directory (database, operator token). Default: ./kontor-data
+    #[arg(long, env = "KONTOR_DATA")]
+    pub data: Option<PathBuf>,
+    /// The address to listen on. Default: 127.0.0.1:8080
+    #[arg(long, env = "KONTOR_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The database: `postgres://…` for PostgreSQL. Default: SQLite in the data directory.
+    #[arg(long, env = "KONTOR_DATABASE")]
+    pub database: Option<String>,
+    /// The address people reach Kontor at, for invitation links. Default: http://<listen>
+    #[arg(long, env = "KONTOR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// The configuration file. Every field is optional.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The data directory (database, operator token).
+    pub data: Option<PathBuf>,
+    /// The address to listen on, e.g. "127.0.0.1:8080".
+    pub listen: Option<SocketAddr>,
+    /// "postgres://user@host/db" for PostgreSQL; empty for SQLite in the data directory.
+    pub database: Option<String>,
+    /// The address people reach Kontor at, e.g. "https://chat.example.org".
+    pub public_url: Option<String>,
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
+    pub trust_forwarded_for: Option<bool>,
+    /// Days until a session expires.
+    pub session_ttl_days: Option<u32>,
+    /// Days that events are kept for clients that were offline.
+    pub event_retention_days: Option<u32>,
+    /// argon2id memory in KiB (default 19456).
+    pub argon2_memory_kib: Option<u32>,
+    /// argon2id passes (default 2).
+    pub argon2_iterations: Option<u32>,
+    /// "text" (default) or "json" log lines.
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    /// The example configuration, with every default filled in.
+    pub fn example() -> String {
+        let c = FileConfig {
+            data: Some(PathBuf::from("./kontor-data")),
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            database: Some(String::new()),
+            public_url: Some("http://127.0.0.1:8080".to_owned()),
+            trust_forwarded_for: Some(false),
+            session_ttl_days: Some(30),
+            event_retention_days: Some(30),
+            argon2_memory_kib: Some(HashCost::default().memory_kib),
+            argon2_iterations: Some(HashCost::default().iterations),
+            log_format: Some("text".to_owned()),
+        };
+        toml::to_string(&c).unwrap_or_default()
+    }
+}
+
+/// The resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub public_url: String,
+    pub trust_forwarded_for: bool,
+    pub session_ttl_days: u32,
+    pub event_retention_days: u32,
+    pub hash_cost: HashCost,
+    pub log_json: bool,
+}
+
+impl Config {
+    /// Resolves flags and environment (already in `args`), the file and the defaults.
+    pub fn resolve(args: &ConfigArgs) -> anyhow::Result<Config> {
+        let file: FileConfig = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("invalid configuration in {}: {e}", path.display())
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = args
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("./kontor-data"));
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let database_url = args
+            .database
+            .clone()
+            .or(file.database)
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| sqlite_url(&data_dir));
+        let public_url = args
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let defaults = HashCost::default();
+        Ok(Config {
+            data_dir,
+            listen,
+            database_url,
+            public_url,
+            trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
+            session_ttl_days: file.session_ttl_days.unwrap_or(30).clamp(1, 365),
+            event_retention_days: file.event_retention_days.unwrap_or(30).clamp(1, 3650),
+            hash_cost: HashCost {
+                memory_kib: file.argon2_memory_kib.unwrap_or(defaults.memory_kib),
+                iterations: file.argon2_iterations.unwrap_or(defaults.iterations),
+            },
+            log_json: file.log_format.as_deref() == Some("json"),
+        })
+    }
+
+    /// A configuration for tests: a data directory, an ephemeral port, cheap hashing.
+    pub fn for_tests(data_dir: &Path, database_url: Option<String>) -> Config {
+        Config {
+            data_dir: data_dir.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.unwrap_or_else(|| sqlite_url(data_dir)),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            trust_forwarded_for: false,
+            session_ttl_days: 30,
+            event_retention_days: 30,
+            hash_cost: HashCost {
+                memory_kib: 64,
+                iterations: 1,
+            },
+            log_json: false,
+        }
+    }
+}
+
+/// The SQLite database inside a data directory.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("kontor.db").display())
+}

@@ -1,0 +1,35 @@
+//! The Kontor server: HTTP and WebSocket API, authentication, organisations, the company
+//! directory and storage.
+//!
+//! ```text
+//!  request ─► metrics ─► localize ─► shape_errors ─► catch_panic ─► router (api/*)
+//!                                                                     │ extract + access
+//!                                                                     ▼
+//!                                             actions / Store (one transaction each)
+//!                                                     │ events + audit in the same tx
+//!                                                     ▼
+//!                                            Hub ─► wakes WebSocket connections
+//! ```
+//!
+//! See `ARCHITECTURE.md` at the repository root for the map and the invariants.
+
+pub mod access;
+pub mod actions;
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod hub;
+pub mod metrics;
+pub mod password;
+pub mod ratelimit;
+pub mod search;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod tokens;
+pub mod validate;
+
+pub use api::{app, openapi};
+pub use state::AppState;

@@ -1,0 +1,133 @@
+//! Fixed-window counters for rate limits, in memory on each node.
+//!
+//! Login uses three of them so that an attacker alone can never lock the real person out:
+//! - per address (any account): stops one address from spraying many accounts;
+//! - per account *and* address: stops guessing one account from one address;
+//! - per account from addresses that never logged in to it successfully: stops a guessing
+//!   attack spread over many addresses, without touching addresses the person has used.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// One limit: at most `max` events per `window_ms`.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub max: u32,
+    pub window_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    start: i64,
+    count: u32,
+}
+
+/// Counters keyed by strings such as `login-addr:127.0.0.1`.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<String, Window>>,
+    known: Mutex<HashMap<String, i64>>,
+}
+
+const MAX_KEYS: usize = 100_000;
+
+impl RateLimiter {
+    /// `Err(seconds)` if the key is over its limit.
+    pub fn check(&self, key: &str, limit: Limit, now: i64) -> Result<(), u64> {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match windows.get(key) {
+            Some(w) if now - w.start < limit.window_ms && w.count >= limit.max => {
+                Err(((w.start + limit.window_ms - now) / 1000 + 1).max(1) as u64)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one event.
+    pub fn hit(&self, key: &str, limit: Limit, now: i64) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= MAX_KEYS {
+            windows.retain(|_, w| now - w.start < 3_600_000);
+        }
+        let w = windows.entry(key.to_owned()).or_insert(Window {
+            start: now,
+            count: 0,
+        });
+        if now - w.start >= limit.window_ms {
+            *w = Window {
+                start: now,
+                count: 0,
+            };
+        }
+        w.count = w.count.saturating_add(1);
+    }
+
+    /// Forgets a key (after a success).
+    pub fn reset(&self, key: &str) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+
+    /// Remembers that `key` (an account and address) succeeded, for `ttl_ms`.
+    pub fn mark_known(&self, key: &str, now: i64, ttl_ms: i64) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= MAX_KEYS {
+            known.retain(|_, until| *until > now);
+        }
+        known.insert(key.to_owned(), now + ttl_ms);
+    }
+
+    pub fn is_known(&self, key: &str, now: i64) -> bool {
+        self.known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .is_some_and(|until| *until > now)
+    }
+}
+
+/// The limits of login attempts (failures).
+pub mod login {
+    use super::Limit;
+    pub const PER_ADDRESS: Limit = Limit {
+        max: 30,
+        window_ms: 10 * 60 * 1000,
+    };
+    pub const PER_ACCOUNT_ADDRESS: Limit = Limit {
+        max: 5,
+        window_ms: 15 * 60 * 1000,
+    };
+    pub const PER_ACCOUNT_UNKNOWN_ADDRESSES: Limit = Limit {
+        max: 100,
+        window_ms: 60 * 60 * 1000,
+    };
+    /// Failed invitation codes per address.
+    pub const INVITATION_PER_ADDRESS: Limit = Limit {
+        max: 20,
+        window_ms: 10 * 60 * 1000,
+    };
+    /// How long a successful address stays known.
+    pub const KNOWN_TTL_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_blocks_then_reopens() {
+        let rl = RateLimiter::default();
+        let limit = Limit {
+            max: 2,
+            window_ms: 1000,
+        };
+        assert!(rl.check("k", limit, 0).is_ok());
+        rl.hit("k", limit, 0);
+        rl.hit("k", limit, 10);
+        assert_eq!(rl.check("k", limit, 500), Err(1));
+        assert!(rl.check("k", limit, 1000).is_ok());
+        assert!(rl.check("other", limit, 500).is_ok());
+    }
+}

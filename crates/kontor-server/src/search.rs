@@ -1,0 +1,221 @@
+//! Directory search: folding for case- and umlaut-insensitive matching, and ranking.
+//!
+//! Each person has a `search_text` in the database: every searchable field, folded twice
+//! ("Müller" becomes both "mueller" and "muller"), so that people who type "Muller",
+//! "Mueller" or "müller" all find her. A query term is folded the German way ("ü" → "ue"),
+//! which matches the first form, or typed without umlauts, which matches the second.
+//! Candidates come from the database (`LIKE` on the folded text, every term must match);
+//! ranking happens here, by the field a term matched: name before competence before job title
+//! before team, language and place.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lower-cases and replaces German umlauts and ß the German way (ä → ae), strips other
+/// diacritics (é → e) and collapses everything that is not a letter or digit into one space.
+pub fn fold(s: &str) -> String {
+    fold_with(s, true)
+}
+
+/// Like [`fold`], but umlauts lose their dots (ä → a), as people type them on a foreign
+/// keyboard.
+pub fn fold_plain(s: &str) -> String {
+    fold_with(s, false)
+}
+
+fn fold_with(s: &str, german: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let replaced: Option<&str> = match c {
+            'ä' => Some(if german { "ae" } else { "a" }),
+            'ö' => Some(if german { "oe" } else { "o" }),
+            'ü' => Some(if german { "ue" } else { "u" }),
+            'ß' => Some("ss"),
+            _ => None,
+        };
+        if let Some(r) = replaced {
+            out.push_str(r);
+            space = false;
+            continue;
+        }
+        for d in c.nfd() {
+            if unicode_normalization::char::is_combining_mark(d) {
+                continue;
+            }
+            if d.is_alphanumeric() {
+                out.push(d);
+                space = false;
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// The searchable fields of a person.
+#[derive(Clone, Debug, Default)]
+pub struct Searchable<'a> {
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub job_title: &'a str,
+    pub competences: &'a [String],
+    pub languages: &'a [String],
+    pub location: &'a str,
+    pub phone_extension: &'a str,
+    pub team_names: &'a [String],
+}
+
+impl Searchable<'_> {
+    /// The text stored in `users.search_text`: every field in both foldings.
+    pub fn search_text(&self) -> String {
+        let mut parts: Vec<&str> = vec![
+            self.display_name,
+            self.email,
+            self.job_title,
+            self.location,
+            self.phone_extension,
+        ];
+        parts.extend(self.competences.iter().map(String::as_str));
+        parts.extend(self.languages.iter().map(String::as_str));
+        parts.extend(self.team_names.iter().map(String::as_str));
+        let joined = parts.join(" | ");
+        let german = fold(&joined);
+        let plain = fold_plain(&joined);
+        if german == plain {
+            format!(" {german} ")
+        } else {
+            format!(" {german} | {plain} ")
+        }
+    }
+
+    /// The text stored in `users.search_facets`, for exact filters.
+    pub fn facets(&self) -> String {
+        let mut out = String::from("|");
+        for c in self.competences {
+            out.push_str(&facet("c", c));
+        }
+        for l in self.languages {
+            out.push_str(&facet("l", l));
+        }
+        if !self.location.trim().is_empty() {
+            out.push_str(&facet("o", self.location));
+        }
+        out
+    }
+}
+
+fn facet(kind: &str, value: &str) -> String {
+    format!("{kind}:{}|", fold(value))
+}
+
+/// The `LIKE` pattern that finds a facet value.
+pub fn facet_pattern(kind: &str, value: &str) -> String {
+    format!("%|{kind}:{}|%", crate::store::like_escape(&fold(value)))
+}
+
+/// Splits a query into folded terms (at most 8, each at least one character).
+pub fn query_terms(q: &str) -> Vec<String> {
+    fold(q)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How well a person matches the query terms; higher is better.
+pub fn score(terms: &[String], p: &Searchable<'_>) -> u32 {
+    let name = fold(p.display_name);
+    let title = fold(p.job_title);
+    let competences: Vec<String> = p.competences.iter().map(|c| fold(c)).collect();
+    let others: Vec<String> = p
+        .languages
+        .iter()
+        .map(|l| fold(l))
+        .chain(std::iter::once(fold(p.location)))
+        .collect();
+    let plain_name = fold_plain(p.display_name);
+    let mut total = 0;
+    for term in terms {
+        let mut best = 1; // matched somewhere (team, e-mail, extension)
+        best = best.max(word_score(term, &name, 100, 70, 30));
+        best = best.max(word_score(term, &plain_name, 100, 70, 30));
+        for c in &competences {
+            best = best.max(word_score(term, c, 90, 60, 40));
+        }
+        best = best.max(word_score(term, &title, 50, 40, 25));
+        for o in &others {
+            best = best.max(word_score(term, o, 20, 15, 10));
+        }
+        total += best;
+    }
+    total
+}
+
+/// `exact` if a word of `field` equals `term` (or the whole field does), `prefix` if a word
+/// starts with it, `inner` if it occurs anywhere.
+fn word_score(term: &str, field: &str, exact: u32, prefix: u32, inner: u32) -> u32 {
+    if field == term || field.split(' ').any(|w| w == term) {
+        exact
+    } else if field.starts_with(term) || field.split(' ').any(|w| w.starts_with(term)) {
+        prefix
+    } else if field.contains(term) {
+        inner
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_handles_umlauts_case_and_accents() {
+        assert_eq!(
+            fold("Jürgen MÜLLER-Lüdenscheidt"),
+            "juergen mueller luedenscheidt"
+        );
+        assert_eq!(fold_plain("Jürgen Müller"), "jurgen muller");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("  Renée  Señor "), "renee senor");
+        assert_eq!(fold("ÄÖÜ äöü"), "aeoeue aeoeue");
+    }
+
+    #[test]
+    fn search_text_carries_both_foldings() {
+        let comps = vec!["Wundversorgung".to_owned()];
+        let s = Searchable {
+            display_name: "Jürgen Müller",
+            competences: &comps,
+            ..Default::default()
+        };
+        let text = s.search_text();
+        assert!(text.contains("mueller"));
+        assert!(text.contains("muller"));
+        assert!(text.contains("wundversorgung"));
+    }
+
+    #[test]
+    fn competence_outranks_team_and_title() {
+        let terms = query_terms("Wundversorgung");
+        let comps = vec!["Wundversorgung".to_owned()];
+        let nurse = Searchable {
+            display_name: "Clara Krause",
+            competences: &comps,
+            ..Default::default()
+        };
+        let teams = vec!["Wundversorgung".to_owned()];
+        let in_team = Searchable {
+            display_name: "Bernd Berg",
+            team_names: &teams,
+            ..Default::default()
+        };
+        assert!(score(&terms, &nurse) > score(&terms, &in_team));
+    }
+}

@@ -1,0 +1,87 @@
+//! The two database backends. Only what really differs lives here.
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use std::time::Duration;
+
+/// What differs between SQLite and PostgreSQL.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// The column type for binary data in migrations.
+    fn blob_type(&self) -> &'static str;
+    /// Opens a read pool and a write pool (which may be the same pool).
+    async fn connect(&self, url: &str) -> anyhow::Result<(AnyPool, AnyPool)>;
+}
+
+/// Embedded SQLite in WAL mode.
+///
+/// Durability: `synchronous=FULL` makes every committed transaction durable across power loss
+/// (the WAL is fsynced at each commit), at the cost of one fsync per write transaction, which
+/// is cheap next to the work of a request. `NORMAL` would only be safe against process crashes.
+/// Writes go through a single connection (SQLite has one writer anyway), so write transactions
+/// never fail with `SQLITE_BUSY` inside this process; reads use a pool and never block writes.
+#[derive(Debug)]
+pub struct Sqlite;
+
+#[async_trait]
+impl Backend for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+    fn blob_type(&self) -> &'static str {
+        "BLOB"
+    }
+    async fn connect(&self, url: &str) -> anyhow::Result<(AnyPool, AnyPool)> {
+        let url = if url.contains('?') {
+            url.to_owned()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        let setup = |opts: AnyPoolOptions| {
+            opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA temp_store = MEMORY;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .acquire_timeout(Duration::from_secs(30))
+        };
+        let write = setup(AnyPoolOptions::new().max_connections(1).min_connections(1))
+            .connect(&url)
+            .await?;
+        let read = setup(AnyPoolOptions::new().max_connections(8))
+            .connect(&url)
+            .await?;
+        Ok((read, write))
+    }
+}
+
+/// PostgreSQL, for scale-out.
+#[derive(Debug)]
+pub struct Postgres;
+
+#[async_trait]
+impl Backend for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+    fn blob_type(&self) -> &'static str {
+        "BYTEA"
+    }
+    async fn connect(&self, url: &str) -> anyhow::Result<(AnyPool, AnyPool)> {
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        Ok((pool.clone(), pool))
+    }
+}

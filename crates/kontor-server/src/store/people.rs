@@ -1,0 +1,503 @@
+//! People: profiles, roles, status, avatars and directory candidates.
+
+use super::events::{Audience, emit};
+use super::{
+    AuditCtx, StoreError, StoreResult, Tx, audit, col_i64, col_json, col_parse, col_str,
+    placeholders,
+};
+use crate::clock::fmt_ms;
+use crate::search::Searchable;
+use kontor_proto::api::{
+    Person, PersonStatus, ProfilePatch, Role, TeamKind, TeamMembership, TeamRole,
+};
+use kontor_proto::{ErrorCode, EventKind, OrgId, UserId};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, u.role, u.status, u.job_title, \
+    u.competences, u.languages, u.location, u.phone_extension, u.created_at, \
+    (SELECT COUNT(*) FROM avatars a WHERE a.user_id = u.id) AS avatar_count";
+
+/// Loads people of one organisation with their teams, in the order of `ids`; unknown ids are
+/// left out.
+pub(crate) async fn load_people(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    ids: &[UserId],
+) -> StoreResult<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut people: HashMap<UserId, Person> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string());
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let p = Person {
+                id: col_parse(&row, "id")?,
+                display_name: col_str(&row, "display_name")?,
+                email: col_str(&row, "email")?,
+                role: Role::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
+                status: PersonStatus::parse(&col_str(&row, "status")?)
+                    .ok_or(StoreError::Corrupt("status"))?,
+                job_title: col_str(&row, "job_title")?,
+                competences: col_json(&row, "competences")?,
+                languages: col_json(&row, "languages")?,
+                location: col_str(&row, "location")?,
+                phone_extension: col_str(&row, "phone_extension")?,
+                has_avatar: col_i64(&row, "avatar_count")? > 0,
+                teams: Vec::new(),
+                created_at: fmt_ms(col_i64(&row, "created_at")?),
+            };
+            people.insert(p.id, p);
+        }
+        let sql = format!(
+            "SELECT tm.user_id, tm.team_id, tm.role, t.name, t.kind FROM team_members tm \
+             JOIN teams t ON t.id = tm.team_id \
+             WHERE tm.org_id = $1 AND tm.user_id IN ({}) ORDER BY t.name",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string());
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let user: UserId = col_parse(&row, "user_id")?;
+            if let Some(p) = people.get_mut(&user) {
+                p.teams.push(TeamMembership {
+                    team_id: col_parse(&row, "team_id")?,
+                    name: col_str(&row, "name")?,
+                    kind: TeamKind::parse(&col_str(&row, "kind")?)
+                        .ok_or(StoreError::Corrupt("kind"))?,
+                    role: TeamRole::parse(&col_str(&row, "role")?)
+                        .ok_or(StoreError::Corrupt("role"))?,
+                });
+            }
+        }
+    }
+    Ok(ids.iter().filter_map(|id| people.remove(id)).collect())
+}
+
+pub(crate) async fn load_person(tx: &mut Tx, org: OrgId, user: UserId) -> StoreResult<Person> {
+    load_people(&mut *tx, org, &[user])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
+}
+
+/// Recomputes the folded search text of these people (after a profile or team change).
+pub(crate) async fn refresh_search(tx: &mut Tx, org: OrgId, users: &[UserId]) -> StoreResult<()> {
+    for person in load_people(&mut *tx, org, users).await? {
+        let team_names: Vec<String> = person.teams.iter().map(|t| t.name.clone()).collect();
+        let s = Searchable {
+            display_name: &person.display_name,
+            email: &person.email,
+            job_title: &person.job_title,
+            competences: &person.competences,
+            languages: &person.languages,
+            location: &person.location,
+            phone_extension: &person.phone_extension,
+            team_names: &team_names,
+        };
+        sqlx::query(
+            "UPDATE users SET search_text = $3, search_facets = $4 WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.to_string())
+        .bind(person.id.to_string())
+        .bind(s.search_text())
+        .bind(s.facets())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tells the organisation that a person changed, with their new state.
+pub(crate) async fn emit_person_changed(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    now: i64,
+) -> StoreResult<Person> {
+    let person = load_person(tx, org, user).await?;
+    let event = EventKind::PersonChanged {
+        person: person.clone(),
+    };
+    emit(tx, org, Audience::Members, &event, now).await?;
+    if person.role == Role::Guest {
+        emit(tx, org, Audience::User(user), &event, now).await?;
+    }
+    Ok(person)
+}
+
+/// Filters for directory candidates, already validated and folded.
+#[derive(Clone, Debug, Default)]
+pub struct CandidateFilter {
+    pub terms: Vec<String>,
+    pub team_ids: Option<Vec<kontor_proto::TeamId>>,
+    pub facets: Vec<String>,
+    pub role: Option<Role>,
+    pub email: Option<String>,
+    pub include_inactive: bool,
+    /// Restrict to people who share a team with this person (guests' view).
+    pub sharing_team_with: Option<UserId>,
+}
+
+/// A directory candidate, with what ranking needs.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub id: UserId,
+    pub display_name: String,
+    pub job_title: String,
+    pub competences: Vec<String>,
+    pub languages: Vec<String>,
+    pub location: String,
+}
+
+impl super::Store {
+    pub async fn person(&self, org: OrgId, user: UserId) -> StoreResult<Person> {
+        let mut conn = self.read.acquire().await?;
+        load_people(&mut conn, org, &[user])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn people(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<Person>> {
+        let mut conn = self.read.acquire().await?;
+        load_people(&mut conn, org, ids).await
+    }
+
+    /// Whether two people share at least one team.
+    pub async fn share_team(&self, org: OrgId, a: UserId, b: UserId) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM team_members x JOIN team_members y ON x.team_id = y.team_id \
+             WHERE x.org_id = $1 AND x.user_id = $2 AND y.user_id = $3",
+        )
+        .bind(org.to_string())
+        .bind(a.to_string())
+        .bind(b.to_string())
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Applies a validated profile change.
+    pub async fn update_profile(
+        &self,
+        org: OrgId,
+        user: UserId,
+        patch: &ProfilePatch,
+        ctx: &AuditCtx,
+    ) -> StoreResult<Person> {
+        let mut tx = self.begin().await?;
+        let before = load_person(&mut tx, org, user).await?;
+        let competences = patch.competences.as_ref().map(super::to_json);
+        let languages = patch.languages.as_ref().map(super::to_json);
+        sqlx::query(
+            "UPDATE users SET \
+               display_name = COALESCE($3, display_name), job_title = COALESCE($4, job_title), \
+               competences = COALESCE($5, competences), languages = COALESCE($6, languages), \
+               location = COALESCE($7, location), phone_extension = COALESCE($8, phone_extension), \
+               updated_at = $9 \
+             WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .bind(patch.display_name.clone())
+        .bind(patch.job_title.clone())
+        .bind(competences)
+        .bind(languages)
+        .bind(patch.location.clone())
+        .bind(patch.phone_extension.clone())
+        .bind(ctx.now)
+        .execute(&mut *tx)
+        .await?;
+        refresh_search(&mut tx, org, &[user]).await?;
+        if ctx.actor != Some(user) {
+            let changed: Vec<&str> = [
+                ("display_name", patch.display_name.is_some()),
+                ("job_title", patch.job_title.is_some()),
+                ("competences", patch.competences.is_some()),
+                ("languages", patch.languages.is_some()),
+                ("location", patch.location.is_some()),
+                ("phone_extension", patch.phone_extension.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(f, set)| set.then_some(f))
+            .collect();
+            audit::record(&mut tx, org, ctx, "person.update", "person", Some(user.to_string()), serde_json::json!({ "fields": changed, "display_name_before": before.display_name })).await?;
+        }
+        let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Changes a person's role. The last owner stays an owner.
+    pub async fn set_role(
+        &self,
+        org: OrgId,
+        user: UserId,
+        role: Role,
+        ctx: &AuditCtx,
+    ) -> StoreResult<Person> {
+        let mut tx = self.begin().await?;
+        let before = load_person(&mut tx, org, user).await?;
+        if before.role == Role::Owner && role != Role::Owner {
+            let owners: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active'",
+            )
+            .bind(org.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            if owners <= 1 {
+                return Err(StoreError::refused(ErrorCode::LastOwner));
+            }
+        }
+        sqlx::query("UPDATE users SET role = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(role.as_str())
+            .bind(ctx.now)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            org,
+            ctx,
+            "person.role",
+            "person",
+            Some(user.to_string()),
+            serde_json::json!({ "from": before.role, "to": role }),
+        )
+        .await?;
+        let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Suspends, reactivates or deprovisions a person. Suspending ends every session;
+    /// deprovisioning also revokes every device. Returns the person and the ended sessions.
+    pub async fn set_status(
+        &self,
+        org: OrgId,
+        user: UserId,
+        status: PersonStatus,
+        ctx: &AuditCtx,
+    ) -> StoreResult<(Person, Vec<kontor_proto::SessionId>)> {
+        let mut tx = self.begin().await?;
+        let before = load_person(&mut tx, org, user).await?;
+        if before.status == PersonStatus::Deprovisioned {
+            return Err(StoreError::refused(ErrorCode::Conflict));
+        }
+        if before.role == Role::Owner && status != PersonStatus::Active {
+            let owners: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            if owners == 0 {
+                return Err(StoreError::refused(ErrorCode::LastOwner));
+            }
+        }
+        sqlx::query("UPDATE users SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(status.as_str())
+            .bind(ctx.now)
+            .execute(&mut *tx)
+            .await?;
+        let mut ended = Vec::new();
+        if status != PersonStatus::Active {
+            ended = super::accounts::end_sessions(&mut tx, org, user, None, ctx.now).await?;
+        }
+        if status == PersonStatus::Deprovisioned {
+            super::accounts::revoke_devices(&mut tx, org, user, ctx.now).await?;
+            sqlx::query("DELETE FROM avatars WHERE user_id = $1")
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = match status {
+            PersonStatus::Active => "person.reactivate",
+            PersonStatus::Suspended => "person.suspend",
+            PersonStatus::Deprovisioned => "person.deprovision",
+        };
+        audit::record(
+            &mut tx,
+            org,
+            ctx,
+            action,
+            "person",
+            Some(user.to_string()),
+            serde_json::json!({ "from": before.status, "sessions_ended": ended.len() }),
+        )
+        .await?;
+        emit(
+            &mut tx,
+            org,
+            Audience::User(user),
+            &EventKind::AccountStatusChanged { status },
+            ctx.now,
+        )
+        .await?;
+        let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
+        tx.commit().await?;
+        Ok((person, ended))
+    }
+
+    /// Stores a checked avatar image.
+    pub async fn set_avatar(
+        &self,
+        org: OrgId,
+        user: UserId,
+        content_type: &str,
+        bytes: &[u8],
+        ctx: &AuditCtx,
+    ) -> StoreResult<Person> {
+        let mut tx = self.begin().await?;
+        load_person(&mut tx, org, user).await?;
+        sqlx::query(
+            "INSERT INTO avatars (user_id, org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id) DO UPDATE SET content_type = $3, bytes = $4, updated_at = $5",
+        )
+        .bind(user.to_string())
+        .bind(org.to_string())
+        .bind(content_type)
+        .bind(bytes.to_vec())
+        .bind(ctx.now)
+        .execute(&mut *tx)
+        .await?;
+        if ctx.actor != Some(user) {
+            audit::record(
+                &mut tx,
+                org,
+                ctx,
+                "person.avatar",
+                "person",
+                Some(user.to_string()),
+                serde_json::json!({ "content_type": content_type, "bytes": bytes.len() }),
+            )
+            .await?;
+        }
+        let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    pub async fn delete_avatar(
+        &self,
+        org: OrgId,
+        user: UserId,
+        ctx: &AuditCtx,
+    ) -> StoreResult<Person> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM avatars WHERE org_id = $1 AND user_id = $2")
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// A person's avatar: content type and bytes.
+    pub async fn avatar(&self, org: OrgId, user: UserId) -> StoreResult<(String, Vec<u8>)> {
+        let row = sqlx::query(
+            "SELECT content_type, bytes FROM avatars WHERE org_id = $1 AND user_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let bytes: Vec<u8> =
+            sqlx::Row::try_get(&row, "bytes").map_err(|_| StoreError::Corrupt("bytes"))?;
+        Ok((col_str(&row, "content_type")?, bytes))
+    }
+
+    /// Everybody who matches the filter, unranked.
+    pub async fn directory_candidates(
+        &self,
+        org: OrgId,
+        f: &CandidateFilter,
+    ) -> StoreResult<Vec<Candidate>> {
+        let mut sql = String::from(
+            "SELECT u.id, u.display_name, u.job_title, u.competences, u.languages, u.location \
+             FROM users u WHERE u.org_id = $1",
+        );
+        let mut binds: Vec<String> = vec![org.to_string()];
+        let next = |binds: &mut Vec<String>, value: String| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if !f.include_inactive {
+            sql.push_str(" AND u.status = 'active'");
+        }
+        for term in &f.terms {
+            let p = next(&mut binds, format!("%{}%", super::like_escape(term)));
+            sql.push_str(&format!(" AND u.search_text LIKE {p} ESCAPE '\\'"));
+        }
+        for facet in &f.facets {
+            let p = next(&mut binds, facet.clone());
+            sql.push_str(&format!(" AND u.search_facets LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(role) = f.role {
+            let p = next(&mut binds, role.as_str().to_owned());
+            sql.push_str(&format!(" AND u.role = {p}"));
+        }
+        if let Some(email) = &f.email {
+            let p = next(&mut binds, email.clone());
+            sql.push_str(&format!(" AND u.email = {p}"));
+        }
+        if let Some(teams) = &f.team_ids {
+            if teams.is_empty() {
+                return Ok(Vec::new());
+            }
+            let list: Vec<String> = teams
+                .iter()
+                .map(|t| next(&mut binds, t.to_string()))
+                .collect();
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id IN ({}))",
+                list.join(", ")
+            ));
+        }
+        if let Some(viewer) = f.sharing_team_with {
+            let p = next(&mut binds, viewer.to_string());
+            sql.push_str(&format!(
+                " AND (u.id = {p} OR EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
+                 WHERE a.user_id = u.id AND b.user_id = {p}))"
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Candidate {
+                    id: col_parse(row, "id")?,
+                    display_name: col_str(row, "display_name")?,
+                    job_title: col_str(row, "job_title")?,
+                    competences: col_json(row, "competences")?,
+                    languages: col_json(row, "languages")?,
+                    location: col_str(row, "location")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,206 @@
+//! Parse, don't validate: untrusted input becomes trusted values only through these functions.
+//! Each returns the cleaned value or an [`ApiError`] naming the field.
+
+use crate::error::ApiError;
+use kontor_proto::ErrorCode;
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control())
+}
+
+/// A single-line text, trimmed, `min..=max` characters, without control characters.
+pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n < min || n > max || has_control(v) {
+        return Err(ApiError::invalid(field));
+    }
+    Ok(v.to_owned())
+}
+
+/// A multi-line text of at most `max` characters.
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid(field));
+    }
+    Ok(v.to_owned())
+}
+
+/// An e-mail address, lower-cased. Deliberately simple: one `@`, a dot in the domain, no
+/// spaces.
+pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim().to_lowercase();
+    let ok = (3..=254).contains(&v.len())
+        && !has_control(&v)
+        && !v.chars().any(char::is_whitespace)
+        && match v.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            }
+            None => false,
+        };
+    if ok {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid(field))
+    }
+}
+
+/// A person's display name.
+pub fn display_name(value: &str) -> Result<String, ApiError> {
+    line("display_name", value, 1, 100)
+}
+
+/// A list of short labels (competences, languages): trimmed, without duplicates (ignoring
+/// case), at most 30 of at most 60 characters.
+pub fn labels(field: &str, values: &[String]) -> Result<Vec<String>, ApiError> {
+    if values.len() > 30 {
+        return Err(ApiError::invalid(field));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for v in values {
+        let v = line(field, v, 1, 60)?;
+        if !out.iter().any(|o| o.to_lowercase() == v.to_lowercase()) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// A phone extension: digits, spaces, `+`, `-`, `/`, `(`, `)`; at most 32 characters.
+pub fn phone_extension(value: &str) -> Result<String, ApiError> {
+    let v = line("phone_extension", value, 0, 32)?;
+    if v.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '/' | '(' | ')'))
+    {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid("phone_extension"))
+    }
+}
+
+/// A device platform label: `[a-z0-9._-]`, 1..=32.
+pub fn platform(value: &str) -> Result<String, ApiError> {
+    let v = value.trim().to_lowercase();
+    if (1..=32).contains(&v.len())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid("device.platform"))
+    }
+}
+
+/// An organisation's slug from its name: folded, dashes between words, at most 48 characters.
+pub fn slug_of(name: &str) -> String {
+    let folded = crate::search::fold(name).replace(' ', "-");
+    let cut: String = folded.chars().take(48).collect();
+    let cut = cut.trim_end_matches('-').to_owned();
+    if cut.is_empty() {
+        "org".to_owned()
+    } else {
+        cut
+    }
+}
+
+/// A new password (the rules are in [`crate::password`]).
+pub fn new_password(field: &str, value: &str, context: &[&str]) -> Result<(), ApiError> {
+    crate::password::check_new(value, context).map_err(|code| ApiError::field(code, field))
+}
+
+/// A page size: `default` if absent, else 1..=`max`.
+pub fn limit(value: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(v) if (1..=max).contains(&v) => Ok(v),
+        Some(_) => Err(ApiError::field(ErrorCode::InvalidInput, "limit")),
+    }
+}
+
+/// A profile change, every present field validated.
+pub fn profile(
+    p: &kontor_proto::api::ProfilePatch,
+) -> Result<kontor_proto::api::ProfilePatch, ApiError> {
+    Ok(kontor_proto::api::ProfilePatch {
+        display_name: p.display_name.as_deref().map(display_name).transpose()?,
+        job_title: p
+            .job_title
+            .as_deref()
+            .map(|v| line("job_title", v, 0, 100))
+            .transpose()?,
+        competences: p
+            .competences
+            .as_deref()
+            .map(|v| labels("competences", v))
+            .transpose()?,
+        languages: p
+            .languages
+            .as_deref()
+            .map(|v| labels("languages", v))
+            .transpose()?,
+        location: p
+            .location
+            .as_deref()
+            .map(|v| line("location", v, 0, 100))
+            .transpose()?,
+        phone_extension: p
+            .phone_extension
+            .as_deref()
+            .map(phone_extension)
+            .transpose()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            email("e", " Anna@Sonnenschein.Example ").unwrap(),
+            "anna@sonnenschein.example"
+        );
+        for bad in [
+            "", "anna", "anna@", "@x.de", "a b@x.de", "a@x", "a@@x.de", "a@x..de", "a@.x.de",
+        ] {
+            assert!(email("e", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug_of("Pflegedienst Sonnenschein"),
+            "pflegedienst-sonnenschein"
+        );
+        assert_eq!(
+            slug_of("Bäckerei Müller & Söhne GmbH"),
+            "baeckerei-mueller-soehne-gmbh"
+        );
+        assert_eq!(slug_of("!!!"), "org");
+    }
+
+    #[test]
+    fn labels_dedupe_and_cap() {
+        let v = vec![
+            "Wundversorgung".to_owned(),
+            "wundversorgung".to_owned(),
+            " Palliativ ".to_owned(),
+        ];
+        assert_eq!(
+            labels("c", &v).unwrap(),
+            vec!["Wundversorgung", "Palliativ"]
+        );
+        assert!(labels("c", &vec!["x".to_owned(); 31]).is_err());
+        assert!(labels("c", &["".to_owned()]).is_err());
+    }
+}

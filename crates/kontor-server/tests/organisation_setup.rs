@@ -1,0 +1,261 @@
+//! Anna sets up her organisation: invitations, accounts, devices and sessions.
+
+mod common;
+
+use common::*;
+use kontor_proto::api::*;
+use kontor_server::clock::ManualClock;
+use reqwest::Method;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test]
+async fn anna_creates_her_organisation_and_logs_in_on_two_devices() {
+    let server = TestServer::start().await;
+    let info: ServerInfo = server.anonymous().get("/server").await;
+    assert!(!info.has_orgs);
+
+    let org = server
+        .create_org("Pflegedienst Sonnenschein", "anna@sonnenschein.example")
+        .await;
+    assert_eq!(org.org.slug, "pflegedienst-sonnenschein");
+    assert_eq!(org.invitation.invitation.role, Role::Owner);
+    assert!(
+        org.invitation.link.contains(&org.invitation.code),
+        "the link carries the code"
+    );
+
+    // The invitation shows what it is for, before accepting.
+    let preview: InvitationPreview = server
+        .anonymous()
+        .ok(
+            Method::POST,
+            "/invitations/preview",
+            &InvitationCodeRequest {
+                code: org.invitation.code.to_lowercase(),
+            },
+        )
+        .await;
+    assert_eq!(preview.email, "anna@sonnenschein.example");
+    assert_eq!(preview.org.name, "Pflegedienst Sonnenschein");
+
+    let anna = server.join(&org.invitation.code, "Anna Schmidt").await;
+    let me: Me = anna.get("/me").await;
+    assert_eq!(me.person.display_name, "Anna Schmidt");
+    assert_eq!(me.person.role, Role::Owner);
+    assert!(me.device.current && me.session.current);
+    assert_eq!(me.policies, Policies::default());
+
+    // A code works once.
+    let again = server
+        .anonymous()
+        .fails(
+            Method::POST,
+            "/invitations/accept",
+            Some(&AcceptInvitationRequest {
+                code: org.invitation.code.clone(),
+                display_name: "Mallory".into(),
+                password: PASSWORD.into(),
+                device: NewDevice {
+                    name: "x".into(),
+                    platform: "web".into(),
+                },
+            }),
+            "invitation_invalid",
+        )
+        .await;
+    assert_eq!(again.as_u16(), 410);
+
+    // A second device by password.
+    let phone = server
+        .login(&anna.slug(), "Anna@Sonnenschein.example")
+        .await;
+    let devices: Vec<Device> = phone.get("/me/devices").await;
+    assert_eq!(devices.len(), 2);
+    let sessions: Vec<SessionInfo> = anna.get("/me/sessions").await;
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+
+    // Revoking the phone from the laptop ends the phone's session at once.
+    let phone_device = phone.session.as_ref().unwrap().device.id;
+    let (status, _) = anna
+        .call::<()>(Method::DELETE, &format!("/me/devices/{phone_device}"), None)
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    phone
+        .fails::<()>(Method::GET, "/me", None, "unauthenticated")
+        .await;
+    let devices: Vec<Device> = anna.get("/me/devices").await;
+    assert!(devices.iter().any(|d| d.id == phone_device && d.revoked));
+
+    // Log out: the token is dead; logging in again works.
+    let (status, _) = anna.call::<()>(Method::POST, "/auth/logout", None).await;
+    assert_eq!(status.as_u16(), 204);
+    anna.fails::<()>(Method::GET, "/me", None, "unauthenticated")
+        .await;
+    let anna = server
+        .login("pflegedienst-sonnenschein", "anna@sonnenschein.example")
+        .await;
+    let _: Me = anna.get("/me").await;
+
+    // Wrong password: one answer for wrong password and unknown account.
+    let wrong = LoginRequest {
+        org: "pflegedienst-sonnenschein".into(),
+        email: "anna@sonnenschein.example".into(),
+        password: "not her password".into(),
+        device: NewDevice {
+            name: "x".into(),
+            platform: "web".into(),
+        },
+    };
+    server
+        .anonymous()
+        .fails(
+            Method::POST,
+            "/auth/login",
+            Some(&wrong),
+            "invalid_credentials",
+        )
+        .await;
+    let unknown = LoginRequest {
+        email: "nobody@sonnenschein.example".into(),
+        ..wrong.clone()
+    };
+    server
+        .anonymous()
+        .fails(
+            Method::POST,
+            "/auth/login",
+            Some(&unknown),
+            "invalid_credentials",
+        )
+        .await;
+    let info: ServerInfo = server.anonymous().get("/server").await;
+    assert!(info.has_orgs);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn passwords_must_be_long_and_uncommon_and_errors_speak_german() {
+    let server = TestServer::start().await;
+    let org = server
+        .create_org("Praxis Dr. Weiß", "anna@praxis.example")
+        .await;
+    let accept = |password: &str| AcceptInvitationRequest {
+        code: org.invitation.code.clone(),
+        display_name: "Anna".into(),
+        password: password.into(),
+        device: NewDevice {
+            name: "Laptop".into(),
+            platform: "web".into(),
+        },
+    };
+    let anon = server.anonymous();
+    anon.fails(
+        Method::POST,
+        "/invitations/accept",
+        Some(&accept("kurz")),
+        "password_too_short",
+    )
+    .await;
+    anon.fails(
+        Method::POST,
+        "/invitations/accept",
+        Some(&accept("passwort123")),
+        "password_too_common",
+    )
+    .await;
+    anon.fails(
+        Method::POST,
+        "/invitations/accept",
+        Some(&accept("Sommer2025!")),
+        "password_too_common",
+    )
+    .await;
+    anon.fails(
+        Method::POST,
+        "/invitations/accept",
+        Some(&accept("anna-anna-2025")),
+        "password_too_common",
+    )
+    .await;
+
+    // The same error in German and English.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/invitations/accept", server.url))
+        .header("accept-language", "de-DE,de;q=0.9,en;q=0.5")
+        .json(&accept("qwertzuiop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.headers()["content-language"], "de");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "password_too_common");
+    assert_eq!(body["error"]["field"], "password");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Passwort"),
+        "{body}"
+    );
+
+    // The invitation is still good after the refusals.
+    server.join(&org.invitation.code, "Anna").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invitations_expire_after_seven_days_and_sessions_expire() {
+    let clock = Arc::new(ManualClock::new(1_800_000_000_000));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let org = server
+        .create_org("Stadtwerke", "anna@stadtwerke.example")
+        .await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let ben = anna.invite("ben@stadtwerke.example", Role::Member).await;
+    clock.advance(Duration::from_secs(7 * 24 * 3600 + 1));
+    let status = server
+        .anonymous()
+        .fails(
+            Method::POST,
+            "/invitations/preview",
+            Some(&InvitationCodeRequest {
+                code: ben.code.clone(),
+            }),
+            "invitation_expired",
+        )
+        .await;
+    assert_eq!(status.as_u16(), 410);
+    // Sessions last 30 days (tests' configuration) and then stop working.
+    let _: Me = anna.get("/me").await;
+    clock.advance(Duration::from_secs(30 * 24 * 3600));
+    anna.fails::<()>(Method::GET, "/me", None, "unauthenticated")
+        .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_server_holds_many_organisations_with_the_same_addresses() {
+    let server = TestServer::start().await;
+    let a = server.create_org("Verein Eins", "kim@example.org").await;
+    let b = server.create_org("Verein Eins", "kim@example.org").await;
+    assert_ne!(a.org.slug, b.org.slug, "slugs stay unique");
+    let kim_a = server.join(&a.invitation.code, "Kim A").await;
+    let kim_b = server.join(&b.invitation.code, "Kim B").await;
+    assert_ne!(kim_a.id(), kim_b.id());
+    // Each sees only their own organisation.
+    let org_a: Org = kim_a.get("/org").await;
+    let org_b: Org = kim_b.get("/org").await;
+    assert_ne!(org_a.id, org_b.id);
+    kim_a
+        .fails::<()>(
+            Method::GET,
+            &format!("/people/{}", kim_b.id()),
+            None,
+            "not_found",
+        )
+        .await;
+    server.stop().await;
+}
