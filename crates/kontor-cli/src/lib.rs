@@ -43,13 +43,14 @@ pub mod exit {
 pub fn lang() -> Lang {
     for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
         if let Ok(v) = std::env::var(var)
-            && !v.is_empty() {
-                return if v.starts_with("de") {
-                    Lang::De
-                } else {
-                    Lang::En
-                };
-            }
+            && !v.is_empty()
+        {
+            return if v.starts_with("de") {
+                Lang::De
+            } else {
+                Lang::En
+            };
+        }
     }
     Lang::En
 }

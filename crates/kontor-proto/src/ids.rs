@@ -17,6 +17,7 @@ macro_rules! id_type {
         #[schema(value_type = String, format = Uuid)]
         pub struct $name(pub Uuid);
 
+        #[cfg(feature = "new-ids")]
         impl $name {
             /// A fresh, time-ordered identifier.
             pub fn new() -> Self {
@@ -24,6 +25,7 @@ macro_rules! id_type {
             }
         }
 
+        #[cfg(feature = "new-ids")]
         impl Default for $name {
             fn default() -> Self {
                 Self::new()

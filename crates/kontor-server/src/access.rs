@@ -173,12 +173,14 @@ impl Caller {
         }
     }
 
-    /// May the caller see this team? Members everything; guests only their own teams.
+    /// May the caller see this team? It must exist in the caller's organisation; members see
+    /// every team, guests only their own.
     pub async fn require_team_visible(
         &self,
         state: &AppState,
         team: TeamId,
     ) -> Result<(), ApiError> {
+        state.store().team(self.org, team).await?;
         if self.role != Role::Guest {
             return Ok(());
         }

@@ -100,9 +100,10 @@ impl IntoResponse for ApiError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, axum::Json(self.body(Lang::En))).into_response();
         if let Some(secs) = self.retry_after_secs
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         res.extensions_mut().insert(ErrorMarker(self));
         res
     }
@@ -118,11 +119,12 @@ pub async fn localize(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let mut res = next.run(req).await;
     if lang != Lang::En
-        && let Some(ErrorMarker(err)) = res.extensions().get::<ErrorMarker>().cloned() {
-            let body = serde_json::to_vec(&err.body(lang)).unwrap_or_default();
-            res.headers_mut().remove(header::CONTENT_LENGTH);
-            *res.body_mut() = axum::body::Body::from(body);
-        }
+        && let Some(ErrorMarker(err)) = res.extensions().get::<ErrorMarker>().cloned()
+    {
+        let body = serde_json::to_vec(&err.body(lang)).unwrap_or_default();
+        res.headers_mut().remove(header::CONTENT_LENGTH);
+        *res.body_mut() = axum::body::Body::from(body);
+    }
     res.headers_mut().insert(
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(match lang {

@@ -35,13 +35,18 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
-                // Say which field, never echo the input.
-                let field = e
-                    .body_text()
-                    .split_once(": ")
-                    .and_then(|(head, _)| head.rsplit_once(' '))
-                    .map(|(_, path)| path.trim_end_matches(':').to_owned())
-                    .filter(|p| p.len() < 64 && !p.is_empty());
+                // Say which field, never echo the input. The text reads
+                // "<prefix>: <path>: <serde error>" or "<prefix>: missing field `x` …".
+                let text = e.body_text();
+                let rest = text.split_once(": ").map(|(_, r)| r).unwrap_or_default();
+                let field = match rest.split_once(": ") {
+                    Some((path, _)) if !path.contains(' ') => Some(path.to_owned()),
+                    _ => rest
+                        .split_once("missing field `")
+                        .and_then(|(_, r)| r.split_once('`'))
+                        .map(|(f, _)| f.to_owned()),
+                }
+                .filter(|p| p.len() < 64 && !p.is_empty());
                 Err(ApiError {
                     code: ErrorCode::MalformedBody,
                     field,
@@ -117,10 +122,11 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
-                .map(str::trim).rfind(|s| s.parse::<std::net::IpAddr>().is_ok())
-            {
-                return Ok(ClientAddr(Some(last.to_owned())));
-            }
+                .map(str::trim)
+                .rfind(|s| s.parse::<std::net::IpAddr>().is_ok())
+        {
+            return Ok(ClientAddr(Some(last.to_owned())));
+        }
         Ok(ClientAddr(
             parts
                 .extensions

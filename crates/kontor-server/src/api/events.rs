@@ -184,7 +184,14 @@ async fn stream(
             let full = events.len() as u32 == BATCH;
             for event in events {
                 cursor = event.seq;
-                send(socket, reg, frame(&ServerFrame::Event { event: Box::new(event) })).await?;
+                send(
+                    socket,
+                    reg,
+                    frame(&ServerFrame::Event {
+                        event: Box::new(event),
+                    }),
+                )
+                .await?;
                 state.metrics().events_sent.fetch_add(1, Ordering::Relaxed);
             }
             if !full {
@@ -202,7 +209,13 @@ async fn stream(
                     Err(RecvError::Closed) => return Err(End::Gone),
                 },
                 incoming = socket.recv() => match incoming {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(End::Gone),
+                    Some(Ok(Message::Close(_))) | None => return Err(End::Gone),
+                    Some(Err(e)) => {
+                        // Oversized frames get 1009, other protocol breaches 1002.
+                        let text = e.to_string();
+                        let code = if text.contains("limit") || text.contains("too long") { 1009 } else { 1002 };
+                        return Err(End::Closed(code));
+                    }
                     Some(Ok(_)) => continue,
                 },
                 _ = recheck.tick() => {

@@ -112,12 +112,21 @@ impl TestServer {
     }
 
     pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
+        Self::start_custom(clock, |_| {}).await
+    }
+
+    /// Starts a server with a changed configuration.
+    pub async fn start_custom(
+        clock: Arc<dyn Clock>,
+        change: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let database_url = match backend() {
             "postgres" => Some(fresh_postgres_database().await),
             _ => None,
         };
-        let config = Config::for_tests(dir.path(), database_url.clone());
+        let mut config = Config::for_tests(dir.path(), database_url.clone());
+        change(&mut config);
         let running = server::start(config, clock).await.expect("server starts");
         let operator_token = server::ensure_operator_token(dir.path()).unwrap();
         TestServer {
@@ -370,6 +379,71 @@ impl World {
             ben,
             chris,
             dora,
+        }
+    }
+}
+
+/// A WebSocket on `/api/v1/events`.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the event stream with the `Authorization` header, resuming after `after`.
+pub async fn connect_events(server_url: &str, token: &str, after: u64) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/events?after={after}",
+        server_url.replacen("http", "ws", 1)
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connects");
+    socket
+}
+
+/// What the next frame was.
+#[derive(Debug)]
+pub enum Next {
+    Frame(kontor_proto::event::ServerFrame),
+    Closed(Option<u16>),
+    Timeout,
+}
+
+/// Reads the next server frame (skipping pings), waiting at most `wait`.
+pub async fn next_frame(socket: &mut Socket, wait: std::time::Duration) -> Next {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) => return Next::Timeout,
+            Ok(None) | Ok(Some(Err(_))) => return Next::Closed(None),
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return Next::Frame(serde_json::from_str(&t).expect("server frame"));
+            }
+            Ok(Some(Ok(Message::Close(c)))) => return Next::Closed(c.map(|c| u16::from(c.code))),
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+/// Reads events until one matches, failing after `wait`.
+pub async fn wait_for_event(
+    socket: &mut Socket,
+    wait: std::time::Duration,
+    mut pred: impl FnMut(&kontor_proto::Event) -> bool,
+) -> kontor_proto::Event {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match next_frame(socket, left).await {
+            Next::Frame(kontor_proto::event::ServerFrame::Event { event }) if pred(&event) => {
+                return *event;
+            }
+            Next::Frame(_) => continue,
+            other => panic!("expected an event, got {other:?}"),
         }
     }
 }

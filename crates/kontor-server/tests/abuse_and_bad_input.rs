@@ -1,0 +1,361 @@
+//! Bad input and abuse: rate limits, size limits, malformed requests, and a fuzzer over every
+//! endpoint of the OpenAPI document. Never a panic, never a 500.
+
+mod common;
+
+use common::*;
+use kontor_proto::api::*;
+use kontor_server::clock::SystemClock;
+use proptest::prelude::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+async fn login_from(
+    server: &TestServer,
+    address: &str,
+    org: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .header("x-forwarded-for", address)
+        .json(&LoginRequest {
+            org: org.into(),
+            email: email.into(),
+            password: password.into(),
+            device: NewDevice {
+                name: "d".into(),
+                platform: "web".into(),
+            },
+        })
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_attacker_cannot_lock_out_the_real_user() {
+    let server =
+        TestServer::start_custom(Arc::new(SystemClock), |c| c.trust_forwarded_for = true).await;
+    let org = server.create_org("Rathaus", "anna@rathaus.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let slug = anna.slug();
+    let home = "198.51.100.7";
+    // Anna logs in from her usual address.
+    assert_eq!(
+        login_from(&server, home, &slug, "anna@rathaus.example", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // One attacking address: five wrong guesses, then 429 with Retry-After.
+    let attacker = "203.0.113.66";
+    for _ in 0..5 {
+        let res = login_from(
+            &server,
+            attacker,
+            &slug,
+            "anna@rathaus.example",
+            "guess-guess-guess",
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = login_from(&server, attacker, &slug, "anna@rathaus.example", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(body["error"]["retry_after_secs"], retry);
+
+    // A guessing attack spread over many addresses trips the account-wide limit …
+    for i in 0..110 {
+        let _ = login_from(
+            &server,
+            &format!("203.0.113.{}", i % 250 + 1),
+            &slug,
+            "anna@rathaus.example",
+            "guess-guess-guess",
+        )
+        .await;
+    }
+    let res = login_from(
+        &server,
+        "192.0.2.200",
+        &slug,
+        "anna@rathaus.example",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "new addresses are limited"
+    );
+    // … but Anna, from where she always logs in, still gets in.
+    let res = login_from(&server, home, &slug, "anna@rathaus.example", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // One address spraying many accounts is stopped too.
+    let sprayer = "192.0.2.99";
+    let mut limited = false;
+    for i in 0..40 {
+        let res = login_from(
+            &server,
+            sprayer,
+            &slug,
+            &format!("user{i}@rathaus.example"),
+            "Passwort-Passwort",
+        )
+        .await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_requests_get_clear_errors() {
+    let w = World::new().await;
+    let anna = &w.anna;
+    let client = reqwest::Client::new();
+    let url = |p: &str| format!("{}/api/v1{p}", w.server.url);
+    let token = anna.token.clone().unwrap();
+
+    // 413 for a JSON body over 64 KiB.
+    let huge = json!({ "display_name": "x".repeat(70 * 1024) });
+    let res = client
+        .patch(url(&format!("/people/{}", anna.id())))
+        .bearer_auth(&token)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "payload_too_large"
+    );
+    // 413 for a CSV import over 1 MiB.
+    let csv = format!("email\n{}", "a@b.example\n".repeat(100_000));
+    let res = client
+        .post(url("/invitations/import"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Not JSON, wrong types, missing fields: 400 with the field named where known.
+    let res = client
+        .post(url("/auth/login"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "malformed_body"
+    );
+    let res = client
+        .post(url("/teams"))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "X", "kind": "spaceship" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "malformed_body");
+    assert_eq!(body["error"]["field"], "kind", "{body}");
+    let res = client
+        .post(url("/auth/login"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Unknown paths, wrong methods, bad ids, bad tokens: all in the error shape.
+    for (method, path, code) in [
+        (Method::GET, "/nothing/here", "not_found"),
+        (Method::DELETE, "/org", "method_not_allowed"),
+        (Method::GET, "/people/not-a-uuid", "not_found"),
+        (
+            Method::GET,
+            "/teams/00000000-0000-0000-0000-000000000000",
+            "not_found",
+        ),
+    ] {
+        let res = client
+            .request(method, url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"]["code"],
+            code,
+            "{path}"
+        );
+    }
+    let res = client
+        .get(url("/me"))
+        .bearer_auth("kst_forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = client.get(url("/me")).send().await.unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "unauthenticated"
+    );
+    // Input validation names the field.
+    let (status, body) = anna
+        .call(
+            Method::POST,
+            "/invitations",
+            Some(&json!({ "email": "not-an-address" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "email");
+    let (_, body) = anna
+        .call(
+            Method::POST,
+            "/teams",
+            Some(&json!({ "name": "", "kind": "group" })),
+        )
+        .await;
+    assert_eq!(body["error"]["field"], "name");
+    let (_, body) = anna
+        .call(
+            Method::POST,
+            "/teams",
+            Some(&json!({ "name": "a\u{0007}b", "kind": "group" })),
+        )
+        .await;
+    assert_eq!(body["error"]["field"], "name");
+    w.server.stop().await;
+}
+
+/// Random JSON: the shapes a fuzzer should throw at every endpoint.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        ".{0,40}".prop_map(Value::String),
+        Just(json!("00000000-0000-0000-0000-000000000000")),
+        Just(json!("owner")),
+        Just(json!("department")),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("name".to_owned()),
+                    Just("email".to_owned()),
+                    Just("role".to_owned()),
+                    Just("kind".to_owned()),
+                    Just("code".to_owned()),
+                    Just("password".to_owned()),
+                    Just("display_name".to_owned()),
+                    Just("competences".to_owned()),
+                    Just("device".to_owned()),
+                    Just("parent_id".to_owned()),
+                    Just("org".to_owned()),
+                    "[a-z_]{1,12}",
+                ],
+                inner,
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn no_endpoint_answers_500_to_anything() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (w, endpoints) = rt.block_on(async {
+        let w = World::new().await;
+        let doc: Value = w.anna.get("/openapi.json").await;
+        let mut endpoints = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let path = path.trim_start_matches("/api/v1").to_owned();
+                // Logging out or changing the password would only end the fuzzer's own session.
+                if path == "/auth/logout" || path == "/me/password" || path == "/events" {
+                    continue;
+                }
+                endpoints.push((method.to_uppercase(), path));
+            }
+        }
+        (w, endpoints)
+    });
+    assert!(endpoints.len() >= 30, "{endpoints:?}");
+    let ids = [
+        w.ben.id().to_string(),
+        w.dora.id().to_string(),
+        "not-a-uuid".to_owned(),
+        "00000000-0000-0000-0000-000000000000".to_owned(),
+    ];
+    let tried = std::cell::Cell::new(0u32);
+    let succeeded = std::cell::Cell::new(0u32);
+    let config = ProptestConfig {
+        cases: 200,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(pick in 0..endpoints.len(), id in 0..ids.len(), body in any_json(), query in "[a-z_=&0-9%]{0,30}", as_admin in any::<bool>())| {
+        let (method, path) = &endpoints[pick];
+        let mut path = path.clone();
+        while let (Some(start), Some(end)) = (path.find('{'), path.find('}')) {
+            path.replace_range(start..=end, &ids[id]);
+        }
+        let actor = if as_admin { &w.anna } else { &w.chris };
+        let (status, value) = rt.block_on(async {
+            let rb = actor.raw(Method::from_bytes(method.as_bytes()).unwrap(), &format!("{path}?{query}")).await;
+            let res = rb.json(&body).send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        });
+        tried.set(tried.get() + 1);
+        if status.is_success() {
+            succeeded.set(succeeded.get() + 1);
+        }
+        prop_assert!(status.as_u16() < 500, "{method} {path} {body} answered {status}: {value}");
+        if !status.is_success() {
+            prop_assert!(value["error"]["code"].is_string(), "{method} {path} answered {status} without the error shape: {value}");
+        }
+    });
+    assert!(tried.get() >= 200, "{} cases ran", tried.get());
+    assert!(
+        succeeded.get() > 0,
+        "some requests must get through for the fuzzer to reach handlers"
+    );
+    rt.block_on(w.server.stop());
+}
