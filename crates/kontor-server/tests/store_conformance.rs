@@ -1,0 +1,703 @@
+//! One conformance suite for the store, run on both backends: SQLite in a temporary data
+//! directory and a fresh PostgreSQL database. Every behaviour the API relies on is pinned
+//! here, so a backend that differs fails by name.
+
+mod common;
+
+use common::{drop_postgres_database, fresh_postgres_database};
+use kontor_proto::api::*;
+use kontor_proto::{ErrorCode, EventKind, OrgId, UserId};
+use kontor_server::store::*;
+use kontor_server::tokens;
+use std::future::Future;
+
+/// A store on one backend, removed afterwards.
+struct Backend {
+    store: Store,
+    url: String,
+    _dir: tempfile::TempDir,
+    pg: Option<String>,
+}
+
+async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let url = kontor_server::config::sqlite_url(dir.path());
+    let store = Store::open(&url).await.unwrap();
+    Backend {
+        store,
+        url,
+        _dir: dir,
+        pg: None,
+    }
+}
+
+async fn postgres() -> Backend {
+    let url = fresh_postgres_database().await;
+    let store = Store::open(&url).await.unwrap();
+    Backend {
+        store,
+        url: url.clone(),
+        _dir: tempfile::tempdir().unwrap(),
+        pg: Some(url),
+    }
+}
+
+async fn with<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    test(backend.store.clone()).await;
+    backend.store.close().await;
+    // Opening again runs the migrations again: nothing changes, the data is still there.
+    let reopened = Store::open(&backend.url)
+        .await
+        .expect("migrations are idempotent");
+    assert!(reopened.has_orgs().await.unwrap());
+    reopened.close().await;
+    if let Some(url) = backend.pg {
+        drop_postgres_database(&url).await;
+    }
+}
+
+/// Declares each conformance test once per backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test] async fn $name() { super::with(super::sqlite().await, super::$name).await; })*
+        }
+        mod on_postgres {
+            $(#[tokio::test] async fn $name() { super::with(super::postgres().await, super::$name).await; })*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent_and_orgs_round_trip,
+    an_invitation_is_accepted_once_even_under_concurrency,
+    event_sequence_is_gap_free_under_concurrent_writers,
+    queries_never_cross_organisations,
+    unique_and_domain_rules_are_enforced,
+    audit_filters_and_order,
+    binary_and_text_round_trip_exactly,
+    suspension_ends_sessions_and_deprovisioning_revokes_devices,
+);
+
+const T0: i64 = 1_800_000_000_000;
+
+fn ctx(now: i64) -> AuditCtx {
+    AuditCtx {
+        actor: None,
+        address: Some("192.0.2.1".into()),
+        now,
+    }
+}
+
+fn invitation(email: &str, role: Role, code: &str) -> NewInvitation {
+    NewInvitation {
+        email: email.into(),
+        role,
+        display_name: None,
+        team_ids: vec![],
+        profile: Default::default(),
+        code_hash: tokens::hash(tokens::label::INVITATION, code),
+        expires_at: T0 + 7 * 86_400_000,
+    }
+}
+
+fn acceptance(code: &str, name: &str) -> Acceptance {
+    Acceptance {
+        code_hash: tokens::hash(tokens::label::INVITATION, code),
+        display_name: name.into(),
+        password_hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+        new_session: NewSession {
+            device_name: "laptop".into(),
+            platform: "test".into(),
+            token_hash: tokens::hash(tokens::label::SESSION, &format!("token-{code}-{name}")),
+            expires_at: T0 + 30 * 86_400_000,
+        },
+    }
+}
+
+/// An organisation with its owner.
+async fn org_with_owner(store: &Store, name: &str) -> (OrgId, UserId) {
+    let code = format!("{name}-owner");
+    let (org, _) = store
+        .create_org(
+            name,
+            &name.to_lowercase(),
+            &invitation(
+                &format!("owner@{}.example", name.to_lowercase()),
+                Role::Owner,
+                &code,
+            ),
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    let ids = store
+        .accept_invitation(&acceptance(&code, "Owner"), T0)
+        .await
+        .unwrap();
+    (org.id, ids.user)
+}
+
+async fn add_person(store: &Store, org: OrgId, email: &str, name: &str, role: Role) -> LoginIds {
+    let code = format!("code-{email}");
+    store
+        .create_invitation(org, &invitation(email, role, &code), &ctx(T0))
+        .await
+        .unwrap();
+    store
+        .accept_invitation(&acceptance(&code, name), T0)
+        .await
+        .unwrap()
+}
+
+async fn migrations_are_idempotent_and_orgs_round_trip(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Alpha").await;
+    let got = store.org(org).await.unwrap();
+    assert_eq!((got.name.as_str(), got.slug.as_str()), ("Alpha", "alpha"));
+    assert_eq!(store.org_by_slug("alpha").await.unwrap().unwrap().id, org);
+    assert!(store.org_by_slug("nope").await.unwrap().is_none());
+    assert!(store.has_orgs().await.unwrap());
+    assert_eq!(store.policies(org).await.unwrap(), Policies::default());
+    let p = store.person(org, owner).await.unwrap();
+    assert_eq!((p.role, p.status), (Role::Owner, PersonStatus::Active));
+    store.ping().await.unwrap();
+}
+
+async fn an_invitation_is_accepted_once_even_under_concurrency(store: Store) {
+    let (org, _) = org_with_owner(&store, "Beta").await;
+    store
+        .create_invitation(
+            org,
+            &invitation("ben@beta.example", Role::Member, "ben-code"),
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .accept_invitation(&acceptance("ben-code", &format!("Ben {i}")), T0)
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Refused(ErrorCode::InvitationInvalid, _)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one acceptance wins");
+    // Expired invitations say so.
+    store
+        .create_invitation(
+            org,
+            &invitation("late@beta.example", Role::Member, "late-code"),
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    let late = store
+        .accept_invitation(&acceptance("late-code", "Late"), T0 + 8 * 86_400_000)
+        .await;
+    assert!(matches!(
+        late,
+        Err(StoreError::Refused(ErrorCode::InvitationExpired, _))
+    ));
+    assert!(matches!(
+        store.invitation_by_code("nothing", T0).await,
+        Err(StoreError::Refused(ErrorCode::InvitationInvalid, _))
+    ));
+}
+
+async fn event_sequence_is_gap_free_under_concurrent_writers(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Gamma").await;
+    let (start, _) = store.event_bounds(org).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let patch = ProfilePatch {
+                job_title: Some(format!("title {i}")),
+                ..Default::default()
+            };
+            store
+                .update_profile(org, owner, &patch, &ctx(T0))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let events = store
+        .events_after(org, owner, false, start, 1000)
+        .await
+        .unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, ((start + 1)..=(start + 20)).collect::<Vec<_>>());
+    let (last, oldest) = store.event_bounds(org).await.unwrap();
+    assert_eq!(last, start + 20);
+    assert_eq!(oldest, 1);
+    // Pruning keeps what is newer.
+    assert_eq!(store.prune_events(T0 - 1).await.unwrap(), 0);
+    assert!(store.prune_events(T0 + 1).await.unwrap() >= 20);
+    let (_, oldest) = store.event_bounds(org).await.unwrap();
+    assert_eq!(oldest, last + 1, "empty: the oldest kept is the next one");
+}
+
+async fn queries_never_cross_organisations(store: Store) {
+    let (a, a_owner) = org_with_owner(&store, "Delta").await;
+    let (b, b_owner) = org_with_owner(&store, "Epsilon").await;
+    let team = store
+        .create_team(
+            a,
+            &NewTeam {
+                name: "Pflege".into(),
+                kind: TeamKind::Department,
+                parent_id: None,
+                description: String::new(),
+            },
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.person(b, a_owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.team(b, team.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_team_member(b, team.id, b_owner, TeamRole::Member, &ctx(T0))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_team_member(a, team.id, b_owner, TeamRole::Member, &ctx(T0))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.people(b, &[a_owner]).await.unwrap().is_empty());
+    let everyone = store
+        .directory_candidates(b, &CandidateFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        everyone.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![b_owner]
+    );
+    assert!(
+        store
+            .events_after(b, b_owner, false, 0, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| !serde_json::to_string(e)
+                .unwrap()
+                .contains(&a_owner.to_string()))
+    );
+    assert!(
+        store
+            .audit_entries(
+                b,
+                &AuditFilter {
+                    limit: 500,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.target_id.as_deref() != Some(&a.to_string()))
+    );
+    assert!(matches!(
+        store.avatar(b, a_owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.devices(b, a_owner).await.unwrap().is_empty());
+}
+
+async fn unique_and_domain_rules_are_enforced(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Zeta").await;
+    // The same address cannot be invited once it has an account.
+    let dup = store
+        .create_invitation(
+            org,
+            &invitation("owner@zeta.example", Role::Member, "dup"),
+            &ctx(T0),
+        )
+        .await;
+    assert!(matches!(
+        dup,
+        Err(StoreError::Refused(ErrorCode::AlreadyExists, Some("email")))
+    ));
+    // An organisation slug is unique.
+    let again = store
+        .create_org(
+            "Zeta",
+            "zeta",
+            &invitation("x@zeta.example", Role::Owner, "z2"),
+            &ctx(T0),
+        )
+        .await;
+    assert!(matches!(
+        again,
+        Err(StoreError::Refused(ErrorCode::AlreadyExists, _))
+    ));
+    // Team names are unique; no cycles; no deleting a parent.
+    let parent = store
+        .create_team(
+            org,
+            &NewTeam {
+                name: "Eltern".into(),
+                kind: TeamKind::Site,
+                parent_id: None,
+                description: String::new(),
+            },
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    let child = store
+        .create_team(
+            org,
+            &NewTeam {
+                name: "Kind".into(),
+                kind: TeamKind::Project,
+                parent_id: Some(parent.id),
+                description: String::new(),
+            },
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    let same = store
+        .create_team(
+            org,
+            &NewTeam {
+                name: "Eltern".into(),
+                kind: TeamKind::Site,
+                parent_id: None,
+                description: String::new(),
+            },
+            &ctx(T0),
+        )
+        .await;
+    assert!(matches!(
+        same,
+        Err(StoreError::Refused(ErrorCode::AlreadyExists, _))
+    ));
+    let cycle = store
+        .update_team(
+            org,
+            parent.id,
+            &TeamChange {
+                parent_id: Some(Some(child.id)),
+                ..Default::default()
+            },
+            &ctx(T0),
+        )
+        .await;
+    assert!(matches!(
+        cycle,
+        Err(StoreError::Refused(ErrorCode::Conflict, _))
+    ));
+    assert!(matches!(
+        store.delete_team(org, parent.id, &ctx(T0)).await,
+        Err(StoreError::Refused(ErrorCode::TeamHasChildren, _))
+    ));
+    let moved = store
+        .update_team(
+            org,
+            child.id,
+            &TeamChange {
+                parent_id: Some(None),
+                ..Default::default()
+            },
+            &ctx(T0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.parent_id, None);
+    store.delete_team(org, parent.id, &ctx(T0)).await.unwrap();
+    // The last owner stays.
+    assert!(matches!(
+        store.set_role(org, owner, Role::Admin, &ctx(T0)).await,
+        Err(StoreError::Refused(ErrorCode::LastOwner, _))
+    ));
+    assert!(matches!(
+        store
+            .set_status(org, owner, PersonStatus::Suspended, &ctx(T0))
+            .await,
+        Err(StoreError::Refused(ErrorCode::LastOwner, _))
+    ));
+}
+
+async fn audit_filters_and_order(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Eta").await;
+    let by_owner = AuditCtx {
+        actor: Some(owner),
+        address: Some("192.0.2.9".into()),
+        now: T0 + 1000,
+    };
+    store
+        .create_team(
+            org,
+            &NewTeam {
+                name: "A".into(),
+                kind: TeamKind::Group,
+                parent_id: None,
+                description: String::new(),
+            },
+            &by_owner,
+        )
+        .await
+        .unwrap();
+    store
+        .rename_org(
+            org,
+            "Eta GmbH",
+            &AuditCtx {
+                now: T0 + 2000,
+                ..by_owner.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let all = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(all[0].action, "org.rename");
+    assert_eq!(all[0].actor_name.as_deref(), Some("Owner"));
+    let teams = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                action: Some("team.".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 1);
+    let exact = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                action: Some("org.rename".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(exact.len(), 1);
+    // `_` and `%` in a filter are literal.
+    let none = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                action: Some("%.".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let since = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                since: Some(T0 + 1500),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(since.len(), 1);
+    let by = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                actor: Some(owner),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(by.iter().all(|e| e.actor == Some(owner)) && by.len() >= 2);
+    let page = store
+        .audit_entries(
+            org,
+            &AuditFilter {
+                before: Some(all[0].id),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page[0].id, all[1].id);
+}
+
+async fn binary_and_text_round_trip_exactly(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Theta").await;
+    let bytes: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    store
+        .set_avatar(org, owner, "image/png", &bytes, &ctx(T0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.avatar(org, owner).await.unwrap(),
+        ("image/png".to_owned(), bytes)
+    );
+    let patch = ProfilePatch {
+        display_name: Some("Zoë Ñúñez-Weiß 🌻".into()),
+        competences: Some(vec!["Wund\"versorgung".into(), "it's".into()]),
+        languages: Some(vec!["Deutsch".into()]),
+        location: Some("Köln".into()),
+        ..Default::default()
+    };
+    let p = store
+        .update_profile(org, owner, &patch, &ctx(T0))
+        .await
+        .unwrap();
+    assert_eq!(p.display_name, "Zoë Ñúñez-Weiß 🌻");
+    assert_eq!(p.competences, vec!["Wund\"versorgung", "it's"]);
+    assert!(p.has_avatar);
+    // Folded search text and facets match the same on both backends.
+    let hits = store
+        .directory_candidates(
+            org,
+            &CandidateFilter {
+                terms: vec!["weiss".into(), "zoe".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let facet = kontor_server::search::facet_pattern("o", "KÖLN");
+    let hits = store
+        .directory_candidates(
+            org,
+            &CandidateFilter {
+                facets: vec![facet],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let none = store
+        .directory_candidates(
+            org,
+            &CandidateFilter {
+                terms: vec!["%".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "LIKE wildcards in terms are literal");
+}
+
+async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Store) {
+    let (org, _) = org_with_owner(&store, "Iota").await;
+    let ben = add_person(&store, org, "ben@iota.example", "Ben", Role::Member).await;
+    let hash = tokens::hash(tokens::label::SESSION, "token-code-ben@iota.example-Ben");
+    assert!(store.auth_by_token(&hash).await.unwrap().is_some());
+    let (_, ended) = store
+        .set_status(org, ben.user, PersonStatus::Suspended, &ctx(T0))
+        .await
+        .unwrap();
+    assert_eq!(ended, vec![ben.session]);
+    assert!(store.auth_by_token(&hash).await.unwrap().is_none());
+    store
+        .set_status(org, ben.user, PersonStatus::Active, &ctx(T0))
+        .await
+        .unwrap();
+    let second = store
+        .create_login(
+            org,
+            ben.user,
+            &NewSession {
+                device_name: "phone".into(),
+                platform: "web".into(),
+                token_hash: "h2".into(),
+                expires_at: T0 + 1000,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let (p, ended) = store
+        .set_status(org, ben.user, PersonStatus::Deprovisioned, &ctx(T0))
+        .await
+        .unwrap();
+    assert_eq!(p.status, PersonStatus::Deprovisioned);
+    assert_eq!(ended, vec![second.session]);
+    assert!(
+        store
+            .devices(org, ben.user)
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.revoked)
+    );
+    assert!(matches!(
+        store
+            .create_login(
+                org,
+                ben.user,
+                &NewSession {
+                    device_name: "x".into(),
+                    platform: "web".into(),
+                    token_hash: "h3".into(),
+                    expires_at: T0 + 1000
+                },
+                T0
+            )
+            .await,
+        Err(StoreError::Refused(ErrorCode::AccountDisabled, _))
+    ));
+    let events = store
+        .events_after(org, ben.user, false, 0, 1000)
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::AccountStatusChanged {
+            status: PersonStatus::Deprovisioned
+        }
+    )));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::DeviceRevoked { .. }))
+    );
+}
