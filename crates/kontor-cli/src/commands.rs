@@ -95,7 +95,7 @@ pub enum Command {
 pub struct LoginArgs {
     #[command(flatten)]
     pub o: Opts,
-    /// The server, e.g. https://chat.example.org
+    /// The server, for example `https://chat.example.org`.
     #[arg(long, env = "KONTOR_SERVER")]
     pub server: String,
     /// The organisation's short name (slug).

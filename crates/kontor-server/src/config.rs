@@ -21,7 +21,7 @@ pub struct ConfigArgs {
     /// The database: `postgres://…` for PostgreSQL. Default: SQLite in the data directory.
     #[arg(long, env = "KONTOR_DATABASE")]
     pub database: Option<String>,
-    /// The address people reach Kontor at, for invitation links. Default: http://<listen>
+    /// The address people reach Kontor at, for invitation links. Default: `http://` and the listen address
     #[arg(long, env = "KONTOR_PUBLIC_URL")]
     pub public_url: Option<String>,
 }
@@ -36,7 +36,7 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// "postgres://user@host/db" for PostgreSQL; empty for SQLite in the data directory.
     pub database: Option<String>,
-    /// The address people reach Kontor at, e.g. "https://chat.example.org".
+    /// The address people reach Kontor at, for example `https://chat.example.org`.
     pub public_url: Option<String>,
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     pub trust_forwarded_for: Option<bool>,

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Build and run Kontor with its embedded SQLite database.
+# Baut und startet Kontor mit eingebetteter SQLite-Datenbank.
+#
+#   ./run.sh                      serve on 127.0.0.1:8080, data in ./kontor-data
+#   ./run.sh --listen 0.0.0.0:80  any flag of `kontor serve`
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/lib.sh
+ensure_rust
+say "building kontor (release)"
+cargo build --release --locked -p kontor-server --bin kontor
+exec ./target/release/kontor serve "$@"

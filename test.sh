@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run everything CI runs: formatting, lints, docs, architecture checks, and every test on
+# SQLite and on PostgreSQL. Installs what it needs; safe to run again.
+# Führt alles aus, was die CI prüft.
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/lib.sh
+ensure_rust
+ensure_wasm_target
+ensure_nextest
+ensure_postgres
+ensure_nats
+
+say "format"
+cargo fmt --all -- --check
+
+say "lints (clippy -D warnings)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+say "docs without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
+
+say "architecture: kontor-proto has no IO and builds for wasm32"
+if cargo tree --locked -p kontor-proto -e normal --prefix none | grep -Eq '^(tokio|sqlx|axum|reqwest) '; then
+  echo "kontor-proto must not depend on a runtime or IO crate" >&2
+  exit 1
+fi
+cargo build --locked -p kontor-proto --target wasm32-unknown-unknown --quiet
+
+say "tests on SQLite (and the store conformance suite on both backends)"
+cargo nextest run --locked --workspace --no-fail-fast
+
+say "tests on PostgreSQL"
+KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
+  -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it)'
