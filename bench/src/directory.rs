@@ -229,6 +229,7 @@ async fn seed(
             token_hash: tokens::hash(tokens::label::SESSION, &format!("seed-{i}")),
             expires_at: now + 86_400_000,
         },
+        address: None,
     };
     let (org, _) = store
         .create_org(

@@ -78,8 +78,15 @@ pub enum Command {
         #[command(subcommand)]
         command: SessionCommand,
     },
-    /// Change my password. / Passwort ändern.
-    Password(Opts),
+    /// Change my password (current from KONTOR_PASSWORD, new from KONTOR_NEW_PASSWORD, or
+    /// two lines on standard input with --password-stdin). / Passwort ändern.
+    Password {
+        #[command(flatten)]
+        o: Opts,
+        /// Read the current and then the new password from two lines of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Search the directory. / Im Verzeichnis suchen.
     Directory(DirectoryArgs),
     /// Administration (owners and admins). / Verwaltung.
@@ -564,11 +571,23 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 }
             }
         }
-        Command::Password(o) => {
+        Command::Password { o, password_stdin } => {
             let (c, _) = session_client(&o)?;
-            let current =
-                PasswordArgs::default().read("Aktuelles Passwort / current password: ")?;
-            let new = PasswordArgs::default().read("Neues Passwort / new password: ")?;
+            let read = |env: &str, prompt: &str| -> Result<String, CliError> {
+                if let Ok(p) = std::env::var(env) {
+                    return Ok(p);
+                }
+                if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(CliError::other)?;
+                    return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+                }
+                rpassword::prompt_password(prompt).map_err(CliError::usage)
+            };
+            let current = read("KONTOR_PASSWORD", "Aktuelles Passwort / current password: ")?;
+            let new = read("KONTOR_NEW_PASSWORD", "Neues Passwort / new password: ")?;
             let _: serde_json::Value = c
                 .post(
                     "/me/password",

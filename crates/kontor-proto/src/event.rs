@@ -62,6 +62,8 @@ pub enum ClientFrame {
 
 /// WebSocket close codes used by Kontor (private range 4000–4999).
 pub mod close_code {
+    /// What the connection may see changed (e.g. a new role): reconnect at once.
+    pub const RECONNECT: u16 = 4000;
     /// The session was ended, the device revoked or the account disabled.
     pub const SESSION_ENDED: u16 = 4001;
     /// Authentication failed or did not arrive in time.

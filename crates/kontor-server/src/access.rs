@@ -44,6 +44,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     if record.status != PersonStatus::Active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
+    if record.role == Role::Guest && !state.store().policies(record.org).await?.guest_access {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
     if now - record.last_used_at > TOUCH_EVERY_MS {
         state.store().touch_session(&record, now).await?;
     }
@@ -105,6 +108,30 @@ impl Caller {
         } else {
             Err(ApiError::not_found())
         }
+    }
+
+    /// Removes from these people what the caller may not see: a guest sees only the teams they
+    /// share with a person (a patient team's name is not for outsiders).
+    pub async fn redact(
+        &self,
+        state: &AppState,
+        people: &mut [kontor_proto::api::Person],
+    ) -> Result<(), ApiError> {
+        if self.role != Role::Guest {
+            return Ok(());
+        }
+        let mine: Vec<TeamId> = state
+            .store()
+            .person(self.org, self.user)
+            .await?
+            .teams
+            .iter()
+            .map(|t| t.team_id)
+            .collect();
+        for p in people.iter_mut().filter(|p| p.id != self.user) {
+            p.teams.retain(|t| mine.contains(&t.team_id));
+        }
+        Ok(())
     }
 
     /// May the caller edit this person's profile? Themselves, or an admin (only owners edit

@@ -78,6 +78,13 @@ impl From<StoreError> for ApiError {
                 field: field.map(str::to_owned),
                 retry_after_secs: None,
             },
+            // Two writers raced for the same unique name: the loser hears "already exists".
+            StoreError::Db(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                ApiError::new(ErrorCode::AlreadyExists)
+            }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
                 ApiError::new(ErrorCode::Internal)

@@ -106,9 +106,17 @@ where
 pub struct ClientAddr(pub Option<String>);
 
 impl ClientAddr {
-    /// A key for rate limits (`local` when unknown, e.g. in-process tests).
-    pub fn key(&self) -> &str {
-        self.0.as_deref().unwrap_or("local")
+    /// A key for rate limits (`local` when unknown, e.g. in-process tests). IPv6 addresses
+    /// are grouped by their /64 network, which one client usually holds whole.
+    pub fn key(&self) -> String {
+        match self.0.as_deref().map(str::parse::<std::net::IpAddr>) {
+            Some(Ok(std::net::IpAddr::V6(v6))) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(Ok(ip)) => ip.to_canonical().to_string(),
+            _ => self.0.clone().unwrap_or_else(|| "local".to_owned()),
+        }
     }
 }
 
@@ -145,4 +153,5 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .ok()?
         .strip_prefix("Bearer ")
         .map(str::trim)
+        .filter(|t| !t.is_empty())
 }

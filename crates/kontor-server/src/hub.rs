@@ -20,6 +20,18 @@ pub struct Hub {
     wake: broadcast::Sender<OrgId>,
     kills: Mutex<HashMap<SessionId, KillSwitches>>,
     next_id: AtomicU64,
+    /// Upgraded sockets, authenticated or not yet.
+    open: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts one open socket for as long as it lives.
+#[derive(Debug)]
+pub struct SocketSlot(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Default for Hub {
@@ -28,6 +40,7 @@ impl Default for Hub {
             wake: broadcast::channel(1024).0,
             kills: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            open: Default::default(),
         }
     }
 }
@@ -82,12 +95,17 @@ impl Hub {
         let _ = self.wake.send(org);
     }
 
-    /// Closes every connection of these sessions.
+    /// Closes every connection of these sessions: they ended.
     pub fn end_sessions(&self, sessions: &[SessionId]) {
+        self.close_sessions(sessions, kontor_proto::event::close_code::SESSION_ENDED);
+    }
+
+    /// Closes every connection of these sessions with a close code.
+    pub fn close_sessions(&self, sessions: &[SessionId], code: u16) {
         let kills = self.kills.lock().unwrap_or_else(|e| e.into_inner());
         for s in sessions {
             for (_, tx) in kills.get(s).into_iter().flatten() {
-                let _ = tx.send(Some(kontor_proto::event::close_code::SESSION_ENDED));
+                let _ = tx.send(Some(code));
             }
         }
     }
@@ -98,6 +116,13 @@ impl Hub {
         for (_, tx) in kills.values().flatten() {
             let _ = tx.send(Some(kontor_proto::event::close_code::GOING_AWAY));
         }
+    }
+
+    /// Takes a slot for a new socket, or `None` when `max` are open already.
+    pub fn open_socket(&self, max: usize) -> Option<SocketSlot> {
+        let before = self.open.fetch_add(1, Ordering::SeqCst);
+        let slot = SocketSlot(self.open.clone());
+        (before < max).then_some(slot)
     }
 
     /// How many connections are live.

@@ -37,17 +37,47 @@ impl RateLimiter {
         let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         match windows.get(key) {
             Some(w) if now - w.start < limit.window_ms && w.count >= limit.max => {
-                Err(((w.start + limit.window_ms - now) / 1000 + 1).max(1) as u64)
+                Err(((w.start + limit.window_ms - now + 999) / 1000).max(1) as u64)
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Counts one event and refuses it, atomically, if the key is already at its limit; so
+    /// that a burst of parallel attempts cannot all pass the check before any is counted.
+    pub fn acquire(&self, key: &str, limit: Limit, now: i64) -> Result<(), u64> {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = windows.get(key)
+            && now - w.start < limit.window_ms
+            && w.count >= limit.max
+        {
+            return Err(((w.start + limit.window_ms - now + 999) / 1000).max(1) as u64);
+        }
+        Self::count(&mut windows, key, limit, now);
+        Ok(())
+    }
+
+    /// Takes back one counted event (an attempt that turned out legitimate).
+    pub fn release(&self, key: &str) {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = windows.get_mut(key) {
+            w.count = w.count.saturating_sub(1);
         }
     }
 
     /// Counts one event.
     pub fn hit(&self, key: &str, limit: Limit, now: i64) {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        Self::count(&mut windows, key, limit, now);
+    }
+
+    fn count(windows: &mut HashMap<String, Window>, key: &str, limit: Limit, now: i64) {
         if windows.len() >= MAX_KEYS {
+            // Bounded memory: drop finished windows, and if that is not enough, everything.
             windows.retain(|_, w| now - w.start < 3_600_000);
+            if windows.len() >= MAX_KEYS {
+                windows.clear();
+            }
         }
         let w = windows.entry(key.to_owned()).or_insert(Window {
             start: now,
@@ -75,6 +105,9 @@ impl RateLimiter {
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         if known.len() >= MAX_KEYS {
             known.retain(|_, until| *until > now);
+            if known.len() >= MAX_KEYS {
+                known.clear();
+            }
         }
         known.insert(key.to_owned(), now + ttl_ms);
     }
@@ -129,5 +162,10 @@ mod tests {
         assert_eq!(rl.check("k", limit, 500), Err(1));
         assert!(rl.check("k", limit, 1000).is_ok());
         assert!(rl.check("other", limit, 500).is_ok());
+        assert!(rl.acquire("a", limit, 0).is_ok());
+        assert!(rl.acquire("a", limit, 0).is_ok());
+        assert_eq!(rl.acquire("a", limit, 0), Err(1));
+        rl.release("a");
+        assert!(rl.acquire("a", limit, 0).is_ok());
     }
 }

@@ -21,8 +21,12 @@ pub fn operator_token_path(data_dir: &Path) -> PathBuf {
 
 /// Creates the data directory (private to this user) if needed.
 pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    // Only a directory Kontor creates is made private; an existing one is left as it is.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -35,7 +39,13 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
 pub fn ensure_operator_token(data_dir: &Path) -> anyhow::Result<String> {
     let path = operator_token_path(data_dir);
     if let Ok(token) = std::fs::read_to_string(&path) {
-        return Ok(token.trim().to_owned());
+        let token = token.trim().to_owned();
+        anyhow::ensure!(
+            token.len() >= 32,
+            "{} is damaged (too short); delete it and start Kontor again to make a new one",
+            path.display()
+        );
+        return Ok(token);
     }
     let token = tokens::new_operator_token();
     let mut options = std::fs::OpenOptions::new();

@@ -22,6 +22,7 @@ struct Inner {
     metrics: Metrics,
     operator_token_hash: Option<String>,
     dummy_hash: String,
+    hashing: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -41,6 +42,9 @@ impl AppState {
             metrics: Metrics::default(),
             operator_token_hash,
             dummy_hash,
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         }))
     }
     pub fn store(&self) -> &Store {
@@ -64,6 +68,12 @@ impl AppState {
     pub fn operator_token_hash(&self) -> Option<&str> {
         self.0.operator_token_hash.as_deref()
     }
+    /// Password hashing is memory- and CPU-hard: at most one per core runs at a time, the
+    /// rest wait their turn instead of each taking 19 MiB and a thread.
+    pub async fn hashing_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.0.hashing.acquire().await.ok()
+    }
+
     /// A hash to verify against when an account does not exist (equal timing).
     pub fn dummy_hash(&self) -> &str {
         &self.0.dummy_hash

@@ -4,8 +4,16 @@
 use crate::error::ApiError;
 use kontor_proto::ErrorCode;
 
+/// Control characters, and the invisible format characters that let a name pretend to be
+/// another (bidirectional overrides, zero-width characters, byte-order marks).
+fn is_hidden(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control())
+    s.chars().any(|c| c.is_control() || is_hidden(c))
 }
 
 /// A single-line text, trimmed, `min..=max` characters, without control characters.
@@ -21,7 +29,10 @@ pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
 /// A multi-line text of at most `max` characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
-    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if v.chars().count() > max
+        || v.chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_hidden(c))
+    {
         return Err(ApiError::invalid(field));
     }
     Ok(v.to_owned())
@@ -174,6 +185,14 @@ mod tests {
         ] {
             assert!(email("e", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn names_refuse_invisible_characters() {
+        assert!(display_name("Anna\u{202E}tdimhcS").is_err());
+        assert!(display_name("An\u{200B}na").is_err());
+        assert!(display_name("Zoë Ñúñez 🌻").is_ok());
+        assert!(text("description", "zwei\nZeilen", 100).is_ok());
     }
 
     #[test]

@@ -33,6 +33,24 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("JSON output")
 }
 
+/// A plain HTTP/1.1 GET over loopback: status line and body.
+fn http_get(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
 struct Serve(Child);
 
 impl Drop for Serve {
@@ -104,8 +122,21 @@ fn an_admin_runs_kontor_from_the_shell() {
         .to_owned();
 
     let port = free_port();
-    let _server = serve(&data, port);
+    let mut server = serve(&data, port);
     let url = format!("http://127.0.0.1:{port}");
+    // It says where it serves, and answers health, readiness and metrics.
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.0.stdout.take().unwrap()),
+        &mut first_line,
+    )
+    .unwrap();
+    assert!(first_line.contains(&url), "{first_line}");
+    assert_eq!(
+        http_get(port, "/healthz"),
+        ("HTTP/1.1 200 OK".to_owned(), "ok".to_owned())
+    );
+    assert_eq!(http_get(port, "/readyz").0, "HTTP/1.1 200 OK");
 
     // Against the running server, with the operator token from the data directory.
     let out = kontor(
@@ -310,6 +341,14 @@ fn an_admin_runs_kontor_from_the_shell() {
     let people = stdout(&kontor(&anna_home, &["admin", "people", "--inactive"]));
     assert!(people.contains("deprovisioned"), "{people}");
 
+    let (status, metrics) = http_get(port, "/metrics");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        metrics.contains("# TYPE kontor_http_responses_total counter"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("kontor_logins_total{result=\"ok\"}"));
+
     // Logged out, commands say so with exit code 3.
     assert!(kontor(&anna_home, &["logout"]).status.success());
     assert_eq!(kontor(&anna_home, &["whoami"]).status.code(), Some(3));
@@ -332,6 +371,25 @@ fn an_admin_runs_kontor_from_the_shell() {
         ],
     );
     assert_eq!(out.status.code(), Some(9));
+
+    // Ctrl-C: a graceful stop with exit code 0.
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

@@ -195,6 +195,45 @@ async fn teams_profiles_and_a_directory_that_finds_the_right_colleague() {
         "forbidden",
     )
     .await;
+    // A lead cannot demote or remove another lead.
+    add(anna, wund.id, nurses[2].id(), TeamRole::Lead).await;
+    ben.fails(
+        Method::PUT,
+        &format!("/teams/{}/members/{}", wund.id, nurses[2].id()),
+        Some(&SetTeamMemberRequest {
+            role: TeamRole::Member,
+        }),
+        "forbidden",
+    )
+    .await;
+    ben.fails::<()>(
+        Method::DELETE,
+        &format!("/teams/{}/members/{}", wund.id, nurses[2].id()),
+        None,
+        "forbidden",
+    )
+    .await;
+    let (status, _) = anna
+        .call::<()>(
+            Method::DELETE,
+            &format!("/teams/{}/members/{}", wund.id, nurses[2].id()),
+            None,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    // Team names are unique regardless of case.
+    anna.fails(
+        Method::POST,
+        "/teams",
+        Some(&CreateTeamRequest {
+            name: "PFLEGE".into(),
+            kind: TeamKind::Group,
+            parent_id: None,
+            description: String::new(),
+        }),
+        "already_exists",
+    )
+    .await;
 
     // "Wundversorgung": the nurses with that competence first, then Ben (team only).
     let page = search(ben, "q=Wundversorgung").await;
@@ -285,7 +324,27 @@ async fn teams_profiles_and_a_directory_that_finds_the_right_colleague() {
             "not_found",
         )
         .await;
-    let _: Person = chris.get(&format!("/people/{}", nurses[0].id())).await;
+    let juergen: Person = chris.get(&format!("/people/{}", nurses[0].id())).await;
+    // Only the shared team shows; Jürgen's department is not for a guest, nor findable.
+    assert_eq!(
+        juergen
+            .teams
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Familie Özdemir"]
+    );
+    let night = team(anna, "Nachtdienst", TeamKind::Group, None).await;
+    add(anna, night.id, nurses[0].id(), TeamRole::Member).await;
+    assert_eq!(
+        names(&search(ben, "q=nachtdienst").await),
+        vec!["Jürgen Müller"]
+    );
+    assert!(names(&search(chris, "q=nachtdienst").await).is_empty());
+    assert_eq!(
+        names(&search(chris, &format!("q={}", urlencode("özdemir"))).await),
+        vec!["Chris Gast", "Jürgen Müller"]
+    );
     let teams: Vec<Team> = chris.get("/teams").await;
     assert_eq!(
         teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),

@@ -116,6 +116,7 @@ fn acceptance(code: &str, name: &str) -> Acceptance {
             token_hash: tokens::hash(tokens::label::SESSION, &format!("token-{code}-{name}")),
             expires_at: T0 + 30 * 86_400_000,
         },
+        address: Some("192.0.2.2".into()),
     }
 }
 

@@ -65,17 +65,68 @@ pub(super) async fn session_created(
     })
 }
 
-/// Runs a password check off the async threads.
-pub(super) async fn verify_password(password: String, hash: String) -> bool {
+/// Runs a password check off the async threads, one per core at a time.
+pub(super) async fn verify_password(state: &AppState, password: String, hash: String) -> bool {
+    let _permit = state.hashing_permit().await;
     tokio::task::spawn_blocking(move || password::verify(&password, &hash))
         .await
         .unwrap_or(false)
 }
 
+/// Hashes a new password off the async threads, one per core at a time.
+pub(super) async fn hash_password(state: &AppState, password: String) -> Result<String, ApiError> {
+    let cost = state.config().hash_cost;
+    let _permit = state.hashing_permit().await;
+    tokio::task::spawn_blocking(move || password::hash(&password, cost))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())
+}
+
+/// Counts an attempt against each limit before the password is checked, so that parallel
+/// guesses cannot slip through; a successful login takes its counts back.
+struct Attempt<'a> {
+    state: &'a AppState,
+    counted: Vec<String>,
+}
+
+impl<'a> Attempt<'a> {
+    fn start(
+        state: &'a AppState,
+        limits: &[(String, crate::ratelimit::Limit)],
+    ) -> Result<Self, ApiError> {
+        let now = state.now();
+        let mut attempt = Attempt {
+            state,
+            counted: Vec::new(),
+        };
+        for (key, limit) in limits {
+            if let Err(wait) = state.limiter().acquire(key, *limit, now) {
+                attempt.undo();
+                state
+                    .metrics()
+                    .logins_limited
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(ApiError::rate_limited(wait));
+            }
+            attempt.counted.push(key.clone());
+        }
+        Ok(attempt)
+    }
+
+    fn undo(&mut self) {
+        for key in self.counted.drain(..) {
+            self.state.limiter().release(&key);
+        }
+    }
+}
+
 /// Logs in with e-mail address and password and registers a new device.
 ///
 /// Failed attempts are limited per address, per account and address, and per account from
-/// addresses it never logged in from; the answer is 429 with `Retry-After`.
+/// addresses it never logged in from; the answer is 429 with `Retry-After`. An address the
+/// account has logged in from before is exempt from the per-address and per-account limits,
+/// so an attacker alone cannot lock the person out.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionCreated), (status = "4XX", body = ErrorBody)))]
 pub async fn login(
@@ -91,25 +142,17 @@ pub async fn login(
     }
     let (token, new) = new_session(&state, &req.device)?;
     let ip = addr.key();
-    let addr_key = format!("login-addr:{ip}");
-    let account_key = format!("login-account:{slug}:{email}");
     let pair_key = format!("login-pair:{slug}:{email}:{ip}");
-    let limiter = state.limiter();
-    let known = limiter.is_known(&pair_key, now);
-    let mut checks = vec![
-        limiter.check(&addr_key, limits::PER_ADDRESS, now),
-        limiter.check(&pair_key, limits::PER_ACCOUNT_ADDRESS, now),
-    ];
+    let known = state.limiter().is_known(&pair_key, now);
+    let mut limits = vec![(pair_key.clone(), limits::PER_ACCOUNT_ADDRESS)];
     if !known {
-        checks.push(limiter.check(&account_key, limits::PER_ACCOUNT_UNKNOWN_ADDRESSES, now));
+        limits.push((format!("login-addr:{ip}"), limits::PER_ADDRESS));
+        limits.push((
+            format!("login-account:{slug}:{email}"),
+            limits::PER_ACCOUNT_UNKNOWN_ADDRESSES,
+        ));
     }
-    if let Some(wait) = checks.into_iter().filter_map(Result::err).max() {
-        state
-            .metrics()
-            .logins_limited
-            .fetch_add(1, Ordering::Relaxed);
-        return Err(ApiError::rate_limited(wait));
-    }
+    let mut attempt = Attempt::start(&state, &limits)?;
     let org = state.store().org_by_slug(&slug).await?;
     let creds = match &org {
         Some(org) => state.store().credentials(org.id, &email).await?,
@@ -119,27 +162,25 @@ pub async fn login(
         .as_ref()
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash().to_owned());
-    let ok = verify_password(req.password, hash).await && creds.is_some();
+    let ok = verify_password(&state, req.password, hash).await && creds.is_some();
     let (Some(org), Some(creds), true) = (org, creds, ok) else {
-        limiter.hit(&addr_key, limits::PER_ADDRESS, now);
-        limiter.hit(&pair_key, limits::PER_ACCOUNT_ADDRESS, now);
-        if !known {
-            limiter.hit(&account_key, limits::PER_ACCOUNT_UNKNOWN_ADDRESSES, now);
-        }
         state
             .metrics()
             .logins_failed
             .fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
+    attempt.undo();
+    state.limiter().reset(&pair_key);
     if creds.status != PersonStatus::Active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     if creds.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    limiter.reset(&pair_key);
-    limiter.mark_known(&pair_key, now, limits::KNOWN_TTL_MS);
+    state
+        .limiter()
+        .mark_known(&pair_key, now, limits::KNOWN_TTL_MS);
     let ids = state
         .store()
         .create_login(org.id, creds.user, &new, now)
@@ -195,26 +236,25 @@ pub async fn change_password(
     caller: Caller,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
+    // A stolen token must not become an unlimited password-guessing tool.
+    let key = format!("password-change:{}", caller.user);
+    let mut attempt = Attempt::start(&state, &[(key, limits::PER_ACCOUNT_ADDRESS)])?;
     let person = state.store().person(caller.org, caller.user).await?;
     let creds = state
         .store()
         .credentials(caller.org, &person.email)
         .await?
         .ok_or(ApiError::internal())?;
-    if !verify_password(req.current_password, creds.password_hash).await {
+    if !verify_password(&state, req.current_password, creds.password_hash).await {
         return Err(ApiError::field(
             ErrorCode::InvalidCredentials,
             "current_password",
         ));
     }
+    attempt.undo();
     let local = person.email.split('@').next().unwrap_or_default();
     validate::new_password("new_password", &req.new_password, &[local])?;
-    let cost = state.config().hash_cost;
-    let new = req.new_password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new, cost))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|_| ApiError::internal())?;
+    let hash = hash_password(&state, req.new_password).await?;
     let ended = state
         .store()
         .set_password(caller.org, caller.user, &hash, caller.session, state.now())

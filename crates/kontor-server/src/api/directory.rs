@@ -64,10 +64,36 @@ pub async fn search(
         include_inactive,
         sharing_team_with: (caller.role == Role::Guest).then_some(caller.user),
     };
-    let candidates = state
+    let mut candidates = state
         .store()
         .directory_candidates(caller.org, &filter)
         .await?;
+    if caller.role == Role::Guest && !terms.is_empty() {
+        // Guests match only on what they can see (not on teams they are not in).
+        let ids: Vec<_> = candidates.iter().map(|c| c.id).collect();
+        let mut visible = state.store().people(caller.org, &ids).await?;
+        caller.redact(&state, &mut visible).await?;
+        let keep: Vec<_> = visible
+            .iter()
+            .filter(|p| {
+                let teams: Vec<String> = p.teams.iter().map(|t| t.name.clone()).collect();
+                let text = Searchable {
+                    display_name: &p.display_name,
+                    email: &p.email,
+                    job_title: &p.job_title,
+                    competences: &p.competences,
+                    languages: &p.languages,
+                    location: &p.location,
+                    phone_extension: &p.phone_extension,
+                    team_names: &teams,
+                }
+                .search_text();
+                terms.iter().all(|t| text.contains(t.as_str()))
+            })
+            .map(|p| p.id)
+            .collect();
+        candidates.retain(|c| keep.contains(&c.id));
+    }
     let total = candidates.len() as u64;
     let mut ranked: Vec<(u32, String, usize)> = candidates
         .iter()
@@ -102,7 +128,8 @@ pub async fn search(
         .take(limit as usize)
         .map(|(_, _, i)| candidates[*i].id)
         .collect();
-    let people = state.store().people(caller.org, &page).await?;
+    let mut people = state.store().people(caller.org, &page).await?;
+    caller.redact(&state, &mut people).await?;
     let end = u64::from(offset) + people.len() as u64;
     Ok(ApiJson(DirectoryPage {
         people,

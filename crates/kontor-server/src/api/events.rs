@@ -44,9 +44,10 @@ pub async fn socket(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let ws = ws.map_err(|_| ApiError::invalid("upgrade"))?;
-    if state.hub().connections() >= MAX_CONNECTIONS {
-        return Err(ApiError::new(ErrorCode::Unavailable));
-    }
+    let slot = state
+        .hub()
+        .open_socket(MAX_CONNECTIONS)
+        .ok_or(ApiError::new(ErrorCode::Unavailable))?;
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -59,7 +60,10 @@ pub async fn socket(
     let after = q.after.unwrap_or(0);
     Ok(ws
         .max_message_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| connection(state, socket, token, after)))
+        .on_upgrade(move |socket| async move {
+            connection(state, socket, token, after).await;
+            drop(slot);
+        }))
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -105,10 +109,12 @@ async fn connection(state: AppState, mut socket: WebSocket, token: Option<String
     if let Err(End::Closed(code)) =
         stream(&state, &mut socket, &caller, &token, after, &mut reg).await
     {
-        let reason = if code == close_code::GOING_AWAY {
-            "server shutting down"
-        } else {
-            "session ended"
+        let reason = match code {
+            close_code::GOING_AWAY => "server shutting down",
+            close_code::SESSION_ENDED => "session ended",
+            close_code::RECONNECT => "reconnect",
+            1009 => "message too big",
+            _ => "protocol error",
         };
         close(&mut socket, code, reason).await;
     }
@@ -177,11 +183,21 @@ async fn stream(
     recheck.tick().await;
     loop {
         loop {
+            // Everything up to `scanned` is committed; events in it addressed to others are
+            // skipped by moving the cursor past them, so they are not read again.
+            let (scanned, _) = store
+                .event_bounds(caller.org)
+                .await
+                .map_err(|_| End::Gone)?;
             let events = store
                 .events_after(caller.org, caller.user, is_guest, cursor, BATCH)
                 .await
                 .map_err(|_| End::Gone)?;
             let full = events.len() as u32 == BATCH;
+            let next = match (full, events.last()) {
+                (true, Some(e)) => e.seq,
+                (_, last) => last.map_or(cursor, |e| e.seq).max(scanned),
+            };
             for event in events {
                 cursor = event.seq;
                 send(
@@ -194,6 +210,7 @@ async fn stream(
                 .await?;
                 state.metrics().events_sent.fetch_add(1, Ordering::Relaxed);
             }
+            cursor = cursor.max(next);
             if !full {
                 break;
             }
@@ -219,8 +236,11 @@ async fn stream(
                     Some(Ok(_)) => continue,
                 },
                 _ = recheck.tick() => {
-                    if authenticate(state, token).await.is_err() {
-                        return Err(End::Closed(close_code::SESSION_ENDED));
+                    match authenticate(state, token).await {
+                        Err(_) => return Err(End::Closed(close_code::SESSION_ENDED)),
+                        // What this connection may see depends on the role it started with.
+                        Ok(now) if now.role != caller.role => return Err(End::Closed(close_code::RECONNECT)),
+                        Ok(_) => {}
                     }
                     send(socket, reg, Message::Ping(Vec::new().into())).await?;
                     // Events committed by another node are picked up here too.
@@ -243,7 +263,7 @@ pub async fn poll(
     let limit = validate::limit(q.limit, 500, 1000)?;
     let after = q.after.unwrap_or(0);
     let (last, oldest) = state.store().event_bounds(caller.org).await?;
-    if after + 1 < oldest && after < last {
+    if after.saturating_add(1) < oldest && after < last {
         return Err(ApiError::field(ErrorCode::Conflict, "after"));
     }
     let events = state
@@ -256,6 +276,11 @@ pub async fn poll(
             limit,
         )
         .await?;
-    let last_seq = events.last().map(|e| e.seq).unwrap_or(after.min(last));
+    // A short page has seen everything up to `last`: the client may resume after it.
+    let last_seq = if events.len() < limit as usize {
+        last.max(events.last().map_or(0, |e| e.seq))
+    } else {
+        events.last().map_or(after, |e| e.seq)
+    };
     Ok(ApiJson(EventPage { events, last_seq }))
 }

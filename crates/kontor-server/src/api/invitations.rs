@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiPath, ClientAddr};
 use crate::ratelimit::login as limits;
 use crate::state::AppState;
 use crate::store::Acceptance;
-use crate::{actions, password, validate};
+use crate::{actions, validate};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -65,6 +65,15 @@ pub async fn revoke(
     ApiPath(id): ApiPath<InvitationId>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
+    let owner_invitation = state
+        .store()
+        .invitations(caller.org)
+        .await?
+        .iter()
+        .any(|i| i.id == id && i.role == Role::Owner);
+    if owner_invitation && caller.role != Role::Owner {
+        return Err(ApiError::forbidden());
+    }
     state
         .store()
         .revoke_invitation(caller.org, id, &caller.audit(&state))
@@ -132,11 +141,22 @@ pub async fn import(
         lines: Vec::new(),
     };
     let mut seen = std::collections::HashSet::new();
-    for (i, record) in reader.records().enumerate() {
-        if i >= MAX_IMPORT_LINES {
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-        }
-        let line = i + 2;
+    // Read the whole file first: an oversized one is refused before anything is invited.
+    let records: Vec<(usize, Result<csv::StringRecord, csv::Error>)> = reader
+        .records()
+        .map(|r| {
+            let line = match &r {
+                Ok(rec) => rec.position().map(|p| p.line() as usize),
+                Err(e) => e.position().map(|p| p.line() as usize),
+            };
+            (line.unwrap_or(0), r)
+        })
+        .take(MAX_IMPORT_LINES + 1)
+        .collect();
+    if records.len() > MAX_IMPORT_LINES {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+    for (line, record) in records {
         let Ok(record) = record else {
             report.skipped += 1;
             report.lines.push(skip(
@@ -270,6 +290,7 @@ pub async fn preview(
     }
     .await;
     let (inv, org) = result.inspect_err(|e| count_failure(&state, &key, e))?;
+    state.limiter().release(&key);
     Ok(ApiJson(InvitationPreview {
         org,
         email: inv.email,
@@ -299,16 +320,15 @@ pub async fn accept(
         .await
         .map_err(ApiError::from)
         .inspect_err(|e| count_failure(&state, &key, e))?;
+    state.limiter().release(&key);
+    if inv.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
+        return Err(ApiError::new(ErrorCode::AccountDisabled));
+    }
     let display_name = validate::display_name(&req.display_name)?;
     let local = inv.email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;
     let (token, new_session) = new_session(&state, &req.device)?;
-    let cost = state.config().hash_cost;
-    let password = req.password;
-    let password_hash = tokio::task::spawn_blocking(move || password::hash(&password, cost))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|_| ApiError::internal())?;
+    let password_hash = super::auth::hash_password(&state, req.password).await?;
     let ids = state
         .store()
         .accept_invitation(
@@ -317,6 +337,7 @@ pub async fn accept(
                 display_name,
                 password_hash,
                 new_session,
+                address: addr.0.clone(),
             },
             now,
         )

@@ -9,7 +9,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kontor_proto::api::{Person, PersonStatus, ProfilePatch, SetRoleRequest};
+use kontor_proto::api::{Person, PersonStatus, ProfilePatch, Role, SetRoleRequest};
+use kontor_proto::event::close_code;
 use kontor_proto::{ErrorBody, ErrorCode, UserId};
 
 /// A person in the caller's organisation (guests: only people they share a team with).
@@ -22,7 +23,10 @@ pub async fn get_person(
     ApiPath(user): ApiPath<UserId>,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_visible(&state, user).await?;
-    Ok(ApiJson(state.store().person(caller.org, user).await?))
+    let mut person = [state.store().person(caller.org, user).await?];
+    caller.redact(&state, &mut person).await?;
+    let [person] = person;
+    Ok(ApiJson(person))
 }
 
 /// Edits a profile: one's own, or anybody's as an admin.
@@ -64,6 +68,17 @@ pub async fn set_role(
         .store()
         .set_role(caller.org, user, req.role, &caller.audit(&state))
         .await?;
+    if (target.role == Role::Guest) != (req.role == Role::Guest) {
+        // What their devices may see changed: make their event streams start over.
+        let sessions: Vec<_> = state
+            .store()
+            .sessions(caller.org, user, state.now())
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        state.hub().close_sessions(&sessions, close_code::RECONNECT);
+    }
     state.hub().notify(caller.org);
     Ok(ApiJson(person))
 }

@@ -153,7 +153,12 @@ pub async fn set_member(
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
     caller.require_team_manage(&state, team_id).await?;
-    if req.role == kontor_proto::api::TeamRole::Lead {
+    // Only admins appoint leads or change a lead's role; leads manage plain members.
+    let current = state.store().team_members(caller.org, team_id).await?;
+    let is_lead = current
+        .iter()
+        .any(|m| m.user_id == user_id && m.role == kontor_proto::api::TeamRole::Lead);
+    if req.role == kontor_proto::api::TeamRole::Lead || is_lead {
         caller.require_admin()?;
     }
     state
@@ -181,6 +186,13 @@ pub async fn remove_member(
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
     caller.require_team_manage(&state, team_id).await?;
+    let current = state.store().team_members(caller.org, team_id).await?;
+    if current
+        .iter()
+        .any(|m| m.user_id == user_id && m.role == kontor_proto::api::TeamRole::Lead)
+    {
+        caller.require_admin()?;
+    }
     state
         .store()
         .remove_team_member(caller.org, team_id, user_id, &caller.audit(&state))

@@ -104,6 +104,8 @@ pub struct Acceptance {
     pub display_name: String,
     pub password_hash: String,
     pub new_session: NewSession,
+    /// Where the acceptance came from, for the audit log.
+    pub address: Option<String>,
 }
 
 /// A device and session to create at login.
@@ -260,7 +262,7 @@ impl super::Store {
         inv: &NewInvitation,
         ctx: &AuditCtx,
     ) -> StoreResult<Invitation> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let invitation = insert_invitation(&mut tx, org, inv, ctx).await?;
         tx.commit().await?;
         Ok(invitation)
@@ -283,7 +285,7 @@ impl super::Store {
         id: InvitationId,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "UPDATE invitations SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
         )
@@ -336,7 +338,16 @@ impl super::Store {
     /// Accepts an invitation: creates the account, its team memberships, a device and a
     /// session, all or nothing. A code works once.
     pub async fn accept_invitation(&self, a: &Acceptance, now: i64) -> StoreResult<LoginIds> {
-        let mut tx = self.begin().await?;
+        let org: Option<String> =
+            sqlx::query_scalar("SELECT org_id FROM invitations WHERE code_hash = $1")
+                .bind(&a.code_hash)
+                .fetch_optional(&self.read)
+                .await?;
+        let org: OrgId = org
+            .ok_or(StoreError::refused(ErrorCode::InvitationInvalid))?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("org_id"))?;
+        let mut tx = self.begin_org(org).await?;
         let claimed = sqlx::query(
             "UPDATE invitations SET accepted_at = $2 \
              WHERE code_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
@@ -416,7 +427,7 @@ impl super::Store {
         super::people::refresh_search(&mut tx, org, &[user]).await?;
         let ctx = AuditCtx {
             actor: Some(user),
-            address: None,
+            address: a.address.clone(),
             now,
         };
         audit::record(
@@ -468,7 +479,7 @@ impl super::Store {
         new: &NewSession,
         now: i64,
     ) -> StoreResult<LoginIds> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM users WHERE org_id = $1 AND id = $2")
                 .bind(org.to_string())
@@ -542,7 +553,7 @@ impl super::Store {
         session: SessionId,
         now: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "UPDATE sessions SET revoked_at = $4 WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
@@ -577,7 +588,7 @@ impl super::Store {
         device: DeviceId,
         now: i64,
     ) -> StoreResult<Vec<SessionId>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "UPDATE devices SET revoked_at = $4 WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
@@ -689,7 +700,7 @@ impl super::Store {
         keep: SessionId,
         now: i64,
     ) -> StoreResult<Vec<SessionId>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         sqlx::query(
             "UPDATE users SET password_hash = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
         )

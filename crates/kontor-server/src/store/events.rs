@@ -71,7 +71,7 @@ impl super::Store {
              ORDER BY seq LIMIT $5",
         )
         .bind(org.to_string())
-        .bind(after as i64)
+        .bind(after.min(i64::MAX as u64) as i64)
         .bind(user.to_string())
         .bind(i64::from(is_guest))
         .bind(i64::from(limit))

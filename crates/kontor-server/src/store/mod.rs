@@ -172,6 +172,22 @@ impl Store {
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         Ok(self.write.begin().await?)
     }
+
+    /// Begins a write transaction on one organisation by locking its row first. Every write to
+    /// an organisation takes its locks in this order, so writers never deadlock on PostgreSQL,
+    /// and domain checks inside the transaction (the last owner, team cycles) see a state that
+    /// no concurrent writer of the same organisation can change. SQLite has one writer anyway.
+    pub(crate) async fn begin_org(&self, org: kontor_proto::OrgId) -> StoreResult<Tx> {
+        let mut tx = self.begin().await?;
+        let locked = sqlx::query("UPDATE orgs SET event_seq = event_seq WHERE id = $1")
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(tx)
+    }
 }
 
 /// The migrations, in order. Never edit one that has shipped; add a new one.

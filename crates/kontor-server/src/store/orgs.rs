@@ -104,7 +104,7 @@ impl super::Store {
     }
 
     pub async fn rename_org(&self, org: OrgId, name: &str, ctx: &AuditCtx) -> StoreResult<Org> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let old: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
             .bind(org.to_string())
             .fetch_optional(&mut *tx)
@@ -145,7 +145,7 @@ impl super::Store {
         next: &Policies,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let row = sqlx::query("SELECT policies FROM orgs WHERE id = $1")
             .bind(org.to_string())
             .fetch_optional(&mut *tx)

@@ -60,7 +60,7 @@ pub(crate) async fn load_people(
         let sql = format!(
             "SELECT tm.user_id, tm.team_id, tm.role, t.name, t.kind FROM team_members tm \
              JOIN teams t ON t.id = tm.team_id \
-             WHERE tm.org_id = $1 AND tm.user_id IN ({}) ORDER BY t.name",
+             WHERE tm.org_id = $1 AND tm.user_id IN ({})",
             placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(org.to_string());
@@ -80,6 +80,10 @@ pub(crate) async fn load_people(
                 });
             }
         }
+    }
+    // Sorted here, not by the database: collations differ between SQLite and PostgreSQL.
+    for p in people.values_mut() {
+        p.teams.sort_by_cached_key(|t| crate::search::fold(&t.name));
     }
     Ok(ids.iter().filter_map(|id| people.remove(id)).collect())
 }
@@ -196,7 +200,7 @@ impl super::Store {
         patch: &ProfilePatch,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let before = load_person(&mut tx, org, user).await?;
         let competences = patch.competences.as_ref().map(super::to_json);
         let languages = patch.languages.as_ref().map(super::to_json);
@@ -247,7 +251,7 @@ impl super::Store {
         role: Role,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let before = load_person(&mut tx, org, user).await?;
         if before.role == Role::Owner && role != Role::Owner {
             let owners: i64 = sqlx::query_scalar(
@@ -291,7 +295,7 @@ impl super::Store {
         status: PersonStatus,
         ctx: &AuditCtx,
     ) -> StoreResult<(Person, Vec<kontor_proto::SessionId>)> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let before = load_person(&mut tx, org, user).await?;
         if before.status == PersonStatus::Deprovisioned {
             return Err(StoreError::refused(ErrorCode::Conflict));
@@ -363,7 +367,7 @@ impl super::Store {
         bytes: &[u8],
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         load_person(&mut tx, org, user).await?;
         sqlx::query(
             "INSERT INTO avatars (user_id, org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
@@ -399,7 +403,7 @@ impl super::Store {
         user: UserId,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query("DELETE FROM avatars WHERE org_id = $1 AND user_id = $2")
             .bind(org.to_string())
             .bind(user.to_string())
@@ -407,6 +411,18 @@ impl super::Store {
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
+        }
+        if ctx.actor != Some(user) {
+            audit::record(
+                &mut tx,
+                org,
+                ctx,
+                "person.avatar.delete",
+                "person",
+                Some(user.to_string()),
+                serde_json::json!({}),
+            )
+            .await?;
         }
         let person = emit_person_changed(&mut tx, org, user, ctx.now).await?;
         tx.commit().await?;

@@ -137,13 +137,14 @@ impl super::Store {
         new: &NewTeam,
         ctx: &AuditCtx,
     ) -> StoreResult<Team> {
-        let mut tx = self.begin().await?;
-        let taken: Option<String> =
-            sqlx::query_scalar("SELECT id FROM teams WHERE org_id = $1 AND name = $2")
-                .bind(org.to_string())
-                .bind(&new.name)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let mut tx = self.begin_org(org).await?;
+        let taken: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM teams WHERE org_id = $1 AND LOWER(name) = LOWER($2)",
+        )
+        .bind(org.to_string())
+        .bind(&new.name)
+        .fetch_optional(&mut *tx)
+        .await?;
         if taken.is_some() {
             return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "name"));
         }
@@ -194,11 +195,11 @@ impl super::Store {
         change: &TeamChange,
         ctx: &AuditCtx,
     ) -> StoreResult<Team> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let before = load_team(&mut tx, org, team).await?;
         if let Some(name) = &change.name {
             let taken: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM teams WHERE org_id = $1 AND name = $2 AND id <> $3",
+                "SELECT id FROM teams WHERE org_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
             )
             .bind(org.to_string())
             .bind(name)
@@ -256,7 +257,7 @@ impl super::Store {
 
     /// Deletes a team without sub-teams; its members stay in the organisation.
     pub async fn delete_team(&self, org: OrgId, team: TeamId, ctx: &AuditCtx) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let before = load_team(&mut tx, org, team).await?;
         let children: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE org_id = $1 AND parent_id = $2")
@@ -313,7 +314,7 @@ impl super::Store {
         role: TeamRole,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         load_team(&mut tx, org, team).await?;
         super::people::load_person(&mut tx, org, user).await?;
         upsert_member(&mut tx, org, team, user, role, ctx.now).await?;
@@ -349,7 +350,7 @@ impl super::Store {
         user: UserId,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "DELETE FROM team_members WHERE org_id = $1 AND team_id = $2 AND user_id = $3",
         )
@@ -389,12 +390,18 @@ impl super::Store {
     /// All teams of the organisation, by name.
     pub async fn teams(&self, org: OrgId) -> StoreResult<Vec<Team>> {
         let rows = sqlx::query(&format!(
-            "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1 ORDER BY t.name"
+            "SELECT {TEAM_COLUMNS} FROM teams t WHERE t.org_id = $1"
         ))
         .bind(org.to_string())
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(team_from_row).collect()
+        let mut teams = rows
+            .iter()
+            .map(team_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Sorted here, not by the database: collations differ between SQLite and PostgreSQL.
+        teams.sort_by_cached_key(|t| crate::search::fold(&t.name));
+        Ok(teams)
     }
 
     pub async fn team(&self, org: OrgId, team: TeamId) -> StoreResult<Team> {
@@ -413,7 +420,7 @@ impl super::Store {
     pub async fn team_members(&self, org: OrgId, team: TeamId) -> StoreResult<Vec<TeamMember>> {
         let rows = sqlx::query(
             "SELECT tm.user_id, tm.role, u.display_name FROM team_members tm JOIN users u ON u.id = tm.user_id \
-             WHERE tm.org_id = $1 AND tm.team_id = $2 ORDER BY tm.role, u.display_name",
+             WHERE tm.org_id = $1 AND tm.team_id = $2",
         )
         .bind(org.to_string())
         .bind(team.to_string())
@@ -428,6 +435,15 @@ impl super::Store {
                         .ok_or(StoreError::Corrupt("role"))?,
                 })
             })
-            .collect()
+            .collect::<StoreResult<Vec<TeamMember>>>()
+            .map(|mut members| {
+                members.sort_by_cached_key(|m| {
+                    (
+                        m.role != TeamRole::Lead,
+                        crate::search::fold(&m.display_name),
+                    )
+                });
+                members
+            })
     }
 }
