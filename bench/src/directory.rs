@@ -392,6 +392,21 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let me = login(&http, &base, &org, &emails[0]).await?;
 
+    // Baseline: the cheapest authenticated request.
+    let mut baseline = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let res = http
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&me.token)
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success());
+        res.bytes().await?;
+        baseline.push(t.elapsed());
+    }
+    baseline.sort();
+
     // Search latency, sequential, one keep-alive connection.
     let mut kinds: Vec<(&str, Vec<Duration>)> = Vec::new();
     let queries: Vec<(&str, String)> = (0..a.searches)
@@ -509,6 +524,11 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(1)
     );
     println!("  seeding                        {seed_secs:.1} s");
+    println!(
+        "  GET /me (baseline)             p50 {}   p99 {}",
+        ms(percentile(&baseline, 0.50)),
+        ms(percentile(&baseline, 0.99))
+    );
     println!(
         "  search, sequential ({} requests, {:.1} hits/query)",
         all.len(),

@@ -113,9 +113,9 @@ fn facet(kind: &str, value: &str) -> String {
     format!("{kind}:{}|", fold(value))
 }
 
-/// The `LIKE` pattern that finds a facet value.
+/// The text that finds a facet value inside `users.search_facets`.
 pub fn facet_pattern(kind: &str, value: &str) -> String {
-    format!("%|{kind}:{}|%", crate::store::like_escape(&fold(value)))
+    format!("|{}", facet(kind, value))
 }
 
 /// Splits a query into folded terms (at most 8, each at least one character).
@@ -128,33 +128,54 @@ pub fn query_terms(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// The fields that ranking looks at, folded once.
+#[derive(Clone, Debug, Default)]
+pub struct Ranked {
+    names: [String; 2],
+    title: String,
+    competences: Vec<String>,
+    others: Vec<String>,
+}
+
+impl Ranked {
+    pub fn new(p: &Searchable<'_>) -> Ranked {
+        Ranked {
+            names: [fold(p.display_name), fold_plain(p.display_name)],
+            title: fold(p.job_title),
+            competences: p.competences.iter().map(|c| fold(c)).collect(),
+            others: p
+                .languages
+                .iter()
+                .map(|l| fold(l))
+                .chain(std::iter::once(fold(p.location)))
+                .collect(),
+        }
+    }
+
+    /// How well the person matches the query terms; higher is better.
+    pub fn score(&self, terms: &[String]) -> u32 {
+        let mut total = 0;
+        for term in terms {
+            let mut best = 1; // matched somewhere (team, e-mail, extension)
+            for n in &self.names {
+                best = best.max(word_score(term, n, 100, 70, 30));
+            }
+            for c in &self.competences {
+                best = best.max(word_score(term, c, 90, 60, 40));
+            }
+            best = best.max(word_score(term, &self.title, 50, 40, 25));
+            for o in &self.others {
+                best = best.max(word_score(term, o, 20, 15, 10));
+            }
+            total += best;
+        }
+        total
+    }
+}
+
 /// How well a person matches the query terms; higher is better.
 pub fn score(terms: &[String], p: &Searchable<'_>) -> u32 {
-    let name = fold(p.display_name);
-    let title = fold(p.job_title);
-    let competences: Vec<String> = p.competences.iter().map(|c| fold(c)).collect();
-    let others: Vec<String> = p
-        .languages
-        .iter()
-        .map(|l| fold(l))
-        .chain(std::iter::once(fold(p.location)))
-        .collect();
-    let plain_name = fold_plain(p.display_name);
-    let mut total = 0;
-    for term in terms {
-        let mut best = 1; // matched somewhere (team, e-mail, extension)
-        best = best.max(word_score(term, &name, 100, 70, 30));
-        best = best.max(word_score(term, &plain_name, 100, 70, 30));
-        for c in &competences {
-            best = best.max(word_score(term, c, 90, 60, 40));
-        }
-        best = best.max(word_score(term, &title, 50, 40, 25));
-        for o in &others {
-            best = best.max(word_score(term, o, 20, 15, 10));
-        }
-        total += best;
-    }
-    total
+    Ranked::new(p).score(terms)
 }
 
 /// `exact` if a word of `field` equals `term` (or the whole field does), `prefix` if a word

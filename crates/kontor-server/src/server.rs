@@ -117,6 +117,10 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     let app = crate::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let hub_state = state.clone();
+    // Answers go out at once, not when Nagle's algorithm gets round to them.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

@@ -23,6 +23,7 @@ struct Inner {
     operator_token_hash: Option<String>,
     dummy_hash: String,
     hashing: tokio::sync::Semaphore,
+    directory: crate::directory_index::DirectoryIndex,
 }
 
 impl AppState {
@@ -42,6 +43,7 @@ impl AppState {
             metrics: Metrics::default(),
             operator_token_hash,
             dummy_hash,
+            directory: Default::default(),
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -72,6 +74,11 @@ impl AppState {
     /// rest wait their turn instead of each taking 19 MiB and a thread.
     pub async fn hashing_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
         self.0.hashing.acquire().await.ok()
+    }
+
+    /// The in-memory directory used by search.
+    pub fn directory(&self) -> &crate::directory_index::DirectoryIndex {
+        &self.0.directory
     }
 
     /// A hash to verify against when an account does not exist (equal timing).

@@ -32,7 +32,7 @@ pub async fn list(
         action: q
             .action
             .as_deref()
-            .map(|a| validate::line("action", a, 1, 64))
+            .map(|a| validate::line("action", a, 1, 64).map(|a| a.to_lowercase()))
             .transpose()?,
         target_id: q
             .target_id

@@ -1,18 +1,20 @@
 //! The company directory: search by name, team, competence, language and place.
 
 use crate::access::Caller;
+use crate::directory_index::{Entry, searchable};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::search::{self, Searchable};
+use crate::search;
 use crate::state::AppState;
-use crate::store::CandidateFilter;
 use crate::validate;
 use axum::extract::State;
-use kontor_proto::api::{DirectoryPage, DirectoryQuery, Role};
+use kontor_proto::api::{DirectoryPage, DirectoryQuery, Person, PersonStatus, Role};
 use kontor_proto::{ErrorBody, TeamId};
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Searches the directory. Results are ranked: a term matching a name ranks first, then a
+/// Searches the directory (an in-memory copy kept fresh by the event sequence, see
+/// [`crate::directory_index`]). Results are ranked: a term matching a name ranks first, then a
 /// competence, a job title, then teams, languages and places; ties by name.
 #[utoipa::path(get, path = "/directory", tag = "directory", security(("session" = [])),
     params(DirectoryQuery),
@@ -44,91 +46,85 @@ pub async fn search(
             facets.push(search::facet_pattern(kind, &v));
         }
     }
-    let team_ids = match q.team {
+    let team_ids: Option<HashSet<TeamId>> = match q.team {
         Some(team) => {
             caller.require_team_visible(&state, team).await?;
-            Some(with_descendants(&state, caller.org, team).await?)
+            Some(
+                with_descendants(&state, caller.org, team)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            )
         }
         None => None,
     };
-    let filter = CandidateFilter {
-        terms: terms.clone(),
-        team_ids,
-        facets,
-        role: q.role,
-        email: q
-            .email
-            .as_deref()
-            .map(|e| validate::email("email", e))
-            .transpose()?,
-        include_inactive,
-        sharing_team_with: (caller.role == Role::Guest).then_some(caller.user),
-    };
-    let mut candidates = state
-        .store()
-        .directory_candidates(caller.org, &filter)
+    let email = q
+        .email
+        .as_deref()
+        .map(|e| validate::email("email", e))
+        .transpose()?;
+    let index = state
+        .directory()
+        .snapshot(state.store(), caller.org)
         .await?;
-    if caller.role == Role::Guest && !terms.is_empty() {
-        // Guests match only on what they can see (not on teams they are not in).
-        let ids: Vec<_> = candidates.iter().map(|c| c.id).collect();
-        let mut visible = state.store().people(caller.org, &ids).await?;
-        caller.redact(&state, &mut visible).await?;
-        let keep: Vec<_> = visible
-            .iter()
-            .filter(|p| {
-                let teams: Vec<String> = p.teams.iter().map(|t| t.name.clone()).collect();
-                let text = Searchable {
-                    display_name: &p.display_name,
-                    email: &p.email,
-                    job_title: &p.job_title,
-                    competences: &p.competences,
-                    languages: &p.languages,
-                    location: &p.location,
-                    phone_extension: &p.phone_extension,
-                    team_names: &teams,
-                }
-                .search_text();
-                terms.iter().all(|t| text.contains(t.as_str()))
-            })
-            .map(|p| p.id)
-            .collect();
-        candidates.retain(|c| keep.contains(&c.id));
-    }
-    let total = candidates.len() as u64;
-    let mut ranked: Vec<(u32, String, usize)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let score = if terms.is_empty() {
-                0
-            } else {
-                search::score(
-                    &terms,
-                    &Searchable {
-                        display_name: &c.display_name,
-                        job_title: &c.job_title,
-                        competences: &c.competences,
-                        languages: &c.languages,
-                        location: &c.location,
-                        ..Default::default()
-                    },
-                )
-            };
-            (score, search::fold(&c.display_name), i)
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.2.cmp(&b.2))
+    // A guest sees only people who share a team with them, and of them only shared teams.
+    let guest_teams: Option<HashSet<TeamId>> = (caller.role == Role::Guest).then(|| {
+        index
+            .people
+            .get(&caller.user)
+            .map(|me| me.person.teams.iter().map(|t| t.team_id).collect())
+            .unwrap_or_default()
     });
-    let page: Vec<_> = ranked
+    let mut hits: Vec<(u32, &str, &Entry)> = Vec::new();
+    for entry in index.people.values() {
+        let p = &entry.person;
+        if (!include_inactive && p.status != PersonStatus::Active)
+            || q.role.is_some_and(|r| r != p.role)
+            || email.as_ref().is_some_and(|e| *e != p.email)
+            || !facets.iter().all(|f| entry.facets.contains(f.as_str()))
+            || team_ids
+                .as_ref()
+                .is_some_and(|set| !p.teams.iter().any(|t| set.contains(&t.team_id)))
+        {
+            continue;
+        }
+        let text = match &guest_teams {
+            Some(mine) if p.id != caller.user => {
+                let shared: Vec<String> = p
+                    .teams
+                    .iter()
+                    .filter(|t| mine.contains(&t.team_id))
+                    .map(|t| t.name.clone())
+                    .collect();
+                if shared.is_empty() {
+                    continue;
+                }
+                Cow::Owned(searchable(p, &shared).search_text())
+            }
+            _ => Cow::Borrowed(entry.text.as_str()),
+        };
+        if !terms.iter().all(|t| text.contains(t.as_str())) {
+            continue;
+        }
+        let score = if terms.is_empty() {
+            0
+        } else {
+            entry.ranked.score(&terms)
+        };
+        hits.push((score, entry.sort_key.as_str(), entry));
+    }
+    let total = hits.len() as u64;
+    hits.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(b.1))
+            .then_with(|| a.2.person.id.cmp(&b.2.person.id))
+    });
+    let mut people: Vec<Person> = hits
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|(_, _, i)| candidates[*i].id)
+        .map(|(_, _, e)| e.person.clone())
         .collect();
-    let mut people = state.store().people(caller.org, &page).await?;
     caller.redact(&state, &mut people).await?;
     let end = u64::from(offset) + people.len() as u64;
     Ok(ApiJson(DirectoryPage {
@@ -144,11 +140,10 @@ async fn with_descendants(
     org: kontor_proto::OrgId,
     root: TeamId,
 ) -> Result<Vec<TeamId>, ApiError> {
-    let teams = state.store().teams(org).await?;
     let mut children: HashMap<TeamId, Vec<TeamId>> = HashMap::new();
-    for t in &teams {
-        if let Some(p) = t.parent_id {
-            children.entry(p).or_default().push(t.id);
+    for (id, parent) in state.store().team_tree(org).await? {
+        if let Some(p) = parent {
+            children.entry(p).or_default().push(id);
         }
     }
     let mut out = BTreeSet::new();

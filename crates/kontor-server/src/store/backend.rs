@@ -46,7 +46,8 @@ impl Backend for Sqlite {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                         PRAGMA temp_store = MEMORY;",
+                         PRAGMA temp_store = MEMORY; \
+                         PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;",
                     )
                     .await?;
                     Ok(())

@@ -90,6 +90,35 @@ impl super::Store {
         Ok(events)
     }
 
+    /// All of an organisation's events after `after`, whoever they are for (for the server's
+    /// own derived state, never for a client).
+    pub async fn org_events_after(
+        &self,
+        org: OrgId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT seq, payload, created_at FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(after.min(i64::MAX as u64) as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kind: EventKind = serde_json::from_str(&col_str(&row, "payload")?)
+                .map_err(|_| super::StoreError::Corrupt("payload"))?;
+            events.push(Event {
+                seq: col_i64(&row, "seq")? as u64,
+                at: fmt_ms(col_i64(&row, "created_at")?),
+                kind,
+            });
+        }
+        Ok(events)
+    }
+
     /// The organisation's newest sequence number and the oldest one still kept.
     pub async fn event_bounds(&self, org: OrgId) -> StoreResult<(u64, u64)> {
         let last: i64 = sqlx::query_scalar("SELECT event_seq FROM orgs WHERE id = $1")

@@ -110,12 +110,13 @@ pub(crate) async fn refresh_search(tx: &mut Tx, org: OrgId, users: &[UserId]) ->
             team_names: &team_names,
         };
         sqlx::query(
-            "UPDATE users SET search_text = $3, search_facets = $4 WHERE org_id = $1 AND id = $2",
+            "UPDATE users SET search_text = $3, search_facets = $4, sort_key = $5 WHERE org_id = $1 AND id = $2",
         )
         .bind(org.to_string())
         .bind(person.id.to_string())
         .bind(s.search_text())
         .bind(s.facets())
+        .bind(crate::search::fold(&person.display_name))
         .execute(&mut **tx)
         .await?;
     }
@@ -151,12 +152,16 @@ pub struct CandidateFilter {
     pub include_inactive: bool,
     /// Restrict to people who share a team with this person (guests' view).
     pub sharing_team_with: Option<UserId>,
+    /// Fill in the fields that ranking needs.
+    pub rank: bool,
 }
 
-/// A directory candidate, with what ranking needs.
-#[derive(Clone, Debug)]
+/// A directory candidate, with what ranking needs (when asked for).
+#[derive(Clone, Debug, Default)]
 pub struct Candidate {
     pub id: UserId,
+    /// The folded display name, for ordering.
+    pub sort_key: String,
     pub display_name: String,
     pub job_title: String,
     pub competences: Vec<String>,
@@ -171,6 +176,17 @@ impl super::Store {
             .await?
             .pop()
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Every person of the organisation, whatever their status.
+    pub async fn person_ids(&self, org: OrgId) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?;
+        ids.iter()
+            .map(|s| s.parse().map_err(|_| StoreError::Corrupt("id")))
+            .collect()
     }
 
     pub async fn people(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<Person>> {
@@ -444,16 +460,19 @@ impl super::Store {
         Ok((col_str(&row, "content_type")?, bytes))
     }
 
-    /// Everybody who matches the filter, unranked.
+    /// Everybody who matches the filter, unranked. With `f.rank`, the fields that ranking
+    /// needs are filled in; without, only the id and the sort key (cheaper for big lists).
     pub async fn directory_candidates(
         &self,
         org: OrgId,
         f: &CandidateFilter,
     ) -> StoreResult<Vec<Candidate>> {
-        let mut sql = String::from(
-            "SELECT u.id, u.display_name, u.job_title, u.competences, u.languages, u.location \
-             FROM users u WHERE u.org_id = $1",
-        );
+        let columns = if f.rank {
+            "u.id, u.sort_key, u.display_name, u.job_title, u.competences, u.languages, u.location"
+        } else {
+            "u.id, u.sort_key"
+        };
+        let mut sql = format!("SELECT {columns} FROM users u WHERE u.org_id = $1");
         let mut binds: Vec<String> = vec![org.to_string()];
         let next = |binds: &mut Vec<String>, value: String| {
             binds.push(value);
@@ -462,13 +481,14 @@ impl super::Store {
         if !f.include_inactive {
             sql.push_str(" AND u.status = 'active'");
         }
+        // Terms and facets are folded already: a plain, byte-wise substring test is enough.
         for term in &f.terms {
-            let p = next(&mut binds, format!("%{}%", super::like_escape(term)));
-            sql.push_str(&format!(" AND u.search_text LIKE {p} ESCAPE '\\'"));
+            let p = next(&mut binds, term.clone());
+            sql.push_str(&format!(" AND {}", self.contains("u.search_text", &p)));
         }
         for facet in &f.facets {
             let p = next(&mut binds, facet.clone());
-            sql.push_str(&format!(" AND u.search_facets LIKE {p} ESCAPE '\\'"));
+            sql.push_str(&format!(" AND {}", self.contains("u.search_facets", &p)));
         }
         if let Some(role) = f.role {
             let p = next(&mut binds, role.as_str().to_owned());
@@ -487,15 +507,15 @@ impl super::Store {
                 .map(|t| next(&mut binds, t.to_string()))
                 .collect();
             sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id IN ({}))",
+                " AND u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id IN ({}))",
                 list.join(", ")
             ));
         }
         if let Some(viewer) = f.sharing_team_with {
             let p = next(&mut binds, viewer.to_string());
             sql.push_str(&format!(
-                " AND (u.id = {p} OR EXISTS (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
-                 WHERE a.user_id = u.id AND b.user_id = {p}))"
+                " AND (u.id = {p} OR u.id IN (SELECT a.user_id FROM team_members a \
+                 JOIN team_members b ON a.team_id = b.team_id WHERE b.user_id = {p}))"
             ));
         }
         let mut q = sqlx::query(&sql);
@@ -505,14 +525,19 @@ impl super::Store {
         let rows = q.fetch_all(&self.read).await?;
         rows.iter()
             .map(|row| {
-                Ok(Candidate {
+                let mut c = Candidate {
                     id: col_parse(row, "id")?,
-                    display_name: col_str(row, "display_name")?,
-                    job_title: col_str(row, "job_title")?,
-                    competences: col_json(row, "competences")?,
-                    languages: col_json(row, "languages")?,
-                    location: col_str(row, "location")?,
-                })
+                    sort_key: col_str(row, "sort_key")?,
+                    ..Default::default()
+                };
+                if f.rank {
+                    c.display_name = col_str(row, "display_name")?;
+                    c.job_title = col_str(row, "job_title")?;
+                    c.competences = col_json(row, "competences")?;
+                    c.languages = col_json(row, "languages")?;
+                    c.location = col_str(row, "location")?;
+                }
+                Ok(c)
             })
             .collect()
     }

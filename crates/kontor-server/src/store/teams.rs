@@ -387,6 +387,17 @@ impl super::Store {
         Ok(())
     }
 
+    /// Every team's id and parent, for walking the tree.
+    pub async fn team_tree(&self, org: OrgId) -> StoreResult<Vec<(TeamId, Option<TeamId>)>> {
+        let rows = sqlx::query("SELECT id, parent_id FROM teams WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((col_parse(row, "id")?, col_opt_parse(row, "parent_id")?)))
+            .collect()
+    }
+
     /// All teams of the organisation, by name.
     pub async fn teams(&self, org: OrgId) -> StoreResult<Vec<Team>> {
         let rows = sqlx::query(&format!(

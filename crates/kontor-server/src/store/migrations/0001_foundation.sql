@@ -26,11 +26,14 @@ CREATE TABLE users (
     phone_extension TEXT NOT NULL DEFAULT '',
     search_text     TEXT NOT NULL DEFAULT '',
     search_facets   TEXT NOT NULL DEFAULT '',
+    sort_key        TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
     UNIQUE (org_id, email)
 );
 CREATE INDEX users_org_status ON users (org_id, status);
+-- Directory searches scan this index, not the table: it holds all they read.
+CREATE INDEX users_directory ON users (org_id, status, id, sort_key, search_text, search_facets, role);
 
 CREATE TABLE avatars (
     user_id      TEXT PRIMARY KEY REFERENCES users(id),
@@ -82,6 +85,7 @@ CREATE TABLE invitations (
     revoked_at    BIGINT
 );
 CREATE INDEX invitations_org ON invitations (org_id, created_at);
+CREATE INDEX invitations_email ON invitations (org_id, email);
 
 CREATE TABLE teams (
     id          TEXT PRIMARY KEY,
