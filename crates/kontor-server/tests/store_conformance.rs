@@ -327,6 +327,16 @@ async fn queries_never_cross_organisations(store: Store) {
         store.avatar(b, a_owner).await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(store.person_ids(b).await.unwrap(), vec![b_owner]);
+    assert!(store.team_tree(b).await.unwrap().is_empty());
+    assert_eq!(store.team_tree(a).await.unwrap(), vec![(team.id, None)]);
+    let b_events = store.org_events_after(b, 0, 1000).await.unwrap();
+    assert!(!b_events.is_empty());
+    assert!(b_events.iter().all(|e| {
+        !serde_json::to_string(e)
+            .unwrap()
+            .contains(&a_owner.to_string())
+    }));
     assert!(store.devices(b, a_owner).await.unwrap().is_empty());
 }
 
