@@ -29,18 +29,24 @@ pub struct PasswordArgs {
 
 impl PasswordArgs {
     fn read(&self, prompt: &str) -> Result<String, CliError> {
-        if let Ok(p) = std::env::var("KONTOR_PASSWORD") {
-            return Ok(p);
-        }
-        if self.password_stdin {
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(CliError::other)?;
-            return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
-        }
-        rpassword::prompt_password(prompt).map_err(CliError::usage)
+        read_password("KONTOR_PASSWORD", self.password_stdin, prompt)
     }
+}
+
+/// A password from an environment variable, a line of standard input, or a prompt that does
+/// not echo.
+fn read_password(env: &str, stdin: bool, prompt: &str) -> Result<String, CliError> {
+    if let Ok(p) = std::env::var(env) {
+        return Ok(p);
+    }
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(CliError::other)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    rpassword::prompt_password(prompt).map_err(CliError::usage)
 }
 
 fn default_device_name() -> String {
@@ -573,19 +579,7 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
         }
         Command::Password { o, password_stdin } => {
             let (c, _) = session_client(&o)?;
-            let read = |env: &str, prompt: &str| -> Result<String, CliError> {
-                if let Ok(p) = std::env::var(env) {
-                    return Ok(p);
-                }
-                if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .map_err(CliError::other)?;
-                    return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
-                }
-                rpassword::prompt_password(prompt).map_err(CliError::usage)
-            };
+            let read = |env: &str, prompt: &str| read_password(env, password_stdin, prompt);
             let current = read("KONTOR_PASSWORD", "Aktuelles Passwort / current password: ")?;
             let new = read("KONTOR_NEW_PASSWORD", "Neues Passwort / new password: ")?;
             let _: serde_json::Value = c

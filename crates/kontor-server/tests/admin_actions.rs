@@ -55,15 +55,7 @@ async fn deprovisioning_ends_every_session_and_connection_within_a_second() {
             .await;
     }
     // No new login, no reconnect.
-    let login = LoginRequest {
-        org: ben.slug(),
-        email: ben.email(),
-        password: PASSWORD.into(),
-        device: NewDevice {
-            name: "x".into(),
-            platform: "web".into(),
-        },
-    };
+    let login = ben.login_request();
     w.server
         .anonymous()
         .fails(
@@ -150,15 +142,7 @@ async fn suspension_is_reversible_and_guarded() {
     chris
         .fails::<()>(Method::GET, "/me", None, "unauthenticated")
         .await;
-    let login = LoginRequest {
-        org: chris.slug(),
-        email: chris.email(),
-        password: PASSWORD.into(),
-        device: NewDevice {
-            name: "x".into(),
-            platform: "web".into(),
-        },
-    };
+    let login = chris.login_request();
     w.server
         .anonymous()
         .fails(
@@ -312,15 +296,7 @@ async fn policies_are_stored_served_and_announced() {
         "forbidden",
     )
     .await;
-    let login = LoginRequest {
-        org: chris.slug(),
-        email: chris.email(),
-        password: PASSWORD.into(),
-        device: NewDevice {
-            name: "x".into(),
-            platform: "web".into(),
-        },
-    };
+    let login = chris.login_request();
     w.server
         .anonymous()
         .fails(

@@ -53,6 +53,15 @@ pub(crate) async fn emit(
     Ok(seq as u64)
 }
 
+fn event_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Event> {
+    Ok(Event {
+        seq: col_i64(row, "seq")? as u64,
+        at: fmt_ms(col_i64(row, "created_at")?),
+        kind: serde_json::from_str(&col_str(row, "payload")?)
+            .map_err(|_| super::StoreError::Corrupt("payload"))?,
+    })
+}
+
 impl super::Store {
     /// Events for `user`'s devices after `after`, oldest first. Guests get only the events
     /// addressed to them.
@@ -77,17 +86,7 @@ impl super::Store {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let kind: EventKind = serde_json::from_str(&col_str(&row, "payload")?)
-                .map_err(|_| super::StoreError::Corrupt("payload"))?;
-            events.push(Event {
-                seq: col_i64(&row, "seq")? as u64,
-                at: fmt_ms(col_i64(&row, "created_at")?),
-                kind,
-            });
-        }
-        Ok(events)
+        rows.iter().map(event_from_row).collect()
     }
 
     /// All of an organisation's events after `after`, whoever they are for (for the server's
@@ -106,17 +105,7 @@ impl super::Store {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let kind: EventKind = serde_json::from_str(&col_str(&row, "payload")?)
-                .map_err(|_| super::StoreError::Corrupt("payload"))?;
-            events.push(Event {
-                seq: col_i64(&row, "seq")? as u64,
-                at: fmt_ms(col_i64(&row, "created_at")?),
-                kind,
-            });
-        }
-        Ok(events)
+        rows.iter().map(event_from_row).collect()
     }
 
     /// The organisation's newest sequence number and the oldest one still kept.

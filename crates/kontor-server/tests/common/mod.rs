@@ -326,6 +326,19 @@ impl Actor {
         status
     }
 
+    /// What this person would send to log in again on a new device.
+    pub fn login_request(&self) -> LoginRequest {
+        LoginRequest {
+            org: self.slug(),
+            email: self.email(),
+            password: PASSWORD.into(),
+            device: NewDevice {
+                name: "another device".into(),
+                platform: "web".into(),
+            },
+        }
+    }
+
     pub async fn invite(&self, email: &str, role: Role) -> InvitationCreated {
         self.ok(
             Method::POST,
