@@ -95,6 +95,20 @@ pub enum Command {
     },
     /// Search the directory. / Im Verzeichnis suchen.
     Directory(DirectoryArgs),
+    /// End-to-end encrypted conversations. / Ende-zu-Ende-verschlüsselte Unterhaltungen.
+    Chat {
+        #[command(flatten)]
+        o: Opts,
+        #[command(subcommand)]
+        command: crate::chat_cmd::ChatCommand,
+    },
+    /// The safety number with a person: compare it with theirs. / Sicherheitsnummer.
+    SafetyNumber {
+        #[command(flatten)]
+        o: Opts,
+        /// The person (id or e-mail address).
+        person: String,
+    },
     /// Administration (owners and admins). / Verwaltung.
     Admin {
         #[command(flatten)]
@@ -147,6 +161,18 @@ pub enum DeviceCommand {
     List,
     /// Revoke a device: its sessions end at once.
     Revoke { device_id: String },
+    /// Link this new device: with the recovery key, or by approval on another device (shows a
+    /// code to compare). / Dieses neue Gerät verknüpfen.
+    Link {
+        #[arg(long, env = "KONTOR_RECOVERY_KEY")]
+        recovery_key: Option<String>,
+        /// How long to wait for the approval, in seconds.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
+    /// Approve a new device by the code it shows (without a code: list requests).
+    /// / Neues Gerät bestätigen.
+    Approve { code: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -428,7 +454,7 @@ fn parse_invitation(code: &str) -> (Option<String>, String) {
     (None, code.to_owned())
 }
 
-async fn resolve_person(c: &Client, person: &str) -> Result<UserId, CliError> {
+pub(crate) async fn resolve_person(c: &Client, person: &str) -> Result<UserId, CliError> {
     if let Ok(id) = person.parse::<UserId>() {
         return Ok(id);
     }
@@ -490,7 +516,8 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 )
                 .await?;
             save_session(&a.o, &a.server, &created)?;
-            output::session(&created, a.o.json);
+            let device = crate::chat_cmd::bootstrap(&a.o).await?;
+            output::session(&created, &device, a.o.json);
         }
         Command::Join(a) => {
             let (link_server, code) = parse_invitation(&a.code);
@@ -529,7 +556,8 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 )
                 .await?;
             save_session(&a.o, &server, &created)?;
-            output::session(&created, a.o.json);
+            let device = crate::chat_cmd::bootstrap(&a.o).await?;
+            output::session(&created, &device, a.o.json);
         }
         Command::Logout(o) => {
             let (c, _) = session_client(&o)?;
@@ -564,6 +592,10 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 DeviceCommand::Revoke { device_id } => {
                     c.delete(&format!("/me/devices/{device_id}")).await?;
                 }
+                DeviceCommand::Link { recovery_key, wait } => {
+                    crate::chat_cmd::link(&o, recovery_key, wait).await?
+                }
+                DeviceCommand::Approve { code } => crate::chat_cmd::approve(&o, code).await?,
             }
         }
         Command::Session { o, command } => {
@@ -623,6 +655,8 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 output::people(&page.people, Some(page.total), false);
             }
         }
+        Command::Chat { o, command } => crate::chat_cmd::run(o, command).await?,
+        Command::SafetyNumber { o, person } => crate::chat_cmd::safety_number(&o, &person).await?,
         Command::Admin { o, command } => admin(o, command).await?,
     }
     Ok(())

@@ -4,6 +4,8 @@
 //! `kontor login` or `kontor join` (in `$KONTOR_HOME`, default `~/.config/kontor`). Output is
 //! readable for people, or JSON with `--json`. Exit codes mean something (see [`exit`]).
 
+pub mod chat;
+pub mod chat_cmd;
 pub mod client;
 pub mod commands;
 pub mod output;

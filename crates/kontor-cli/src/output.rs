@@ -72,12 +72,18 @@ pub fn invitation_created(c: &InvitationCreated, as_json: bool) {
     println!("Gültig bis / valid until: {}", c.invitation.expires_at);
 }
 
-pub fn session(s: &SessionCreated, as_json: bool) {
+pub fn session(s: &SessionCreated, device: &serde_json::Value, as_json: bool) {
+    let recovery = device.get("recovery_key").and_then(|k| k.as_str());
+    let linked = device
+        .get("linked")
+        .and_then(|l| l.as_bool())
+        .unwrap_or(false);
     if as_json {
         let mut v = serde_json::to_value(s).unwrap_or_default();
         // The token is saved in the session file; keep it out of terminals and logs.
         if let Some(o) = v.as_object_mut() {
             o.remove("token");
+            o.insert("e2ee".into(), device.clone());
         }
         return json(&v);
     }
@@ -85,6 +91,20 @@ pub fn session(s: &SessionCreated, as_json: bool) {
         "Angemeldet als / logged in as {} <{}> in {} ({}), Gerät / device {}",
         s.person.display_name, s.person.email, s.org.name, s.org.slug, s.device.name
     );
+    if let Some(key) = recovery {
+        println!();
+        println!(
+            "Wiederherstellungsschlüssel / recovery key (nur jetzt sichtbar / shown only now):"
+        );
+        println!("  {key}");
+        println!("Bewahren Sie ihn sicher auf: damit verknüpfen Sie neue Geräte ohne ein altes.");
+        println!("Keep it safe: it links new devices when no old one is at hand.");
+    } else if !linked {
+        println!();
+        println!(
+            "Neues Gerät / new device: `kontor device link` (Bestätigung auf einem anderen Gerät / approve on another device) oder / or `kontor device link --recovery-key …`"
+        );
+    }
 }
 
 fn teams_of(p: &Person) -> String {

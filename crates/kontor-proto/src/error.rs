@@ -126,6 +126,19 @@ error_codes! {
     InvitationInvalid = 410, "This invitation is not valid (any more).", "Diese Einladung ist nicht (mehr) gültig.";
     /// The invitation has expired.
     InvitationExpired = 410, "This invitation has expired.", "Diese Einladung ist abgelaufen.";
+    /// The commit was made for an epoch that is not the conversation's current one: fetch what
+    /// you missed, then make the change again.
+    StaleEpoch = 409, "The conversation changed meanwhile. Please try again.", "Die Unterhaltung hat sich inzwischen geändert. Bitte versuchen Sie es erneut.";
+    /// The device is not (or no longer) a member of the conversation.
+    NotAMember = 403, "You are not a member of this conversation.", "Sie sind nicht Mitglied dieser Unterhaltung.";
+    /// Only the conversation's admins may do this (or only posters may write in a channel).
+    NotConversationAdmin = 403, "Only the conversation's admins may do this.", "Das dürfen nur die Admins der Unterhaltung.";
+    /// A person has no device with a key package left; they must log in once first.
+    NoKeyPackage = 409, "This person cannot be added yet: they have not logged in on any device.", "Diese Person kann noch nicht hinzugefügt werden: Sie hat sich noch auf keinem Gerät angemeldet.";
+    /// The signed device list is older than the stored one or its signature does not verify.
+    DeviceListRejected = 409, "The device list was refused.", "Die Geräteliste wurde abgelehnt.";
+    /// A device link request is unknown, already answered or expired.
+    LinkRequestInvalid = 410, "This device link request is not valid (any more).", "Diese Anfrage zum Verknüpfen eines Geräts ist nicht (mehr) gültig.";
     /// The request body is too large.
     PayloadTooLarge = 413, "The request is too large.", "Die Anfrage ist zu groß.";
     /// The content type is not accepted here.

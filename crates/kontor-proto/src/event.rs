@@ -49,6 +49,22 @@ pub enum ServerFrame {
     Event { event: Box<Event> },
     /// Events before `oldest_seq` were pruned; the client must refetch its state.
     ResyncRequired { oldest_seq: u64 },
+    /// A new message in one of the device's conversations. Sequence numbers are gap-free per
+    /// conversation: on a gap, fetch `GET /conversations/{id}/messages?after=…`.
+    Message {
+        message: Box<crate::conversation::StoredMessage>,
+    },
+    /// A Welcome is waiting for this device: fetch `GET /welcomes`.
+    Welcome {
+        conversation_id: crate::ids::ConversationId,
+    },
+    /// A conversation's members or pending removals changed: refetch it.
+    ConversationChanged {
+        conversation_id: crate::ids::ConversationId,
+    },
+    /// The device did not read fast enough and pushes were dropped: refetch every conversation
+    /// after its last sequence number.
+    Lagged,
 }
 
 /// Messages a client sends over the WebSocket.

@@ -75,3 +75,17 @@ id_type!(
     /// One entry of the audit log.
     AuditId
 );
+id_type!(
+    /// A conversation (direct, group or announcement channel); its MLS group id is this id's
+    /// 16 bytes.
+    ConversationId
+);
+id_type!(
+    /// A request by a new device to be linked to its person.
+    LinkRequestId
+);
+id_type!(
+    /// Chosen by the sending client for each message it sends, so that a retry is recognised
+    /// and stored once.
+    ClientMsgId
+);

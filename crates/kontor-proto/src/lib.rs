@@ -11,10 +11,15 @@
 //! - Errors always have the shape of [`ErrorBody`] with a stable [`ErrorCode`].
 
 pub mod api;
+pub mod bytes;
+pub mod conversation;
 pub mod error;
 pub mod event;
+pub mod identity;
 pub mod ids;
+pub mod payload;
 
+pub use bytes::Bytes;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use event::{Event, EventKind};
 pub use ids::*;

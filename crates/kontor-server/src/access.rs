@@ -247,3 +247,74 @@ impl FromRequestParts<AppState> for Operator {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// Who may do what inside a conversation. The delivery service calls these inside the
+/// transaction that holds the conversation's lock, so the decision and the write see the same
+/// state. They decide routing and storage only: which devices are really in an MLS group is
+/// decided by the members' own commits, which clients check against signed device lists.
+pub mod conversation {
+    use kontor_proto::ErrorCode;
+    use kontor_proto::UserId;
+    use kontor_proto::conversation::{ConversationKind, MemberRole};
+
+    /// May a member with `role` send application messages? In a channel only admins and
+    /// posters write.
+    pub fn may_write(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
+        if kind == ConversationKind::Channel && role == MemberRole::Reader {
+            Err(ErrorCode::NotConversationAdmin)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// May a member with `role` add a new person to a conversation of `people` people? Only
+    /// admins add people; a direct chat holds two people.
+    pub fn may_add_person(
+        kind: ConversationKind,
+        role: MemberRole,
+        people: usize,
+    ) -> Result<(), ErrorCode> {
+        if kind == ConversationKind::Direct && people >= 2 {
+            return Err(ErrorCode::Forbidden);
+        }
+        if role != MemberRole::Admin {
+            return Err(ErrorCode::NotConversationAdmin);
+        }
+        Ok(())
+    }
+
+    /// May `caller` (with `role`) remove a device of `owner`? Their own devices, devices the
+    /// server asked to remove (leavers, deprovisioned people) and, for admins, anybody's.
+    pub fn may_remove(
+        caller: UserId,
+        role: MemberRole,
+        owner: UserId,
+        pending_removal: bool,
+    ) -> Result<(), ErrorCode> {
+        if pending_removal || owner == caller || role == MemberRole::Admin {
+            Ok(())
+        } else {
+            Err(ErrorCode::NotConversationAdmin)
+        }
+    }
+
+    /// May a member with `role` change people's roles? Admins, and not in direct chats.
+    pub fn may_set_role(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
+        if kind == ConversationKind::Direct {
+            return Err(ErrorCode::Forbidden);
+        }
+        if role != MemberRole::Admin {
+            return Err(ErrorCode::NotConversationAdmin);
+        }
+        Ok(())
+    }
+
+    /// The role a person gets when added: channel readers read, everybody else writes.
+    pub fn joining_role(kind: ConversationKind) -> MemberRole {
+        if kind == ConversationKind::Channel {
+            MemberRole::Reader
+        } else {
+            MemberRole::Member
+        }
+    }
+}

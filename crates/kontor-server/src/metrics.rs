@@ -20,6 +20,7 @@ pub struct Metrics {
     pub logins_failed: AtomicU64,
     pub logins_limited: AtomicU64,
     pub events_sent: AtomicU64,
+    pub messages_stored: AtomicU64,
 }
 
 impl Metrics {
@@ -99,6 +100,16 @@ impl Metrics {
         );
         let _ = writeln!(s, "# TYPE kontor_events_sent_total counter");
         let _ = writeln!(s, "kontor_events_sent_total {}", get(&self.events_sent));
+        let _ = writeln!(
+            s,
+            "# HELP kontor_messages_stored_total MLS messages stored by the delivery service."
+        );
+        let _ = writeln!(s, "# TYPE kontor_messages_stored_total counter");
+        let _ = writeln!(
+            s,
+            "kontor_messages_stored_total {}",
+            get(&self.messages_stored)
+        );
         let _ = writeln!(
             s,
             "# HELP kontor_websocket_connections Live WebSocket connections."

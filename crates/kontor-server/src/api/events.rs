@@ -98,7 +98,7 @@ async fn connection(state: AppState, mut socket: WebSocket, token: Option<String
     let Ok(caller) = authenticate(&state, &token).await else {
         return close(&mut socket, close_code::UNAUTHENTICATED, "unauthenticated").await;
     };
-    let mut reg = state.hub().register(caller.session);
+    let mut reg = state.hub().register(caller.session, caller.device);
     // The session may have ended between authentication and registration.
     if authenticate(&state, &token).await.is_err() {
         return close(&mut socket, close_code::SESSION_ENDED, "session ended").await;
@@ -219,6 +219,16 @@ async fn stream(
             tokio::select! {
                 biased;
                 _ = reg.killed.changed() => return Err(killed(reg)),
+                pushed = reg.mail.recv() => match pushed {
+                    Some(text) => {
+                        send(socket, reg, Message::Text(text.as_ref().into())).await?;
+                        if reg.lagged.swap(false, Ordering::Relaxed) {
+                            send(socket, reg, frame(&ServerFrame::Lagged)).await?;
+                        }
+                        continue;
+                    }
+                    None => return Err(End::Gone),
+                },
                 woke = reg.wake.recv() => match woke {
                     Ok(org) if org == caller.org => break,
                     Ok(_) => continue,

@@ -3,10 +3,13 @@
 
 mod audit;
 mod auth;
+pub(crate) mod conversations;
 mod directory;
 mod events;
 mod health;
+mod identity;
 mod invitations;
+mod key_packages;
 mod orgs;
 mod people;
 mod teams;
@@ -70,6 +73,11 @@ fn api_router() -> OpenApiRouter<AppState> {
             people::delete_avatar
         ))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT));
+    let mls = OpenApiRouter::new()
+        .routes(routes!(conversations::send, conversations::messages))
+        .routes(routes!(identity::publish))
+        .routes(routes!(identity::approve_link_request))
+        .layer(DefaultBodyLimit::max(conversations::MESSAGE_LIMIT));
     let api = OpenApiRouter::new()
         .routes(routes!(health::server_info))
         .routes(routes!(orgs::create_org))
@@ -99,8 +107,24 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(events::socket))
         .routes(routes!(events::poll))
+        .routes(routes!(identity::org_key))
+        .routes(routes!(identity::bundles))
+        .routes(routes!(identity::recovery_backup))
+        .routes(routes!(
+            identity::create_link_request,
+            identity::list_link_requests
+        ))
+        .routes(routes!(key_packages::upload))
+        .routes(routes!(key_packages::stock))
+        .routes(routes!(key_packages::claim))
+        .routes(routes!(conversations::create, conversations::list))
+        .routes(routes!(conversations::get))
+        .routes(routes!(conversations::welcomes))
+        .routes(routes!(conversations::ack_welcome))
+        .routes(routes!(conversations::set_role))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .merge(uploads);
+        .merge(uploads)
+        .merge(mls);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(kontor_proto::API_PREFIX, api)
 }
 

@@ -99,6 +99,16 @@ async fn change_status(
     // Close their live connections now: the sessions are already dead in the store.
     state.hub().end_sessions(&ended);
     state.hub().notify(caller.org);
+    if status == PersonStatus::Deprovisioned {
+        let devices: Vec<_> = state
+            .store()
+            .devices(caller.org, user)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        crate::api::conversations::announce_retired(state, &devices).await;
+    }
     tracing::info!(org = %caller.org, user = %user, status = status.as_str(), sessions = ended.len(), "account status changed");
     Ok(ApiJson(person))
 }

@@ -251,6 +251,7 @@ pub(crate) async fn revoke_devices(
         .await?;
         revoked.push(device);
     }
+    super::conversations::retire_devices(tx, &revoked).await?;
     Ok(revoked)
 }
 
@@ -630,6 +631,7 @@ impl super::Store {
             now,
         )
         .await?;
+        super::conversations::retire_devices(&mut tx, &[device]).await?;
         tx.commit().await?;
         Ok(sessions)
     }

@@ -21,7 +21,9 @@
 mod accounts;
 mod audit;
 mod backend;
+mod conversations;
 mod events;
+mod identity;
 mod orgs;
 mod people;
 mod teams;
@@ -29,7 +31,9 @@ mod teams;
 pub use accounts::{Acceptance, AuthRecord, Credentials, LoginIds, NewSession};
 pub use audit::AuditFilter;
 pub use backend::{Backend, Postgres, Sqlite};
+pub use conversations::SendOutcome;
 pub use events::Audience;
+pub use identity::{StoredIdentity, StoredLinkRequest};
 pub use orgs::NewInvitation;
 pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
@@ -200,7 +204,10 @@ impl Store {
 }
 
 /// The migrations, in order. Never edit one that has shipped; add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_foundation.sql")),
+    (2, include_str!("migrations/0002_conversations.sql")),
+];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).
 fn split_statements(sql: &str) -> Vec<String> {

@@ -460,3 +460,123 @@ pub async fn wait_for_event(
         }
     }
 }
+
+impl TestServer {
+    /// Stops the server and starts it again on the same address, data and database.
+    pub async fn restart(&mut self) {
+        let addr = self.running.as_ref().unwrap().addr;
+        self.running.take().unwrap().shutdown().await.unwrap();
+        let mut config = Config::for_tests(self.dir.path(), self.database_url.clone());
+        config.listen = addr;
+        self.running = Some(
+            server::start(config, Arc::new(SystemClock))
+                .await
+                .expect("server restarts"),
+        );
+    }
+}
+
+/// One device of a person with its client core; its state lives in its own directory, as
+/// the command line keeps it.
+pub struct ChatDevice {
+    pub home: tempfile::TempDir,
+    pub s: kontor_cli::chat::Session,
+}
+
+impl ChatDevice {
+    /// Sets up the device of a logged-in actor (first device: makes the identity).
+    pub async fn of(server_url: &str, actor: &Actor) -> ChatDevice {
+        let home = tempfile::tempdir().unwrap();
+        let created = actor.session.as_ref().expect("a logged-in actor");
+        kontor_cli::profile::save(
+            Some(&home.path().to_owned()),
+            &kontor_cli::profile::SavedSession {
+                server: server_url.to_owned(),
+                token: created.token.clone(),
+                org: created.org.slug.clone(),
+                email: created.person.email.clone(),
+                device_id: created.device.id.to_string(),
+            },
+        )
+        .unwrap();
+        let s = kontor_cli::chat::Session::open(Some(&home.path().to_owned()))
+            .await
+            .expect("device opens");
+        ChatDevice { home, s }
+    }
+
+    /// Opens the device again from its stored state (a restart of the app).
+    pub async fn reopen(self) -> ChatDevice {
+        let ChatDevice { home, s } = self;
+        drop(s);
+        let s = kontor_cli::chat::Session::open(Some(&home.path().to_owned()))
+            .await
+            .expect("device reopens");
+        ChatDevice { home, s }
+    }
+
+    /// The visible texts of a conversation after syncing.
+    pub async fn texts(&mut self, conv: kontor_proto::ConversationId) -> Vec<String> {
+        self.s.sync().await.expect("sync");
+        self.s
+            .core
+            .messages(conv)
+            .filter(|m| matches!(m.payload(), kontor_proto::payload::Payload::Text { .. }))
+            .map(|m| m.text())
+            .collect()
+    }
+
+    pub async fn say(&mut self, conv: kontor_proto::ConversationId, text: &str) -> u64 {
+        self.s
+            .send(
+                conv,
+                &kontor_proto::payload::Payload::Text {
+                    text: text.into(),
+                    mentions: vec![],
+                    reply_to: None,
+                },
+                kontor_cli::chat::now_ms(),
+            )
+            .await
+            .expect("send")
+            .seq
+    }
+}
+
+/// Links a second device of `actor` by approval from `first`, comparing the code.
+pub async fn link_by_approval(server_url: &str, actor: &Actor, first: &mut ChatDevice) -> ChatDevice {
+    let server = login_again(server_url, actor).await;
+    let mut second = ChatDevice::of(server_url, &server).await;
+    assert!(!second.s.is_linked(), "a second device starts unlinked");
+    let (_req, code) = second.s.request_link().await.unwrap();
+    let requests = first.s.link_requests().await.unwrap();
+    let (request, shown) = requests
+        .into_iter()
+        .find(|(r, _)| r.keys.device_id == second.s.core.device())
+        .expect("the request is visible to the first device");
+    assert_eq!(shown, code, "both devices show the same code");
+    first.s.approve(&request, &code).await.unwrap();
+    assert!(second.s.poll_link().await.unwrap());
+    assert!(second.s.is_linked());
+    second
+}
+
+/// Logs the actor in again (a new device) on the server at `url`.
+pub async fn login_again(url: &str, actor: &Actor) -> Actor {
+    let created: SessionCreated = Actor::new(url, None)
+        .ok(
+            Method::POST,
+            "/auth/login",
+            &LoginRequest {
+                org: actor.slug(),
+                email: actor.email(),
+                password: PASSWORD.into(),
+                device: NewDevice {
+                    name: "second device".into(),
+                    platform: "test".into(),
+                },
+            },
+        )
+        .await;
+    Actor::from_session(url, created)
+}

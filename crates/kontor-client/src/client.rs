@@ -1,0 +1,1383 @@
+//! The client core: one device's keys, trust, MLS groups and history, as a sans-IO state
+//! machine.
+//!
+//! Nothing here opens a socket, reads a clock or touches a disk. Each operation takes what
+//! the host fetched (key packages, identity bundles, stored messages) and returns the request
+//! body to send ([`SendMessage`], [`PublishIdentity`], …). Changes to the group are two-phase:
+//! a commit is staged and sent; only when the delivery service accepted it does
+//! [`Client::on_sent`] merge it, and a refusal clears it. After every operation the host takes
+//! [`Client::take_changes`] and writes them in one transaction to its store (SQLite natively,
+//! IndexedDB in the browser), then sends.
+
+use crate::error::{ClientError, Result};
+use crate::history::{self, ChatMessage, ConversationState};
+use crate::identity::{self, RecoveryKey, SecretKey};
+use crate::mls::{self, Provider};
+use crate::store::{Changes, Entries};
+use crate::trust::Trust;
+use kontor_proto::conversation::{
+    AddedDevice, ConversationKind, CreateConversation, MessageKind, PendingWelcome, SendMessage,
+    Sent, StoredMessage,
+};
+use kontor_proto::identity::{
+    ApproveLinkRequest, ClaimedKeyPackages, CreateLinkRequest, DeviceKeys, DeviceList,
+    IdentityBundle, LinkRequest, OrgKey, PublishIdentity, SignedDeviceList, UploadKeyPackages,
+    label,
+};
+use kontor_proto::payload::{Envelope, PAYLOAD_VERSION, Payload, SystemNote};
+use kontor_proto::{Bytes, ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use openmls::prelude::*;
+use openmls_basic_credential::SignatureKeyPair;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// This device's own secrets and ids.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Me {
+    org: OrgId,
+    user: UserId,
+    device: DeviceId,
+    mls_public: Vec<u8>,
+    mls_private: Vec<u8>,
+    transcript: SecretKey,
+    /// The person's identity key, on devices that hold it.
+    identity: Option<SecretKey>,
+    /// The newest device list this device signed or saw of its own person.
+    own_list: Option<SignedDeviceList>,
+    /// The X25519 secret of a pending link request of this (new) device.
+    link_secret: Option<[u8; 32]>,
+}
+
+/// A commit this device sent and waits to hear about.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PendingCommit {
+    client_msg_id: ClientMsgId,
+    added: Vec<UserId>,
+    removed: Vec<UserId>,
+}
+
+/// What a sealed link response carries to the new device.
+#[derive(Serialize, Deserialize)]
+struct LinkPayload {
+    identity: SecretKey,
+    device_list: SignedDeviceList,
+    conversations: Vec<(ConversationState, Vec<ChatMessage>)>,
+}
+
+/// Something the person should see after processing a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Update {
+    /// A new message (or one imported from history).
+    Message(ConversationId, u64),
+    /// An existing message changed (edit, deletion, reaction).
+    Changed(ConversationId, u64),
+    /// People joined or left.
+    Members(ConversationId),
+    /// This device was removed from the conversation.
+    Removed(ConversationId),
+}
+
+/// One device's client state.
+pub struct Client {
+    provider: Provider,
+    /// The MLS storage as last handed to the host, to compute what changed.
+    persisted_mls: HashMap<Vec<u8>, Vec<u8>>,
+    me: Me,
+    trust: Trust,
+    convs: BTreeMap<ConversationId, ConversationState>,
+    messages: BTreeMap<ConversationId, BTreeMap<u64, ChatMessage>>,
+    pending: BTreeMap<ConversationId, PendingCommit>,
+    outbox: BTreeMap<ClientMsgId, Envelope>,
+    groups: HashMap<ConversationId, MlsGroup>,
+    dirty: BTreeSet<String>,
+    /// People whose bundles were fetched since the last message was processed: a device
+    /// missing from their list now is really not theirs (not just a stale cache).
+    fresh: BTreeSet<UserId>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("user", &self.me.user)
+            .field("device", &self.me.device)
+            .finish()
+    }
+}
+
+const KEY_ME: &str = "me";
+const KEY_TRUST: &str = "trust";
+const MLS_PREFIX: &str = "mls/";
+
+fn conv_key(c: ConversationId) -> String {
+    format!("conv/{c}")
+}
+fn msg_key(c: ConversationId, seq: u64) -> String {
+    format!("msg/{c}/{seq:020}")
+}
+fn pending_key(c: ConversationId) -> String {
+    format!("pending/{c}")
+}
+fn outbox_key(id: ClientMsgId) -> String {
+    format!("outbox/{id}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}
+
+fn json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+fn mls_err(e: impl std::fmt::Debug) -> ClientError {
+    ClientError::Mls(format!("{e:?}"))
+}
+
+/// A fresh random id from the provider's randomness.
+fn new_uuid(provider: &Provider) -> Result<uuid::Uuid> {
+    Ok(uuid::Builder::from_random_bytes(provider.random::<16>()?).into_uuid())
+}
+
+impl Client {
+    /// A new device of `user`: fresh MLS signature key and transcript key.
+    pub fn new_device(org: OrgId, user: UserId, device: DeviceId) -> Result<Self> {
+        let provider = Provider::default();
+        let mls_secret = SecretKey::generate(&provider)?;
+        let pair = SignatureKeyPair::from_raw(
+            mls::CIPHERSUITE.signature_algorithm(),
+            mls_secret.0.to_vec(),
+            mls_secret.public(),
+        );
+        pair.store(openmls_traits::OpenMlsProvider::storage(&provider))
+            .map_err(mls_err)?;
+        let transcript = SecretKey::generate(&provider)?;
+        let me = Me {
+            org,
+            user,
+            device,
+            mls_public: pair.public().to_vec(),
+            mls_private: mls_secret.0.to_vec(),
+            transcript,
+            identity: None,
+            own_list: None,
+            link_secret: None,
+        };
+        let mut client = Client {
+            provider,
+            persisted_mls: HashMap::new(),
+            me,
+            trust: Trust::default(),
+            convs: BTreeMap::new(),
+            messages: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            outbox: BTreeMap::new(),
+            groups: HashMap::new(),
+            dirty: BTreeSet::new(),
+            fresh: BTreeSet::new(),
+        };
+        client.dirty.insert(KEY_ME.into());
+        client.dirty.insert(KEY_TRUST.into());
+        Ok(client)
+    }
+
+    /// Restores a device from the entries its host stored.
+    pub fn restore(entries: Entries) -> Result<Self> {
+        let mut mls_entries = HashMap::new();
+        let mut me = None;
+        let mut trust = Trust::default();
+        let mut convs = BTreeMap::new();
+        let mut messages: BTreeMap<ConversationId, BTreeMap<u64, ChatMessage>> = BTreeMap::new();
+        let mut pending = BTreeMap::new();
+        let mut outbox = BTreeMap::new();
+        let bad = |_| ClientError::Storage("unreadable entry".into());
+        for (k, v) in entries {
+            if let Some(h) = k.strip_prefix(MLS_PREFIX) {
+                mls_entries.insert(unhex(h).ok_or(ClientError::Storage("bad key".into()))?, v);
+            } else if k == KEY_ME {
+                me = Some(serde_json::from_slice::<Me>(&v).map_err(bad)?);
+            } else if k == KEY_TRUST {
+                trust = serde_json::from_slice(&v).map_err(bad)?;
+            } else if k.starts_with("conv/") {
+                let c: ConversationState = serde_json::from_slice(&v).map_err(bad)?;
+                convs.insert(c.id, c);
+            } else if k.starts_with("msg/") {
+                let m: ChatMessage = serde_json::from_slice(&v).map_err(bad)?;
+                messages
+                    .entry(m.envelope.conversation_id)
+                    .or_default()
+                    .insert(m.seq, m);
+            } else if let Some(c) = k.strip_prefix("pending/") {
+                let c: ConversationId =
+                    c.parse().map_err(|_| ClientError::Storage("key".into()))?;
+                pending.insert(c, serde_json::from_slice(&v).map_err(bad)?);
+            } else if k.starts_with("outbox/") {
+                let e: Envelope = serde_json::from_slice(&v).map_err(bad)?;
+                outbox.insert(e.client_msg_id, e);
+            }
+        }
+        let me = me.ok_or(ClientError::Storage("no device state".into()))?;
+        Ok(Client {
+            provider: Provider::with_entries(mls_entries.clone()),
+            persisted_mls: mls_entries,
+            me,
+            trust,
+            convs,
+            messages,
+            pending,
+            outbox,
+            groups: HashMap::new(),
+            dirty: BTreeSet::new(),
+            fresh: BTreeSet::new(),
+        })
+    }
+
+    /// Everything that changed since the last call, for the host to write in one transaction.
+    pub fn take_changes(&mut self) -> Changes {
+        let mut out: Changes = Vec::new();
+        for k in std::mem::take(&mut self.dirty) {
+            let value = if k == KEY_ME {
+                Some(json(&self.me))
+            } else if k == KEY_TRUST {
+                Some(json(&self.trust))
+            } else if let Some(c) = k.strip_prefix("conv/") {
+                c.parse()
+                    .ok()
+                    .and_then(|c: ConversationId| self.convs.get(&c))
+                    .map(json)
+            } else if let Some(rest) = k.strip_prefix("msg/") {
+                let mut parts = rest.split('/');
+                let c: Option<ConversationId> = parts.next().and_then(|c| c.parse().ok());
+                let s: Option<u64> = parts.next().and_then(|s| s.parse().ok());
+                c.zip(s)
+                    .and_then(|(c, s)| self.messages.get(&c).and_then(|m| m.get(&s)))
+                    .map(json)
+            } else if let Some(c) = k.strip_prefix("pending/") {
+                c.parse()
+                    .ok()
+                    .and_then(|c: ConversationId| self.pending.get(&c))
+                    .map(json)
+            } else if let Some(id) = k.strip_prefix("outbox/") {
+                id.parse()
+                    .ok()
+                    .and_then(|id: ClientMsgId| self.outbox.get(&id))
+                    .map(json)
+            } else {
+                None
+            };
+            out.push((k, value));
+        }
+        for (k, v) in self.provider.diff(&mut self.persisted_mls) {
+            out.push((format!("{MLS_PREFIX}{}", hex(&k)), v));
+        }
+        out
+    }
+
+    // --- who am I ---------------------------------------------------------------------------
+
+    pub fn user(&self) -> UserId {
+        self.me.user
+    }
+    pub fn device(&self) -> DeviceId {
+        self.me.device
+    }
+    pub fn org(&self) -> OrgId {
+        self.me.org
+    }
+    pub fn has_identity(&self) -> bool {
+        self.me.identity.is_some()
+    }
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
+    /// This device's public keys, as its person's device list names them.
+    pub fn device_keys(&self) -> DeviceKeys {
+        DeviceKeys {
+            device_id: self.me.device,
+            mls_signature_key: Bytes(self.me.mls_public.clone()),
+            transcript_key: Bytes(self.me.transcript.public()),
+        }
+    }
+
+    fn signer(&self) -> SignatureKeyPair {
+        SignatureKeyPair::from_raw(
+            mls::CIPHERSUITE.signature_algorithm(),
+            self.me.mls_private.clone(),
+            self.me.mls_public.clone(),
+        )
+    }
+
+    fn credential(&self) -> CredentialWithKey {
+        CredentialWithKey {
+            credential: BasicCredential::new(mls::credential_identity(
+                self.me.user,
+                self.me.device,
+            ))
+            .into(),
+            signature_key: self.me.mls_public.clone().into(),
+        }
+    }
+
+    // --- identity ---------------------------------------------------------------------------
+
+    /// Pins the organisation's key (first login) or checks it against the pinned one.
+    pub fn pin_org_key(&mut self, key: &OrgKey) -> Result<()> {
+        if key.org_id != self.me.org {
+            return Err(ClientError::BadSignature(
+                "organisation key for another organisation",
+            ));
+        }
+        self.trust.pin_org_key(key.signing_key.as_slice())?;
+        self.dirty.insert(KEY_TRUST.into());
+        Ok(())
+    }
+
+    /// Verifies and remembers identity bundles. A bundle that does not verify is an error;
+    /// nothing of it is kept.
+    pub fn learn(&mut self, bundles: &[IdentityBundle]) -> Result<()> {
+        for b in bundles {
+            self.fresh.insert(b.certificate.membership.user_id);
+            if self.trust.learn(b)? {
+                self.dirty.insert(KEY_TRUST.into());
+            }
+            if b.certificate.membership.user_id == self.me.user {
+                let newer = self
+                    .me
+                    .own_list
+                    .as_ref()
+                    .is_none_or(|l| l.list.version < b.device_list.list.version);
+                if newer {
+                    self.me.own_list = Some(b.device_list.clone());
+                    self.dirty.insert(KEY_ME.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Which of these people this device does not know yet.
+    pub fn unknown(&self, users: impl IntoIterator<Item = UserId>) -> Vec<UserId> {
+        self.trust.unknown(users)
+    }
+
+    /// First device of a person: makes the identity key, signs a device list naming this
+    /// device, and seals the identity key under a new recovery key (shown once).
+    pub fn create_identity(&mut self) -> Result<(PublishIdentity, RecoveryKey)> {
+        let identity = SecretKey::generate(&self.provider)?;
+        let recovery = RecoveryKey::generate(&self.provider)?;
+        let backup = recovery.seal_identity(&self.provider, &identity)?;
+        let list = DeviceList {
+            org_id: self.me.org,
+            user_id: self.me.user,
+            identity_key: Bytes(identity.public()),
+            version: 1,
+            devices: vec![self.device_keys()],
+        };
+        let signed = identity::sign_device_list(&identity, list);
+        self.me.identity = Some(identity);
+        self.me.own_list = Some(signed.clone());
+        self.dirty.insert(KEY_ME.into());
+        Ok((
+            PublishIdentity {
+                device_list: signed,
+                recovery_backup: Some(Bytes(backup)),
+            },
+            recovery,
+        ))
+    }
+
+    /// Signs a new version of the own device list with `add` added and `drop` dropped.
+    fn next_list(&self, add: Option<DeviceKeys>, drop: &[DeviceId]) -> Result<SignedDeviceList> {
+        let identity = self.me.identity.as_ref().ok_or(ClientError::NoIdentity)?;
+        let current = self.me.own_list.as_ref().ok_or(ClientError::NoIdentity)?;
+        let mut list = current.list.clone();
+        list.version += 1;
+        list.devices.retain(|d| !drop.contains(&d.device_id));
+        if let Some(k) = add {
+            list.devices.retain(|d| d.device_id != k.device_id);
+            list.devices.push(k);
+        }
+        Ok(identity::sign_device_list(identity, list))
+    }
+
+    /// Links this (new) device with the recovery key: opens the sealed identity key and signs
+    /// a device list that adds this device to `current` (the person's newest list).
+    pub fn link_with_recovery_key(
+        &mut self,
+        recovery: &RecoveryKey,
+        sealed: &[u8],
+        current: &IdentityBundle,
+    ) -> Result<PublishIdentity> {
+        let identity = recovery.open_identity(&self.provider, sealed)?;
+        if identity.public() != current.device_list.list.identity_key.0 {
+            return Err(ClientError::BadRecoveryKey);
+        }
+        self.learn(std::slice::from_ref(current))?;
+        self.me.identity = Some(identity);
+        self.me.own_list = Some(current.device_list.clone());
+        let signed = self.next_list(Some(self.device_keys()), &[])?;
+        self.me.own_list = Some(signed.clone());
+        self.dirty.insert(KEY_ME.into());
+        Ok(PublishIdentity {
+            device_list: signed,
+            recovery_backup: None,
+        })
+    }
+
+    /// A new device asks to be linked. Returns the request and the short code to show.
+    pub fn start_link(&mut self) -> Result<(CreateLinkRequest, String)> {
+        let secret = self.provider.random::<32>()?;
+        let (_, public) = identity::hpke_keypair(&self.provider, &secret)?;
+        self.me.link_secret = Some(secret);
+        self.dirty.insert(KEY_ME.into());
+        let keys = self.device_keys();
+        let code = identity::link_code(&keys, &public);
+        Ok((
+            CreateLinkRequest {
+                keys,
+                ephemeral_key: Bytes(public),
+            },
+            code,
+        ))
+    }
+
+    /// The short code of a link request, as the approving device shows it.
+    pub fn link_code_of(request: &LinkRequest) -> String {
+        identity::link_code(&request.keys, request.ephemeral_key.as_slice())
+    }
+
+    /// Approves a link request after the person typed the code the new device shows: signs a
+    /// device list with the new device and seals the identity key and this device's history
+    /// to it.
+    pub fn approve_link(
+        &mut self,
+        request: &LinkRequest,
+        typed_code: &str,
+    ) -> Result<ApproveLinkRequest> {
+        let expected = Self::link_code_of(request);
+        let norm = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        if norm(&expected) != norm(typed_code) {
+            return Err(ClientError::Invalid("link code does not match"));
+        }
+        let identity = self.me.identity.clone().ok_or(ClientError::NoIdentity)?;
+        let signed = self.next_list(Some(request.keys.clone()), &[])?;
+        let payload = LinkPayload {
+            identity,
+            device_list: signed.clone(),
+            conversations: self
+                .convs
+                .values()
+                .filter(|c| !c.removed)
+                .map(|c| {
+                    (
+                        c.clone(),
+                        self.messages
+                            .get(&c.id)
+                            .map(|m| m.values().cloned().collect())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        };
+        let sealed = identity::seal(
+            &self.provider,
+            request.ephemeral_key.as_slice(),
+            label::LINK_SEAL,
+            &json(&payload),
+        )?;
+        self.me.own_list = Some(signed.clone());
+        self.dirty.insert(KEY_ME.into());
+        Ok(ApproveLinkRequest {
+            device_list: signed,
+            sealed: Bytes(sealed),
+        })
+    }
+
+    /// The new device opens the approval: takes the identity key and imports the history
+    /// (shown read-only until the device is added to each conversation).
+    pub fn finish_link(&mut self, sealed: &[u8]) -> Result<usize> {
+        let secret = self
+            .me
+            .link_secret
+            .ok_or(ClientError::Invalid("no link request"))?;
+        let (private, _) = identity::hpke_keypair(&self.provider, &secret)?;
+        let plain = identity::open(&self.provider, &private, label::LINK_SEAL, sealed)?;
+        let payload: LinkPayload =
+            serde_json::from_slice(&plain).map_err(|_| ClientError::Invalid("link payload"))?;
+        if !payload
+            .device_list
+            .list
+            .devices
+            .iter()
+            .any(|d| d.device_id == self.me.device && d.mls_signature_key.0 == self.me.mls_public)
+        {
+            return Err(ClientError::Invalid(
+                "link payload does not name this device",
+            ));
+        }
+        identity::verify_device_list(&payload.device_list)?;
+        if payload.identity.public() != payload.device_list.list.identity_key.0 {
+            return Err(ClientError::Invalid("link payload identity"));
+        }
+        self.me.identity = Some(payload.identity);
+        self.me.own_list = Some(payload.device_list);
+        self.me.link_secret = None;
+        self.dirty.insert(KEY_ME.into());
+        let mut imported = 0;
+        for (mut state, msgs) in payload.conversations {
+            state.cursor = 0;
+            state.own_seqs.clear();
+            self.dirty.insert(conv_key(state.id));
+            let map = self.messages.entry(state.id).or_default();
+            for m in msgs {
+                self.dirty.insert(msg_key(state.id, m.seq));
+                map.insert(m.seq, m);
+                imported += 1;
+            }
+            self.convs.entry(state.id).or_insert(state);
+        }
+        Ok(imported)
+    }
+
+    /// The safety number between this person and another known person.
+    pub fn safety_number(&self, other: UserId) -> Result<String> {
+        let mine = self
+            .trust
+            .people
+            .get(&self.me.user)
+            .ok_or_else(|| ClientError::NeedIdentities(vec![self.me.user]))?;
+        let theirs = self
+            .trust
+            .people
+            .get(&other)
+            .ok_or_else(|| ClientError::NeedIdentities(vec![other]))?;
+        Ok(identity::safety_number(
+            (self.me.user, &mine.identity_key),
+            (other, &theirs.identity_key),
+        ))
+    }
+
+    // --- key packages -----------------------------------------------------------------------
+
+    /// `n` fresh one-time key packages, and a last-resort one if asked.
+    pub fn key_packages(&mut self, n: usize, last_resort: bool) -> Result<UploadKeyPackages> {
+        let signer = self.signer();
+        let make = |lr: bool| -> Result<Bytes> {
+            let mut b = KeyPackage::builder();
+            if lr {
+                b = b.mark_as_last_resort();
+            }
+            let bundle = b
+                .build(mls::CIPHERSUITE, &self.provider, &signer, self.credential())
+                .map_err(mls_err)?;
+            let msg = MlsMessageOut::from(bundle.key_package().clone());
+            Ok(Bytes(mls::to_bytes(&msg)?))
+        };
+        let key_packages = (0..n).map(|_| make(false)).collect::<Result<Vec<_>>>()?;
+        let last_resort = if last_resort { Some(make(true)?) } else { None };
+        Ok(UploadKeyPackages {
+            key_packages,
+            last_resort,
+        })
+    }
+
+    // --- conversations ----------------------------------------------------------------------
+
+    fn group(&mut self, conv: ConversationId) -> Result<&mut MlsGroup> {
+        if !self.groups.contains_key(&conv) {
+            let g = MlsGroup::load(
+                openmls_traits::OpenMlsProvider::storage(&self.provider),
+                &mls::group_id(conv),
+            )
+            .map_err(mls_err)?
+            .ok_or(ClientError::UnknownConversation)?;
+            self.groups.insert(conv, g);
+        }
+        self.groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)
+    }
+
+    fn usable(&self, conv: ConversationId) -> Result<&ConversationState> {
+        let c = self
+            .convs
+            .get(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        if let Some(why) = &c.blocked {
+            return Err(ClientError::Blocked(why.clone()));
+        }
+        if c.removed {
+            return Err(ClientError::NotAMember);
+        }
+        Ok(c)
+    }
+
+    /// The conversations this device knows.
+    pub fn conversations(&self) -> impl Iterator<Item = &ConversationState> {
+        self.convs.values()
+    }
+
+    pub fn conversation(&self, conv: ConversationId) -> Option<&ConversationState> {
+        self.convs.get(&conv)
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub fn messages(&self, conv: ConversationId) -> impl Iterator<Item = &ChatMessage> {
+        self.messages
+            .get(&conv)
+            .into_iter()
+            .flat_map(|m| m.values())
+    }
+
+    /// The people in a conversation's MLS group, with their devices, as this device sees it.
+    pub fn members(&mut self, conv: ConversationId) -> Result<BTreeMap<UserId, Vec<DeviceId>>> {
+        let g = self.group(conv)?;
+        let mut out: BTreeMap<UserId, Vec<DeviceId>> = BTreeMap::new();
+        for m in g.members() {
+            if let Ok((u, d)) = mls::parse_credential(&m.credential) {
+                out.entry(u).or_default().push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts a conversation: a new MLS group with this device alone. Send the returned body to
+    /// `POST /conversations`, then add people.
+    pub fn create_conversation(&mut self, kind: ConversationKind) -> Result<CreateConversation> {
+        let id = ConversationId(new_uuid(&self.provider)?);
+        let group = MlsGroup::builder()
+            .with_group_id(mls::group_id(id))
+            .ciphersuite(mls::CIPHERSUITE)
+            .with_wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+            .use_ratchet_tree_extension(true)
+            .max_past_epochs(MAX_PAST_EPOCHS)
+            .build(&self.provider, &self.signer(), self.credential())
+            .map_err(mls_err)?;
+        self.groups.insert(id, group);
+        self.convs.insert(
+            id,
+            ConversationState {
+                id,
+                kind,
+                name: None,
+                cursor: 0,
+                blocked: None,
+                removed: false,
+                own_seqs: Vec::new(),
+            },
+        );
+        self.dirty.insert(conv_key(id));
+        Ok(CreateConversation { id, kind })
+    }
+
+    /// Stages a commit adding the devices whose key packages were claimed. Every key package
+    /// is checked: well-formed, its credential names the claimed person and device, and its
+    /// signature key is in that person's signed device list. Others (a ghost device the server
+    /// slipped in) are left out and returned as refused. `None` when nothing is left to add.
+    pub fn add(
+        &mut self,
+        conv: ConversationId,
+        claimed: &ClaimedKeyPackages,
+    ) -> Result<(Option<SendMessage>, Refused)> {
+        self.usable(conv)?;
+        let present: BTreeSet<DeviceId> = self.members(conv)?.into_values().flatten().collect();
+        let mut accepted = Vec::new();
+        let mut added = Vec::new();
+        let mut refused = Vec::new();
+        for c in &claimed.key_packages {
+            if present.contains(&c.device_id)
+                || added
+                    .iter()
+                    .any(|a: &AddedDevice| a.device_id == c.device_id)
+            {
+                continue;
+            }
+            match self.check_key_package(c.user_id, c.device_id, c.key_package.as_slice()) {
+                Ok(kp) => {
+                    accepted.push(kp);
+                    added.push(AddedDevice {
+                        user_id: c.user_id,
+                        device_id: c.device_id,
+                    });
+                }
+                Err(ClientError::NeedIdentities(u)) => return Err(ClientError::NeedIdentities(u)),
+                Err(e) => refused.push((c.device_id, e)),
+            }
+        }
+        if accepted.is_empty() {
+            return Ok((None, refused));
+        }
+        let signer = self.signer();
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let epoch = group.epoch().as_u64();
+        let (commit, welcome, _) = group
+            .add_members(provider, &signer, &accepted)
+            .map_err(mls_err)?;
+        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
+        let users: Vec<UserId> = added.iter().map(|a| a.user_id).collect();
+        self.set_pending(conv, client_msg_id, users, Vec::new());
+        Ok((
+            Some(SendMessage {
+                client_msg_id,
+                kind: MessageKind::Commit,
+                epoch,
+                body: Bytes(mls::to_bytes(&commit)?),
+                welcome: Some(Bytes(mls::to_bytes(&welcome)?)),
+                added,
+                removed: Vec::new(),
+                proposed_removals: Vec::new(),
+            }),
+            refused,
+        ))
+    }
+
+    fn check_key_package(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        bytes: &[u8],
+    ) -> Result<KeyPackage> {
+        let kp_in = match mls::from_bytes(bytes)? {
+            MlsMessageBodyIn::KeyPackage(kp) => kp,
+            _ => return Err(ClientError::Invalid("key package")),
+        };
+        let kp = kp_in
+            .validate(
+                openmls_traits::OpenMlsProvider::crypto(&self.provider),
+                ProtocolVersion::Mls10,
+            )
+            .map_err(|_| ClientError::Invalid("key package signature"))?;
+        let (u, d) = mls::parse_credential(kp.leaf_node().credential())?;
+        if (u, d) != (user, device) {
+            return Err(ClientError::UntrustedDevice {
+                user,
+                device,
+                reason: "key package names another device",
+            });
+        }
+        self.trust
+            .check_device(user, device, kp.leaf_node().signature_key().as_slice())?;
+        Ok(kp)
+    }
+
+    fn set_pending(
+        &mut self,
+        conv: ConversationId,
+        client_msg_id: ClientMsgId,
+        added: Vec<UserId>,
+        removed: Vec<UserId>,
+    ) {
+        self.pending.insert(
+            conv,
+            PendingCommit {
+                client_msg_id,
+                added,
+                removed,
+            },
+        );
+        self.dirty.insert(pending_key(conv));
+    }
+
+    /// Stages a commit removing these devices (a person means all their devices).
+    pub fn remove(
+        &mut self,
+        conv: ConversationId,
+        devices: &[DeviceId],
+    ) -> Result<Option<SendMessage>> {
+        self.usable(conv)?;
+        let signer = self.signer();
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .map(Ok)
+            .unwrap_or(Err(ClientError::UnknownConversation));
+        let group = match group {
+            Ok(g) => g,
+            Err(_) => {
+                self.group(conv)?;
+                return self.remove(conv, devices);
+            }
+        };
+        let mut leaves = Vec::new();
+        let mut removed = Vec::new();
+        let mut users = Vec::new();
+        for m in group.members() {
+            if let Ok((u, d)) = mls::parse_credential(&m.credential)
+                && devices.contains(&d)
+                && m.index != group.own_leaf_index()
+            {
+                leaves.push(m.index);
+                removed.push(d);
+                users.push(u);
+            }
+        }
+        if leaves.is_empty() {
+            return Ok(None);
+        }
+        let epoch = group.epoch().as_u64();
+        let (commit, _, _) = group
+            .remove_members(provider, &signer, &leaves)
+            .map_err(mls_err)?;
+        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
+        users.sort();
+        users.dedup();
+        self.set_pending(conv, client_msg_id, Vec::new(), users);
+        Ok(Some(SendMessage {
+            client_msg_id,
+            kind: MessageKind::Commit,
+            epoch,
+            body: Bytes(mls::to_bytes(&commit)?),
+            welcome: None,
+            added: Vec::new(),
+            removed,
+            proposed_removals: Vec::new(),
+        }))
+    }
+
+    /// Leaves a conversation: a signed proposal to remove this person's devices. The server
+    /// stops delivering to them at once; the next member online commits the removal.
+    pub fn leave(&mut self, conv: ConversationId, my_devices: &[DeviceId]) -> Result<SendMessage> {
+        self.usable(conv)?;
+        let signer = self.signer();
+        self.group(conv)?;
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let epoch = group.epoch().as_u64();
+        let proposal = group.leave_group(provider, &signer).map_err(mls_err)?;
+        let mut proposed = my_devices.to_vec();
+        if !proposed.contains(&self.me.device) {
+            proposed.push(self.me.device);
+        }
+        Ok(SendMessage {
+            client_msg_id: ClientMsgId(new_uuid(&self.provider)?),
+            kind: MessageKind::Proposal,
+            epoch,
+            body: Bytes(mls::to_bytes(&proposal)?),
+            welcome: None,
+            added: Vec::new(),
+            removed: Vec::new(),
+            proposed_removals: proposed,
+        })
+    }
+
+    /// Encrypts a payload: signs it into an envelope with the transcript key, then into an MLS
+    /// application message. Keep the returned body's client message id for retries.
+    pub fn encrypt(
+        &mut self,
+        conv: ConversationId,
+        payload: &Payload,
+        now_ms: i64,
+    ) -> Result<SendMessage> {
+        self.usable(conv)?;
+        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
+        let mut envelope = Envelope {
+            v: PAYLOAD_VERSION,
+            conversation_id: conv,
+            sender_user: self.me.user,
+            sender_device: self.me.device,
+            client_msg_id,
+            sent_at: now_ms,
+            payload: payload.to_json(),
+            signature: Bytes::default(),
+        };
+        envelope.signature = self.me.transcript.sign(&envelope.signed_bytes());
+        self.outbox.insert(client_msg_id, envelope.clone());
+        self.dirty.insert(outbox_key(client_msg_id));
+        self.seal_envelope(conv, &envelope)
+    }
+
+    /// Encrypts an envelope from the outbox again (after `stale_epoch`: the retry has the same
+    /// client message id, so the server stores it once).
+    pub fn reencrypt(
+        &mut self,
+        conv: ConversationId,
+        client_msg_id: ClientMsgId,
+    ) -> Result<SendMessage> {
+        self.usable(conv)?;
+        let envelope = self
+            .outbox
+            .get(&client_msg_id)
+            .cloned()
+            .ok_or(ClientError::Invalid("unknown client message id"))?;
+        self.seal_envelope(conv, &envelope)
+    }
+
+    fn seal_envelope(&mut self, conv: ConversationId, envelope: &Envelope) -> Result<SendMessage> {
+        let signer = self.signer();
+        self.group(conv)?;
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let epoch = group.epoch().as_u64();
+        let msg = group
+            .create_message(provider, &signer, &json(envelope))
+            .map_err(mls_err)?;
+        Ok(SendMessage {
+            client_msg_id: envelope.client_msg_id,
+            kind: MessageKind::Application,
+            epoch,
+            body: Bytes(mls::to_bytes(&msg)?),
+            welcome: None,
+            added: Vec::new(),
+            removed: Vec::new(),
+            proposed_removals: Vec::new(),
+        })
+    }
+
+    /// Unsent envelopes (to resend after a restart).
+    pub fn outbox(&self) -> impl Iterator<Item = &Envelope> {
+        self.outbox.values()
+    }
+
+    /// The delivery service answered a send. A commit is merged when accepted and cleared when
+    /// refused (`stale_epoch`: catch up, then make the change again). An application message
+    /// moves from the outbox into the history at its sequence number.
+    pub fn on_sent(
+        &mut self,
+        conv: ConversationId,
+        client_msg_id: ClientMsgId,
+        result: std::result::Result<&Sent, ErrorCode>,
+    ) -> Result<Vec<Update>> {
+        let mut updates = Vec::new();
+        if self
+            .pending
+            .get(&conv)
+            .is_some_and(|p| p.client_msg_id == client_msg_id)
+        {
+            let pending = self
+                .pending
+                .remove(&conv)
+                .ok_or(ClientError::UnknownConversation)?;
+            self.dirty.insert(pending_key(conv));
+            self.group(conv)?;
+            let provider = &self.provider;
+            let group = self
+                .groups
+                .get_mut(&conv)
+                .ok_or(ClientError::UnknownConversation)?;
+            match result {
+                Ok(sent) => {
+                    if group.pending_commit().is_some() {
+                        group.merge_pending_commit(provider).map_err(mls_err)?;
+                    }
+                    self.mark_own(conv, sent.seq);
+                    if !pending.added.is_empty() || !pending.removed.is_empty() {
+                        updates.push(Update::Members(conv));
+                    }
+                }
+                Err(_) => {
+                    group
+                        .clear_pending_commit(openmls_traits::OpenMlsProvider::storage(provider))
+                        .map_err(mls_err)?;
+                    self.groups.remove(&conv);
+                }
+            }
+            return Ok(updates);
+        }
+        if let Ok(sent) = result
+            && let Some(envelope) = self.outbox.remove(&client_msg_id)
+        {
+            self.dirty.insert(outbox_key(client_msg_id));
+            self.mark_own(conv, sent.seq);
+            let msg = ChatMessage {
+                seq: sent.seq,
+                envelope,
+                verified: true,
+                edited: None,
+                deleted: false,
+                reactions: BTreeMap::new(),
+            };
+            updates.extend(self.record(conv, msg));
+        }
+        Ok(updates)
+    }
+
+    /// Drops an envelope from the outbox (the person gave up on it).
+    pub fn discard(&mut self, client_msg_id: ClientMsgId) {
+        if self.outbox.remove(&client_msg_id).is_some() {
+            self.dirty.insert(outbox_key(client_msg_id));
+        }
+    }
+
+    fn mark_own(&mut self, conv: ConversationId, seq: u64) {
+        if let Some(c) = self.convs.get_mut(&conv) {
+            if seq <= c.cursor {
+                return;
+            }
+            if seq == c.cursor + 1 {
+                c.cursor = seq;
+                Self::drain_own(c);
+            } else {
+                c.own_seqs.push(seq);
+            }
+            self.dirty.insert(conv_key(conv));
+        }
+    }
+
+    fn drain_own(c: &mut ConversationState) {
+        c.own_seqs.sort_unstable();
+        while c.own_seqs.first().is_some_and(|s| *s <= c.cursor + 1) {
+            let s = c.own_seqs.remove(0);
+            c.cursor = c.cursor.max(s);
+        }
+    }
+
+    fn record(&mut self, conv: ConversationId, msg: ChatMessage) -> Vec<Update> {
+        let seq = msg.seq;
+        let map = self.messages.entry(conv).or_default();
+        let mut updates = Vec::new();
+        if let Some(target) = history::apply(map, &msg) {
+            self.dirty.insert(msg_key(conv, target));
+            updates.push(Update::Changed(conv, target));
+        }
+        if let Payload::System {
+            note: SystemNote::Renamed { name },
+        } = msg.payload()
+            && let Some(c) = self.convs.get_mut(&conv)
+        {
+            c.name = Some(name);
+            self.dirty.insert(conv_key(conv));
+        }
+        map.insert(seq, msg);
+        self.dirty.insert(msg_key(conv, seq));
+        updates.push(Update::Message(conv, seq));
+        updates
+    }
+
+    /// Joins a conversation from a Welcome. Every member in the group must be a device its
+    /// person's signed list names; otherwise the Welcome is refused. Fetch the identities of the
+    /// conversation's members first ([`ClientError::NeedIdentities`] says whose are missing;
+    /// nothing is changed then, so call again after learning them).
+    pub fn join(&mut self, welcome: &PendingWelcome) -> Result<Vec<Update>> {
+        let msg = match mls::from_bytes(welcome.welcome.as_slice())? {
+            MlsMessageBodyIn::Welcome(w) => w,
+            _ => return Err(ClientError::Invalid("welcome")),
+        };
+        let before = self.provider.snapshot();
+        let result = self.join_inner(welcome, msg);
+        if result.is_err() {
+            // Staging a Welcome consumes the key package: undo it so a retry can work.
+            self.provider = Provider::with_entries(before);
+            self.groups.remove(&welcome.conversation_id);
+        }
+        result
+    }
+
+    fn join_inner(&mut self, welcome: &PendingWelcome, msg: Welcome) -> Result<Vec<Update>> {
+        let staged =
+            StagedWelcome::new_from_welcome(&self.provider, &mls::join_config(), msg, None)
+                .map_err(mls_err)?;
+        if mls::conversation_of(staged.group_context().group_id())? != welcome.conversation_id {
+            return Err(ClientError::Invalid("welcome for another conversation"));
+        }
+        let mut unknown = Vec::new();
+        let mut members = Vec::new();
+        for m in staged.members() {
+            let (u, d) = mls::parse_credential(&m.credential)?;
+            if !self.trust.people.contains_key(&u) {
+                unknown.push(u);
+            }
+            members.push((u, d, m.signature_key.clone()));
+        }
+        if !unknown.is_empty() {
+            unknown.sort();
+            unknown.dedup();
+            return Err(ClientError::NeedIdentities(unknown));
+        }
+        for (u, d, key) in &members {
+            self.trust.check_device(*u, *d, key)?;
+        }
+        let group = staged.into_group(&self.provider).map_err(mls_err)?;
+        let conv = welcome.conversation_id;
+        self.groups.insert(conv, group);
+        let state = self.convs.entry(conv).or_insert(ConversationState {
+            id: conv,
+            kind: welcome.kind,
+            name: None,
+            cursor: 0,
+            blocked: None,
+            removed: false,
+            own_seqs: Vec::new(),
+        });
+        state.cursor = welcome.seq;
+        state.removed = false;
+        state.blocked = None;
+        state.own_seqs.clear();
+        self.dirty.insert(conv_key(conv));
+        Ok(vec![Update::Members(conv)])
+    }
+
+    /// Processes the next stored message of a conversation. Messages must come in sequence
+    /// order: one that is already processed is ignored; one after a gap is refused with
+    /// [`ClientError::Gap`]. A commit that adds a device its person did not sign blocks the
+    /// conversation on this device. When identities are missing, nothing changes and
+    /// [`ClientError::NeedIdentities`] says whose to fetch.
+    pub fn receive(&mut self, msg: &StoredMessage) -> Result<Vec<Update>> {
+        let conv = msg.conversation_id;
+        let state = self.usable(conv)?;
+        if msg.seq <= state.cursor {
+            return Ok(Vec::new());
+        }
+        if msg.seq != state.cursor + 1 {
+            return Err(ClientError::Gap {
+                expected: state.cursor + 1,
+                got: msg.seq,
+            });
+        }
+        if msg.sender_device == self.me.device || state.own_seqs.contains(&msg.seq) {
+            // Our own message: already merged or recorded when the server acknowledged it.
+            self.advance(conv, msg.seq);
+            return Ok(Vec::new());
+        }
+        if msg.kind == MessageKind::Commit {
+            let before = self.provider.snapshot();
+            let result = self.receive_inner(msg);
+            if matches!(result, Err(ClientError::NeedIdentities(_))) {
+                self.provider = Provider::with_entries(before);
+                self.groups.remove(&conv);
+            }
+            return result;
+        }
+        self.receive_inner(msg)
+    }
+
+    fn advance(&mut self, conv: ConversationId, seq: u64) {
+        if let Some(c) = self.convs.get_mut(&conv) {
+            c.cursor = c.cursor.max(seq);
+            c.own_seqs.retain(|s| *s > seq);
+            Self::drain_own(c);
+            self.dirty.insert(conv_key(conv));
+        }
+    }
+
+    fn receive_inner(&mut self, msg: &StoredMessage) -> Result<Vec<Update>> {
+        let conv = msg.conversation_id;
+        let protocol: ProtocolMessage = match mls::from_bytes(msg.body.as_slice())? {
+            MlsMessageBodyIn::PrivateMessage(m) => m.into(),
+            MlsMessageBodyIn::PublicMessage(m) => m.into(),
+            _ => {
+                self.advance(conv, msg.seq);
+                return Ok(Vec::new());
+            }
+        };
+        self.group(conv)?;
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let processed = match group.process_message(provider, protocol) {
+            Ok(p) => p,
+            Err(e) => {
+                // Undecryptable for this device (e.g. from before it joined): skip it, but
+                // never silently for application messages after joining.
+                let err = mls_err(e);
+                self.advance(conv, msg.seq);
+                return Err(err);
+            }
+        };
+        let sender = processed.credential().clone();
+        let (sender_user, sender_device) = mls::parse_credential(&sender)?;
+        if (sender_user, sender_device) != (msg.sender_user, msg.sender_device) {
+            self.advance(conv, msg.seq);
+            return Err(ClientError::Invalid(
+                "sender differs from the delivery service's",
+            ));
+        }
+        let mut updates = Vec::new();
+        match processed.into_content() {
+            ProcessedMessageContent::ApplicationMessage(app) => {
+                let envelope: Envelope = serde_json::from_slice(&app.into_bytes())
+                    .map_err(|_| ClientError::Invalid("envelope"))?;
+                if envelope.sender_user != sender_user
+                    || envelope.sender_device != sender_device
+                    || envelope.conversation_id != conv
+                {
+                    self.advance(conv, msg.seq);
+                    return Err(ClientError::Invalid("envelope sender"));
+                }
+                let verified = match self.trust.transcript_key(sender_user, sender_device) {
+                    Some(key) => identity::verify(
+                        key,
+                        &envelope.signed_bytes(),
+                        envelope.signature.as_slice(),
+                        "envelope",
+                    )
+                    .is_ok(),
+                    None => false,
+                };
+                let chat = ChatMessage {
+                    seq: msg.seq,
+                    envelope,
+                    verified,
+                    edited: None,
+                    deleted: false,
+                    reactions: BTreeMap::new(),
+                };
+                updates.extend(self.record(conv, chat));
+            }
+            ProcessedMessageContent::ProposalMessage(_)
+            | ProcessedMessageContent::ExternalJoinProposalMessage(_)
+            | ProcessedMessageContent::OwnPendingCommit
+            | ProcessedMessageContent::OwnPrivateMessage => {
+                // Leave proposals are acted on through the delivery service's pending
+                // removals; a member commits them with `remove`.
+            }
+            ProcessedMessageContent::StagedCommitMessage(staged) => {
+                let mut added = Vec::new();
+                for add in staged.add_proposals() {
+                    let leaf = add.add_proposal().key_package().leaf_node();
+                    let (u, d) = mls::parse_credential(leaf.credential())?;
+                    match self
+                        .trust
+                        .check_device(u, d, leaf.signature_key().as_slice())
+                    {
+                        Ok(_) => added.push(u),
+                        Err(ClientError::NeedIdentities(u)) => {
+                            return Err(ClientError::NeedIdentities(u));
+                        }
+                        // Perhaps only our copy of their list is old: fetch it, then decide.
+                        Err(ClientError::UntrustedDevice { .. }) if !self.fresh.contains(&u) => {
+                            return Err(ClientError::NeedIdentities(vec![u]));
+                        }
+                        Err(e) => {
+                            let why = e.to_string();
+                            if let Some(c) = self.convs.get_mut(&conv) {
+                                c.blocked = Some(why.clone());
+                            }
+                            self.dirty.insert(conv_key(conv));
+                            return Err(ClientError::Blocked(why));
+                        }
+                    }
+                }
+                let group = self
+                    .groups
+                    .get_mut(&conv)
+                    .ok_or(ClientError::UnknownConversation)?;
+                let mut removed = Vec::new();
+                for r in staged.remove_proposals() {
+                    if let Some(c) = group.member(r.remove_proposal().removed())
+                        && let Ok((u, _)) = mls::parse_credential(c)
+                    {
+                        removed.push(u);
+                    }
+                }
+                let self_removed = staged.self_removed();
+                group
+                    .merge_staged_commit(&self.provider, *staged)
+                    .map_err(mls_err)?;
+                if self_removed {
+                    self.groups.remove(&conv);
+                    if let Some(c) = self.convs.get_mut(&conv) {
+                        c.removed = true;
+                    }
+                    updates.push(Update::Removed(conv));
+                } else if !added.is_empty() || !removed.is_empty() {
+                    updates.push(Update::Members(conv));
+                }
+            }
+        }
+        self.advance(conv, msg.seq);
+        self.fresh.clear();
+        Ok(updates)
+    }
+
+    /// Devices that members' signed lists name but the group lacks (a person linked a new
+    /// device): any member may add them.
+    pub fn missing_devices(&mut self, conv: ConversationId) -> Result<Vec<UserId>> {
+        let members = self.members(conv)?;
+        let mut out = Vec::new();
+        for (user, devices) in members {
+            if let Some(p) = self.trust.people.get(&user)
+                && p.device_list
+                    .list
+                    .devices
+                    .iter()
+                    .any(|d| !devices.contains(&d.device_id))
+            {
+                out.push(user);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Devices in the group that their person's newest signed list no longer names (a revoked
+    /// device): any member may remove them.
+    pub fn stale_devices(&mut self, conv: ConversationId) -> Result<Vec<DeviceId>> {
+        let members = self.members(conv)?;
+        let mut out = Vec::new();
+        for (user, devices) in members {
+            if let Some(p) = self.trust.people.get(&user) {
+                for d in devices {
+                    if d != self.me.device
+                        && !p.device_list.list.devices.iter().any(|k| k.device_id == d)
+                    {
+                        out.push(d);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The person forgets a conversation this device was removed from.
+    pub fn forget(&mut self, conv: ConversationId) {
+        self.groups.remove(&conv);
+        if let Some(c) = self.convs.get_mut(&conv) {
+            c.removed = true;
+            self.dirty.insert(conv_key(conv));
+        }
+    }
+
+    /// The current epoch of a conversation's group.
+    pub fn epoch(&mut self, conv: ConversationId) -> Result<u64> {
+        Ok(self.group(conv)?.epoch().as_u64())
+    }
+}
+
+/// Devices left out of an addition, with the reason.
+pub type Refused = Vec<(DeviceId, ClientError)>;
+
+/// How many past epochs' secrets a group keeps: enough for this device's own commit to land
+/// before messages of the previous epoch that it has not read yet, no more.
+pub const MAX_PAST_EPOCHS: usize = 2;
+
+/// Verifies an exported transcript outside Kontor: every envelope's signature against the
+/// sender's transcript key in their signed device list (whose own signature is checked too).
+pub fn verify_transcript(envelopes: &[Envelope], lists: &[SignedDeviceList]) -> Result<()> {
+    for l in lists {
+        identity::verify_device_list(l)?;
+    }
+    for e in envelopes {
+        let key = lists
+            .iter()
+            .filter(|l| l.list.user_id == e.sender_user)
+            .flat_map(|l| l.list.devices.iter())
+            .find(|d| d.device_id == e.sender_device)
+            .ok_or(ClientError::BadSignature("sender not in any device list"))?;
+        identity::verify(
+            key.transcript_key.as_slice(),
+            &e.signed_bytes(),
+            e.signature.as_slice(),
+            "envelope",
+        )?;
+    }
+    Ok(())
+}

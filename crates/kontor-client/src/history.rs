@@ -1,0 +1,138 @@
+//! The local history of a conversation: decrypted messages with their signed envelopes, and
+//! edits, deletions and reactions applied to the messages they target.
+
+use kontor_proto::conversation::ConversationKind;
+use kontor_proto::payload::{Envelope, Payload, SystemNote};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One message as this device shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The delivery service's sequence number (0 for history imported from another device
+    /// before this device joined).
+    pub seq: u64,
+    pub envelope: Envelope,
+    /// The transcript signature verified against the sender's signed device list.
+    pub verified: bool,
+    /// The newest text, if the sender edited it.
+    #[serde(default)]
+    pub edited: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    /// Emoji → who reacted with it.
+    #[serde(default)]
+    pub reactions: BTreeMap<String, Vec<UserId>>,
+}
+
+impl ChatMessage {
+    pub fn sender(&self) -> (UserId, DeviceId) {
+        (self.envelope.sender_user, self.envelope.sender_device)
+    }
+
+    pub fn payload(&self) -> Payload {
+        self.envelope.parse_payload()
+    }
+
+    /// Whether this message is shown in the timeline itself (edits, deletions and reactions
+    /// are shown on the message they target).
+    pub fn is_visible(&self) -> bool {
+        !matches!(
+            self.payload(),
+            Payload::Reaction { .. } | Payload::Edit { .. } | Payload::Delete { .. }
+        )
+    }
+
+    /// The text to show now.
+    pub fn text(&self) -> String {
+        if self.deleted {
+            return String::new();
+        }
+        if let Some(t) = &self.edited {
+            return t.clone();
+        }
+        match self.payload() {
+            Payload::Text { text, .. } => text,
+            Payload::System { note } => match note {
+                SystemNote::Renamed { name } => format!("» {name}"),
+                SystemNote::Added { users } => format!("+ {}", users.len()),
+                SystemNote::Removed { users } => format!("− {}", users.len()),
+            },
+            Payload::Unknown { kind } => format!("[{kind}]"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A conversation as this device knows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConversationState {
+    pub id: ConversationId,
+    pub kind: ConversationKind,
+    /// The name members gave it (from encrypted system notes).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Every message up to this sequence number is processed.
+    pub cursor: u64,
+    /// Why this device stopped processing the conversation, if it did (an untrusted device was
+    /// added). Shown to the person; nothing more is decrypted or sent.
+    #[serde(default)]
+    pub blocked: Option<String>,
+    /// This device was removed from the group (or left).
+    #[serde(default)]
+    pub removed: bool,
+    /// Sequence numbers of this device's own messages, skipped when fetched back.
+    #[serde(default)]
+    pub own_seqs: Vec<u64>,
+}
+
+/// Applies an edit, deletion or reaction to the message it targets. Only the sender of a
+/// message may edit or delete it.
+pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) -> Option<u64> {
+    let (sender, _) = incoming.sender();
+    let find = |target: ClientMsgId, messages: &BTreeMap<u64, ChatMessage>| {
+        messages
+            .iter()
+            .rev()
+            .find(|(_, m)| m.envelope.client_msg_id == target)
+            .map(|(s, _)| *s)
+    };
+    match incoming.payload() {
+        Payload::Edit { target, text, .. } => {
+            let seq = find(target, messages)?;
+            let m = messages.get_mut(&seq)?;
+            (m.envelope.sender_user == sender && !m.deleted).then(|| {
+                m.edited = Some(text);
+                seq
+            })
+        }
+        Payload::Delete { target } => {
+            let seq = find(target, messages)?;
+            let m = messages.get_mut(&seq)?;
+            (m.envelope.sender_user == sender).then(|| {
+                m.deleted = true;
+                m.edited = None;
+                seq
+            })
+        }
+        Payload::Reaction {
+            target,
+            emoji,
+            remove,
+        } => {
+            let seq = find(target, messages)?;
+            let m = messages.get_mut(&seq)?;
+            let who = m.reactions.entry(emoji.clone()).or_default();
+            who.retain(|u| *u != sender);
+            if !remove {
+                who.push(sender);
+            }
+            if who.is_empty() {
+                m.reactions.remove(&emoji);
+            }
+            Some(seq)
+        }
+        _ => None,
+    }
+}

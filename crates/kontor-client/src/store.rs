@@ -1,0 +1,137 @@
+//! Where a device keeps its state: a key-value store the host commits to in transactions.
+//!
+//! The core hands out [`Changes`] after every operation ([`crate::Client::take_changes`]); the
+//! host writes them atomically before it sends anything, so a crash never leaves a sent commit
+//! without its group state. Natively that is SQLite ([`SqliteStore`]); in the browser the host
+//! writes the same entries into one IndexedDB transaction.
+
+/// Every stored entry: key → value.
+pub type Entries = Vec<(String, Vec<u8>)>;
+/// What changed: key → new value, or `None` when deleted.
+pub type Changes = Vec<(String, Option<Vec<u8>>)>;
+
+/// A device's persistent key-value store.
+pub trait KvStore {
+    /// Every entry.
+    fn load(&self) -> Result<Entries, String>;
+    /// Applies all changes in one transaction: all or nothing.
+    fn commit(&mut self, changes: &Changes) -> Result<(), String>;
+}
+
+/// A store in memory (tests, bots that keep nothing).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub entries: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl KvStore for MemoryStore {
+    fn load(&self) -> Result<Entries, String> {
+        Ok(self
+            .entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+    fn commit(&mut self, changes: &Changes) -> Result<(), String> {
+        for (k, v) in changes {
+            match v {
+                Some(v) => self.entries.insert(k.clone(), v.clone()),
+                None => self.entries.remove(k),
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use rusqlite::{Connection, params};
+
+    /// A device's state in one SQLite file (WAL, synchronous=FULL: a committed change
+    /// survives power loss).
+    #[derive(Debug)]
+    pub struct SqliteStore {
+        conn: Connection,
+    }
+
+    impl SqliteStore {
+        pub fn open(path: &std::path::Path) -> Result<Self, String> {
+            let conn = Connection::open(path).map_err(|e| e.to_string())?;
+            conn.execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);",
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(SqliteStore { conn })
+        }
+    }
+
+    impl KvStore for SqliteStore {
+        fn load(&self) -> Result<Entries, String> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT k, v FROM kv")
+                .map_err(|e| e.to_string())?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(|e| e.to_string())?;
+            rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+        }
+
+        fn commit(&mut self, changes: &Changes) -> Result<(), String> {
+            if changes.is_empty() {
+                return Ok(());
+            }
+            let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+            for (k, v) in changes {
+                match v {
+                    Some(v) => tx.execute(
+                        "INSERT INTO kv (k, v) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET v = ?2",
+                        params![k, v],
+                    ),
+                    None => tx.execute("DELETE FROM kv WHERE k = ?1", params![k]),
+                }
+                .map_err(|e| e.to_string())?;
+            }
+            tx.commit().map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(store: &mut dyn KvStore) {
+        store
+            .commit(&vec![
+                ("a".into(), Some(vec![1])),
+                ("b".into(), Some(vec![2])),
+            ])
+            .unwrap();
+        store
+            .commit(&vec![("a".into(), None), ("b".into(), Some(vec![3]))])
+            .unwrap();
+        assert_eq!(store.load().unwrap(), vec![("b".to_string(), vec![3])]);
+    }
+
+    #[test]
+    fn memory_store_applies_changes() {
+        round_trip(&mut MemoryStore::default());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_store_applies_changes() {
+        let dir = std::env::temp_dir().join(format!("kontor-kv-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        round_trip(&mut SqliteStore::open(&dir).unwrap());
+        let _ = std::fs::remove_file(&dir);
+    }
+}

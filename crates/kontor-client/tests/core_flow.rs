@@ -1,0 +1,285 @@
+//! The sans-IO core on its own: two people and a ghost, with the test carrying bytes between
+//! them the way the delivery service would (one ordered log, epoch check, first commit wins).
+//! The server itself is exercised in kontor-server's scenario tests.
+
+use ed25519_dalek::{Signer, SigningKey};
+use kontor_client::{Client, ClientError, Update};
+use kontor_proto::conversation::{
+    ConversationKind, MessageKind, PendingWelcome, SendMessage, Sent, StoredMessage,
+};
+use kontor_proto::identity::{
+    ClaimedKeyPackage, ClaimedKeyPackages, IdentityBundle, Membership, MembershipCertificate,
+    OrgKey, SignedDeviceList,
+};
+use kontor_proto::payload::Payload;
+use kontor_proto::{Bytes, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use std::collections::HashMap;
+
+fn id(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(n)
+}
+
+struct Org {
+    id: OrgId,
+    key: SigningKey,
+    lists: HashMap<UserId, SignedDeviceList>,
+}
+
+impl Org {
+    fn org_key(&self) -> OrgKey {
+        OrgKey {
+            org_id: self.id,
+            signing_key: Bytes(self.key.verifying_key().to_bytes().to_vec()),
+        }
+    }
+    fn bundle(&self, user: UserId) -> IdentityBundle {
+        let list = self.lists[&user].clone();
+        let membership = Membership {
+            org_id: self.id,
+            user_id: user,
+            identity_key: list.list.identity_key.clone(),
+            display_name: format!("user {user}"),
+            issued_at: 0,
+        };
+        let signature = Bytes(
+            self.key
+                .sign(&membership.signed_bytes())
+                .to_bytes()
+                .to_vec(),
+        );
+        IdentityBundle {
+            certificate: MembershipCertificate {
+                membership,
+                signature,
+            },
+            device_list: list,
+        }
+    }
+}
+
+/// The ordered log of one conversation, as the delivery service keeps it.
+#[derive(Default)]
+struct Log {
+    epoch: u64,
+    messages: Vec<StoredMessage>,
+    welcomes: HashMap<DeviceId, PendingWelcome>,
+}
+
+impl Log {
+    fn send(
+        &mut self,
+        conv: ConversationId,
+        from: &Client,
+        m: &SendMessage,
+    ) -> Result<Sent, ErrorCode> {
+        if m.epoch != self.epoch {
+            return Err(ErrorCode::StaleEpoch);
+        }
+        let seq = self.messages.len() as u64 + 1;
+        if m.kind == MessageKind::Commit {
+            self.epoch += 1;
+            for a in &m.added {
+                self.welcomes.insert(
+                    a.device_id,
+                    PendingWelcome {
+                        conversation_id: conv,
+                        kind: ConversationKind::Group,
+                        seq,
+                        welcome: m.welcome.clone().unwrap(),
+                    },
+                );
+            }
+        }
+        self.messages.push(StoredMessage {
+            conversation_id: conv,
+            seq,
+            kind: m.kind,
+            epoch: m.epoch,
+            sender_user: from.user(),
+            sender_device: from.device(),
+            client_msg_id: m.client_msg_id,
+            body: m.body.clone(),
+            sent_at: String::new(),
+        });
+        Ok(Sent {
+            seq,
+            epoch: self.epoch,
+            duplicate: false,
+        })
+    }
+}
+
+fn person(org: &mut Org, n: u128) -> Client {
+    let user = UserId(id(n));
+    let mut c = Client::new_device(org.id, user, DeviceId(id(n + 1000))).unwrap();
+    c.pin_org_key(&org.org_key()).unwrap();
+    let (publish, _recovery) = c.create_identity().unwrap();
+    org.lists.insert(user, publish.device_list);
+    c
+}
+
+fn claim(c: &mut Client) -> ClaimedKeyPackage {
+    let up = c.key_packages(1, false).unwrap();
+    ClaimedKeyPackage {
+        user_id: c.user(),
+        device_id: c.device(),
+        key_package: up.key_packages[0].clone(),
+    }
+}
+
+fn text(t: &str) -> Payload {
+    Payload::Text {
+        text: t.into(),
+        mentions: vec![],
+        reply_to: None,
+    }
+}
+
+fn catch_up(c: &mut Client, log: &Log, conv: ConversationId) -> Vec<Update> {
+    let mut out = Vec::new();
+    for m in &log.messages {
+        match c.receive(m) {
+            Ok(u) => out.extend(u),
+            Err(ClientError::NotAMember) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let _ = conv;
+    out
+}
+
+#[test]
+fn anna_and_ben_talk_and_a_ghost_is_refused() {
+    let mut org = Org {
+        id: OrgId(id(1)),
+        key: SigningKey::from_bytes(&[7; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 10);
+    let mut ben = person(&mut org, 20);
+    let bundles = vec![org.bundle(anna.user()), org.bundle(ben.user())];
+    anna.learn(&bundles).unwrap();
+    ben.learn(&bundles).unwrap();
+
+    // A ghost: a device of "Ben" that Ben's identity never signed.
+    let mut ghost = Client::new_device(org.id, ben.user(), DeviceId(id(666))).unwrap();
+
+    let create = anna.create_conversation(ConversationKind::Group).unwrap();
+    let conv = create.id;
+    let mut log = Log::default();
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![claim(&mut ben), claim(&mut ghost)],
+    };
+    let (commit, refused) = anna.add(conv, &claimed).unwrap();
+    let commit = commit.unwrap();
+    assert_eq!(refused.len(), 1, "the ghost is refused");
+    assert_eq!(refused[0].0, DeviceId(id(666)));
+    assert_eq!(commit.added.len(), 1);
+    let sent = log.send(conv, &anna, &commit).unwrap();
+    anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
+
+    let welcome = log.welcomes[&ben.device()].clone();
+    ben.join(&welcome).unwrap();
+    assert!(!log.welcomes.contains_key(&ghost.device()));
+
+    let m = anna.encrypt(conv, &text("Hallo **Ben**"), 1).unwrap();
+    let sent = log.send(conv, &anna, &m).unwrap();
+    anna.on_sent(conv, m.client_msg_id, Ok(&sent)).unwrap();
+    let updates = catch_up(&mut ben, &log, conv);
+    assert_eq!(updates, vec![Update::Message(conv, 2)]);
+    let got: Vec<_> = ben.messages(conv).map(|m| (m.text(), m.verified)).collect();
+    assert_eq!(got, vec![("Hallo **Ben**".to_string(), true)]);
+
+    // Ben replies, edits, and Anna reacts.
+    let r = ben.encrypt(conv, &text("Hallo Anna"), 2).unwrap();
+    let sent = log.send(conv, &ben, &r).unwrap();
+    ben.on_sent(conv, r.client_msg_id, Ok(&sent)).unwrap();
+    let e = ben
+        .encrypt(
+            conv,
+            &Payload::Edit {
+                target: r.client_msg_id,
+                text: "Hallo Anna!".into(),
+                mentions: vec![],
+            },
+            3,
+        )
+        .unwrap();
+    let sent = log.send(conv, &ben, &e).unwrap();
+    ben.on_sent(conv, e.client_msg_id, Ok(&sent)).unwrap();
+    catch_up(&mut anna, &log, conv);
+    let texts: Vec<_> = anna
+        .messages(conv)
+        .filter(|m| m.is_visible())
+        .map(|m| m.text())
+        .collect();
+    assert_eq!(texts, vec!["Hallo **Ben**", "Hallo Anna!"]);
+
+    // A second commit made for an old epoch is refused and cleared; after catching up it works.
+    let stale = SendMessage {
+        epoch: 0,
+        ..m.clone()
+    };
+    assert_eq!(log.send(conv, &anna, &stale), Err(ErrorCode::StaleEpoch));
+
+    // Ben is removed; what Anna sends afterwards, Ben cannot read, whatever he holds.
+    let removal = anna.remove(conv, &[ben.device()]).unwrap().unwrap();
+    let sent = log.send(conv, &anna, &removal).unwrap();
+    anna.on_sent(conv, removal.client_msg_id, Ok(&sent))
+        .unwrap();
+    let secret = anna.encrypt(conv, &text("nur für Anna"), 4).unwrap();
+    let sent = log.send(conv, &anna, &secret).unwrap();
+    anna.on_sent(conv, secret.client_msg_id, Ok(&sent)).unwrap();
+    let updates = catch_up(&mut ben, &log, conv);
+    assert!(updates.contains(&Update::Removed(conv)));
+    assert!(ben.messages(conv).all(|m| m.text() != "nur für Anna"));
+    // The removed device fed the later ciphertext directly: it cannot process it.
+    let last = log.messages.last().unwrap().clone();
+    assert!(matches!(ben.receive(&last), Err(ClientError::NotAMember)));
+}
+
+#[test]
+fn state_survives_a_restart_through_the_store() {
+    use kontor_client::{KvStore, MemoryStore};
+    let mut org = Org {
+        id: OrgId(id(2)),
+        key: SigningKey::from_bytes(&[8; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 30);
+    let mut ben = person(&mut org, 40);
+    let bundles = vec![org.bundle(anna.user()), org.bundle(ben.user())];
+    anna.learn(&bundles).unwrap();
+    ben.learn(&bundles).unwrap();
+    let mut ben_store = MemoryStore::default();
+    let conv = anna
+        .create_conversation(ConversationKind::Direct)
+        .unwrap()
+        .id;
+    let mut log = Log::default();
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![claim(&mut ben)],
+    };
+    ben_store.commit(&ben.take_changes()).unwrap();
+    let (commit, _) = anna.add(conv, &claimed).unwrap();
+    let commit = commit.unwrap();
+    let sent = log.send(conv, &anna, &commit).unwrap();
+    anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
+
+    // Ben restarts from his store before joining: the key package's secret is still there.
+    let mut ben = Client::restore(ben_store.load().unwrap()).unwrap();
+    ben.join(&log.welcomes[&ben.device()].clone()).unwrap();
+    ben_store.commit(&ben.take_changes()).unwrap();
+    let m = anna.encrypt(conv, &text("eins"), 1).unwrap();
+    let sent = log.send(conv, &anna, &m).unwrap();
+    anna.on_sent(conv, m.client_msg_id, Ok(&sent)).unwrap();
+    let mut ben = Client::restore(ben_store.load().unwrap()).unwrap();
+    catch_up(&mut ben, &log, conv);
+    ben_store.commit(&ben.take_changes()).unwrap();
+    let ben = Client::restore(ben_store.load().unwrap()).unwrap();
+    assert_eq!(
+        ben.messages(conv).map(|m| m.text()).collect::<Vec<_>>(),
+        vec!["eins"]
+    );
+    assert_eq!(ben.conversation(conv).unwrap().cursor, 2);
+}

@@ -1,0 +1,223 @@
+//! The MLS delivery service over HTTP: conversations, their ordered log, Welcomes.
+//!
+//! Every handler takes the caller's device from the session; a device sees a conversation only
+//! while it is an active member of it (others get `not_found`, so conversations do not leak).
+//! After a write the new message is pushed, serialised once, to the members' live connections.
+
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use crate::validate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use kontor_proto::conversation::{
+    Conversation, Conversations, CreateConversation, MessagePage, MessagesQuery, PendingWelcomes,
+    SendMessage, Sent, SetMemberRole,
+};
+use kontor_proto::event::ServerFrame;
+use kontor_proto::{ConversationId, DeviceId, ErrorBody, UserId};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// The largest MLS message (a commit with a Welcome for many devices carries a ratchet tree).
+pub const MESSAGE_LIMIT: usize = 8 * 1024 * 1024;
+/// Most devices one commit may add or remove.
+const MAX_CHANGES: usize = 1000;
+
+fn serialise(frame: &ServerFrame) -> Arc<str> {
+    serde_json::to_string(frame).unwrap_or_default().into()
+}
+
+/// Tells the active devices of these conversations that their membership changed.
+pub(crate) async fn announce_changed(state: &AppState, conversations: &[ConversationId]) {
+    for c in conversations {
+        if let Ok(devices) = state.store().active_devices(*c).await {
+            let frame = serialise(&ServerFrame::ConversationChanged {
+                conversation_id: *c,
+            });
+            state.hub().deliver(&devices, frame);
+        }
+    }
+}
+
+/// After devices were retired (deprovisioning, revocation): their conversations' members
+/// learn that removals are pending.
+pub(crate) async fn announce_retired(state: &AppState, devices: &[DeviceId]) {
+    if let Ok(convs) = state.store().conversations_with_devices(devices).await {
+        announce_changed(state, &convs).await;
+    }
+}
+
+/// Creates a conversation with the calling device as its only member (epoch 0). People join
+/// when a member commits their addition. Creating the same id again is a no-op.
+#[utoipa::path(post, path = "/conversations", tag = "conversations", security(("session" = [])),
+    request_body = CreateConversation,
+    responses((status = 201, body = Conversation), (status = "4XX", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateConversation>,
+) -> Result<(StatusCode, ApiJson<Conversation>), ApiError> {
+    state
+        .store()
+        .create_conversation(
+            caller.org,
+            body.id,
+            body.kind,
+            caller.user,
+            caller.device,
+            state.now(),
+        )
+        .await?;
+    let conv = state
+        .store()
+        .conversation(caller.org, body.id, caller.device)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(conv)))
+}
+
+/// The conversations the calling device is in.
+#[utoipa::path(get, path = "/conversations", tag = "conversations", security(("session" = [])),
+    responses((status = 200, body = Conversations), (status = "4XX", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Conversations>, ApiError> {
+    let conversations = state
+        .store()
+        .conversations_of_device(caller.org, caller.device)
+        .await?;
+    Ok(ApiJson(Conversations { conversations }))
+}
+
+/// One conversation: kind, epoch, newest sequence number, members and pending removals.
+#[utoipa::path(get, path = "/conversations/{id}", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path)),
+    responses((status = 200, body = Conversation), (status = "4XX", body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+) -> Result<ApiJson<Conversation>, ApiError> {
+    Ok(ApiJson(
+        state
+            .store()
+            .conversation(caller.org, id, caller.device)
+            .await?,
+    ))
+}
+
+/// Sends one MLS message: a commit (only for the current epoch; the first wins, a late one
+/// gets `stale_epoch`), a proposal (leaving) or an application message. Sending the same
+/// `client_msg_id` again returns the first result with `duplicate: true`.
+#[utoipa::path(post, path = "/conversations/{id}/messages", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path)), request_body = SendMessage,
+    responses((status = 200, body = Sent), (status = "4XX", body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+    ApiJson(body): ApiJson<SendMessage>,
+) -> Result<ApiJson<Sent>, ApiError> {
+    if body.body.is_empty() {
+        return Err(ApiError::invalid("body"));
+    }
+    if body.added.len() > MAX_CHANGES || body.removed.len() > MAX_CHANGES {
+        return Err(ApiError::invalid("added"));
+    }
+    let outcome = state
+        .store()
+        .send_message(
+            caller.org,
+            id,
+            caller.user,
+            caller.device,
+            &body,
+            state.now(),
+        )
+        .await?;
+    if let Some(message) = outcome.message {
+        state
+            .metrics()
+            .messages_stored
+            .fetch_add(1, Ordering::Relaxed);
+        let frame = serialise(&ServerFrame::Message {
+            message: Box::new(message),
+        });
+        state.hub().deliver(&outcome.recipients, frame);
+        if !outcome.welcomed.is_empty() {
+            let frame = serialise(&ServerFrame::Welcome {
+                conversation_id: id,
+            });
+            state.hub().deliver(&outcome.welcomed, frame);
+        }
+        if outcome.changed {
+            announce_changed(&state, &[id]).await;
+        }
+    }
+    Ok(ApiJson(outcome.sent))
+}
+
+/// Messages after a sequence number, oldest first; only those since the device joined.
+#[utoipa::path(get, path = "/conversations/{id}/messages", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path), MessagesQuery),
+    responses((status = 200, body = MessagePage), (status = "4XX", body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+    ApiQuery(q): ApiQuery<MessagesQuery>,
+) -> Result<ApiJson<MessagePage>, ApiError> {
+    let limit = validate::limit(q.limit, 200, 1000)?;
+    let (messages, last_seq) = state
+        .store()
+        .messages_after(caller.org, id, caller.device, q.after.unwrap_or(0), limit)
+        .await?;
+    Ok(ApiJson(MessagePage { messages, last_seq }))
+}
+
+/// Welcomes waiting for the calling device.
+#[utoipa::path(get, path = "/welcomes", tag = "conversations", security(("session" = [])),
+    responses((status = 200, body = PendingWelcomes), (status = "4XX", body = ErrorBody)))]
+pub async fn welcomes(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<PendingWelcomes>, ApiError> {
+    let welcomes = state
+        .store()
+        .pending_welcomes(caller.org, caller.device)
+        .await?;
+    Ok(ApiJson(PendingWelcomes { welcomes }))
+}
+
+/// Drops a Welcome the device has processed.
+#[utoipa::path(delete, path = "/welcomes/{id}", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn ack_welcome(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+) -> Result<StatusCode, ApiError> {
+    state.store().ack_welcome(caller.device, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a person's role in a group or channel (its admins only).
+#[utoipa::path(put, path = "/conversations/{id}/members/{user_id}", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path), ("user_id" = UserId, Path)), request_body = SetMemberRole,
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, user)): ApiPath<(ConversationId, UserId)>,
+    ApiJson(body): ApiJson<SetMemberRole>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store()
+        .set_member_role(caller.org, id, caller.user, caller.device, user, body.role)
+        .await?;
+    announce_changed(&state, &[id]).await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,702 @@
+//! The MLS delivery service's state: conversations, who is in them, the ordered message log
+//! and Welcomes.
+//!
+//! A send locks its conversation's row first, so the epoch check, the sequence number and the
+//! membership change of one conversation are decided by one writer at a time: the first commit
+//! for an epoch wins, sequence numbers are gap-free, and a client message id is stored once.
+//! Writes that touch several conversations (retiring a leaver's devices) lock the conversation
+//! rows in id order before anything else, so they cannot deadlock with sends.
+
+use super::{StoreError, StoreResult, Tx, col_i64, col_parse, col_str};
+use crate::access::conversation as rules;
+use crate::clock::fmt_ms;
+use kontor_proto::conversation::{
+    Conversation, ConversationKind, ConversationMember, MemberRole, MessageKind, PendingWelcome,
+    SendMessage, Sent, StoredMessage,
+};
+use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// What a send did, for the API layer to push.
+#[derive(Clone, Debug)]
+pub struct SendOutcome {
+    pub sent: Sent,
+    /// The stored message; `None` when it was a duplicate.
+    pub message: Option<StoredMessage>,
+    /// Devices to push the message to (active members but the sender).
+    pub recipients: Vec<DeviceId>,
+    /// Devices that got a Welcome.
+    pub welcomed: Vec<DeviceId>,
+    /// Whether the membership or the pending removals changed.
+    pub changed: bool,
+}
+
+/// One device row of a conversation.
+#[derive(Clone, Copy, Debug)]
+struct DeviceRow {
+    device: DeviceId,
+    user: UserId,
+    removing: bool,
+}
+
+async fn lock_conversation(
+    tx: &mut Tx,
+    org: OrgId,
+    conv: ConversationId,
+) -> StoreResult<(ConversationKind, u64, u64)> {
+    let row = sqlx::query(
+        "UPDATE conversations SET last_seq = last_seq WHERE org_id = $1 AND id = $2 \
+         RETURNING kind, epoch, last_seq",
+    )
+    .bind(org.to_string())
+    .bind(conv.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let kind =
+        ConversationKind::parse(&col_str(&row, "kind")?).ok_or(StoreError::Corrupt("kind"))?;
+    Ok((
+        kind,
+        col_i64(&row, "epoch")? as u64,
+        col_i64(&row, "last_seq")? as u64,
+    ))
+}
+
+async fn device_rows(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    conv: ConversationId,
+) -> StoreResult<Vec<DeviceRow>> {
+    sqlx::query(
+        "SELECT device_id, user_id, removing FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
+    )
+    .bind(conv.to_string())
+    .fetch_all(exec)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DeviceRow {
+            device: col_parse(r, "device_id")?,
+            user: col_parse(r, "user_id")?,
+            removing: col_i64(r, "removing")? != 0,
+        })
+    })
+    .collect()
+}
+
+async fn member_rows(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    conv: ConversationId,
+) -> StoreResult<BTreeMap<UserId, MemberRole>> {
+    sqlx::query("SELECT user_id, role FROM conversation_members WHERE conversation_id = $1")
+        .bind(conv.to_string())
+        .fetch_all(exec)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                col_parse(r, "user_id")?,
+                MemberRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
+            ))
+        })
+        .collect()
+}
+
+fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResult<StoredMessage> {
+    Ok(StoredMessage {
+        conversation_id: conv,
+        seq: col_i64(row, "seq")? as u64,
+        kind: MessageKind::parse(&col_str(row, "kind")?).ok_or(StoreError::Corrupt("kind"))?,
+        epoch: col_i64(row, "epoch")? as u64,
+        sender_user: col_parse(row, "sender_user")?,
+        sender_device: col_parse(row, "sender_device")?,
+        client_msg_id: col_parse(row, "client_msg_id")?,
+        body: kontor_proto::Bytes(
+            row.try_get::<Vec<u8>, _>("body")
+                .map_err(|_| StoreError::Corrupt("body"))?,
+        ),
+        sent_at: fmt_ms(col_i64(row, "created_at")?),
+    })
+}
+
+impl super::Store {
+    /// Creates a conversation with the caller's device as its only member, at epoch 0.
+    /// Creating the same id again by the same person is a no-op.
+    pub async fn create_conversation(
+        &self,
+        org: OrgId,
+        id: ConversationId,
+        kind: ConversationKind,
+        user: UserId,
+        device: DeviceId,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT created_by FROM conversations WHERE id = $1 AND org_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        match existing {
+            Some(by) if by == user.to_string() => return Ok(()),
+            Some(_) => return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "id")),
+            None => {}
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO conversations (id, org_id, kind, epoch, last_seq, created_by, created_at) \
+             VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(kind.as_str())
+        .bind(user.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // The id is taken (in this or another organisation): never reveal which.
+            return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "id"));
+        }
+        sqlx::query(
+            "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'admin')",
+        )
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq) \
+             VALUES ($1, $2, $3, 0, 0)",
+        )
+        .bind(id.to_string())
+        .bind(device.to_string())
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A conversation, if `device` is an active member of it.
+    pub async fn conversation(
+        &self,
+        org: OrgId,
+        id: ConversationId,
+        device: DeviceId,
+    ) -> StoreResult<Conversation> {
+        let row = sqlx::query(
+            "SELECT c.kind, c.epoch, c.last_seq, c.created_at FROM conversations c \
+             JOIN conversation_devices d ON d.conversation_id = c.id \
+             WHERE c.org_id = $1 AND c.id = $2 AND d.device_id = $3 AND d.removing = 0",
+        )
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .bind(device.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let devices = device_rows(&self.read, id).await?;
+        let members = member_rows(&self.read, id).await?;
+        Ok(Conversation {
+            id,
+            kind: ConversationKind::parse(&col_str(&row, "kind")?)
+                .ok_or(StoreError::Corrupt("kind"))?,
+            epoch: col_i64(&row, "epoch")? as u64,
+            last_seq: col_i64(&row, "last_seq")? as u64,
+            members: members
+                .iter()
+                .map(|(user, role)| ConversationMember {
+                    user_id: *user,
+                    role: *role,
+                    devices: devices
+                        .iter()
+                        .filter(|d| d.user == *user && !d.removing)
+                        .map(|d| d.device)
+                        .collect(),
+                })
+                .collect(),
+            pending_removals: devices
+                .iter()
+                .filter(|d| d.removing)
+                .map(|d| d.device)
+                .collect(),
+            created_at: fmt_ms(col_i64(&row, "created_at")?),
+        })
+    }
+
+    /// The conversations `device` is an active member of.
+    pub async fn conversations_of_device(
+        &self,
+        org: OrgId,
+        device: DeviceId,
+    ) -> StoreResult<Vec<Conversation>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT d.conversation_id FROM conversation_devices d JOIN conversations c ON c.id = d.conversation_id \
+             WHERE c.org_id = $1 AND d.device_id = $2 AND d.removing = 0 ORDER BY d.conversation_id",
+        )
+        .bind(org.to_string())
+        .bind(device.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id: ConversationId = id.parse().map_err(|_| StoreError::Corrupt("id"))?;
+            out.push(self.conversation(org, id, device).await?);
+        }
+        Ok(out)
+    }
+
+    /// The active devices of a conversation (routing).
+    pub async fn active_devices(&self, conv: ConversationId) -> StoreResult<Vec<DeviceId>> {
+        Ok(device_rows(&self.read, conv)
+            .await?
+            .into_iter()
+            .filter(|d| !d.removing)
+            .map(|d| d.device)
+            .collect())
+    }
+
+    /// Stores one message of the delivery service; see the module docs for the rules.
+    pub async fn send_message(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        user: UserId,
+        device: DeviceId,
+        m: &SendMessage,
+        now: i64,
+    ) -> StoreResult<SendOutcome> {
+        let mut tx = self.begin().await?;
+        let (kind, epoch, last_seq) = lock_conversation(&mut tx, org, conv).await?;
+        if let Some(row) = sqlx::query(
+            "SELECT seq FROM conversation_messages \
+             WHERE conversation_id = $1 AND sender_device = $2 AND client_msg_id = $3",
+        )
+        .bind(conv.to_string())
+        .bind(device.to_string())
+        .bind(m.client_msg_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            return Ok(SendOutcome {
+                sent: Sent {
+                    seq: col_i64(&row, "seq")? as u64,
+                    epoch,
+                    duplicate: true,
+                },
+                message: None,
+                recipients: Vec::new(),
+                welcomed: Vec::new(),
+                changed: false,
+            });
+        }
+        let devices = device_rows(&mut *tx, conv).await?;
+        let members = member_rows(&mut *tx, conv).await?;
+        let me = devices
+            .iter()
+            .find(|d| d.device == device && !d.removing)
+            .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        let my_role = *members
+            .get(&me.user)
+            .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        if m.epoch != epoch {
+            return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
+        }
+        let owner_of = |d: DeviceId| devices.iter().find(|r| r.device == d).copied();
+        let seq = last_seq + 1;
+        let mut new_epoch = epoch;
+        let mut changed = false;
+        let mut welcomed = Vec::new();
+        match m.kind {
+            MessageKind::Application => {
+                rules::may_write(kind, my_role).map_err(StoreError::refused)?
+            }
+            MessageKind::Proposal => {
+                if m.proposed_removals.is_empty()
+                    || m.proposed_removals
+                        .iter()
+                        .any(|d| owner_of(*d).is_none_or(|r| r.user != user))
+                {
+                    return Err(StoreError::refused_field(
+                        ErrorCode::Forbidden,
+                        "proposed_removals",
+                    ));
+                }
+            }
+            MessageKind::Commit => {
+                new_epoch = epoch + 1;
+                for d in &m.removed {
+                    let row = owner_of(*d).ok_or(StoreError::refused_field(
+                        ErrorCode::InvalidInput,
+                        "removed",
+                    ))?;
+                    rules::may_remove(user, my_role, row.user, row.removing)
+                        .map_err(StoreError::refused)?;
+                }
+                let mut people: Vec<UserId> = members.keys().copied().collect();
+                for a in &m.added {
+                    if owner_of(a.device_id).is_some_and(|r| !m.removed.contains(&r.device)) {
+                        return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "added"));
+                    }
+                    let ok: Option<String> = sqlx::query_scalar(
+                        "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id \
+                         WHERE d.org_id = $1 AND u.org_id = $1 AND d.id = $2 AND d.user_id = $3 \
+                           AND d.revoked_at IS NULL AND u.status = 'active'",
+                    )
+                    .bind(org.to_string())
+                    .bind(a.device_id.to_string())
+                    .bind(a.user_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if ok.is_none() {
+                        return Err(StoreError::refused_field(ErrorCode::NotFound, "added"));
+                    }
+                    if !people.contains(&a.user_id) {
+                        rules::may_add_person(kind, my_role, people.len())
+                            .map_err(StoreError::refused)?;
+                        people.push(a.user_id);
+                    }
+                }
+                if !m.added.is_empty() && m.welcome.is_none() {
+                    return Err(StoreError::refused_field(
+                        ErrorCode::InvalidInput,
+                        "welcome",
+                    ));
+                }
+            }
+        }
+        sqlx::query(
+            "INSERT INTO conversation_messages \
+             (conversation_id, seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(conv.to_string())
+        .bind(seq as i64)
+        .bind(m.kind.as_str())
+        .bind(epoch as i64)
+        .bind(user.to_string())
+        .bind(device.to_string())
+        .bind(m.client_msg_id.to_string())
+        .bind(m.body.0.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE conversations SET epoch = $2, last_seq = $3 WHERE id = $1")
+            .bind(conv.to_string())
+            .bind(new_epoch as i64)
+            .bind(seq as i64)
+            .execute(&mut *tx)
+            .await?;
+        if m.kind == MessageKind::Proposal {
+            for d in &m.proposed_removals {
+                mark_removing(&mut tx, conv, *d).await?;
+            }
+            changed = true;
+        }
+        if m.kind == MessageKind::Commit {
+            for d in &m.removed {
+                sqlx::query(
+                    "DELETE FROM conversation_devices WHERE conversation_id = $1 AND device_id = $2",
+                )
+                .bind(conv.to_string())
+                .bind(d.to_string())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM welcomes WHERE conversation_id = $1 AND device_id = $2")
+                    .bind(conv.to_string())
+                    .bind(d.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                changed = true;
+            }
+            for a in &m.added {
+                sqlx::query(
+                    "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq) \
+                     VALUES ($1, $2, $3, 0, $4)",
+                )
+                .bind(conv.to_string())
+                .bind(a.device_id.to_string())
+                .bind(a.user_id.to_string())
+                .bind(seq as i64)
+                .execute(&mut *tx)
+                .await?;
+                if !members.contains_key(&a.user_id) {
+                    sqlx::query(
+                        "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, $3) \
+                         ON CONFLICT (conversation_id, user_id) DO NOTHING",
+                    )
+                    .bind(conv.to_string())
+                    .bind(a.user_id.to_string())
+                    .bind(rules::joining_role(kind).as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(welcome) = &m.welcome {
+                    sqlx::query(
+                        "INSERT INTO welcomes (device_id, conversation_id, seq, welcome, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (device_id, conversation_id) DO UPDATE SET seq = $3, welcome = $4, created_at = $5",
+                    )
+                    .bind(a.device_id.to_string())
+                    .bind(conv.to_string())
+                    .bind(seq as i64)
+                    .bind(welcome.0.clone())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                welcomed.push(a.device_id);
+                changed = true;
+            }
+            // People without a device left in the group are no longer members.
+            sqlx::query(
+                "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id NOT IN \
+                 (SELECT user_id FROM conversation_devices WHERE conversation_id = $1)",
+            )
+            .bind(conv.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let recipients: Vec<DeviceId> = device_rows(&mut *tx, conv)
+            .await?
+            .into_iter()
+            .filter(|d| !d.removing && d.device != device && !welcomed.contains(&d.device))
+            .map(|d| d.device)
+            .collect();
+        tx.commit().await?;
+        Ok(SendOutcome {
+            sent: Sent {
+                seq,
+                epoch: new_epoch,
+                duplicate: false,
+            },
+            message: Some(StoredMessage {
+                conversation_id: conv,
+                seq,
+                kind: m.kind,
+                epoch,
+                sender_user: user,
+                sender_device: device,
+                client_msg_id: m.client_msg_id,
+                body: m.body.clone(),
+                sent_at: fmt_ms(now),
+            }),
+            recipients,
+            welcomed,
+            changed,
+        })
+    }
+
+    /// Messages of a conversation after `after` that `device` may read: only those since it
+    /// joined, and only while it is an active member.
+    pub async fn messages_after(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        device: DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<StoredMessage>, u64)> {
+        let row = sqlx::query(
+            "SELECT d.joined_seq, c.last_seq FROM conversation_devices d JOIN conversations c ON c.id = d.conversation_id \
+             WHERE c.org_id = $1 AND c.id = $2 AND d.device_id = $3 AND d.removing = 0",
+        )
+        .bind(org.to_string())
+        .bind(conv.to_string())
+        .bind(device.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let from = (col_i64(&row, "joined_seq")? as u64).max(after);
+        let rows = sqlx::query(
+            "SELECT seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at \
+             FROM conversation_messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(conv.to_string())
+        .bind(from as i64)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        let messages = rows
+            .iter()
+            .map(|r| message_from_row(conv, r))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((messages, col_i64(&row, "last_seq")? as u64))
+    }
+
+    /// Welcomes waiting for `device`.
+    pub async fn pending_welcomes(
+        &self,
+        org: OrgId,
+        device: DeviceId,
+    ) -> StoreResult<Vec<PendingWelcome>> {
+        let rows = sqlx::query(
+            "SELECT w.conversation_id, w.seq, w.welcome, c.kind FROM welcomes w \
+             JOIN conversations c ON c.id = w.conversation_id \
+             JOIN conversation_devices d ON d.conversation_id = w.conversation_id AND d.device_id = w.device_id \
+             WHERE c.org_id = $1 AND w.device_id = $2 AND d.removing = 0 ORDER BY w.seq",
+        )
+        .bind(org.to_string())
+        .bind(device.to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingWelcome {
+                    conversation_id: col_parse(r, "conversation_id")?,
+                    kind: ConversationKind::parse(&col_str(r, "kind")?)
+                        .ok_or(StoreError::Corrupt("kind"))?,
+                    seq: col_i64(r, "seq")? as u64,
+                    welcome: kontor_proto::Bytes(
+                        r.try_get::<Vec<u8>, _>("welcome")
+                            .map_err(|_| StoreError::Corrupt("welcome"))?,
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// Drops a Welcome the device has processed.
+    pub async fn ack_welcome(&self, device: DeviceId, conv: ConversationId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM welcomes WHERE device_id = $1 AND conversation_id = $2")
+            .bind(device.to_string())
+            .bind(conv.to_string())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a person's role in a conversation; only its admins may, and not in direct chats.
+    pub async fn set_member_role(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        caller: UserId,
+        device: DeviceId,
+        target: UserId,
+        role: MemberRole,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let (kind, _, _) = lock_conversation(&mut tx, org, conv).await?;
+        let devices = device_rows(&mut *tx, conv).await?;
+        if !devices.iter().any(|d| d.device == device && !d.removing) {
+            return Err(StoreError::NotFound);
+        }
+        let members = member_rows(&mut *tx, conv).await?;
+        let mine = *members.get(&caller).ok_or(StoreError::NotFound)?;
+        rules::may_set_role(kind, mine).map_err(StoreError::refused)?;
+        if !members.contains_key(&target) {
+            return Err(StoreError::NotFound);
+        }
+        if caller == target && role != MemberRole::Admin {
+            let admins = members
+                .values()
+                .filter(|r| **r == MemberRole::Admin)
+                .count();
+            if admins <= 1 {
+                return Err(StoreError::refused(ErrorCode::Conflict));
+            }
+        }
+        sqlx::query(
+            "UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2",
+        )
+        .bind(conv.to_string())
+        .bind(target.to_string())
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The conversations these devices are in, for telling their members about a change.
+    pub async fn conversations_with_devices(
+        &self,
+        devices: &[DeviceId],
+    ) -> StoreResult<Vec<ConversationId>> {
+        conversations_with(&self.read, devices).await
+    }
+}
+
+async fn conversations_with(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    devices: &[DeviceId],
+) -> StoreResult<Vec<ConversationId>> {
+    if devices.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT conversation_id FROM conversation_devices WHERE device_id IN ({}) ORDER BY conversation_id",
+        super::placeholders(1, devices.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql);
+    for d in devices {
+        q = q.bind(d.to_string());
+    }
+    q.fetch_all(exec)
+        .await?
+        .into_iter()
+        .map(|s| {
+            s.parse()
+                .map_err(|_| StoreError::Corrupt("conversation_id"))
+        })
+        .collect()
+}
+
+async fn mark_removing(tx: &mut Tx, conv: ConversationId, device: DeviceId) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE conversation_devices SET removing = 1 WHERE conversation_id = $1 AND device_id = $2",
+    )
+    .bind(conv.to_string())
+    .bind(device.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Asks members to remove these devices from every conversation they are in (the person was
+/// deprovisioned or the device revoked): from now on nothing is delivered to or from them.
+/// Returns the conversations concerned.
+pub(crate) async fn retire_devices(
+    tx: &mut Tx,
+    devices: &[DeviceId],
+) -> StoreResult<Vec<ConversationId>> {
+    let convs = conversations_with(&mut **tx, devices).await?;
+    for c in &convs {
+        // Conversation rows first, in id order, as every send does.
+        sqlx::query("UPDATE conversations SET last_seq = last_seq WHERE id = $1")
+            .bind(c.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for c in &convs {
+        for d in devices {
+            mark_removing(tx, *c, *d).await?;
+        }
+        sqlx::query(&format!(
+            "DELETE FROM welcomes WHERE conversation_id = $1 AND device_id IN ({})",
+            super::placeholders(2, devices.len())
+        ))
+        .bind(c.to_string())
+        .bind_all(devices)
+        .execute(&mut **tx)
+        .await?;
+    }
+    super::identity::forget_devices(tx, devices).await?;
+    Ok(convs)
+}
+
+trait BindAll<'q> {
+    fn bind_all(self, devices: &'q [DeviceId]) -> Self;
+}
+
+impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_all(mut self, devices: &'q [DeviceId]) -> Self {
+        for d in devices {
+            self = self.bind(d.to_string());
+        }
+        self
+    }
+}

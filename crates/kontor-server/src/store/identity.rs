@@ -1,0 +1,447 @@
+//! Identities, the organisation's signing key, key packages and device link requests.
+//!
+//! Signatures are checked by the API layer before anything reaches these functions; here the
+//! rules that need the stored state are enforced inside one transaction: an identity key never
+//! changes, a device list only moves forward, a key package is handed out once.
+
+use super::{StoreError, StoreResult, col_i64, col_str};
+use kontor_proto::{DeviceId, ErrorCode, LinkRequestId, OrgId, UserId};
+use sqlx::Row;
+
+fn col_bytes(row: &sqlx::any::AnyRow, col: &'static str) -> StoreResult<Vec<u8>> {
+    row.try_get::<Vec<u8>, _>(col)
+        .map_err(|_| StoreError::Corrupt(col))
+}
+
+fn col_opt_bytes(row: &sqlx::any::AnyRow, col: &'static str) -> StoreResult<Option<Vec<u8>>> {
+    row.try_get::<Option<Vec<u8>>, _>(col)
+        .map_err(|_| StoreError::Corrupt(col))
+}
+
+/// A stored identity.
+#[derive(Clone, Debug)]
+pub struct StoredIdentity {
+    pub user: UserId,
+    pub identity_key: Vec<u8>,
+    pub version: u64,
+    /// JSON of the `SignedDeviceList`.
+    pub device_list: String,
+}
+
+/// A stored link request.
+#[derive(Clone, Debug)]
+pub struct StoredLinkRequest {
+    pub id: LinkRequestId,
+    pub user: UserId,
+    pub device: DeviceId,
+    /// JSON of the new device's `DeviceKeys`.
+    pub keys: String,
+    pub ephemeral_key: Vec<u8>,
+    pub sealed: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl super::Store {
+    /// The organisation's signing key pair `(public, secret)`, made on first use by `make`.
+    pub async fn org_signing_key(
+        &self,
+        org: OrgId,
+        make: impl FnOnce() -> (Vec<u8>, Vec<u8>),
+        now: i64,
+    ) -> StoreResult<(Vec<u8>, Vec<u8>)> {
+        let load = "SELECT public_key, secret_key FROM org_keys WHERE org_id = $1";
+        if let Some(row) = sqlx::query(load)
+            .bind(org.to_string())
+            .fetch_optional(&self.read)
+            .await?
+        {
+            return Ok((
+                col_bytes(&row, "public_key")?,
+                col_bytes(&row, "secret_key")?,
+            ));
+        }
+        let (public, secret) = make();
+        let mut tx = self.begin_org(org).await?;
+        sqlx::query(
+            "INSERT INTO org_keys (org_id, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org_id) DO NOTHING",
+        )
+        .bind(org.to_string())
+        .bind(public)
+        .bind(secret)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(load)
+            .bind(org.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((
+            col_bytes(&row, "public_key")?,
+            col_bytes(&row, "secret_key")?,
+        ))
+    }
+
+    /// Stores a newer device list of `user`. The identity key is fixed by the first list; a
+    /// list must have a higher version than the stored one. Every device in it must be an
+    /// active device of the person. The recovery backup is replaced when given.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn publish_identity(
+        &self,
+        org: OrgId,
+        user: UserId,
+        identity_key: &[u8],
+        version: u64,
+        device_list_json: &str,
+        devices: &[DeviceId],
+        recovery_backup: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_org(org).await?;
+        let stored = sqlx::query(
+            "SELECT identity_key, list_version FROM identities WHERE org_id = $1 AND user_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        for d in devices {
+            let ok: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM devices WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(d.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if ok.is_none() {
+                return Err(StoreError::refused_field(
+                    ErrorCode::DeviceListRejected,
+                    "device_list",
+                ));
+            }
+        }
+        match stored {
+            Some(row) => {
+                if col_bytes(&row, "identity_key")? != identity_key
+                    || col_i64(&row, "list_version")? as u64 >= version
+                {
+                    return Err(StoreError::refused_field(
+                        ErrorCode::DeviceListRejected,
+                        "device_list",
+                    ));
+                }
+                sqlx::query(
+                    "UPDATE identities SET list_version = $3, device_list = $4, \
+                     recovery_backup = COALESCE($5, recovery_backup), updated_at = $6 \
+                     WHERE org_id = $1 AND user_id = $2",
+                )
+                .bind(org.to_string())
+                .bind(user.to_string())
+                .bind(version as i64)
+                .bind(device_list_json)
+                .bind(recovery_backup.map(<[u8]>::to_vec))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO identities (user_id, org_id, identity_key, list_version, device_list, recovery_backup, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .bind(identity_key.to_vec())
+                .bind(version as i64)
+                .bind(device_list_json)
+                .bind(recovery_backup.map(<[u8]>::to_vec))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The identities of these people (those who have one), in the caller's organisation.
+    pub async fn identities(
+        &self,
+        org: OrgId,
+        users: &[UserId],
+    ) -> StoreResult<Vec<StoredIdentity>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT user_id, identity_key, list_version, device_list FROM identities \
+             WHERE org_id = $1 AND user_id IN ({})",
+            super::placeholders(2, users.len())
+        );
+        let mut q = sqlx::query(&sql).bind(org.to_string());
+        for u in users {
+            q = q.bind(u.to_string());
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(StoredIdentity {
+                    user: super::col_parse(row, "user_id")?,
+                    identity_key: col_bytes(row, "identity_key")?,
+                    version: col_i64(row, "list_version")? as u64,
+                    device_list: col_str(row, "device_list")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The sealed identity key of `user`, if they stored one.
+    pub async fn recovery_backup(&self, org: OrgId, user: UserId) -> StoreResult<Vec<u8>> {
+        let row = sqlx::query(
+            "SELECT recovery_backup FROM identities WHERE org_id = $1 AND user_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        col_opt_bytes(&row, "recovery_backup")?.ok_or(StoreError::NotFound)
+    }
+
+    /// Adds one-time key packages of a device, and replaces its last-resort one when given.
+    /// Returns the one-time stock afterwards.
+    pub async fn add_key_packages(
+        &self,
+        org: OrgId,
+        device: DeviceId,
+        one_time: &[Vec<u8>],
+        last_resort: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<u32> {
+        let mut tx = self.begin_org(org).await?;
+        let mut next: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(id), 0) FROM key_packages WHERE device_id = $1",
+        )
+        .bind(device.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(lr) = last_resort {
+            sqlx::query("DELETE FROM key_packages WHERE device_id = $1 AND last_resort = 1")
+                .bind(device.to_string())
+                .execute(&mut *tx)
+                .await?;
+            next += 1;
+            insert_key_package(&mut tx, org, device, next, true, lr, now).await?;
+        }
+        for kp in one_time {
+            next += 1;
+            insert_key_package(&mut tx, org, device, next, false, kp, now).await?;
+        }
+        tx.commit().await?;
+        Ok(self.key_package_stock(device).await?.0)
+    }
+
+    /// `(one-time key packages left, has a last-resort one)` of a device.
+    pub async fn key_package_stock(&self, device: DeviceId) -> StoreResult<(u32, bool)> {
+        let row = sqlx::query(
+            "SELECT COUNT(CASE WHEN last_resort = 0 THEN 1 END) AS one_time, \
+             COUNT(CASE WHEN last_resort = 1 THEN 1 END) AS lr FROM key_packages WHERE device_id = $1",
+        )
+        .bind(device.to_string())
+        .fetch_one(&self.write)
+        .await?;
+        Ok((col_i64(&row, "one_time")? as u32, col_i64(&row, "lr")? > 0))
+    }
+
+    /// Claims one key package of every active device of every one of `users` (active people in
+    /// `org`): a one-time package is deleted as it is handed out; when none is left, the
+    /// last-resort one is handed out and kept. `except` (the claiming device) is skipped.
+    pub async fn claim_key_packages(
+        &self,
+        org: OrgId,
+        users: &[UserId],
+        except: DeviceId,
+    ) -> StoreResult<Vec<(UserId, DeviceId, Vec<u8>)>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "SELECT d.id AS device_id, d.user_id FROM devices d JOIN users u ON u.id = d.user_id \
+             WHERE d.org_id = $1 AND u.org_id = $1 AND u.status = 'active' AND d.revoked_at IS NULL \
+               AND d.id <> $2 AND d.user_id IN ({}) ORDER BY d.user_id, d.id",
+            super::placeholders(3, users.len())
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(org.to_string())
+            .bind(except.to_string());
+        for u in users {
+            q = q.bind(u.to_string());
+        }
+        let devices = q.fetch_all(&mut *tx).await?;
+        let mut out = Vec::new();
+        for row in devices {
+            let device: DeviceId = super::col_parse(&row, "device_id")?;
+            let user: UserId = super::col_parse(&row, "user_id")?;
+            let one_time: Option<Vec<u8>> = sqlx::query_scalar(
+                "DELETE FROM key_packages WHERE device_id = $1 AND id = \
+                 (SELECT MIN(id) FROM key_packages WHERE device_id = $1 AND last_resort = 0) \
+                 RETURNING key_package",
+            )
+            .bind(device.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let kp = match one_time {
+                Some(kp) => Some(kp),
+                None => sqlx::query_scalar(
+                    "SELECT key_package FROM key_packages WHERE device_id = $1 AND last_resort = 1",
+                )
+                .bind(device.to_string())
+                .fetch_optional(&mut *tx)
+                .await?,
+            };
+            if let Some(kp) = kp {
+                out.push((user, device, kp));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Stores a link request of a new device.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_link_request(
+        &self,
+        org: OrgId,
+        user: UserId,
+        device: DeviceId,
+        id: LinkRequestId,
+        keys_json: &str,
+        ephemeral_key: &[u8],
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_org(org).await?;
+        sqlx::query("DELETE FROM link_requests WHERE device_id = $1 AND sealed IS NULL")
+            .bind(device.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO link_requests (id, org_id, user_id, device_id, keys, ephemeral_key, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .bind(device.to_string())
+        .bind(keys_json)
+        .bind(ephemeral_key.to_vec())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unexpired link requests of `user`.
+    pub async fn link_requests(
+        &self,
+        org: OrgId,
+        user: UserId,
+        now: i64,
+    ) -> StoreResult<Vec<StoredLinkRequest>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, device_id, keys, ephemeral_key, sealed, created_at, expires_at \
+             FROM link_requests WHERE org_id = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredLinkRequest {
+                    id: super::col_parse(row, "id")?,
+                    user: super::col_parse(row, "user_id")?,
+                    device: super::col_parse(row, "device_id")?,
+                    keys: col_str(row, "keys")?,
+                    ephemeral_key: col_bytes(row, "ephemeral_key")?,
+                    sealed: col_opt_bytes(row, "sealed")?,
+                    created_at: col_i64(row, "created_at")?,
+                    expires_at: col_i64(row, "expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Answers a pending link request with the sealed identity key (and history).
+    pub async fn approve_link_request(
+        &self,
+        org: OrgId,
+        user: UserId,
+        id: LinkRequestId,
+        sealed: &[u8],
+        now: i64,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE link_requests SET sealed = $4 \
+             WHERE org_id = $1 AND user_id = $2 AND id = $3 AND sealed IS NULL AND expires_at > $5",
+        )
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .bind(sealed.to_vec())
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::refused(ErrorCode::LinkRequestInvalid));
+        }
+        Ok(())
+    }
+}
+
+async fn insert_key_package(
+    tx: &mut super::Tx,
+    org: OrgId,
+    device: DeviceId,
+    id: i64,
+    last_resort: bool,
+    kp: &[u8],
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO key_packages (id, device_id, org_id, last_resort, key_package, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(device.to_string())
+    .bind(org.to_string())
+    .bind(i64::from(last_resort))
+    .bind(kp.to_vec())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes what a revoked device leaves behind: key packages and link requests.
+pub(crate) async fn forget_devices(tx: &mut super::Tx, devices: &[DeviceId]) -> StoreResult<()> {
+    for d in devices {
+        sqlx::query("DELETE FROM key_packages WHERE device_id = $1")
+            .bind(d.to_string())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM link_requests WHERE device_id = $1")
+            .bind(d.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! End-to-end encrypted conversations against the real server: Anna (owner), Ben (member) and
+//! Chris (guest), each on two devices, plus Dora next door. The devices are the command line's
+//! own host around the client core, with their state in SQLite files.
+
+mod common;
+
+use common::*;
+use kontor_proto::ErrorCode;
+use kontor_proto::api::{CreateTeamRequest, SetTeamMemberRequest, Team, TeamKind, TeamRole};
+use kontor_proto::conversation::{Conversation, ConversationKind};
+use kontor_proto::payload::Payload;
+use reqwest::Method;
+
+/// Puts Anna, Ben and Chris in one team, so that the guest Chris may see the other two.
+async fn shared_team(w: &World) {
+    let team: Team = w
+        .anna
+        .ok(
+            Method::POST,
+            "/teams",
+            &CreateTeamRequest {
+                name: "Station 3".into(),
+                kind: TeamKind::Department,
+                parent_id: None,
+                description: String::new(),
+            },
+        )
+        .await;
+    for who in [&w.anna, &w.ben, &w.chris] {
+        let _: serde_json::Value = w
+            .anna
+            .ok(
+                Method::PUT,
+                &format!("/teams/{}/members/{}", team.id, who.id()),
+                &SetTeamMemberRequest {
+                    role: TeamRole::Member,
+                },
+            )
+            .await;
+    }
+}
+
+fn code(e: &kontor_cli::CliError) -> Option<ErrorCode> {
+    e.body.as_ref().map(|b| b.error.code)
+}
+
+#[tokio::test]
+async fn anna_ben_and_chris_talk_on_two_devices_each() {
+    let w = World::new().await;
+    shared_team(&w).await;
+    let url = w.server.url.clone();
+
+    // First devices: each makes the person's identity and shows a recovery key once.
+    let mut anna1 = ChatDevice::of(&url, &w.anna).await;
+    let mut ben1 = ChatDevice::of(&url, &w.ben).await;
+    let ben_recovery = ben1.s.new_recovery_key.clone().expect("recovery key shown");
+    let mut chris1 = ChatDevice::of(&url, &w.chris).await;
+    assert!(anna1.s.new_recovery_key.is_some());
+
+    // Second devices: Anna and Chris link by approval (comparing the code), Ben with his
+    // recovery key.
+    let mut anna2 = link_by_approval(&url, &w.anna, &mut anna1).await;
+    let mut chris2 = link_by_approval(&url, &w.chris, &mut chris1).await;
+    let ben_again = login_again(&url, &w.ben).await;
+    let mut ben2 = ChatDevice::of(&url, &ben_again).await;
+    assert!(ben2.s.new_recovery_key.is_none(), "no second identity");
+    assert!(ben2.s.link_with_recovery_key("0000-0000").await.is_err());
+    ben2.s.link_with_recovery_key(&ben_recovery).await.unwrap();
+    assert!(ben2.s.is_linked());
+
+    // A group with everybody: every device of every person joins.
+    let group = anna1
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Pflege Station 3"),
+            &[w.ben.id(), w.chris.id()],
+        )
+        .await
+        .unwrap();
+    anna1.say(group, "Guten Morgen, **alle**!").await;
+    for d in [&mut anna2, &mut ben1, &mut ben2, &mut chris1, &mut chris2] {
+        assert_eq!(d.texts(group).await, vec!["Guten Morgen, **alle**!"]);
+        assert_eq!(
+            d.s.core.conversation(group).unwrap().name.as_deref(),
+            Some("Pflege Station 3")
+        );
+    }
+
+    // Ben answers from his second device; a reply, a reaction and an edit reach everybody.
+    let first = anna1
+        .s
+        .core
+        .messages(group)
+        .find(|m| m.is_visible())
+        .unwrap()
+        .envelope
+        .client_msg_id;
+    let sent = ben2
+        .s
+        .send(
+            group,
+            &Payload::Text {
+                text: "Morgen Anna".into(),
+                mentions: vec![w.anna.id()],
+                reply_to: Some(first),
+            },
+            kontor_cli::chat::now_ms(),
+        )
+        .await
+        .unwrap();
+    let reply = ben2
+        .s
+        .core
+        .messages(group)
+        .find(|m| m.seq == sent.seq)
+        .unwrap()
+        .envelope
+        .client_msg_id;
+    chris2
+        .s
+        .send(
+            group,
+            &Payload::Reaction {
+                target: reply,
+                emoji: "👍".into(),
+                remove: false,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    ben1.s.sync().await.unwrap();
+    ben1.s
+        .send(
+            group,
+            &Payload::Edit {
+                target: reply,
+                text: "Guten Morgen Anna".into(),
+                mentions: vec![],
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        anna2.texts(group).await,
+        vec!["Guten Morgen, **alle**!", "Guten Morgen Anna"]
+    );
+    let seen = anna2
+        .s
+        .core
+        .messages(group)
+        .find(|m| m.envelope.client_msg_id == reply)
+        .unwrap()
+        .clone();
+    assert_eq!(seen.reactions.get("👍").map(Vec::len), Some(1));
+    assert!(seen.verified, "the transcript signature verifies");
+    assert!(matches!(seen.payload(), Payload::Text { reply_to: Some(r), .. } if r == first));
+
+    // A direct chat.
+    let direct = ben1
+        .s
+        .create(ConversationKind::Direct, None, &[w.anna.id()])
+        .await
+        .unwrap();
+    ben1.say(direct, "Kurze Frage").await;
+    assert_eq!(anna2.texts(direct).await, vec!["Kurze Frage"]);
+    assert_eq!(anna1.texts(direct).await, vec!["Kurze Frage"]);
+    assert!(
+        chris1.s.conversation(direct).await.is_err(),
+        "Chris does not see it"
+    );
+
+    // An announcement channel: Ben and Chris read, only Anna writes (until made a poster).
+    let channel = anna1
+        .s
+        .create(
+            ConversationKind::Channel,
+            Some("Neuigkeiten"),
+            &[w.ben.id(), w.chris.id()],
+        )
+        .await
+        .unwrap();
+    anna1.say(channel, "Dienstplan ist online").await;
+    assert_eq!(chris2.texts(channel).await, vec!["Dienstplan ist online"]);
+    ben1.s.sync().await.unwrap();
+    let refused = ben1
+        .s
+        .send(
+            channel,
+            &Payload::Text {
+                text: "darf ich?".into(),
+                mentions: vec![],
+                reply_to: None,
+            },
+            0,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), Some(ErrorCode::NotConversationAdmin));
+
+    // Safety numbers agree on both sides.
+    let ab = anna1.s.core.safety_number(w.ben.id());
+    ben1.s.learn(&[w.anna.id()]).await.unwrap();
+    assert_eq!(ab.unwrap(), ben1.s.core.safety_number(w.anna.id()).unwrap());
+
+    // Dora next door sees none of it.
+    let mut dora = ChatDevice::of(&url, &w.dora).await;
+    assert!(dora.s.conversation(group).await.is_err());
+    let dora_view: kontor_proto::conversation::Conversations = w.dora.get("/conversations").await;
+    assert!(dora_view.conversations.is_empty());
+    assert!(dora.s.learn(&[w.anna.id()]).await.is_ok());
+    assert!(
+        !dora.s.core.trust().people.contains_key(&w.anna.id()),
+        "no bundle across orgs"
+    );
+
+    // Chris is removed from the group: his devices no longer get anything, the others go on.
+    anna1.s.remove_people(group, &[w.chris.id()]).await.unwrap();
+    anna1.say(group, "Nur noch wir zwei").await;
+    assert!(
+        !chris1
+            .texts(group)
+            .await
+            .contains(&"Nur noch wir zwei".to_string())
+    );
+    assert!(chris1.s.conversation(group).await.is_err());
+    assert_eq!(ben1.texts(group).await.last().unwrap(), "Nur noch wir zwei");
+
+    // Reopening a device from its SQLite state keeps everything.
+    let mut ben1 = ben1.reopen().await;
+    assert_eq!(ben1.texts(group).await.last().unwrap(), "Nur noch wir zwei");
+    let conv: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
+    assert_eq!(conv.members.len(), 2);
+    w.server.stop().await;
+}
