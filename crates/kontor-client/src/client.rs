@@ -342,10 +342,19 @@ impl Client {
     /// Verifies and remembers identity bundles. A bundle that does not verify is an error;
     /// nothing of it is kept.
     pub fn learn(&mut self, bundles: &[IdentityBundle]) -> Result<()> {
+        let mut first_error = None;
         for b in bundles {
+            // Fetched just now, even if refused: what we hold is all there is to trust.
             self.fresh.insert(b.certificate.membership.user_id);
-            if self.trust.learn(b)? {
-                self.dirty.insert(KEY_TRUST.into());
+            match self.trust.learn(b) {
+                Ok(true) => {
+                    self.dirty.insert(KEY_TRUST.into());
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
             }
             if b.certificate.membership.user_id == self.me.user {
                 let newer = self
@@ -359,7 +368,7 @@ impl Client {
                 }
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Which of these people this device does not know yet.
@@ -1335,6 +1344,60 @@ impl Client {
             }
         }
         Ok(out)
+    }
+
+    /// Stages a commit that renews this device's own keys (post-compromise security; also
+    /// what a member sends to move the epoch on).
+    pub fn update_keys(&mut self, conv: ConversationId) -> Result<SendMessage> {
+        self.usable(conv)?;
+        let signer = self.signer();
+        self.group(conv)?;
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let epoch = group.epoch().as_u64();
+        let bundle = group
+            .self_update(provider, &signer, LeafNodeParameters::default())
+            .map_err(mls_err)?;
+        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
+        self.set_pending(conv, client_msg_id, Vec::new(), Vec::new());
+        Ok(SendMessage {
+            client_msg_id,
+            kind: MessageKind::Commit,
+            epoch,
+            body: Bytes(mls::to_bytes(bundle.commit())?),
+            welcome: None,
+            added: Vec::new(),
+            removed: Vec::new(),
+            proposed_removals: Vec::new(),
+        })
+    }
+
+    /// What an attacker holding this device's whole state could read from an MLS message: the
+    /// group is loaded afresh from storage and the message processed with no ordering, trust
+    /// or membership rules around it. Nothing is kept. For audits and tests of removal.
+    pub fn attempt_decrypt(&self, conv: ConversationId, body: &[u8]) -> Option<Vec<u8>> {
+        let scratch = Provider::with_entries(self.provider.snapshot());
+        let mut group = MlsGroup::load(
+            openmls_traits::OpenMlsProvider::storage(&scratch),
+            &mls::group_id(conv),
+        )
+        .ok()??;
+        let protocol: ProtocolMessage = match mls::from_bytes(body).ok()? {
+            MlsMessageBodyIn::PrivateMessage(m) => m.into(),
+            MlsMessageBodyIn::PublicMessage(m) => m.into(),
+            _ => return None,
+        };
+        match group
+            .process_message(&scratch, protocol)
+            .ok()?
+            .into_content()
+        {
+            ProcessedMessageContent::ApplicationMessage(app) => Some(app.into_bytes()),
+            _ => None,
+        }
     }
 
     /// The person forgets a conversation this device was removed from.

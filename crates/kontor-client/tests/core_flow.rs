@@ -283,3 +283,107 @@ fn state_survives_a_restart_through_the_store() {
     );
     assert_eq!(ben.conversation(conv).unwrap().cursor, 2);
 }
+
+/// The server holds the organisation key, so it can certify a forged identity for Ben with a
+/// ghost device. A member who never saw Ben (Chris) is fooled and adds the ghost; Anna, who
+/// pinned Ben's real identity key, refuses the commit and stops the conversation.
+#[test]
+fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
+    let mut org = Org {
+        id: OrgId(id(3)),
+        key: SigningKey::from_bytes(&[9; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 50);
+    let mut ben = person(&mut org, 60);
+    let mut chris = person(&mut org, 70);
+    let real = vec![
+        org.bundle(anna.user()),
+        org.bundle(ben.user()),
+        org.bundle(chris.user()),
+    ];
+    anna.learn(&real).unwrap();
+    chris
+        .learn(&[org.bundle(anna.user()), org.bundle(chris.user())])
+        .unwrap();
+
+    let conv = anna
+        .create_conversation(ConversationKind::Group)
+        .unwrap()
+        .id;
+    let mut log = Log::default();
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![claim(&mut chris)],
+    };
+    let commit = anna.add(conv, &claimed).unwrap().0.unwrap();
+    let sent = log.send(conv, &anna, &commit).unwrap();
+    anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
+    chris.join(&log.welcomes[&chris.device()].clone()).unwrap();
+
+    // The forged identity: a key pair the server made "for Ben", listing a ghost device,
+    // certified with the organisation key the server holds.
+    let mut ghost = Client::new_device(org.id, ben.user(), DeviceId(id(999))).unwrap();
+    let fake = kontor_client::identity::SecretKey([5; 32]);
+    let forged_list = kontor_client::identity::sign_device_list(
+        &fake,
+        kontor_proto::identity::DeviceList {
+            org_id: org.id,
+            user_id: ben.user(),
+            identity_key: Bytes(fake.public()),
+            version: 7,
+            devices: vec![ghost.device_keys()],
+        },
+    );
+    let membership = Membership {
+        org_id: org.id,
+        user_id: ben.user(),
+        identity_key: Bytes(fake.public()),
+        display_name: "Ben".into(),
+        issued_at: 0,
+    };
+    let signature = Bytes(org.key.sign(&membership.signed_bytes()).to_bytes().to_vec());
+    let forged_bundle = IdentityBundle {
+        certificate: MembershipCertificate {
+            membership,
+            signature,
+        },
+        device_list: forged_list,
+    };
+    chris.learn(&[forged_bundle.clone()]).unwrap();
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![claim(&mut ghost)],
+    };
+    let (commit, refused) = chris.add(conv, &claimed).unwrap();
+    assert!(
+        refused.is_empty(),
+        "Chris is fooled: he never saw Ben's real key"
+    );
+    let commit = commit.unwrap();
+    let sent = log.send(conv, &chris, &commit).unwrap();
+    chris
+        .on_sent(conv, commit.client_msg_id, Ok(&sent))
+        .unwrap();
+
+    // Anna processes it: the server hands her the forged identity for Ben, which she refuses
+    // (the pinned key differs), and so the commit adding the ghost is refused.
+    let m = log.messages.last().unwrap().clone();
+    assert!(
+        matches!(anna.learn(&[forged_bundle]), Err(ClientError::IdentityChanged(u)) if u == ben.user())
+    );
+    assert!(matches!(anna.receive(&m), Err(ClientError::Blocked(_))));
+    assert!(anna.conversation(conv).unwrap().blocked.is_some());
+    assert!(matches!(
+        anna.encrypt(conv, &text("x"), 0),
+        Err(ClientError::Blocked(_))
+    ));
+    // Safety numbers show it: Chris's number with "Ben" is not the one Anna has with Ben.
+    ben.learn(&real).unwrap();
+    assert_ne!(chris.safety_number(ben.user()).unwrap(), {
+        let a = anna.safety_number(ben.user()).unwrap();
+        a.replace(' ', "")
+    });
+    assert_eq!(
+        anna.safety_number(ben.user()).unwrap(),
+        ben.safety_number(anna.user()).unwrap()
+    );
+}

@@ -544,7 +544,11 @@ impl ChatDevice {
 }
 
 /// Links a second device of `actor` by approval from `first`, comparing the code.
-pub async fn link_by_approval(server_url: &str, actor: &Actor, first: &mut ChatDevice) -> ChatDevice {
+pub async fn link_by_approval(
+    server_url: &str,
+    actor: &Actor,
+    first: &mut ChatDevice,
+) -> ChatDevice {
     let server = login_again(server_url, actor).await;
     let mut second = ChatDevice::of(server_url, &server).await;
     assert!(!second.s.is_linked(), "a second device starts unlinked");

@@ -1,0 +1,385 @@
+//! What end-to-end encryption must hold against a real server: ghost devices, leavers and
+//! removed members, concurrent commits, retried sends.
+
+mod common;
+
+use common::*;
+use kontor_proto::conversation::{Conversation, ConversationKind, SendMessage, Sent};
+use kontor_proto::payload::Payload;
+use kontor_proto::{DeviceId, ErrorBody, ErrorCode};
+use reqwest::Method;
+
+/// A raw connection to the server's database, as an attacker who owns the server has.
+async fn raw_db(server: &TestServer) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = match &server.database_url {
+        Some(u) => u.clone(),
+        None => format!("sqlite://{}", server.dir.path().join("kontor.db").display()),
+    };
+    sqlx::AnyPool::connect(&url).await.unwrap()
+}
+
+fn text(t: &str) -> Payload {
+    Payload::Text {
+        text: t.into(),
+        mentions: vec![],
+        reply_to: None,
+    }
+}
+
+async fn post_raw(
+    url: &str,
+    token: &str,
+    conv: kontor_proto::ConversationId,
+    body: &SendMessage,
+) -> Result<Sent, ErrorCode> {
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/conversations/{conv}/messages"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    if res.status().is_success() {
+        Ok(res.json().await.unwrap())
+    } else {
+        Err(res.json::<ErrorBody>().await.unwrap().error.code)
+    }
+}
+
+#[tokio::test]
+async fn a_ghost_device_the_server_injects_is_never_added() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let _ben = ChatDevice::of(&url, &w.ben).await;
+
+    // The server's operator adds a device to Ben's account behind his back, with a key
+    // package whose credential and keys the attacker controls.
+    let ghost_id = DeviceId(uuid::Uuid::now_v7());
+    let mut ghost = kontor_client::Client::new_device(w.ben.org(), w.ben.id(), ghost_id).unwrap();
+    let kp = ghost.key_packages(1, false).unwrap().key_packages.remove(0);
+    let db = raw_db(&w.server).await;
+    sqlx::query(
+        "INSERT INTO devices (id, org_id, user_id, name, platform, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, 'ghost', 'evil', 0, 0)",
+    )
+    .bind(ghost_id.to_string())
+    .bind(w.ben.org().to_string())
+    .bind(w.ben.id().to_string())
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO key_packages (id, device_id, org_id, last_resort, key_package, created_at) \
+         VALUES (1, $1, $2, 0, $3, 0)",
+    )
+    .bind(ghost_id.to_string())
+    .bind(w.ben.org().to_string())
+    .bind(kp.0.clone())
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let conv = anna
+        .s
+        .create(ConversationKind::Direct, None, &[w.ben.id()])
+        .await
+        .unwrap();
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    let devices: Vec<DeviceId> = seen
+        .members
+        .iter()
+        .flat_map(|m| m.devices.clone())
+        .collect();
+    assert!(
+        !devices.contains(&ghost_id),
+        "the ghost is not in the group"
+    );
+    assert_eq!(devices.len(), 2, "Anna's and Ben's real devices");
+    let mls = anna.s.core.members(conv).unwrap();
+    assert!(!mls.values().flatten().any(|d| *d == ghost_id));
+
+    // The server then swaps Ben's device list for one signed by a key it made: Anna, who
+    // pinned Ben's identity, refuses it.
+    let fake = kontor_client::identity::SecretKey([3; 32]);
+    let forged = kontor_client::identity::sign_device_list(
+        &fake,
+        kontor_proto::identity::DeviceList {
+            org_id: w.ben.org(),
+            user_id: w.ben.id(),
+            identity_key: kontor_proto::Bytes(fake.public()),
+            version: 99,
+            devices: vec![ghost.device_keys()],
+        },
+    );
+    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 99, device_list = $2 WHERE user_id = $3")
+        .bind(fake.public())
+        .bind(serde_json::to_string(&forged).unwrap())
+        .bind(w.ben.id().to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+    let refused = anna.s.learn(&[w.ben.id()]).await.unwrap_err();
+    assert!(
+        refused.message.contains("identity key"),
+        "{}",
+        refused.message
+    );
+    let second = anna
+        .s
+        .create(ConversationKind::Group, Some("mit Ben"), &[w.ben.id()])
+        .await;
+    let seen_devices: Vec<DeviceId> = match second {
+        Ok(c) => w
+            .anna
+            .get::<Conversation>(&format!("/conversations/{c}"))
+            .await
+            .members
+            .iter()
+            .flat_map(|m| m.devices.clone())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    assert!(!seen_devices.contains(&ghost_id));
+    db.close().await;
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn leavers_and_deprovisioned_people_lose_access_and_decrypt_nothing_later() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let erik_inv = w
+        .anna
+        .invite("erik@sonnenschein.example", kontor_proto::api::Role::Member)
+        .await;
+    let erik_actor = w.server.join(&erik_inv.code, "Erik Engel").await;
+    let mut erik = ChatDevice::of(&url, &erik_actor).await;
+
+    let conv = anna
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Team"),
+            &[w.ben.id(), erik_actor.id()],
+        )
+        .await
+        .unwrap();
+    anna.say(conv, "vorher").await;
+    assert_eq!(ben.texts(conv).await, vec!["vorher"]);
+    assert_eq!(erik.texts(conv).await, vec!["vorher"]);
+
+    // Erik leaves: the server stops delivering to him at once; Anna's next sync commits it.
+    erik.s.leave(conv).await.unwrap();
+    let pending: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(pending.pending_removals, vec![erik.s.core.device()]);
+    anna.s.sync().await.unwrap();
+    let after: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(after.pending_removals.is_empty());
+    assert!(!after.members.iter().any(|m| m.user_id == erik_actor.id()));
+
+    // Ben keeps his whole device state from before he is deprovisioned.
+    ben.s.sync().await.unwrap();
+    let ben_state = kontor_client::Client::restore(
+        kontor_client::KvStore::load(
+            &kontor_client::store::SqliteStore::open(
+                &ben.home
+                    .path()
+                    .join("devices")
+                    .join(format!("{}.sqlite", ben.s.core.device())),
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // One more message while Ben is still in: his snapshot can read it (so the attempt below
+    // is a real one).
+    let last_before = anna.say(conv, "kurz vorher").await;
+
+    let _: serde_json::Value = w
+        .anna
+        .ok(
+            Method::POST,
+            &format!("/people/{}/deprovision", w.ben.id()),
+            &serde_json::json!({}),
+        )
+        .await;
+    // Ben's device can no longer fetch anything.
+    assert!(ben.s.sync().await.is_err());
+    let pending: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(pending.pending_removals, vec![ben.s.core.device()]);
+    // Anna's device commits the removal, then writes.
+    anna.s.sync().await.unwrap();
+    let mut secret_seqs = Vec::new();
+    for i in 0..5 {
+        secret_seqs.push(anna.say(conv, &format!("nachher {i}")).await);
+    }
+    let after: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(after.members.len(), 1);
+
+    // Every ciphertext since Ben's removal, straight from the server: Ben's full state reads
+    // none of it, nor does Erik's.
+    let page: kontor_proto::conversation::MessagePage = w
+        .anna
+        .get(&format!(
+            "/conversations/{conv}/messages?after=0&limit=1000"
+        ))
+        .await;
+    let later: Vec<_> = page
+        .messages
+        .iter()
+        .filter(|m| secret_seqs.contains(&m.seq))
+        .collect();
+    assert_eq!(later.len(), 5);
+    for m in &later {
+        assert!(ben_state.attempt_decrypt(conv, m.body.as_slice()).is_none());
+        assert!(
+            erik.s
+                .core
+                .attempt_decrypt(conv, m.body.as_slice())
+                .is_none()
+        );
+    }
+    let before = page.messages.iter().find(|m| m.seq == last_before).unwrap();
+    let read = ben_state
+        .attempt_decrypt(conv, before.body.as_slice())
+        .expect("Ben's state reads what was sent while he was in");
+    assert!(String::from_utf8_lossy(&read).contains("kurz vorher"));
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_devices_commit_to_the_same_epoch_and_exactly_one_wins() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut devices = Vec::new();
+    let mut keys = Vec::new();
+    for actor in [&w.anna, &w.ben] {
+        let d = ChatDevice::of(&url, actor).await;
+        keys.push(d.s.new_recovery_key.clone().unwrap());
+        devices.push(d);
+    }
+    // 48 more devices, half Anna's, half Ben's, linked with the recovery key.
+    for i in 0..48 {
+        let (actor, key) = if i % 2 == 0 {
+            (&w.anna, &keys[0])
+        } else {
+            (&w.ben, &keys[1])
+        };
+        let again = login_again(&url, actor).await;
+        let mut d = ChatDevice::of(&url, &again).await;
+        d.s.link_with_recovery_key(key).await.unwrap();
+        devices.push(d);
+    }
+    let conv = devices[0]
+        .s
+        .create(ConversationKind::Group, Some("Alle"), &[w.ben.id()])
+        .await
+        .unwrap();
+    for d in devices.iter_mut() {
+        d.s.sync().await.unwrap();
+    }
+    let server: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(
+        server
+            .members
+            .iter()
+            .map(|m| m.devices.len())
+            .sum::<usize>(),
+        50
+    );
+    let epoch = server.epoch;
+
+    // Every device stages a commit for the same epoch; all are sent at once.
+    let mut bodies = Vec::new();
+    for d in devices.iter_mut() {
+        assert_eq!(d.s.core.epoch(conv).unwrap(), epoch);
+        bodies.push(d.s.core.update_keys(conv).unwrap());
+        d.s.persist().unwrap();
+    }
+    let sends = devices.iter().zip(&bodies).map(|(d, b)| {
+        let url = url.clone();
+        let token = d.s.saved.token.clone();
+        let b = b.clone();
+        async move { post_raw(&url, &token, conv, &b).await }
+    });
+    let results = futures_util::future::join_all(sends).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "exactly one commit wins: {results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| *e == ErrorCode::StaleEpoch)
+    );
+    for ((d, b), r) in devices.iter_mut().zip(&bodies).zip(&results) {
+        d.s.core
+            .on_sent(conv, b.client_msg_id, r.as_ref().map_err(|e| *e))
+            .unwrap();
+        d.s.persist().unwrap();
+    }
+    // Everybody converges on the winner's epoch: no fork.
+    for d in devices.iter_mut() {
+        d.s.catch_up(conv).await.unwrap();
+        assert_eq!(d.s.core.epoch(conv).unwrap(), epoch + 1);
+    }
+    devices[17].say(conv, "alle im selben Epoch").await;
+    for (i, d) in devices.iter_mut().enumerate() {
+        if i != 17 {
+            assert_eq!(d.texts(conv).await, vec!["alle im selben Epoch"]);
+        }
+    }
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_sent_ten_times_at_once_and_after_a_restart_is_stored_once() {
+    let mut w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let conv = anna
+        .s
+        .create(ConversationKind::Direct, None, &[w.ben.id()])
+        .await
+        .unwrap();
+    let body = anna.s.core.encrypt(conv, &text("genau einmal"), 1).unwrap();
+    anna.s.persist().unwrap();
+    let token = anna.s.saved.token.clone();
+    let sends = (0..10).map(|_| post_raw(&url, &token, conv, &body));
+    let results: Vec<Sent> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let seq = results[0].seq;
+    assert!(results.iter().all(|r| r.seq == seq));
+    assert_eq!(results.iter().filter(|r| !r.duplicate).count(), 1);
+
+    w.server.restart().await;
+    let again = post_raw(&url, &token, conv, &body).await.unwrap();
+    assert_eq!(again.seq, seq);
+    assert!(again.duplicate);
+    anna.s
+        .core
+        .on_sent(conv, body.client_msg_id, Ok(&again))
+        .unwrap();
+    anna.s.persist().unwrap();
+    assert_eq!(ben.texts(conv).await, vec!["genau einmal"]);
+    let page: kontor_proto::conversation::MessagePage = w
+        .ben
+        .get(&format!("/conversations/{conv}/messages?after=0"))
+        .await;
+    assert_eq!(
+        page.messages
+            .iter()
+            .filter(|m| m.client_msg_id == body.client_msg_id)
+            .count(),
+        1
+    );
+    w.server.stop().await;
+}
