@@ -349,7 +349,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
         },
         device_list: forged_list,
     };
-    chris.learn(&[forged_bundle.clone()]).unwrap();
+    chris.learn(std::slice::from_ref(&forged_bundle)).unwrap();
     let claimed = ClaimedKeyPackages {
         key_packages: vec![claim(&mut ghost)],
     };
