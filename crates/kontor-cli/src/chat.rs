@@ -491,6 +491,9 @@ impl Session {
         now_ms: i64,
     ) -> Result<Sent, CliError> {
         self.require_linked()?;
+        if self.core.conversation(conv).is_none() {
+            self.accept_welcomes().await?;
+        }
         let mut body = self.core.encrypt(conv, payload, now_ms).map_err(core_err)?;
         for _ in 0..RETRIES {
             self.persist()?;
