@@ -27,6 +27,13 @@ if cargo tree --locked -p kontor-proto -e normal --prefix none | grep -Eq '^(tok
 fi
 cargo build --locked -p kontor-proto --target wasm32-unknown-unknown --quiet
 
+say "architecture: the client core is sans-IO and builds for wasm32 (the browser runs the same MLS code)"
+if cargo tree --locked -p kontor-client -e normal --prefix none | grep -Eq '^(tokio|sqlx|axum|reqwest|rusqlite) '; then
+  echo "kontor-client must not depend on a runtime or IO crate (the SQLite store is behind the sqlite feature)" >&2
+  exit 1
+fi
+cargo build --locked -p kontor-client --target wasm32-unknown-unknown --quiet
+
 say "tests on SQLite (and the store conformance suite on both backends)"
 cargo nextest run --locked --workspace --no-fail-fast
 
