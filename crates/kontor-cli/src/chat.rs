@@ -318,6 +318,14 @@ impl Session {
         if !usable {
             return Ok(updates);
         }
+        // The delivery service proposed removals (leavers, deprovisioned people): commit them.
+        if self.core.has_pending_proposals(conv.id) {
+            updates.extend(
+                self.commit(conv.id, |core| core.commit_proposals(conv.id))
+                    .await?,
+            );
+        }
+        // Removals the server could not propose (no known leaf): remove by device.
         if !conv.pending_removals.is_empty() {
             let devices = conv.pending_removals.clone();
             updates.extend(

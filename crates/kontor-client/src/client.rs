@@ -334,7 +334,10 @@ impl Client {
                 "organisation key for another organisation",
             ));
         }
-        self.trust.pin_org_key(key.signing_key.as_slice())?;
+        self.trust.pin_org_key(
+            key.signing_key.as_slice(),
+            key.external_sender_key.as_slice(),
+        )?;
         self.dirty.insert(KEY_TRUST.into());
         Ok(())
     }
@@ -661,10 +664,21 @@ impl Client {
     /// `POST /conversations`, then add people.
     pub fn create_conversation(&mut self, kind: ConversationKind) -> Result<CreateConversation> {
         let id = ConversationId(new_uuid(&self.provider)?);
+        let ds_key = self
+            .trust
+            .external_sender_key
+            .clone()
+            .ok_or(ClientError::BadSignature("no organisation key pinned"))?;
+        let external = Extensions::single(Extension::ExternalSenders(vec![ExternalSender::new(
+            ds_key.into(),
+            BasicCredential::new(label::EXTERNAL_SENDER.to_vec()).into(),
+        )]))
+        .map_err(mls_err)?;
         let group = MlsGroup::builder()
             .with_group_id(mls::group_id(id))
             .ciphersuite(mls::CIPHERSUITE)
-            .with_wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+            .with_wire_format_policy(mls::WIRE_FORMAT_POLICY)
+            .with_group_context_extensions(external)
             .use_ratchet_tree_extension(true)
             .max_past_epochs(MAX_PAST_EPOCHS)
             .build(&self.provider, &self.signer(), self.credential())
@@ -697,6 +711,9 @@ impl Client {
     ) -> Result<(Option<SendMessage>, Refused)> {
         self.usable(conv)?;
         let present: BTreeSet<DeviceId> = self.members(conv)?.into_values().flatten().collect();
+        let occupied: BTreeSet<u32> = self.group(conv)?.members().map(|m| m.index.u32()).collect();
+        // RFC 9420 §12.1.1: each new member goes to the leftmost free leaf.
+        let mut free = (0u32..).filter(move |i| !occupied.contains(i));
         let mut accepted = Vec::new();
         let mut added = Vec::new();
         let mut refused = Vec::new();
@@ -714,6 +731,7 @@ impl Client {
                     added.push(AddedDevice {
                         user_id: c.user_id,
                         device_id: c.device_id,
+                        leaf: free.next(),
                     });
                 }
                 Err(ClientError::NeedIdentities(u)) => return Err(ClientError::NeedIdentities(u)),
@@ -1202,6 +1220,9 @@ impl Client {
                 return Err(err);
             }
         };
+        if let Sender::External(_) = processed.sender() {
+            return self.external_proposal(msg, processed);
+        }
         let sender = processed.credential().clone();
         let (sender_user, sender_device) = mls::parse_credential(&sender)?;
         if (sender_user, sender_device) != (msg.sender_user, msg.sender_device) {
@@ -1306,6 +1327,101 @@ impl Client {
         self.advance(conv, msg.seq);
         self.fresh.clear();
         Ok(updates)
+    }
+
+    /// A proposal of the delivery service (the group's external sender, whose key the group
+    /// context names and this device pinned): only removals are accepted, and only queued;
+    /// a member's commit makes them real.
+    fn external_proposal(
+        &mut self,
+        msg: &StoredMessage,
+        processed: ProcessedMessage,
+    ) -> Result<Vec<Update>> {
+        let conv = msg.conversation_id;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let expected = self.trust.external_sender_key.clone().map(|k| {
+            ExternalSender::new(
+                k.into(),
+                BasicCredential::new(label::EXTERNAL_SENDER.to_vec()).into(),
+            )
+        });
+        let named = group
+            .extensions()
+            .external_senders()
+            .and_then(|s| s.first())
+            .cloned();
+        if expected.is_none() || named != expected {
+            self.advance(conv, msg.seq);
+            return Err(ClientError::Invalid(
+                "external sender not the pinned delivery service",
+            ));
+        }
+        if let ProcessedMessageContent::ProposalMessage(p) = processed.into_content()
+            && matches!(p.proposal(), Proposal::Remove(_))
+        {
+            group
+                .store_pending_proposal(
+                    openmls_traits::OpenMlsProvider::storage(&self.provider),
+                    *p,
+                )
+                .map_err(mls_err)?;
+        }
+        self.advance(conv, msg.seq);
+        Ok(Vec::new())
+    }
+
+    /// Whether removals proposed by the delivery service wait for a member's commit.
+    pub fn has_pending_proposals(&mut self, conv: ConversationId) -> bool {
+        self.group(conv)
+            .map(|g| g.pending_proposals().next().is_some())
+            .unwrap_or(false)
+    }
+
+    /// Stages a commit of the pending proposals (the delivery service's removals).
+    pub fn commit_proposals(&mut self, conv: ConversationId) -> Result<Option<SendMessage>> {
+        self.usable(conv)?;
+        let signer = self.signer();
+        self.group(conv)?;
+        let provider = &self.provider;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        let mut removed = Vec::new();
+        let mut users = Vec::new();
+        for p in group.pending_proposals() {
+            if let Proposal::Remove(r) = p.proposal()
+                && let Some(c) = group.member(r.removed())
+                && let Ok((u, d)) = mls::parse_credential(c)
+            {
+                removed.push(d);
+                users.push(u);
+            }
+        }
+        if removed.is_empty() {
+            return Ok(None);
+        }
+        let epoch = group.epoch().as_u64();
+        let (commit, _, _) = group
+            .commit_to_pending_proposals(provider, &signer)
+            .map_err(mls_err)?;
+        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
+        users.sort();
+        users.dedup();
+        self.set_pending(conv, client_msg_id, Vec::new(), users);
+        Ok(Some(SendMessage {
+            client_msg_id,
+            kind: MessageKind::Commit,
+            epoch,
+            body: Bytes(mls::to_bytes(&commit)?),
+            welcome: None,
+            added: Vec::new(),
+            removed,
+            proposed_removals: Vec::new(),
+        }))
     }
 
     /// Devices that members' signed lists name but the group lacks (a person linked a new

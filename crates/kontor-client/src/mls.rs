@@ -95,12 +95,17 @@ impl Provider {
 /// and a small bounded window of past-epoch secrets.
 pub fn join_config() -> MlsGroupJoinConfig {
     MlsGroupJoinConfig::builder()
-        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+        .wire_format_policy(WIRE_FORMAT_POLICY)
         .use_ratchet_tree_extension(true)
         .max_past_epochs(crate::client::MAX_PAST_EPOCHS)
         .sender_ratchet_configuration(SenderRatchetConfiguration::new(20, 1000))
         .build()
 }
+
+/// Handshakes and application messages leave encrypted; incoming plaintext is accepted only
+/// because the delivery service's proposals (as external sender) are plaintext by protocol —
+/// they are still signed and checked against the pinned key.
+pub const WIRE_FORMAT_POLICY: WireFormatPolicy = MIXED_CIPHERTEXT_WIRE_FORMAT_POLICY;
 
 /// The identity bytes of a device's basic credential: label, person, device.
 pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {

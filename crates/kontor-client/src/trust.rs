@@ -25,20 +25,30 @@ pub struct KnownPerson {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Trust {
     pub org_key: Option<Vec<u8>>,
+    /// The delivery service's MLS external-sender key, pinned with the organisation key.
+    #[serde(default)]
+    pub external_sender_key: Option<Vec<u8>>,
     pub people: BTreeMap<UserId, KnownPerson>,
 }
 
 impl Trust {
-    /// Pins the organisation's key; a different key later is refused.
-    pub fn pin_org_key(&mut self, key: &[u8]) -> Result<()> {
-        match &self.org_key {
-            Some(k) if k != key => Err(ClientError::BadSignature("organisation key changed")),
-            Some(_) => Ok(()),
-            None => {
-                self.org_key = Some(key.to_vec());
-                Ok(())
+    /// Pins the organisation's keys; different keys later are refused.
+    pub fn pin_org_key(&mut self, key: &[u8], external_sender: &[u8]) -> Result<()> {
+        for (slot, new, what) in [
+            (&mut self.org_key, key, "organisation key changed"),
+            (
+                &mut self.external_sender_key,
+                external_sender,
+                "delivery service key changed",
+            ),
+        ] {
+            match slot {
+                Some(k) if k != new => return Err(ClientError::BadSignature(what)),
+                Some(_) => {}
+                None => *slot = Some(new.to_vec()),
             }
         }
+        Ok(())
     }
 
     /// Verifies a bundle and remembers it. Returns whether anything changed.

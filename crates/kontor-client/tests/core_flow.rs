@@ -30,6 +30,12 @@ impl Org {
         OrgKey {
             org_id: self.id,
             signing_key: Bytes(self.key.verifying_key().to_bytes().to_vec()),
+            external_sender_key: Bytes(
+                SigningKey::from_bytes(&[42; 32])
+                    .verifying_key()
+                    .to_bytes()
+                    .to_vec(),
+            ),
         }
     }
     fn bundle(&self, user: UserId) -> IdentityBundle {

@@ -136,6 +136,10 @@ impl MessageKind {
 pub struct AddedDevice {
     pub user_id: UserId,
     pub device_id: DeviceId,
+    /// The MLS leaf the commit puts the device in (RFC 9420: the leftmost free leaf), so the
+    /// server can later propose its removal. Members check every proposal anyway.
+    #[serde(default)]
+    pub leaf: Option<u32>,
 }
 
 /// `POST /conversations/{id}/messages`.

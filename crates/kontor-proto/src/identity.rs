@@ -29,6 +29,7 @@ pub mod label {
     pub const LINK_SEAL: &[u8] = b"kontor/v1/link-seal\0";
     pub const SAFETY_NUMBER: &[u8] = b"kontor/v1/safety-number\0";
     pub const MLS_CREDENTIAL: &[u8] = b"kontor/v1/device\0";
+    pub const EXTERNAL_SENDER: &[u8] = b"kontor/v1/delivery-service\0";
 }
 
 /// The public keys of one device.
@@ -106,7 +107,11 @@ pub struct IdentityBundle {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrgKey {
     pub org_id: OrgId,
+    /// Ed25519 key that signs membership certificates.
     pub signing_key: Bytes,
+    /// Ed25519 key of the delivery service as the groups' MLS external sender: it signs the
+    /// server's proposals to remove leavers. Groups name it in their external-senders extension.
+    pub external_sender_key: Bytes,
 }
 
 /// `PUT /identity`: publish a new signed device list (first device: also the recovery backup).

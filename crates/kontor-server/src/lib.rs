@@ -20,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod directory_index;
 pub mod error;
+pub mod external_sender;
 pub mod extract;
 pub mod hub;
 pub mod metrics;

@@ -213,7 +213,24 @@ async fn leavers_and_deprovisioned_people_lose_access_and_decrypt_nothing_later(
     let pending: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
     assert_eq!(pending.pending_removals, vec![ben.s.core.device()]);
     // Anna's device commits the removal, then writes.
+    // The server proposed it as the group's external sender (a plaintext MLS proposal from
+    // the nil sender); Anna's device commits it.
+    let log: kontor_proto::conversation::MessagePage = w
+        .anna
+        .get(&format!(
+            "/conversations/{conv}/messages?after=0&limit=1000"
+        ))
+        .await;
+    assert!(log.messages.iter().any(|m| m.kind
+        == kontor_proto::conversation::MessageKind::Proposal
+        && m.sender_device == DeviceId(uuid::Uuid::nil())));
+    anna.s.catch_up(conv).await.unwrap();
+    assert!(
+        anna.s.core.has_pending_proposals(conv),
+        "Anna's device queued the proposal"
+    );
     anna.s.sync().await.unwrap();
+    assert!(!anna.s.core.has_pending_proposals(conv));
     let mut secret_seqs = Vec::new();
     for i in 0..5 {
         secret_seqs.push(anna.say(conv, &format!("nachher {i}")).await);

@@ -308,7 +308,7 @@ pub async fn revoke_device(
         .await?;
     state.hub().end_sessions(&ended);
     state.hub().notify(caller.org);
-    crate::api::conversations::announce_retired(&state, &[device_id]).await;
+    crate::api::conversations::announce_retired(&state, caller.org, &[device_id]).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,6 +4,7 @@
 //! while it is an active member of it (others get `not_found`, so conversations do not leak).
 //! After a write the new message is pushed, serialised once, to the members' live connections.
 
+use super::identity;
 use crate::access::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -11,12 +12,13 @@ use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kontor_proto::conversation::MessageKind;
 use kontor_proto::conversation::{
     Conversation, Conversations, CreateConversation, MessagePage, MessagesQuery, PendingWelcomes,
     SendMessage, Sent, SetMemberRole,
 };
 use kontor_proto::event::ServerFrame;
-use kontor_proto::{ConversationId, DeviceId, ErrorBody, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorBody, OrgId, UserId};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -41,11 +43,52 @@ pub(crate) async fn announce_changed(state: &AppState, conversations: &[Conversa
     }
 }
 
-/// After devices were retired (deprovisioning, revocation): their conversations' members
-/// learn that removals are pending.
-pub(crate) async fn announce_retired(state: &AppState, devices: &[DeviceId]) {
+/// After devices were retired (deprovisioning, revocation): the server proposes their
+/// removal in each of their conversations, and the members learn that removals are pending.
+pub(crate) async fn announce_retired(state: &AppState, org: OrgId, devices: &[DeviceId]) {
     if let Ok(convs) = state.store().conversations_with_devices(devices).await {
+        for c in &convs {
+            propose_removals(state, org, *c).await;
+        }
         announce_changed(state, &convs).await;
+    }
+}
+
+/// Proposes, as the group's MLS external sender, the removal of every device pending removal
+/// in `conv` that has no proposal for the current epoch yet, and pushes the proposals. Members
+/// commit them; a commit for another reason moves the epoch on, and the removal is proposed
+/// again for the new epoch.
+pub(crate) async fn propose_removals(state: &AppState, org: OrgId, conv: ConversationId) {
+    let Ok((epoch, due)) = state.store().removals_to_propose(org, conv).await else {
+        return;
+    };
+    if due.is_empty() {
+        return;
+    }
+    let Ok(key) = identity::org_key(state, org, identity::purpose::EXTERNAL_SENDER).await else {
+        return;
+    };
+    let proposals: Vec<_> = due
+        .iter()
+        .filter_map(|(device, leaf)| {
+            crate::external_sender::remove_proposal(&key, conv, epoch, *leaf)
+                .map(|body| (*device, body, ClientMsgId::new()))
+        })
+        .collect();
+    match state
+        .store()
+        .append_server_proposals(org, conv, epoch, &proposals, state.now())
+        .await
+    {
+        Ok((stored, recipients)) => {
+            for message in stored {
+                let frame = serialise(&ServerFrame::Message {
+                    message: Box::new(message),
+                });
+                state.hub().deliver(&recipients, frame);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not store removal proposals"),
     }
 }
 
@@ -151,6 +194,9 @@ pub async fn send(
                 conversation_id: id,
             });
             state.hub().deliver(&outcome.welcomed, frame);
+        }
+        if body.kind != MessageKind::Application {
+            propose_removals(&state, caller.org, id).await;
         }
         if outcome.changed {
             announce_changed(&state, &[id]).await;

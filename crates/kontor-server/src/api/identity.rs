@@ -30,15 +30,33 @@ const MAX_DEVICES: usize = 50;
 /// Largest sealed recovery backup or link response.
 const MAX_SEALED: usize = 8 * 1024 * 1024;
 
-/// The organisation's signing key, made on first use.
+/// What an organisation key is for: each purpose has its own key.
+pub(crate) mod purpose {
+    /// Signs membership certificates.
+    pub const MEMBERSHIP: &str = "membership";
+    /// Signs the delivery service's MLS proposals as the groups' external sender.
+    pub const EXTERNAL_SENDER: &str = "external_sender";
+}
+
+/// The organisation's signing key for membership certificates, made on first use.
 pub(crate) async fn org_signing_key(
     state: &AppState,
     org: kontor_proto::OrgId,
 ) -> Result<SigningKey, ApiError> {
+    org_key(state, org, purpose::MEMBERSHIP).await
+}
+
+/// The organisation's key for one purpose, made on first use.
+pub(crate) async fn org_key(
+    state: &AppState,
+    org: kontor_proto::OrgId,
+    purpose: &str,
+) -> Result<SigningKey, ApiError> {
     let (_, secret) = state
         .store()
-        .org_signing_key(
+        .org_key_pair(
             org,
+            purpose,
             || {
                 let key = SigningKey::generate(&mut rand::rngs::OsRng);
                 (
@@ -101,18 +119,21 @@ fn check_device_list(
     Ok(ids)
 }
 
-/// The organisation's public signing key. Clients pin it at their first login and check every
-/// membership certificate against it.
+/// The organisation's public keys. Clients pin them at their first login: every membership
+/// certificate is checked against the signing key, and the delivery service's proposals in
+/// a group against the external-sender key.
 #[utoipa::path(get, path = "/identity/org-key", tag = "identity", security(("session" = [])),
     responses((status = 200, body = OrgKey), (status = "4XX", body = ErrorBody)))]
-pub async fn org_key(
+pub async fn get_org_key(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<OrgKey>, ApiError> {
     let key = org_signing_key(&state, caller.org).await?;
+    let external = org_key(&state, caller.org, purpose::EXTERNAL_SENDER).await?;
     Ok(ApiJson(OrgKey {
         org_id: caller.org,
         signing_key: Bytes(key.verifying_key().to_bytes().to_vec()),
+        external_sender_key: Bytes(external.verifying_key().to_bytes().to_vec()),
     }))
 }
 

@@ -7,7 +7,7 @@ pub(crate) mod conversations;
 mod directory;
 mod events;
 mod health;
-mod identity;
+pub(crate) mod identity;
 mod invitations;
 mod key_packages;
 mod orgs;
@@ -107,7 +107,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(events::socket))
         .routes(routes!(events::poll))
-        .routes(routes!(identity::org_key))
+        .routes(routes!(identity::get_org_key))
         .routes(routes!(identity::bundles))
         .routes(routes!(identity::recovery_backup))
         .routes(routes!(

@@ -107,7 +107,7 @@ async fn change_status(
             .into_iter()
             .map(|d| d.id)
             .collect();
-        crate::api::conversations::announce_retired(state, &devices).await;
+        crate::api::conversations::announce_retired(state, caller.org, &devices).await;
     }
     tracing::info!(org = %caller.org, user = %user, status = status.as_str(), sessions = ended.len(), "account status changed");
     Ok(ApiJson(person))

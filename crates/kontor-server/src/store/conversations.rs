@@ -167,8 +167,8 @@ impl super::Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq) \
-             VALUES ($1, $2, $3, 0, 0)",
+            "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq, leaf_index) \
+             VALUES ($1, $2, $3, 0, 0, 0)",
         )
         .bind(id.to_string())
         .bind(device.to_string())
@@ -413,13 +413,14 @@ impl super::Store {
             }
             for a in &m.added {
                 sqlx::query(
-                    "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq) \
-                     VALUES ($1, $2, $3, 0, $4)",
+                    "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq, leaf_index) \
+                     VALUES ($1, $2, $3, 0, $4, $5)",
                 )
                 .bind(conv.to_string())
                 .bind(a.device_id.to_string())
                 .bind(a.user_id.to_string())
                 .bind(seq as i64)
+                .bind(a.leaf.map(i64::from))
                 .execute(&mut *tx)
                 .await?;
                 if !members.contains_key(&a.user_id) {
@@ -609,6 +610,106 @@ impl super::Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Devices pending removal whose removal the server has not proposed for the current
+    /// epoch yet, with their leaves: `(epoch, [(device, leaf)])`.
+    pub async fn removals_to_propose(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+    ) -> StoreResult<(u64, Vec<(DeviceId, u32)>)> {
+        let rows = sqlx::query(
+            "SELECT d.device_id, d.leaf_index, c.epoch FROM conversation_devices d \
+             JOIN conversations c ON c.id = d.conversation_id \
+             WHERE c.org_id = $1 AND c.id = $2 AND d.removing = 1 AND d.leaf_index IS NOT NULL \
+               AND (d.proposed_epoch IS NULL OR d.proposed_epoch <> c.epoch) ORDER BY d.device_id",
+        )
+        .bind(org.to_string())
+        .bind(conv.to_string())
+        .fetch_all(&self.write)
+        .await?;
+        let mut epoch = 0;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            epoch = col_i64(r, "epoch")? as u64;
+            let leaf: i64 = r
+                .try_get::<Option<i64>, _>("leaf_index")
+                .map_err(|_| StoreError::Corrupt("leaf_index"))?
+                .ok_or(StoreError::Corrupt("leaf_index"))?;
+            out.push((col_parse(r, "device_id")?, leaf as u32));
+        }
+        Ok((epoch, out))
+    }
+
+    /// Appends the server's own proposals (made for `epoch`) to the log, if the conversation
+    /// is still at that epoch. Returns the stored messages and the devices to push them to.
+    pub async fn append_server_proposals(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        epoch: u64,
+        proposals: &[(DeviceId, Vec<u8>, kontor_proto::ClientMsgId)],
+        now: i64,
+    ) -> StoreResult<(Vec<StoredMessage>, Vec<DeviceId>)> {
+        let mut tx = self.begin().await?;
+        let (_, current, mut seq) = lock_conversation(&mut tx, org, conv).await?;
+        if current != epoch || proposals.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let server = kontor_proto::UserId(uuid::Uuid::nil());
+        let server_device = DeviceId(uuid::Uuid::nil());
+        let mut stored = Vec::with_capacity(proposals.len());
+        for (device, body, id) in proposals {
+            seq += 1;
+            sqlx::query(
+                "INSERT INTO conversation_messages \
+                 (conversation_id, seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at) \
+                 VALUES ($1, $2, 'proposal', $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(conv.to_string())
+            .bind(seq as i64)
+            .bind(epoch as i64)
+            .bind(server.to_string())
+            .bind(server_device.to_string())
+            .bind(id.to_string())
+            .bind(body.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE conversation_devices SET proposed_epoch = $3 WHERE conversation_id = $1 AND device_id = $2",
+            )
+            .bind(conv.to_string())
+            .bind(device.to_string())
+            .bind(epoch as i64)
+            .execute(&mut *tx)
+            .await?;
+            stored.push(StoredMessage {
+                conversation_id: conv,
+                seq,
+                kind: MessageKind::Proposal,
+                epoch,
+                sender_user: server,
+                sender_device: server_device,
+                client_msg_id: *id,
+                body: kontor_proto::Bytes(body.clone()),
+                sent_at: fmt_ms(now),
+            });
+        }
+        sqlx::query("UPDATE conversations SET last_seq = $2 WHERE id = $1")
+            .bind(conv.to_string())
+            .bind(seq as i64)
+            .execute(&mut *tx)
+            .await?;
+        let recipients = device_rows(&mut *tx, conv)
+            .await?
+            .into_iter()
+            .filter(|d| !d.removing)
+            .map(|d| d.device)
+            .collect();
+        tx.commit().await?;
+        Ok((stored, recipients))
     }
 
     /// The conversations these devices are in, for telling their members about a change.

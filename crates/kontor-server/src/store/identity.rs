@@ -43,16 +43,19 @@ pub struct StoredLinkRequest {
 }
 
 impl super::Store {
-    /// The organisation's signing key pair `(public, secret)`, made on first use by `make`.
-    pub async fn org_signing_key(
+    /// The organisation's key pair `(public, secret)` for `purpose`, made on first use by
+    /// `make`.
+    pub async fn org_key_pair(
         &self,
         org: OrgId,
+        purpose: &str,
         make: impl FnOnce() -> (Vec<u8>, Vec<u8>),
         now: i64,
     ) -> StoreResult<(Vec<u8>, Vec<u8>)> {
-        let load = "SELECT public_key, secret_key FROM org_keys WHERE org_id = $1";
+        let load = "SELECT public_key, secret_key FROM org_keys WHERE org_id = $1 AND purpose = $2";
         if let Some(row) = sqlx::query(load)
             .bind(org.to_string())
+            .bind(purpose)
             .fetch_optional(&self.read)
             .await?
         {
@@ -64,10 +67,11 @@ impl super::Store {
         let (public, secret) = make();
         let mut tx = self.begin_org(org).await?;
         sqlx::query(
-            "INSERT INTO org_keys (org_id, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (org_id) DO NOTHING",
+            "INSERT INTO org_keys (org_id, purpose, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, purpose) DO NOTHING",
         )
         .bind(org.to_string())
+        .bind(purpose)
         .bind(public)
         .bind(secret)
         .bind(now)
@@ -75,6 +79,7 @@ impl super::Store {
         .await?;
         let row = sqlx::query(load)
             .bind(org.to_string())
+            .bind(purpose)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -2,12 +2,16 @@
 -- service. The server stores MLS messages, key packages and Welcomes as opaque bytes; it
 -- cannot read them. Conversation names are not stored: members send them encrypted.
 
--- One signing key per organisation certifies who belongs to it (clients pin its public key).
+-- The organisation's Ed25519 keys, one per purpose (clients pin the public keys):
+-- `membership` certifies who belongs to the organisation; `external_sender` signs the MLS
+-- proposals the delivery service makes as the groups' external sender (removing leavers).
 CREATE TABLE org_keys (
-    org_id      TEXT PRIMARY KEY REFERENCES orgs(id),
+    org_id      TEXT NOT NULL REFERENCES orgs(id),
+    purpose     TEXT NOT NULL,
     public_key  {BLOB} NOT NULL,
     secret_key  {BLOB} NOT NULL,
-    created_at  BIGINT NOT NULL
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (org_id, purpose)
 );
 
 -- A person's identity: their public identity key, the newest device list it signed, and the
@@ -72,6 +76,10 @@ CREATE TABLE conversation_devices (
     user_id         TEXT NOT NULL,
     removing        BIGINT NOT NULL DEFAULT 0,
     joined_seq      BIGINT NOT NULL,
+    -- The device's MLS leaf index as the committer placed it (for the server's proposals).
+    leaf_index      BIGINT,
+    -- The epoch for which the server last proposed this device's removal.
+    proposed_epoch  BIGINT,
     PRIMARY KEY (conversation_id, device_id)
 );
 CREATE INDEX conversation_devices_device ON conversation_devices (device_id);
