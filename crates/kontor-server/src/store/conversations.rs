@@ -102,6 +102,38 @@ async fn member_rows(
         .collect()
 }
 
+/// A conversation's devices and its people's roles, in one query.
+async fn devices_and_members(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    conv: ConversationId,
+) -> StoreResult<(Vec<DeviceRow>, BTreeMap<UserId, MemberRole>)> {
+    let rows = sqlx::query(
+        "SELECT d.device_id, d.user_id, d.removing, m.role FROM conversation_devices d \
+         LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.user_id = d.user_id \
+         WHERE d.conversation_id = $1 ORDER BY d.device_id",
+    )
+    .bind(conv.to_string())
+    .fetch_all(exec)
+    .await?;
+    let mut devices = Vec::with_capacity(rows.len());
+    let mut members = BTreeMap::new();
+    for r in &rows {
+        let d = DeviceRow {
+            device: col_parse(r, "device_id")?,
+            user: col_parse(r, "user_id")?,
+            removing: col_i64(r, "removing")? != 0,
+        };
+        if let Some(role) = super::col_opt_str(r, "role")? {
+            members.insert(
+                d.user,
+                MemberRole::parse(&role).ok_or(StoreError::Corrupt("role"))?,
+            );
+        }
+        devices.push(d);
+    }
+    Ok((devices, members))
+}
+
 fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResult<StoredMessage> {
     Ok(StoredMessage {
         conversation_id: conv,
@@ -269,7 +301,21 @@ impl super::Store {
         now: i64,
     ) -> StoreResult<SendOutcome> {
         let mut tx = self.begin().await?;
-        let (kind, epoch, last_seq) = lock_conversation(&mut tx, org, conv).await?;
+        // Lock the conversation and take the next sequence number in one statement; every
+        // refusal below rolls it back.
+        let row = sqlx::query(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE org_id = $1 AND id = $2 \
+             RETURNING kind, epoch, last_seq",
+        )
+        .bind(org.to_string())
+        .bind(conv.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let kind =
+            ConversationKind::parse(&col_str(&row, "kind")?).ok_or(StoreError::Corrupt("kind"))?;
+        let epoch = col_i64(&row, "epoch")? as u64;
+        let seq = col_i64(&row, "last_seq")? as u64;
         if let Some(row) = sqlx::query(
             "SELECT seq FROM conversation_messages \
              WHERE conversation_id = $1 AND sender_device = $2 AND client_msg_id = $3",
@@ -292,8 +338,7 @@ impl super::Store {
                 changed: false,
             });
         }
-        let devices = device_rows(&mut *tx, conv).await?;
-        let members = member_rows(&mut *tx, conv).await?;
+        let (devices, members) = devices_and_members(&mut *tx, conv).await?;
         let me = devices
             .iter()
             .find(|d| d.device == device && !d.removing)
@@ -305,7 +350,6 @@ impl super::Store {
             return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
         }
         let owner_of = |d: DeviceId| devices.iter().find(|r| r.device == d).copied();
-        let seq = last_seq + 1;
         let mut new_epoch = epoch;
         let mut changed = false;
         let mut welcomed = Vec::new();
@@ -383,12 +427,13 @@ impl super::Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE conversations SET epoch = $2, last_seq = $3 WHERE id = $1")
-            .bind(conv.to_string())
-            .bind(new_epoch as i64)
-            .bind(seq as i64)
-            .execute(&mut *tx)
-            .await?;
+        if new_epoch != epoch {
+            sqlx::query("UPDATE conversations SET epoch = $2 WHERE id = $1")
+                .bind(conv.to_string())
+                .bind(new_epoch as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
         if m.kind == MessageKind::Proposal {
             for d in &m.proposed_removals {
                 mark_removing(&mut tx, conv, *d).await?;
@@ -460,10 +505,16 @@ impl super::Store {
             .execute(&mut *tx)
             .await?;
         }
-        let recipients: Vec<DeviceId> = device_rows(&mut *tx, conv)
-            .await?
-            .into_iter()
-            .filter(|d| !d.removing && d.device != device && !welcomed.contains(&d.device))
+        // Everybody still routed to, but the sender (the rows read above, with this message's
+        // changes applied: removed and leaving devices get nothing, added ones a Welcome).
+        let recipients: Vec<DeviceId> = devices
+            .iter()
+            .filter(|d| {
+                !d.removing
+                    && d.device != device
+                    && !m.removed.contains(&d.device)
+                    && !(m.kind == MessageKind::Proposal && m.proposed_removals.contains(&d.device))
+            })
             .map(|d| d.device)
             .collect();
         tx.commit().await?;
