@@ -30,6 +30,8 @@ const BATCH: u32 = 500;
 const MAX_CONNECTIONS: usize = 50_000;
 /// Clients only send small control frames.
 const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
+/// Read buffer per connection.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// Opens the event WebSocket. Authenticate with `Authorization: Bearer …` or, from a browser,
 /// with a first frame `{"type":"auth","token":…,"after":…}`. The server sends `ready`, then
@@ -60,6 +62,10 @@ pub async fn socket(
     let after = q.after.unwrap_or(0);
     Ok(ws
         .max_message_size(MAX_CLIENT_MESSAGE)
+        // Clients send only small control frames; pushes are written out at once. Small
+        // buffers keep an idle connection cheap (the defaults are 128 KiB each).
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             connection(state, socket, token, after).await;
             drop(slot);
