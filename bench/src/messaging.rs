@@ -579,7 +579,11 @@ fn synapse(a: &Args, count: usize) -> Option<serde_json::Value> {
         dir.display()
     );
     // A Synapse left running from an earlier run would hold the port and hide its pid.
-    let _ = Command::new("bash").arg(&script).arg("stop").arg(dir).status();
+    let _ = Command::new("bash")
+        .arg(&script)
+        .arg("stop")
+        .arg(dir)
+        .status();
     std::thread::sleep(Duration::from_secs(2));
     let ok = Command::new("bash")
         .arg(&script)

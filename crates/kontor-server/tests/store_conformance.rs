@@ -81,6 +81,8 @@ conformance!(
     audit_filters_and_order,
     binary_and_text_round_trip_exactly,
     suspension_ends_sessions_and_deprovisioning_revokes_devices,
+    delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once,
+    key_packages_are_handed_out_once_and_identities_only_move_forward,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -710,5 +712,234 @@ async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Stor
         events
             .iter()
             .any(|e| matches!(e.kind, EventKind::DeviceRevoked { .. }))
+    );
+}
+
+fn send(
+    kind: kontor_proto::conversation::MessageKind,
+    epoch: u64,
+    id: u128,
+) -> kontor_proto::conversation::SendMessage {
+    kontor_proto::conversation::SendMessage {
+        client_msg_id: kontor_proto::ClientMsgId(uuid::Uuid::from_u128(id)),
+        kind,
+        epoch,
+        body: kontor_proto::Bytes(vec![1, 2, 3, id as u8]),
+        welcome: None,
+        added: vec![],
+        removed: vec![],
+        proposed_removals: vec![],
+    }
+}
+
+async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store: Store) {
+    use kontor_proto::conversation::{AddedDevice, ConversationKind, MessageKind};
+    let (org, _) = org_with_owner(&store, "Gamma").await;
+    let anna = add_person(&store, org, "anna@gamma.example", "Anna", Role::Member).await;
+    let ben = add_person(&store, org, "ben@gamma.example", "Ben", Role::Member).await;
+    let conv = kontor_proto::ConversationId(uuid::Uuid::from_u128(77));
+    store
+        .create_conversation(
+            org,
+            conv,
+            ConversationKind::Group,
+            anna.user,
+            anna.device,
+            T0,
+        )
+        .await
+        .unwrap();
+    // Creating again is a no-op; by someone else it is refused.
+    store
+        .create_conversation(
+            org,
+            conv,
+            ConversationKind::Group,
+            anna.user,
+            anna.device,
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .create_conversation(org, conv, ConversationKind::Group, ben.user, ben.device, T0)
+            .await
+            .is_err()
+    );
+
+    // Anna adds Ben at epoch 0; Ben's view starts there.
+    let mut add = send(MessageKind::Commit, 0, 1);
+    add.added = vec![AddedDevice {
+        user_id: ben.user,
+        device_id: ben.device,
+        leaf: Some(1),
+    }];
+    add.welcome = Some(kontor_proto::Bytes(vec![9]));
+    let out = store
+        .send_message(org, conv, anna.user, anna.device, &add, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.sent.seq, out.sent.epoch, out.sent.duplicate),
+        (1, 1, false)
+    );
+    assert_eq!(out.welcomed, vec![ben.device]);
+    assert_eq!(
+        store.pending_welcomes(org, ben.device).await.unwrap().len(),
+        1
+    );
+
+    // A second commit for epoch 0 loses; one for epoch 1 wins.
+    let late = send(MessageKind::Commit, 0, 2);
+    assert!(matches!(
+        store
+            .send_message(org, conv, ben.user, ben.device, &late, T0)
+            .await,
+        Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
+    ));
+    // Application messages only in the current epoch, each client message id once.
+    let msg = send(MessageKind::Application, 1, 3);
+    let first = store
+        .send_message(org, conv, ben.user, ben.device, &msg, T0)
+        .await
+        .unwrap();
+    let again = store
+        .send_message(org, conv, ben.user, ben.device, &msg, T0)
+        .await
+        .unwrap();
+    assert_eq!(first.sent.seq, 2);
+    assert_eq!((again.sent.seq, again.sent.duplicate), (2, true));
+    assert_eq!(first.recipients, vec![anna.device]);
+    assert!(matches!(
+        store
+            .send_message(
+                org,
+                conv,
+                ben.user,
+                ben.device,
+                &send(MessageKind::Application, 0, 4),
+                T0
+            )
+            .await,
+        Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
+    ));
+    let (page, last) = store
+        .messages_after(org, conv, ben.device, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(last, 2);
+    assert_eq!(
+        page.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![2],
+        "only since joining"
+    );
+
+    // Ben leaves: his device is pending removal and gets nothing; Anna's commit removes it.
+    let mut leave = send(MessageKind::Proposal, 1, 5);
+    leave.proposed_removals = vec![ben.device];
+    store
+        .send_message(org, conv, ben.user, ben.device, &leave, T0)
+        .await
+        .unwrap();
+    let (epoch, due) = store.removals_to_propose(org, conv).await.unwrap();
+    assert_eq!((epoch, due), (1, vec![(ben.device, 1)]));
+    assert!(
+        store
+            .messages_after(org, conv, ben.device, 0, 100)
+            .await
+            .is_err()
+    );
+    let mut remove = send(MessageKind::Commit, 1, 6);
+    remove.removed = vec![ben.device];
+    store
+        .send_message(org, conv, anna.user, anna.device, &remove, T0)
+        .await
+        .unwrap();
+    let c = store.conversation(org, conv, anna.device).await.unwrap();
+    assert_eq!((c.epoch, c.last_seq, c.members.len()), (2, 4, 1));
+    assert!(c.pending_removals.is_empty());
+    // Another organisation sees none of it.
+    let (other, _) = org_with_owner(&store, "Delta").await;
+    assert!(store.conversation(other, conv, anna.device).await.is_err());
+    assert!(
+        store
+            .send_message(
+                other,
+                conv,
+                anna.user,
+                anna.device,
+                &send(MessageKind::Application, 2, 7),
+                T0
+            )
+            .await
+            .is_err()
+    );
+}
+
+async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store: Store) {
+    let (org, _) = org_with_owner(&store, "Epsilon").await;
+    let anna = add_person(&store, org, "anna@epsilon.example", "Anna", Role::Member).await;
+    let ben = add_person(&store, org, "ben@epsilon.example", "Ben", Role::Member).await;
+    let stock = store
+        .add_key_packages(org, ben.device, &[vec![1], vec![2]], Some(&[9]), T0)
+        .await
+        .unwrap();
+    assert_eq!(stock, 2);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let claimed = store
+            .claim_key_packages(org, &[ben.user], anna.device)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        got.push(claimed[0].2.clone());
+    }
+    assert_eq!(
+        got,
+        vec![vec![1], vec![2], vec![9]],
+        "one-time first, then the last resort"
+    );
+    assert_eq!(
+        store.key_package_stock(ben.device).await.unwrap(),
+        (0, true)
+    );
+    // Identity: the key is fixed by the first list, versions only go up.
+    store
+        .publish_identity(
+            org,
+            ben.user,
+            &[5; 32],
+            1,
+            "{}",
+            &[ben.device],
+            Some(&[7]),
+            T0,
+        )
+        .await
+        .unwrap();
+    for (key, version) in [([5u8; 32], 1u64), ([6; 32], 2)] {
+        assert!(matches!(
+            store
+                .publish_identity(org, ben.user, &key, version, "{}", &[ben.device], None, T0)
+                .await,
+            Err(StoreError::Refused(ErrorCode::DeviceListRejected, _))
+        ));
+    }
+    // A device of somebody else cannot be listed.
+    assert!(
+        store
+            .publish_identity(org, ben.user, &[5; 32], 2, "{}", &[anna.device], None, T0)
+            .await
+            .is_err()
+    );
+    store
+        .publish_identity(org, ben.user, &[5; 32], 2, "{}", &[ben.device], None, T0)
+        .await
+        .unwrap();
+    assert_eq!(store.recovery_backup(org, ben.user).await.unwrap(), vec![7]);
+    assert_eq!(
+        store.identities(org, &[ben.user]).await.unwrap()[0].version,
+        2
     );
 }
