@@ -12,7 +12,7 @@
 //! conversation; adds, Welcomes and commits go through the delivery service as in the app).
 //! Receivers are WebSocket connections that time each pushed message from the moment its
 //! send began; one receiver per conversation also joins and decrypts everything, to show that
-//! the traffic is real MLS. Server CPU comes from /proc/<pid>/stat, memory from VmRSS.
+//! the traffic is real MLS. Server CPU comes from `/proc/<pid>/stat`, memory from `VmRSS`.
 
 use futures_util::{SinkExt, StreamExt};
 use kontor_client::Client as Core;

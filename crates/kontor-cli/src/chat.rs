@@ -153,6 +153,10 @@ impl Session {
         if !self.is_linked() {
             return Ok(());
         }
+        self.upload_key_packages().await
+    }
+
+    async fn upload_key_packages(&mut self) -> Result<(), CliError> {
         let stock: KeyPackageStock = self.api.get("/key-packages/stock").await?;
         if stock.one_time >= STOCK / 2 && stock.has_last_resort {
             return Ok(());
@@ -433,6 +437,18 @@ impl Session {
                             .map_err(core_err)?,
                     );
                     self.persist()?;
+                    // The new devices cannot read what came before: tell them the name.
+                    let name = self.core.conversation(conv).and_then(|c| c.name.clone());
+                    if name.is_some() {
+                        Box::pin(self.send(
+                            conv,
+                            &Payload::System {
+                                note: SystemNote::State { name },
+                            },
+                            now_ms(),
+                        ))
+                        .await?;
+                    }
                     return Ok(updates);
                 }
                 Err(e) => {
@@ -596,6 +612,9 @@ impl Session {
     pub async fn request_link(&mut self) -> Result<(LinkRequest, String), CliError> {
         let (body, code) = self.core.start_link().map_err(core_err)?;
         self.persist()?;
+        // Key packages first, so that the approving device can add this one to the person's
+        // conversations right away (others check them against the signed list anyway).
+        self.upload_key_packages().await?;
         let req: LinkRequest = self.api.post("/identity/link-requests", &body).await?;
         Ok((req, code))
     }

@@ -229,6 +229,17 @@ fn print_updates(
 
 pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
     let mut s = Session::open(o.home.as_ref()).await?;
+    // Commands that change something and have nothing else to say answer `{"ok":true}`.
+    let quiet = matches!(
+        command,
+        ChatCommand::Add { .. }
+            | ChatCommand::Remove { .. }
+            | ChatCommand::Leave { .. }
+            | ChatCommand::Rename { .. }
+            | ChatCommand::React { .. }
+            | ChatCommand::Edit { .. }
+            | ChatCommand::Delete { .. }
+    );
     match command {
         ChatCommand::List => {
             s.sync().await?;
@@ -506,8 +517,27 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         }
         ChatCommand::Sync => {
             let updates = s.sync().await?;
-            print_updates(&s, &updates, None, o.json);
+            if o.json {
+                // One JSON array of the new messages.
+                let list: Vec<_> = updates
+                    .iter()
+                    .filter_map(|u| match u {
+                        Update::Message(conv, seq) => s
+                            .core
+                            .messages(*conv)
+                            .find(|m| m.seq == *seq && m.is_visible())
+                            .map(|m| message_json(&s, *conv, m)),
+                        _ => None,
+                    })
+                    .collect();
+                output::json(&list);
+            } else {
+                print_updates(&s, &updates, None, false);
+            }
         }
+    }
+    if quiet && o.json {
+        output::json(&json!({ "ok": true }));
     }
     Ok(())
 }

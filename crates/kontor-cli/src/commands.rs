@@ -459,12 +459,19 @@ pub(crate) async fn resolve_person(c: &Client, person: &str) -> Result<UserId, C
         return Ok(id);
     }
     if person.contains('@') {
-        let page: DirectoryPage = c
+        // Admins also find inactive people; members search what they may see.
+        let page: DirectoryPage = match c
             .get_query(
                 "/directory",
                 &[("email", person), ("include_inactive", "true")],
             )
-            .await?;
+            .await
+        {
+            Err(e) if e.exit_code == crate::exit::FORBIDDEN => {
+                c.get_query("/directory", &[("email", person)]).await?
+            }
+            other => other?,
+        };
         return page.people.first().map(|p| p.id).ok_or_else(|| CliError {
             exit_code: crate::exit::NOT_FOUND,
             message: format!("no person with address {person}"),

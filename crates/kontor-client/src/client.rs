@@ -1074,12 +1074,19 @@ impl Client {
             self.dirty.insert(msg_key(conv, target));
             updates.push(Update::Changed(conv, target));
         }
-        if let Payload::System {
-            note: SystemNote::Renamed { name },
-        } = msg.payload()
+        let name = match msg.payload() {
+            Payload::System {
+                note: SystemNote::Renamed { name },
+            } => Some(Some(name)),
+            Payload::System {
+                note: SystemNote::State { name },
+            } => Some(name),
+            _ => None,
+        };
+        if let Some(name) = name
             && let Some(c) = self.convs.get_mut(&conv)
         {
-            c.name = Some(name);
+            c.name = name;
             self.dirty.insert(conv_key(conv));
         }
         map.insert(seq, msg);

@@ -40,7 +40,12 @@ impl ChatMessage {
     pub fn is_visible(&self) -> bool {
         !matches!(
             self.payload(),
-            Payload::Reaction { .. } | Payload::Edit { .. } | Payload::Delete { .. }
+            Payload::Reaction { .. }
+                | Payload::Edit { .. }
+                | Payload::Delete { .. }
+                | Payload::System {
+                    note: SystemNote::State { .. }
+                }
         )
     }
 
@@ -58,6 +63,7 @@ impl ChatMessage {
                 SystemNote::Renamed { name } => format!("» {name}"),
                 SystemNote::Added { users } => format!("+ {}", users.len()),
                 SystemNote::Removed { users } => format!("− {}", users.len()),
+                SystemNote::State { .. } => String::new(),
             },
             Payload::Unknown { kind } => format!("[{kind}]"),
             _ => String::new(),

@@ -122,6 +122,12 @@ pub enum SystemNote {
     Added { users: Vec<UserId> },
     /// People were removed (or left).
     Removed { users: Vec<UserId> },
+    /// The conversation's current state, sent by the member who adds devices so that they
+    /// learn what they cannot read from before they joined. Not shown in the timeline.
+    State {
+        #[serde(default)]
+        name: Option<String>,
+    },
 }
 
 #[cfg(test)]

@@ -510,10 +510,10 @@ impl super::Store {
         let recipients: Vec<DeviceId> = devices
             .iter()
             .filter(|d| {
-                !d.removing
-                    && d.device != device
-                    && !m.removed.contains(&d.device)
-                    && !(m.kind == MessageKind::Proposal && m.proposed_removals.contains(&d.device))
+                let leaving =
+                    m.kind == MessageKind::Proposal && m.proposed_removals.contains(&d.device);
+                let gone = d.removing || m.removed.contains(&d.device) || leaving;
+                !gone && d.device != device
             })
             .map(|d| d.device)
             .collect();

@@ -1,0 +1,338 @@
+//! End-to-end encrypted chat with the `kontor` binary, as people type it: join (the recovery
+//! key is shown once), start a group, send, read, tail, members, link a second device by
+//! approval and another with the recovery key, remove, leave — with `--json` and exit codes.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kontor");
+const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
+
+fn cmd(home: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("KONTOR_HOME", home)
+        .env("KONTOR_PASSWORD", PASSWORD)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("KONTOR_SERVER")
+        .env_remove("KONTOR_RECOVERY_KEY");
+    c
+}
+
+fn kontor(home: &Path, args: &[&str]) -> Output {
+    cmd(home, args).output().expect("kontor runs")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path) -> (Killed, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(BIN)
+        .args(["serve", "--data", data.to_str().unwrap()])
+        .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Killed(child), format!("http://127.0.0.1:{port}"))
+}
+
+fn texts(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["payload"]["kind"] == "text")
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn people_chat_end_to_end_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let [anna, anna2, ben, ben2] = ["anna", "anna2", "ben", "ben2"].map(|h| dir.path().join(h));
+    let out = json(&kontor(
+        &anna,
+        &[
+            "org",
+            "create",
+            "Pflegedienst Sonnenschein",
+            "--admin",
+            "anna@sonnenschein.example",
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    let code = out["invitation"]["code"].as_str().unwrap().to_owned();
+    let (_server, url) = serve(&data);
+
+    // Joining makes the identity and shows the recovery key once.
+    let joined = json(&kontor(
+        &anna,
+        &[
+            "join",
+            &code,
+            "--server",
+            &url,
+            "--name",
+            "Anna Schmidt",
+            "--json",
+        ],
+    ));
+    assert!(joined["e2ee"]["recovery_key"].as_str().unwrap().len() > 50);
+    let inv = json(&kontor(
+        &anna,
+        &["admin", "invite", "ben@sonnenschein.example", "--json"],
+    ));
+    let ben_code = inv["code"].as_str().unwrap().to_owned();
+    let joined = json(&kontor(
+        &ben,
+        &[
+            "join",
+            &ben_code,
+            "--server",
+            &url,
+            "--name",
+            "Ben Becker",
+            "--json",
+        ],
+    ));
+    let ben_recovery = joined["e2ee"]["recovery_key"].as_str().unwrap().to_owned();
+
+    // A group, a message, reading it on the other side.
+    let created = json(&kontor(
+        &anna,
+        &[
+            "chat",
+            "new",
+            "--group",
+            "Station 3",
+            "ben@sonnenschein.example",
+            "--json",
+        ],
+    ));
+    assert_eq!(created["kind"], "group");
+    let sent = json(&kontor(
+        &anna,
+        &[
+            "chat",
+            "send",
+            "Station 3",
+            "Übergabe um **14 Uhr**",
+            "--json",
+        ],
+    ));
+    assert!(sent["seq"].as_u64().unwrap() >= 2);
+    let read = json(&kontor(&ben, &["chat", "read", "Station 3", "--json"]));
+    assert_eq!(texts(&read), vec!["Übergabe um **14 Uhr**"]);
+    assert_eq!(read[0]["verified"], true);
+    let list = json(&kontor(&ben, &["chat", "list", "--json"]));
+    assert_eq!(list[0]["name"], "Station 3");
+
+    // Ben follows live while Anna writes.
+    let mut tail = cmd(
+        &ben,
+        &[
+            "chat",
+            "tail",
+            "Station 3",
+            "--count",
+            "1",
+            "--timeout",
+            "30",
+            "--json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    json(&kontor(
+        &anna,
+        &["chat", "send", "Station 3", "Bin unterwegs", "--json"],
+    ));
+    let mut line = String::new();
+    BufReader::new(tail.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(tail.wait().unwrap().success());
+    let pushed: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(pushed["text"], "Bin unterwegs");
+
+    // Anna's second device, linked by approval: both show the same code.
+    kontor(
+        &anna2,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--org",
+            "pflegedienst-sonnenschein",
+            "--email",
+            "anna@sonnenschein.example",
+            "--json",
+        ],
+    );
+    let mut link = cmd(&anna2, &["device", "link", "--wait", "60", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(link.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let link_code = shown["code"].as_str().unwrap().to_owned();
+    let wrong = kontor(&anna, &["device", "approve", "0000-0000"]);
+    assert_eq!(wrong.status.code(), Some(5), "no request with that code");
+    json(&kontor(&anna, &["device", "approve", &link_code, "--json"]));
+    assert!(link.wait().unwrap().success());
+    let read = json(&kontor(&anna2, &["chat", "read", "Station 3", "--json"]));
+    assert_eq!(
+        texts(&read),
+        vec!["Übergabe um **14 Uhr**", "Bin unterwegs"],
+        "history came along"
+    );
+    json(&kontor(
+        &anna2,
+        &["chat", "send", "Station 3", "vom Tablet", "--json"],
+    ));
+
+    // Ben's second device, with the recovery key.
+    kontor(
+        &ben2,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--org",
+            "pflegedienst-sonnenschein",
+            "--email",
+            "ben@sonnenschein.example",
+        ],
+    );
+    let unlinked = kontor(&ben2, &["chat", "send", "Station 3", "x"]);
+    assert_eq!(unlinked.status.code(), Some(2), "not linked yet");
+    json(&kontor(
+        &ben2,
+        &["device", "link", "--recovery-key", &ben_recovery, "--json"],
+    ));
+    json(&kontor(&ben, &["chat", "sync", "--json"]));
+    json(&kontor(&anna, &["chat", "sync", "--json"]));
+    json(&kontor(
+        &anna,
+        &["chat", "send", "Station 3", "für alle Geräte", "--json"],
+    ));
+    let read = json(&kontor(&ben2, &["chat", "read", "Station 3", "--json"]));
+    assert!(
+        texts(&read).contains(&"für alle Geräte".to_owned()),
+        "{read}"
+    );
+
+    let members = json(&kontor(&anna, &["chat", "members", "Station 3", "--json"]));
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["devices"] == 2)
+    );
+    let numbers: Vec<String> = [
+        (&anna, "ben@sonnenschein.example"),
+        (&ben, "anna@sonnenschein.example"),
+    ]
+    .iter()
+    .map(|(h, who)| {
+        json(&kontor(h, &["safety-number", who, "--json"]))["safety_number"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    })
+    .collect();
+    assert_eq!(numbers[0], numbers[1]);
+
+    // Anna removes Ben: his devices read nothing more.
+    json(&kontor(
+        &anna,
+        &[
+            "chat",
+            "remove",
+            "Station 3",
+            "ben@sonnenschein.example",
+            "--json",
+        ],
+    ));
+    json(&kontor(
+        &anna,
+        &["chat", "send", "Station 3", "ohne Ben", "--json"],
+    ));
+    let read = kontor(&ben, &["chat", "read", "Station 3", "--json"]);
+    let seen = String::from_utf8_lossy(&read.stdout);
+    assert!(!seen.contains("ohne Ben"));
+    // A direct chat, then leaving it.
+    json(&kontor(
+        &ben,
+        &[
+            "chat",
+            "new",
+            "--direct",
+            "anna@sonnenschein.example",
+            "--json",
+        ],
+    ));
+    let list = json(&kontor(&ben, &["chat", "list", "--json"]));
+    let direct = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "direct")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json(&kontor(
+        &ben,
+        &["chat", "send", &direct, "Tschüss", "--json"],
+    ));
+    assert!(kontor(&ben, &["chat", "leave", &direct]).status.success());
+    let after = kontor(&ben, &["chat", "send", &direct, "noch da?"]);
+    assert_eq!(
+        after.status.code(),
+        Some(5),
+        "left: the conversation is gone for Ben"
+    );
+}
