@@ -7,7 +7,7 @@ use crate::{CliError, output};
 use clap::Subcommand;
 use futures_util::StreamExt;
 use kontor_client::{ChatMessage, Update};
-use kontor_proto::conversation::ConversationKind;
+use kontor_proto::conversation::{ConversationKind, MemberRole, SetMemberRole};
 use kontor_proto::event::ServerFrame;
 use kontor_proto::payload::Payload;
 use kontor_proto::{ClientMsgId, ConversationId, UserId};
@@ -73,6 +73,14 @@ pub enum ChatCommand {
     },
     /// Leave a conversation. / Verlassen.
     Leave { conversation: String },
+    /// Set a person's role: admin (manages people), member (writes; in a channel: a poster)
+    /// or reader (channels). / Rolle setzen.
+    Role {
+        conversation: String,
+        person: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
     /// Rename a group or channel. / Umbenennen.
     Rename { conversation: String, name: String },
     /// React to a message (id or sequence number). / Reagieren.
@@ -96,6 +104,13 @@ pub enum ChatCommand {
     },
     /// Fetch everything new and do what members do (join, remove leavers, add new devices).
     Sync,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Member,
+    Reader,
 }
 
 fn not_found(what: &str) -> CliError {
@@ -235,6 +250,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         ChatCommand::Add { .. }
             | ChatCommand::Remove { .. }
             | ChatCommand::Leave { .. }
+            | ChatCommand::Role { .. }
             | ChatCommand::Rename { .. }
             | ChatCommand::React { .. }
             | ChatCommand::Edit { .. }
@@ -453,6 +469,27 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             s.sync().await?;
             let conv = resolve_conversation(&s, &conversation)?;
             s.leave(conv).await?;
+        }
+        ChatCommand::Role {
+            conversation,
+            person,
+            role,
+        } => {
+            s.sync().await?;
+            let conv = resolve_conversation(&s, &conversation)?;
+            let user = resolve_person(&s.api, &person).await?;
+            let role = match role {
+                RoleArg::Admin => MemberRole::Admin,
+                RoleArg::Member => MemberRole::Member,
+                RoleArg::Reader => MemberRole::Reader,
+            };
+            let _: serde_json::Value = s
+                .api
+                .put(
+                    &format!("/conversations/{conv}/members/{user}"),
+                    &SetMemberRole { role },
+                )
+                .await?;
         }
         ChatCommand::Rename { conversation, name } => {
             s.sync().await?;

@@ -393,3 +393,53 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
         ben.safety_number(anna.user()).unwrap()
     );
 }
+
+/// An exported transcript verifies outside Kontor with the senders' signed device lists; a
+/// changed word does not.
+#[test]
+fn an_exported_transcript_verifies_and_a_forgery_does_not() {
+    let mut org = Org {
+        id: OrgId(id(4)),
+        key: SigningKey::from_bytes(&[10; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 80);
+    let mut ben = person(&mut org, 90);
+    let bundles = vec![org.bundle(anna.user()), org.bundle(ben.user())];
+    anna.learn(&bundles).unwrap();
+    ben.learn(&bundles).unwrap();
+    let conv = anna
+        .create_conversation(ConversationKind::Group)
+        .unwrap()
+        .id;
+    let mut log = Log::default();
+    let commit = anna
+        .add(
+            conv,
+            &ClaimedKeyPackages {
+                key_packages: vec![claim(&mut ben)],
+            },
+        )
+        .unwrap()
+        .0
+        .unwrap();
+    let sent = log.send(conv, &anna, &commit).unwrap();
+    anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
+    ben.join(&log.welcomes[&ben.device()].clone()).unwrap();
+    for (who, t) in [
+        (&mut anna, "Befund liegt vor"),
+        (&mut ben, "Danke, ich sehe ihn mir an"),
+    ] {
+        let m = who.encrypt(conv, &text(t), 5).unwrap();
+        let sent = log.send(conv, who, &m).unwrap();
+        who.on_sent(conv, m.client_msg_id, Ok(&sent)).unwrap();
+    }
+    catch_up(&mut anna, &log, conv);
+    let transcript: Vec<_> = anna.messages(conv).map(|m| m.envelope.clone()).collect();
+    assert_eq!(transcript.len(), 2);
+    let lists: Vec<_> = bundles.iter().map(|b| b.device_list.clone()).collect();
+    kontor_client::verify_transcript(&transcript, &lists).unwrap();
+    let mut forged = transcript.clone();
+    forged[0].payload = forged[0].payload.replace("liegt vor", "fehlt");
+    assert!(kontor_client::verify_transcript(&forged, &lists).is_err());
+}

@@ -199,6 +199,35 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
         .await
         .unwrap_err();
     assert_eq!(code(&refused), Some(ErrorCode::NotConversationAdmin));
+    // Anna makes Ben a poster; now he writes, and Chris reads it.
+    let _: serde_json::Value = w
+        .anna
+        .ok(
+            Method::PUT,
+            &format!("/conversations/{channel}/members/{}", w.ben.id()),
+            &kontor_proto::conversation::SetMemberRole {
+                role: kontor_proto::conversation::MemberRole::Member,
+            },
+        )
+        .await;
+    ben1.say(channel, "Danke für den Plan").await;
+    assert_eq!(
+        chris1.texts(channel).await,
+        vec!["Dienstplan ist online", "Danke für den Plan"]
+    );
+    // A reader cannot hand out roles.
+    let status = w
+        .chris
+        .fails(
+            Method::PUT,
+            &format!("/conversations/{channel}/members/{}", w.chris.id()),
+            Some(&kontor_proto::conversation::SetMemberRole {
+                role: kontor_proto::conversation::MemberRole::Admin,
+            }),
+            "not_conversation_admin",
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 
     // Safety numbers agree on both sides.
     let ab = anna1.s.core.safety_number(w.ben.id());
