@@ -39,4 +39,4 @@ cargo nextest run --locked --workspace --no-fail-fast
 
 say "tests on PostgreSQL"
 KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
-  -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it)'
+  -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it) and not binary(cli_chat_as_a_person_types_it) and not binary(durability_and_canary)'
