@@ -584,6 +584,31 @@ impl Session {
         self.commit(conv, |core| core.remove(conv, &devices)).await
     }
 
+    /// After a device of this person was revoked: signs and publishes a device list without
+    /// it (on devices that hold the identity key), so members drop it from every group.
+    pub async fn drop_device(&mut self, device: DeviceId) -> Result<bool, CliError> {
+        if !self.core.has_identity() {
+            return Ok(false);
+        }
+        let me = self.core.user();
+        self.learn(&[me]).await?;
+        let listed = self.core.trust().people.get(&me).is_some_and(|p| {
+            p.device_list
+                .list
+                .devices
+                .iter()
+                .any(|d| d.device_id == device)
+        });
+        if !listed {
+            return Ok(false);
+        }
+        let publish = self.core.drop_device(device).map_err(core_err)?;
+        self.persist()?;
+        let _: serde_json::Value = self.api.put("/identity", &publish).await?;
+        self.learn(&[me]).await?;
+        Ok(true)
+    }
+
     /// Links this new device with the recovery key.
     pub async fn link_with_recovery_key(&mut self, key: &str) -> Result<(), CliError> {
         let recovery = kontor_client::RecoveryKey::parse(key).map_err(core_err)?;

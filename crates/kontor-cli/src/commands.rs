@@ -598,6 +598,11 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                 }
                 DeviceCommand::Revoke { device_id } => {
                     c.delete(&format!("/me/devices/{device_id}")).await?;
+                    // The identity key no longer vouches for it either.
+                    if let Ok(device) = device_id.parse() {
+                        let mut s = crate::chat::Session::open(o.home.as_ref()).await?;
+                        s.drop_device(device).await?;
+                    }
                 }
                 DeviceCommand::Link { recovery_key, wait } => {
                     crate::chat_cmd::link(&o, recovery_key, wait).await?

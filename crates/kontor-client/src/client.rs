@@ -419,6 +419,21 @@ impl Client {
         Ok(identity::sign_device_list(identity, list))
     }
 
+    /// Signs a device list without `device` (a lost or revoked device): members then remove
+    /// it from every group, and nobody adds it again, whatever the server says.
+    pub fn drop_device(&mut self, device: DeviceId) -> Result<PublishIdentity> {
+        if device == self.me.device {
+            return Err(ClientError::Invalid("a device cannot drop itself"));
+        }
+        let signed = self.next_list(None, &[device])?;
+        self.me.own_list = Some(signed.clone());
+        self.dirty.insert(KEY_ME.into());
+        Ok(PublishIdentity {
+            device_list: signed,
+            recovery_backup: None,
+        })
+    }
+
     /// Links this (new) device with the recovery key: opens the sealed identity key and signs
     /// a device list that adds this device to `current` (the person's newest list).
     pub fn link_with_recovery_key(

@@ -257,9 +257,45 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
     assert!(chris1.s.conversation(group).await.is_err());
     assert_eq!(ben1.texts(group).await.last().unwrap(), "Nur noch wir zwei");
 
+    // Anna's tablet is lost: she revokes it, her identity key drops it from her device list,
+    // and it leaves every group; what she writes next it cannot read.
+    let tablet = anna2.s.core.device();
+    w.anna
+        .call(
+            Method::DELETE,
+            &format!("/me/devices/{tablet}"),
+            None::<&()>,
+        )
+        .await;
+    assert!(anna1.s.drop_device(tablet).await.unwrap());
+    anna1.s.sync().await.unwrap();
+    let conv: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
+    assert!(
+        !conv
+            .members
+            .iter()
+            .flat_map(|m| m.devices.clone())
+            .any(|d| d == tablet)
+    );
+    anna1.say(group, "Tablet ist weg").await;
+    let page: kontor_proto::conversation::MessagePage = w
+        .anna
+        .get(&format!(
+            "/conversations/{group}/messages?after=0&limit=1000"
+        ))
+        .await;
+    let last = page.messages.last().unwrap();
+    assert!(
+        anna2
+            .s
+            .core
+            .attempt_decrypt(group, last.body.as_slice())
+            .is_none()
+    );
+
     // Reopening a device from its SQLite state keeps everything.
     let mut ben1 = ben1.reopen().await;
-    assert_eq!(ben1.texts(group).await.last().unwrap(), "Nur noch wir zwei");
+    assert_eq!(ben1.texts(group).await.last().unwrap(), "Tablet ist weg");
     let conv: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
     assert_eq!(conv.members.len(), 2);
     w.server.stop().await;
