@@ -1319,6 +1319,35 @@ impl Client {
                         }
                     }
                 }
+                // A member may renew its own leaf (a path update or an Update proposal); the new
+                // leaf must still be a device its person signed, with that very key.
+                let update_proposals: Vec<_> = staged.update_proposals().collect();
+                let renewed = staged.update_path_leaf_node().into_iter().chain(
+                    update_proposals
+                        .iter()
+                        .map(|u| u.update_proposal().leaf_node()),
+                );
+                for leaf in renewed {
+                    let check = mls::parse_credential(leaf.credential()).and_then(|(u, d)| {
+                        self.trust
+                            .check_device(u, d, leaf.signature_key().as_slice())
+                            .map(|_| ())
+                    });
+                    match check {
+                        Ok(()) => {}
+                        Err(ClientError::NeedIdentities(u)) => {
+                            return Err(ClientError::NeedIdentities(u));
+                        }
+                        Err(e) => {
+                            let why = e.to_string();
+                            if let Some(c) = self.convs.get_mut(&conv) {
+                                c.blocked = Some(why.clone());
+                            }
+                            self.dirty.insert(conv_key(conv));
+                            return Err(ClientError::Blocked(why));
+                        }
+                    }
+                }
                 let group = self
                     .groups
                     .get_mut(&conv)
