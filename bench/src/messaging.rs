@@ -344,7 +344,7 @@ async fn make_conversation(
             .await?;
         claimed.key_packages.extend(c.key_packages);
     }
-    let (commit, refused) = creator.core.add(body.id, &claimed)?;
+    let (commit, refused) = creator.core.add(body.id, others, &claimed)?;
     anyhow::ensure!(refused.is_empty(), "devices refused: {}", refused.len());
     let commit = commit.ok_or_else(|| anyhow::anyhow!("nobody to add"))?;
     let sent: Sent = api

@@ -353,6 +353,63 @@ impl Session {
         Ok(updates)
     }
 
+    /// Sends a staged commit. `Some(updates)`: accepted and merged. `None`: refused as stale
+    /// (cleared; catch up and make it again). A lost answer is retried with the same client
+    /// message id; if the server stays unreachable the commit stays pending and is sent again
+    /// (or found in the log) next time.
+    async fn deliver_commit(
+        &mut self,
+        conv: ConversationId,
+        body: &SendMessage,
+    ) -> Result<Option<Vec<Update>>, CliError> {
+        let mut lost = None;
+        for attempt in 0..3u64 {
+            let result: Result<Sent, CliError> = self
+                .api
+                .post(&format!("/conversations/{conv}/messages"), body)
+                .await;
+            match result {
+                Ok(sent) => {
+                    let updates = self
+                        .core
+                        .on_sent(conv, body.client_msg_id, Ok(&sent))
+                        .map_err(core_err)?;
+                    self.persist()?;
+                    return Ok(Some(updates));
+                }
+                Err(e) if e.body.is_some() => {
+                    let code = code_of(&e).unwrap_or(ErrorCode::Internal);
+                    self.core
+                        .on_sent(conv, body.client_msg_id, Err(code))
+                        .map_err(core_err)?;
+                    self.persist()?;
+                    return if code == ErrorCode::StaleEpoch {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
+                }
+                Err(e) => {
+                    lost = Some(e);
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+                }
+            }
+        }
+        Err(lost.unwrap_or_else(|| CliError::other("no answer")))
+    }
+
+    /// Catches up and settles a commit of this device whose answer was lost.
+    async fn settle(&mut self, conv: ConversationId) -> Result<Vec<Update>, CliError> {
+        let mut updates = self.catch_up(conv).await?;
+        if let Some(body) = self.core.unanswered_commit(conv) {
+            if let Some(u) = self.deliver_commit(conv, &body).await? {
+                updates.extend(u);
+            }
+            updates.extend(self.catch_up(conv).await?);
+        }
+        Ok(updates)
+    }
+
     /// Makes a commit with `make` and sends it; on `stale_epoch` clears it, catches up and
     /// makes it again.
     async fn commit(
@@ -362,35 +419,14 @@ impl Session {
     ) -> Result<Vec<Update>, CliError> {
         let mut updates = Vec::new();
         for _ in 0..RETRIES {
-            updates.extend(self.catch_up(conv).await?);
+            updates.extend(self.settle(conv).await?);
             let Some(body) = make(&mut self.core).map_err(core_err)? else {
                 return Ok(updates);
             };
             self.persist()?;
-            let result: Result<Sent, CliError> = self
-                .api
-                .post(&format!("/conversations/{conv}/messages"), &body)
-                .await;
-            match result {
-                Ok(sent) => {
-                    updates.extend(
-                        self.core
-                            .on_sent(conv, body.client_msg_id, Ok(&sent))
-                            .map_err(core_err)?,
-                    );
-                    self.persist()?;
-                    return Ok(updates);
-                }
-                Err(e) => {
-                    let code = code_of(&e).unwrap_or(ErrorCode::Internal);
-                    self.core
-                        .on_sent(conv, body.client_msg_id, Err(code))
-                        .map_err(core_err)?;
-                    self.persist()?;
-                    if code != ErrorCode::StaleEpoch {
-                        return Err(e);
-                    }
-                }
+            if let Some(u) = self.deliver_commit(conv, &body).await? {
+                updates.extend(u);
+                return Ok(updates);
             }
         }
         Err(CliError::other(
@@ -406,7 +442,7 @@ impl Session {
     ) -> Result<Vec<Update>, CliError> {
         let mut updates = Vec::new();
         for _ in 0..RETRIES {
-            updates.extend(self.catch_up(conv).await?);
+            updates.extend(self.settle(conv).await?);
             self.learn(users).await?;
             let claimed: ClaimedKeyPackages = self
                 .api
@@ -417,7 +453,7 @@ impl Session {
                     },
                 )
                 .await?;
-            let (body, refused) = self.core.add(conv, &claimed).map_err(core_err)?;
+            let (body, refused) = self.core.add(conv, users, &claimed).map_err(core_err)?;
             for (device, why) in refused {
                 eprintln!("device {device} not added: {why}");
             }
@@ -425,42 +461,21 @@ impl Session {
                 return Ok(updates);
             };
             self.persist()?;
-            let result: Result<Sent, CliError> = self
-                .api
-                .post(&format!("/conversations/{conv}/messages"), &body)
-                .await;
-            match result {
-                Ok(sent) => {
-                    updates.extend(
-                        self.core
-                            .on_sent(conv, body.client_msg_id, Ok(&sent))
-                            .map_err(core_err)?,
-                    );
-                    self.persist()?;
-                    // The new devices cannot read what came before: tell them the name.
-                    let name = self.core.conversation(conv).and_then(|c| c.name.clone());
-                    if name.is_some() {
-                        Box::pin(self.send(
-                            conv,
-                            &Payload::System {
-                                note: SystemNote::State { name },
-                            },
-                            now_ms(),
-                        ))
-                        .await?;
-                    }
-                    return Ok(updates);
+            if let Some(u) = self.deliver_commit(conv, &body).await? {
+                updates.extend(u);
+                // The new devices cannot read what came before: tell them the name.
+                let name = self.core.conversation(conv).and_then(|c| c.name.clone());
+                if name.is_some() {
+                    Box::pin(self.send(
+                        conv,
+                        &Payload::System {
+                            note: SystemNote::State { name },
+                        },
+                        now_ms(),
+                    ))
+                    .await?;
                 }
-                Err(e) => {
-                    let code = code_of(&e).unwrap_or(ErrorCode::Internal);
-                    self.core
-                        .on_sent(conv, body.client_msg_id, Err(code))
-                        .map_err(core_err)?;
-                    self.persist()?;
-                    if code != ErrorCode::StaleEpoch {
-                        return Err(e);
-                    }
-                }
+                return Ok(updates);
             }
         }
         Err(CliError::other(

@@ -748,10 +748,10 @@ pub async fn approve(o: &Opts, code: Option<String>) -> Result<(), CliError> {
         }
         return Ok(());
     };
-    let digits = |c: &str| c.chars().filter(char::is_ascii_digit).collect::<String>();
+    let norm = kontor_client::identity::normalize_code;
     let (request, _) = requests
         .into_iter()
-        .find(|(_, c)| digits(c) == digits(&code))
+        .find(|(_, c)| norm(c) == norm(&code))
         .ok_or_else(|| CliError {
             exit_code: crate::exit::NOT_FOUND,
             message: "no pending request with this code / keine offene Anfrage mit diesem Code"

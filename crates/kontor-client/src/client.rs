@@ -54,6 +54,9 @@ struct PendingCommit {
     client_msg_id: ClientMsgId,
     added: Vec<UserId>,
     removed: Vec<UserId>,
+    /// The request, to send again (same client message id) when the answer was lost.
+    #[serde(default)]
+    body: Option<SendMessage>,
 }
 
 /// What a sealed link response carries to the new device.
@@ -489,8 +492,7 @@ impl Client {
         typed_code: &str,
     ) -> Result<ApproveLinkRequest> {
         let expected = Self::link_code_of(request);
-        let norm = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-        if norm(&expected) != norm(typed_code) {
+        if identity::normalize_code(&expected) != identity::normalize_code(typed_code) {
             return Err(ClientError::Invalid("link code does not match"));
         }
         let identity = self.me.identity.clone().ok_or(ClientError::NoIdentity)?;
@@ -538,13 +540,8 @@ impl Client {
         let plain = identity::open(&self.provider, &private, label::LINK_SEAL, sealed)?;
         let payload: LinkPayload =
             serde_json::from_slice(&plain).map_err(|_| ClientError::Invalid("link payload"))?;
-        if !payload
-            .device_list
-            .list
-            .devices
-            .iter()
-            .any(|d| d.device_id == self.me.device && d.mls_signature_key.0 == self.me.mls_public)
-        {
+        let mine = self.device_keys();
+        if !payload.device_list.list.devices.contains(&mine) {
             return Err(ClientError::Invalid(
                 "link payload does not name this device",
             ));
@@ -552,6 +549,21 @@ impl Client {
         identity::verify_device_list(&payload.device_list)?;
         if payload.identity.public() != payload.device_list.list.identity_key.0 {
             return Err(ClientError::Invalid("link payload identity"));
+        }
+        // Only the identity the organisation vouched for this person when this device first
+        // looked, and no older list: a payload the server sealed itself is refused.
+        let known = self
+            .trust
+            .people
+            .get(&self.me.user)
+            .ok_or_else(|| ClientError::NeedIdentities(vec![self.me.user]))?;
+        if known.identity_key != payload.identity.public() {
+            return Err(ClientError::IdentityChanged(self.me.user));
+        }
+        if payload.device_list.list.version < known.device_list.list.version {
+            return Err(ClientError::Invalid(
+                "link payload has an older device list",
+            ));
         }
         self.me.identity = Some(payload.identity);
         self.me.own_list = Some(payload.device_list);
@@ -563,7 +575,20 @@ impl Client {
             state.own_seqs.clear();
             self.dirty.insert(conv_key(state.id));
             let map = self.messages.entry(state.id).or_default();
-            for m in msgs {
+            for mut m in msgs {
+                // Trust nothing the payload says about itself: verify again here.
+                m.verified = self
+                    .trust
+                    .transcript_key(m.envelope.sender_user, m.envelope.sender_device)
+                    .is_some_and(|key| {
+                        identity::verify(
+                            key,
+                            &m.envelope.signed_bytes(),
+                            m.envelope.signature.as_slice(),
+                            "envelope",
+                        )
+                        .is_ok()
+                    });
                 self.dirty.insert(msg_key(state.id, m.seq));
                 map.insert(m.seq, m);
                 imported += 1;
@@ -722,11 +747,19 @@ impl Client {
     pub fn add(
         &mut self,
         conv: ConversationId,
+        people: &[UserId],
         claimed: &ClaimedKeyPackages,
     ) -> Result<(Option<SendMessage>, Refused)> {
         self.usable(conv)?;
         let present: BTreeSet<DeviceId> = self.members(conv)?.into_values().flatten().collect();
-        let occupied: BTreeSet<u32> = self.group(conv)?.members().map(|m| m.index.u32()).collect();
+        let group = self.group(conv)?;
+        let (freed, queued_devices, queued_users) = Self::queued_removals(group);
+        // Queued removals are applied first, freeing their leaves.
+        let occupied: BTreeSet<u32> = group
+            .members()
+            .map(|m| m.index.u32())
+            .filter(|i| !freed.contains(i))
+            .collect();
         // RFC 9420 §12.1.1: each new member goes to the leftmost free leaf.
         let mut free = (0u32..).filter(move |i| !occupied.contains(i));
         let mut accepted = Vec::new();
@@ -738,6 +771,18 @@ impl Client {
                     .iter()
                     .any(|a: &AddedDevice| a.device_id == c.device_id)
             {
+                continue;
+            }
+            // Only the people the person asked to add: the server cannot slip in others.
+            if !people.contains(&c.user_id) {
+                refused.push((
+                    c.device_id,
+                    ClientError::UntrustedDevice {
+                        user: c.user_id,
+                        device: c.device_id,
+                        reason: "nobody asked to add this person",
+                    },
+                ));
                 continue;
             }
             match self.check_key_package(c.user_id, c.device_id, c.key_package.as_slice()) {
@@ -768,18 +813,18 @@ impl Client {
             .map_err(mls_err)?;
         let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         let users: Vec<UserId> = added.iter().map(|a| a.user_id).collect();
-        self.set_pending(conv, client_msg_id, users, Vec::new());
+        let body = SendMessage {
+            client_msg_id,
+            kind: MessageKind::Commit,
+            epoch,
+            body: Bytes(mls::to_bytes(&commit)?),
+            welcome: Some(Bytes(mls::to_bytes(&welcome)?)),
+            added,
+            removed: queued_devices,
+            proposed_removals: Vec::new(),
+        };
         Ok((
-            Some(SendMessage {
-                client_msg_id,
-                kind: MessageKind::Commit,
-                epoch,
-                body: Bytes(mls::to_bytes(&commit)?),
-                welcome: Some(Bytes(mls::to_bytes(&welcome)?)),
-                added,
-                removed: Vec::new(),
-                proposed_removals: Vec::new(),
-            }),
+            Some(self.set_pending(conv, users, queued_users, body)),
             refused,
         ))
     }
@@ -813,22 +858,50 @@ impl Client {
         Ok(kp)
     }
 
+    /// Remembers a staged commit (with its request, to send again if the answer is lost).
     fn set_pending(
         &mut self,
         conv: ConversationId,
-        client_msg_id: ClientMsgId,
         added: Vec<UserId>,
         removed: Vec<UserId>,
-    ) {
+        body: SendMessage,
+    ) -> SendMessage {
         self.pending.insert(
             conv,
             PendingCommit {
-                client_msg_id,
+                client_msg_id: body.client_msg_id,
                 added,
                 removed,
+                body: Some(body.clone()),
             },
         );
         self.dirty.insert(pending_key(conv));
+        body
+    }
+
+    /// A commit staged and sent whose answer never came (the connection broke): send it again
+    /// as it is. The delivery service stores it once; a refusal clears it.
+    pub fn unanswered_commit(&self, conv: ConversationId) -> Option<SendMessage> {
+        self.pending.get(&conv).and_then(|p| p.body.clone())
+    }
+
+    /// The Remove proposals queued in a group (the delivery service's), which any commit this
+    /// device makes takes along: their leaves, devices and people.
+    fn queued_removals(group: &MlsGroup) -> (Vec<u32>, Vec<DeviceId>, Vec<UserId>) {
+        let mut leaves = Vec::new();
+        let mut devices = Vec::new();
+        let mut users = Vec::new();
+        for p in group.pending_proposals() {
+            if let Proposal::Remove(r) = p.proposal()
+                && let Some(c) = group.member(r.removed())
+                && let Ok((u, d)) = mls::parse_credential(c)
+            {
+                leaves.push(r.removed().u32());
+                devices.push(d);
+                users.push(u);
+            }
+        }
+        (leaves, devices, users)
     }
 
     /// Stages a commit removing these devices (a person means all their devices).
@@ -852,13 +925,13 @@ impl Client {
                 return self.remove(conv, devices);
             }
         };
+        let (queued_leaves, mut removed, mut users) = Self::queued_removals(group);
         let mut leaves = Vec::new();
-        let mut removed = Vec::new();
-        let mut users = Vec::new();
         for m in group.members() {
             if let Ok((u, d)) = mls::parse_credential(&m.credential)
                 && devices.contains(&d)
                 && m.index != group.own_leaf_index()
+                && !queued_leaves.contains(&m.index.u32())
             {
                 leaves.push(m.index);
                 removed.push(d);
@@ -866,7 +939,12 @@ impl Client {
             }
         }
         if leaves.is_empty() {
-            return Ok(None);
+            // What is left to remove is already proposed: commit the proposals.
+            return if removed.is_empty() {
+                Ok(None)
+            } else {
+                self.commit_proposals(conv)
+            };
         }
         let epoch = group.epoch().as_u64();
         let (commit, _, _) = group
@@ -875,8 +953,7 @@ impl Client {
         let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         users.sort();
         users.dedup();
-        self.set_pending(conv, client_msg_id, Vec::new(), users);
-        Ok(Some(SendMessage {
+        let body = SendMessage {
             client_msg_id,
             kind: MessageKind::Commit,
             epoch,
@@ -885,7 +962,8 @@ impl Client {
             added: Vec::new(),
             removed,
             proposed_removals: Vec::new(),
-        }))
+        };
+        Ok(Some(self.set_pending(conv, Vec::new(), users, body)))
     }
 
     /// Leaves a conversation: a signed proposal to remove this person's devices. The server
@@ -1190,10 +1268,13 @@ impl Client {
                 got: msg.seq,
             });
         }
-        if msg.sender_device == self.me.device || state.own_seqs.contains(&msg.seq) {
-            // Our own message: already merged or recorded when the server acknowledged it.
+        if state.own_seqs.contains(&msg.seq) {
+            // Our own message, recorded when the server acknowledged it.
             self.advance(conv, msg.seq);
             return Ok(Vec::new());
+        }
+        if msg.sender_device == self.me.device {
+            return self.own_message_back(msg);
         }
         if msg.kind == MessageKind::Commit {
             let before = self.provider.snapshot();
@@ -1205,6 +1286,48 @@ impl Client {
             return result;
         }
         self.receive_inner(msg)
+    }
+
+    /// One of this device's own messages, fetched back without its acknowledgement having
+    /// arrived (the connection broke): a commit still pending is merged now, an envelope still
+    /// in the outbox recorded. A commit in this device's name that it did not make stops the
+    /// conversation: skipping it would leave this device in an old epoch.
+    fn own_message_back(&mut self, msg: &StoredMessage) -> Result<Vec<Update>> {
+        let conv = msg.conversation_id;
+        if self
+            .pending
+            .get(&conv)
+            .is_some_and(|p| p.client_msg_id == msg.client_msg_id)
+        {
+            let sent = Sent {
+                seq: msg.seq,
+                epoch: msg.epoch + 1,
+                duplicate: true,
+            };
+            return self.on_sent(conv, msg.client_msg_id, Ok(&sent));
+        }
+        if self.outbox.contains_key(&msg.client_msg_id) {
+            let sent = Sent {
+                seq: msg.seq,
+                epoch: msg.epoch,
+                duplicate: true,
+            };
+            return self.on_sent(conv, msg.client_msg_id, Ok(&sent));
+        }
+        if msg.kind == MessageKind::Commit {
+            return Err(self.block(conv, "a commit in this device's name that it did not make"));
+        }
+        self.advance(conv, msg.seq);
+        Ok(Vec::new())
+    }
+
+    /// Stops processing a conversation on this device, with the reason shown to the person.
+    fn block(&mut self, conv: ConversationId, why: &str) -> ClientError {
+        if let Some(c) = self.convs.get_mut(&conv) {
+            c.blocked = Some(why.to_owned());
+        }
+        self.dirty.insert(conv_key(conv));
+        ClientError::Blocked(why.to_owned())
     }
 
     fn advance(&mut self, conv: ConversationId, seq: u64) {
@@ -1235,9 +1358,14 @@ impl Client {
         let processed = match group.process_message(provider, protocol) {
             Ok(p) => p,
             Err(e) => {
-                // Undecryptable for this device (e.g. from before it joined): skip it, but
-                // never silently for application messages after joining.
                 let err = mls_err(e);
+                // A commit this device cannot process would leave it behind the group for
+                // good: stop. An unreadable application message is skipped and reported.
+                if msg.kind == MessageKind::Commit {
+                    return Err(
+                        self.block(conv, &format!("a commit could not be processed: {err}"))
+                    );
+                }
                 self.advance(conv, msg.seq);
                 return Err(err);
             }
@@ -1248,6 +1376,12 @@ impl Client {
         let sender = processed.credential().clone();
         let (sender_user, sender_device) = mls::parse_credential(&sender)?;
         if (sender_user, sender_device) != (msg.sender_user, msg.sender_device) {
+            if msg.kind == MessageKind::Commit {
+                return Err(self.block(
+                    conv,
+                    "a commit's sender differs from the delivery service's",
+                ));
+            }
             self.advance(conv, msg.seq);
             return Err(ClientError::Invalid(
                 "sender differs from the delivery service's",
@@ -1462,8 +1596,7 @@ impl Client {
         let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         users.sort();
         users.dedup();
-        self.set_pending(conv, client_msg_id, Vec::new(), users);
-        Ok(Some(SendMessage {
+        let body = SendMessage {
             client_msg_id,
             kind: MessageKind::Commit,
             epoch,
@@ -1472,7 +1605,8 @@ impl Client {
             added: Vec::new(),
             removed,
             proposed_removals: Vec::new(),
-        }))
+        };
+        Ok(Some(self.set_pending(conv, Vec::new(), users, body)))
     }
 
     /// Devices that members' signed lists name but the group lacks (a person linked a new
@@ -1525,21 +1659,22 @@ impl Client {
             .get_mut(&conv)
             .ok_or(ClientError::UnknownConversation)?;
         let epoch = group.epoch().as_u64();
+        let (_, queued_devices, queued_users) = Self::queued_removals(group);
         let bundle = group
             .self_update(provider, &signer, LeafNodeParameters::default())
             .map_err(mls_err)?;
         let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
-        self.set_pending(conv, client_msg_id, Vec::new(), Vec::new());
-        Ok(SendMessage {
+        let body = SendMessage {
             client_msg_id,
             kind: MessageKind::Commit,
             epoch,
             body: Bytes(mls::to_bytes(bundle.commit())?),
             welcome: None,
             added: Vec::new(),
-            removed: Vec::new(),
+            removed: queued_devices,
             proposed_removals: Vec::new(),
-        })
+        };
+        Ok(self.set_pending(conv, Vec::new(), queued_users, body))
     }
 
     /// What an attacker holding this device's whole state could read from an MLS message: the

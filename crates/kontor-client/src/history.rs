@@ -97,16 +97,24 @@ pub struct ConversationState {
 /// message may edit or delete it.
 pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) -> Option<u64> {
     let (sender, _) = incoming.sender();
+    // A reaction may target anybody's message; an edit or deletion only the sender's own,
+    // looked up by (sender, id): ids are chosen by senders, so a member reusing someone
+    // else's id cannot divert their edits.
     let find = |target: ClientMsgId, messages: &BTreeMap<u64, ChatMessage>| {
         messages
             .iter()
-            .rev()
             .find(|(_, m)| m.envelope.client_msg_id == target)
+            .map(|(s, _)| *s)
+    };
+    let find_own = |target: ClientMsgId, messages: &BTreeMap<u64, ChatMessage>| {
+        messages
+            .iter()
+            .find(|(_, m)| m.envelope.client_msg_id == target && m.envelope.sender_user == sender)
             .map(|(s, _)| *s)
     };
     match incoming.payload() {
         Payload::Edit { target, text, .. } => {
-            let seq = find(target, messages)?;
+            let seq = find_own(target, messages)?;
             let m = messages.get_mut(&seq)?;
             (m.envelope.sender_user == sender && !m.deleted).then(|| {
                 m.edited = Some(text);
@@ -114,7 +122,7 @@ pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) 
             })
         }
         Payload::Delete { target } => {
-            let seq = find(target, messages)?;
+            let seq = find_own(target, messages)?;
             let m = messages.get_mut(&seq)?;
             (m.envelope.sender_user == sender).then(|| {
                 m.deleted = true;

@@ -7,7 +7,7 @@
 
 use crate::error::{ClientError, Result};
 use crate::mls::{CIPHERSUITE, Provider};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use kontor_proto::identity::{
     DeviceKeys, DeviceList, MembershipCertificate, SignedDeviceList, label,
 };
@@ -51,7 +51,6 @@ pub fn verify(public: &[u8], signed: &[u8], signature: &[u8], what: &'static str
     let key = VerifyingKey::from_bytes(&key).map_err(|_| ClientError::BadSignature(what))?;
     let sig = Signature::from_slice(signature).map_err(|_| ClientError::BadSignature(what))?;
     key.verify_strict(signed, &sig)
-        .or_else(|_| key.verify(signed, &sig))
         .map_err(|_| ClientError::BadSignature(what))
 }
 
@@ -212,16 +211,41 @@ impl RecoveryKey {
 
 // --- device links --------------------------------------------------------------------------
 
-/// The short code both devices show for a link request: the person compares them, so a server
-/// that swapped the new device's keys is caught. Eight digits from a hash of the keys.
+/// The code both devices show for a link request: the person compares them, so a server that
+/// swapped the new device's keys is caught. 20 characters (100 bits) of a hash of the keys:
+/// long enough that a server cannot search for other keys with the same code (a short code
+/// would need a commit-and-reveal exchange first).
 pub fn link_code(keys: &DeviceKeys, ephemeral_key: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(label::LINK_CODE);
     h.update(serde_json::to_vec(keys).unwrap_or_default());
     h.update(ephemeral_key);
     let d = h.finalize();
-    let n = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]) % 100_000_000;
-    format!("{:04}-{:04}", n / 10_000, n % 10_000)
+    let mut bits: u128 = 0;
+    for b in &d[..13] {
+        bits = (bits << 8) | u128::from(*b);
+    }
+    // 104 bits read; the top 100 become 20 characters of 5 bits.
+    let chars: Vec<u8> = (0..20)
+        .map(|i| ALPHABET[((bits >> (99 - 5 * i)) & 31) as usize])
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A typed link code in its canonical form (case, dashes and spaces do not matter).
+pub fn normalize_code(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
 }
 
 // --- safety numbers ------------------------------------------------------------------------

@@ -176,7 +176,7 @@ fn anna_and_ben_talk_and_a_ghost_is_refused() {
     let claimed = ClaimedKeyPackages {
         key_packages: vec![claim(&mut ben), claim(&mut ghost)],
     };
-    let (commit, refused) = anna.add(conv, &claimed).unwrap();
+    let (commit, refused) = anna.add(conv, &[ben.user()], &claimed).unwrap();
     let commit = commit.unwrap();
     assert_eq!(refused.len(), 1, "the ghost is refused");
     assert_eq!(refused[0].0, DeviceId(id(666)));
@@ -267,7 +267,7 @@ fn state_survives_a_restart_through_the_store() {
         key_packages: vec![claim(&mut ben)],
     };
     ben_store.commit(&ben.take_changes()).unwrap();
-    let (commit, _) = anna.add(conv, &claimed).unwrap();
+    let (commit, _) = anna.add(conv, &[ben.user()], &claimed).unwrap();
     let commit = commit.unwrap();
     let sent = log.send(conv, &anna, &commit).unwrap();
     anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
@@ -321,7 +321,11 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
     let claimed = ClaimedKeyPackages {
         key_packages: vec![claim(&mut chris)],
     };
-    let commit = anna.add(conv, &claimed).unwrap().0.unwrap();
+    let commit = anna
+        .add(conv, &[chris.user()], &claimed)
+        .unwrap()
+        .0
+        .unwrap();
     let sent = log.send(conv, &anna, &commit).unwrap();
     anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
     chris.join(&log.welcomes[&chris.device()].clone()).unwrap();
@@ -359,7 +363,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
     let claimed = ClaimedKeyPackages {
         key_packages: vec![claim(&mut ghost)],
     };
-    let (commit, refused) = chris.add(conv, &claimed).unwrap();
+    let (commit, refused) = chris.add(conv, &[ben.user()], &claimed).unwrap();
     assert!(
         refused.is_empty(),
         "Chris is fooled: he never saw Ben's real key"
@@ -416,6 +420,7 @@ fn an_exported_transcript_verifies_and_a_forgery_does_not() {
     let commit = anna
         .add(
             conv,
+            &[ben.user()],
             &ClaimedKeyPackages {
                 key_packages: vec![claim(&mut ben)],
             },
@@ -442,4 +447,35 @@ fn an_exported_transcript_verifies_and_a_forgery_does_not() {
     let mut forged = transcript.clone();
     forged[0].payload = forged[0].payload.replace("liegt vor", "fehlt");
     assert!(kontor_client::verify_transcript(&forged, &lists).is_err());
+}
+
+/// The server hands out a key package of somebody nobody asked to add (a real, trusted
+/// person): it is refused, not added.
+#[test]
+fn only_the_people_asked_for_are_added() {
+    let mut org = Org {
+        id: OrgId(id(5)),
+        key: SigningKey::from_bytes(&[11; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 100);
+    let mut ben = person(&mut org, 110);
+    let mut eve = person(&mut org, 120);
+    let bundles = vec![
+        org.bundle(anna.user()),
+        org.bundle(ben.user()),
+        org.bundle(eve.user()),
+    ];
+    anna.learn(&bundles).unwrap();
+    let conv = anna
+        .create_conversation(ConversationKind::Direct)
+        .unwrap()
+        .id;
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![claim(&mut ben), claim(&mut eve)],
+    };
+    let (commit, refused) = anna.add(conv, &[ben.user()], &claimed).unwrap();
+    assert_eq!(commit.unwrap().added.len(), 1);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0, eve.device());
 }

@@ -24,6 +24,7 @@ pub mod external_sender;
 pub mod extract;
 pub mod hub;
 pub mod metrics;
+pub mod mls_frame;
 pub mod password;
 pub mod ratelimit;
 pub mod search;

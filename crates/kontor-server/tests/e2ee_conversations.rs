@@ -199,6 +199,42 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
         .await
         .unwrap_err();
     assert_eq!(code(&refused), Some(ErrorCode::NotConversationAdmin));
+    // Nor by calling an application message a commit: the server reads the MLS framing.
+    let mut disguised = ben1
+        .s
+        .core
+        .encrypt(
+            channel,
+            &Payload::Text {
+                text: "als Commit".into(),
+                mentions: vec![],
+                reply_to: None,
+            },
+            0,
+        )
+        .unwrap();
+    disguised.kind = kontor_proto::conversation::MessageKind::Commit;
+    let (status, answer) = w
+        .ben
+        .call(
+            Method::POST,
+            &format!("/conversations/{channel}/messages"),
+            Some(&disguised),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["field"], "body");
+    ben1.s.core.discard(disguised.client_msg_id);
+    // A sequence number past i64 is refused, not wrapped around.
+    let (status, _) = w
+        .ben
+        .call(
+            Method::GET,
+            &format!("/conversations/{channel}/messages?after=18446744073709551615"),
+            None::<&()>,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
     // Anna makes Ben a poster; now he writes, and Chris reads it.
     let _: serde_json::Value = w
         .anna

@@ -169,6 +169,13 @@ pub async fn send(
     if body.added.len() > MAX_CHANGES || body.removed.len() > MAX_CHANGES {
         return Err(ApiError::invalid("added"));
     }
+    crate::mls_frame::check(
+        id,
+        body.kind,
+        body.epoch,
+        body.body.as_slice(),
+        body.welcome.as_ref().map(kontor_proto::Bytes::as_slice),
+    )?;
     let outcome = state
         .store()
         .send_message(
@@ -216,9 +223,13 @@ pub async fn messages(
     ApiQuery(q): ApiQuery<MessagesQuery>,
 ) -> Result<ApiJson<MessagePage>, ApiError> {
     let limit = validate::limit(q.limit, 200, 1000)?;
+    let after = q.after.unwrap_or(0);
+    if i64::try_from(after).is_err() {
+        return Err(ApiError::invalid("after"));
+    }
     let (messages, last_seq) = state
         .store()
-        .messages_after(caller.org, id, caller.device, q.after.unwrap_or(0), limit)
+        .messages_after(caller.org, id, caller.device, after, limit)
         .await?;
     Ok(ApiJson(MessagePage { messages, last_seq }))
 }
