@@ -110,6 +110,25 @@ impl Caller {
         }
     }
 
+    /// May the caller fetch this person's identity bundle? Whom they may see, and whom they
+    /// share a conversation with (a guest must verify every device in their groups).
+    pub async fn require_identity_visible(
+        &self,
+        state: &AppState,
+        target: UserId,
+    ) -> Result<(), ApiError> {
+        if self.require_visible(state, target).await.is_ok()
+            || state
+                .store()
+                .share_conversation(self.org, self.user, target)
+                .await?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+
     /// Removes from these people what the caller may not see: a guest sees only the teams they
     /// share with a person (a patient team's name is not for outsiders).
     pub async fn redact(

@@ -400,3 +400,60 @@ async fn a_message_sent_ten_times_at_once_and_after_a_restart_is_stored_once() {
     );
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_guest_verifies_everybody_in_their_group_but_adds_only_people_they_see() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    // Anna and Chris (guest) share a team; Erik is not in it.
+    let team: kontor_proto::api::Team = w
+        .anna
+        .ok(
+            Method::POST,
+            "/teams",
+            &kontor_proto::api::CreateTeamRequest {
+                name: "Projekt Außen".into(),
+                kind: kontor_proto::api::TeamKind::Project,
+                parent_id: None,
+                description: String::new(),
+            },
+        )
+        .await;
+    for who in [&w.anna, &w.chris] {
+        let _: serde_json::Value = w
+            .anna
+            .ok(
+                Method::PUT,
+                &format!("/teams/{}/members/{}", team.id, who.id()),
+                &kontor_proto::api::SetTeamMemberRequest {
+                    role: kontor_proto::api::TeamRole::Member,
+                },
+            )
+            .await;
+    }
+    let erik_inv = w
+        .anna
+        .invite("erik@sonnenschein.example", kontor_proto::api::Role::Member)
+        .await;
+    let erik_actor = w.server.join(&erik_inv.code, "Erik Engel").await;
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut chris = ChatDevice::of(&url, &w.chris).await;
+    let mut erik = ChatDevice::of(&url, &erik_actor).await;
+    let _ben = ChatDevice::of(&url, &w.ben).await;
+    let conv = anna
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Mit Partner"),
+            &[w.chris.id(), erik_actor.id()],
+        )
+        .await
+        .unwrap();
+    erik.say(conv, "Hallo Chris").await;
+    assert_eq!(chris.texts(conv).await, vec!["Hallo Chris"]);
+    // Chris cannot pull Ben (whom he cannot see) into the group.
+    assert!(chris.s.add_people(conv, &[w.ben.id()]).await.is_err());
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(!seen.members.iter().any(|m| m.user_id == w.ben.id()));
+    w.server.stop().await;
+}

@@ -169,6 +169,18 @@ pub async fn send(
     if body.added.len() > MAX_CHANGES || body.removed.len() > MAX_CHANGES {
         return Err(ApiError::invalid("added"));
     }
+    // Guests add only people they may see (or who are in the conversation already).
+    if caller.role == kontor_proto::api::Role::Guest && !body.added.is_empty() {
+        let conv = state
+            .store()
+            .conversation(caller.org, id, caller.device)
+            .await?;
+        for a in &body.added {
+            if !conv.members.iter().any(|m| m.user_id == a.user_id) {
+                caller.require_visible(&state, a.user_id).await?;
+            }
+        }
+    }
     crate::mls_frame::check(
         id,
         body.kind,

@@ -204,7 +204,7 @@ pub async fn bundles(
     ids.dedup();
     let mut visible = Vec::with_capacity(ids.len());
     for id in ids {
-        if caller.require_visible(&state, id).await.is_ok() {
+        if caller.require_identity_visible(&state, id).await.is_ok() {
             visible.push(id);
         }
     }

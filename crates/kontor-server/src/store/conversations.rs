@@ -763,6 +763,22 @@ impl super::Store {
         Ok((stored, recipients))
     }
 
+    /// Whether two people are members of one conversation.
+    pub async fn share_conversation(&self, org: OrgId, a: UserId, b: UserId) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversation_members x \
+             JOIN conversation_members y ON x.conversation_id = y.conversation_id \
+             JOIN conversations c ON c.id = x.conversation_id \
+             WHERE c.org_id = $1 AND x.user_id = $2 AND y.user_id = $3",
+        )
+        .bind(org.to_string())
+        .bind(a.to_string())
+        .bind(b.to_string())
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// The conversations these devices are in, for telling their members about a change.
     pub async fn conversations_with_devices(
         &self,
