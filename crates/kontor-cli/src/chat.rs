@@ -256,6 +256,7 @@ impl Session {
             if page.messages.is_empty() {
                 return Ok(updates);
             }
+            let before = after;
             for m in &page.messages {
                 if !self.core.unknown([m.sender_user]).is_empty() {
                     self.learn(&[m.sender_user]).await?;
@@ -292,6 +293,14 @@ impl Session {
                 }
             }
             self.persist()?;
+            let now = self.core.conversation(conv).map_or(before, |c| c.cursor);
+            if now == before {
+                // The server does not have what comes next for this device (e.g. it was
+                // removed and added again without its Welcome reaching this device).
+                return Err(CliError::other(format!(
+                    "conversation {conv}: messages after {before} are missing; waiting for a Welcome"
+                )));
+            }
         }
     }
 

@@ -1208,6 +1208,18 @@ impl Client {
     }
 
     fn join_inner(&mut self, welcome: &PendingWelcome, msg: Welcome) -> Result<Vec<Update>> {
+        // Added again after a removal (noticed or not): the old group state goes, and its
+        // secrets with it. Only a member's Welcome, every device in it checked, replaces it
+        // (and `join` restores everything if the Welcome is refused).
+        {
+            self.groups.remove(&welcome.conversation_id);
+            let storage = openmls_traits::OpenMlsProvider::storage(&self.provider);
+            if let Some(mut old) =
+                MlsGroup::load(storage, &mls::group_id(welcome.conversation_id)).map_err(mls_err)?
+            {
+                old.delete(storage).map_err(mls_err)?;
+            }
+        }
         let staged =
             StagedWelcome::new_from_welcome(&self.provider, &mls::join_config(), msg, None)
                 .map_err(mls_err)?;
@@ -1499,10 +1511,7 @@ impl Client {
                     .merge_staged_commit(&self.provider, *staged)
                     .map_err(mls_err)?;
                 if self_removed {
-                    self.groups.remove(&conv);
-                    if let Some(c) = self.convs.get_mut(&conv) {
-                        c.removed = true;
-                    }
+                    self.forget(conv);
                     updates.push(Update::Removed(conv));
                 } else if !added.is_empty() || !removed.is_empty() {
                     updates.push(Update::Members(conv));
@@ -1702,9 +1711,14 @@ impl Client {
         }
     }
 
-    /// The person forgets a conversation this device was removed from.
+    /// The person forgets a conversation this device was removed from (or left): its group
+    /// state and secrets are deleted; the history stays.
     pub fn forget(&mut self, conv: ConversationId) {
         self.groups.remove(&conv);
+        let storage = openmls_traits::OpenMlsProvider::storage(&self.provider);
+        if let Ok(Some(mut g)) = MlsGroup::load(storage, &mls::group_id(conv)) {
+            let _ = g.delete(storage);
+        }
         if let Some(c) = self.convs.get_mut(&conv) {
             c.removed = true;
             self.dirty.insert(conv_key(conv));

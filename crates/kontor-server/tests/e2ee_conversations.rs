@@ -292,6 +292,13 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
     );
     assert!(chris1.s.conversation(group).await.is_err());
     assert_eq!(ben1.texts(group).await.last().unwrap(), "Nur noch wir zwei");
+    // Chris comes back: added again, his device joins afresh and reads what is new.
+    anna1.s.add_people(group, &[w.chris.id()]).await.unwrap();
+    anna1.say(group, "Willkommen zurück").await;
+    assert_eq!(
+        chris1.texts(group).await.last().unwrap(),
+        "Willkommen zurück"
+    );
 
     // Anna's tablet is lost: she revokes it, her identity key drops it from her device list,
     // and it leaves every group; what she writes next it cannot read.
@@ -333,6 +340,6 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
     let mut ben1 = ben1.reopen().await;
     assert_eq!(ben1.texts(group).await.last().unwrap(), "Tablet ist weg");
     let conv: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
-    assert_eq!(conv.members.len(), 2);
+    assert_eq!(conv.members.len(), 3, "Anna, Ben and Chris again");
     w.server.stop().await;
 }

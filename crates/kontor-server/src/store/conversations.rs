@@ -384,10 +384,14 @@ impl super::Store {
                     if owner_of(a.device_id).is_some_and(|r| !m.removed.contains(&r.device)) {
                         return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "added"));
                     }
+                    // An UPDATE, not a SELECT: it takes the device's row lock, so a revocation
+                    // running at the same time either waits for this commit (and then sees the
+                    // device in this conversation) or wins (and the device is refused here).
                     let ok: Option<String> = sqlx::query_scalar(
-                        "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id \
-                         WHERE d.org_id = $1 AND u.org_id = $1 AND d.id = $2 AND d.user_id = $3 \
-                           AND d.revoked_at IS NULL AND u.status = 'active'",
+                        "UPDATE devices SET last_seen_at = last_seen_at \
+                         WHERE org_id = $1 AND id = $2 AND user_id = $3 AND revoked_at IS NULL \
+                           AND user_id IN (SELECT id FROM users WHERE org_id = $1 AND status = 'active') \
+                         RETURNING id",
                     )
                     .bind(org.to_string())
                     .bind(a.device_id.to_string())

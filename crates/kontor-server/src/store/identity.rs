@@ -292,14 +292,27 @@ impl super::Store {
         for row in devices {
             let device: DeviceId = super::col_parse(&row, "device_id")?;
             let user: UserId = super::col_parse(&row, "user_id")?;
-            let one_time: Option<Vec<u8>> = sqlx::query_scalar(
-                "DELETE FROM key_packages WHERE device_id = $1 AND id = \
-                 (SELECT MIN(id) FROM key_packages WHERE device_id = $1 AND last_resort = 0) \
-                 RETURNING key_package",
-            )
-            .bind(device.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+            // Two claims at once may aim at the same package; the loser tries the next one.
+            let mut one_time: Option<Vec<u8>> = None;
+            for _ in 0..5 {
+                one_time = sqlx::query_scalar(
+                    "DELETE FROM key_packages WHERE device_id = $1 AND id = \
+                     (SELECT MIN(id) FROM key_packages WHERE device_id = $1 AND last_resort = 0) \
+                     RETURNING key_package",
+                )
+                .bind(device.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM key_packages WHERE device_id = $1 AND last_resort = 0",
+                )
+                .bind(device.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                if one_time.is_some() || left == 0 {
+                    break;
+                }
+            }
             let kp = match one_time {
                 Some(kp) => Some(kp),
                 None => sqlx::query_scalar(
