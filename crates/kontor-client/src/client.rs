@@ -657,6 +657,37 @@ impl Client {
             .ok_or(ClientError::UnknownConversation)
     }
 
+    /// The provider and a conversation's group, loaded if needed (two fields borrowed apart).
+    fn loaded(&mut self, conv: ConversationId) -> Result<(&Provider, &mut MlsGroup)> {
+        self.group(conv)?;
+        let group = self
+            .groups
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        Ok((&self.provider, group))
+    }
+
+    /// The request body of a commit made in `epoch`, under a fresh client message id.
+    fn commit_body(
+        &self,
+        epoch: u64,
+        commit: &MlsMessageOut,
+        welcome: Option<&MlsMessageOut>,
+        added: Vec<AddedDevice>,
+        removed: Vec<DeviceId>,
+    ) -> Result<SendMessage> {
+        Ok(SendMessage {
+            client_msg_id: ClientMsgId(new_uuid(&self.provider)?),
+            kind: MessageKind::Commit,
+            epoch,
+            body: Bytes(mls::to_bytes(commit)?),
+            welcome: welcome.map(mls::to_bytes).transpose()?.map(Bytes),
+            added,
+            removed,
+            proposed_removals: Vec::new(),
+        })
+    }
+
     fn usable(&self, conv: ConversationId) -> Result<&ConversationState> {
         let c = self
             .convs
@@ -811,18 +842,8 @@ impl Client {
         let (commit, welcome, _) = group
             .add_members(provider, &signer, &accepted)
             .map_err(mls_err)?;
-        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         let users: Vec<UserId> = added.iter().map(|a| a.user_id).collect();
-        let body = SendMessage {
-            client_msg_id,
-            kind: MessageKind::Commit,
-            epoch,
-            body: Bytes(mls::to_bytes(&commit)?),
-            welcome: Some(Bytes(mls::to_bytes(&welcome)?)),
-            added,
-            removed: queued_devices,
-            proposed_removals: Vec::new(),
-        };
+        let body = self.commit_body(epoch, &commit, Some(&welcome), added, queued_devices)?;
         Ok((
             Some(self.set_pending(conv, users, queued_users, body)),
             refused,
@@ -950,19 +971,9 @@ impl Client {
         let (commit, _, _) = group
             .remove_members(provider, &signer, &leaves)
             .map_err(mls_err)?;
-        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         users.sort();
         users.dedup();
-        let body = SendMessage {
-            client_msg_id,
-            kind: MessageKind::Commit,
-            epoch,
-            body: Bytes(mls::to_bytes(&commit)?),
-            welcome: None,
-            added: Vec::new(),
-            removed,
-            proposed_removals: Vec::new(),
-        };
+        let body = self.commit_body(epoch, &commit, None, Vec::new(), removed)?;
         Ok(Some(self.set_pending(conv, Vec::new(), users, body)))
     }
 
@@ -971,12 +982,7 @@ impl Client {
     pub fn leave(&mut self, conv: ConversationId, my_devices: &[DeviceId]) -> Result<SendMessage> {
         self.usable(conv)?;
         let signer = self.signer();
-        self.group(conv)?;
-        let provider = &self.provider;
-        let group = self
-            .groups
-            .get_mut(&conv)
-            .ok_or(ClientError::UnknownConversation)?;
+        let (provider, group) = self.loaded(conv)?;
         let epoch = group.epoch().as_u64();
         let proposal = group.leave_group(provider, &signer).map_err(mls_err)?;
         let mut proposed = my_devices.to_vec();
@@ -1039,12 +1045,7 @@ impl Client {
 
     fn seal_envelope(&mut self, conv: ConversationId, envelope: &Envelope) -> Result<SendMessage> {
         let signer = self.signer();
-        self.group(conv)?;
-        let provider = &self.provider;
-        let group = self
-            .groups
-            .get_mut(&conv)
-            .ok_or(ClientError::UnknownConversation)?;
+        let (provider, group) = self.loaded(conv)?;
         let epoch = group.epoch().as_u64();
         let msg = group
             .create_message(provider, &signer, &json(envelope))
@@ -1361,12 +1362,7 @@ impl Client {
                 return Ok(Vec::new());
             }
         };
-        self.group(conv)?;
-        let provider = &self.provider;
-        let group = self
-            .groups
-            .get_mut(&conv)
-            .ok_or(ClientError::UnknownConversation)?;
+        let (provider, group) = self.loaded(conv)?;
         let processed = match group.process_message(provider, protocol) {
             Ok(p) => p,
             Err(e) => {
@@ -1578,12 +1574,7 @@ impl Client {
     pub fn commit_proposals(&mut self, conv: ConversationId) -> Result<Option<SendMessage>> {
         self.usable(conv)?;
         let signer = self.signer();
-        self.group(conv)?;
-        let provider = &self.provider;
-        let group = self
-            .groups
-            .get_mut(&conv)
-            .ok_or(ClientError::UnknownConversation)?;
+        let (provider, group) = self.loaded(conv)?;
         let mut removed = Vec::new();
         let mut users = Vec::new();
         for p in group.pending_proposals() {
@@ -1602,19 +1593,9 @@ impl Client {
         let (commit, _, _) = group
             .commit_to_pending_proposals(provider, &signer)
             .map_err(mls_err)?;
-        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
         users.sort();
         users.dedup();
-        let body = SendMessage {
-            client_msg_id,
-            kind: MessageKind::Commit,
-            epoch,
-            body: Bytes(mls::to_bytes(&commit)?),
-            welcome: None,
-            added: Vec::new(),
-            removed,
-            proposed_removals: Vec::new(),
-        };
+        let body = self.commit_body(epoch, &commit, None, Vec::new(), removed)?;
         Ok(Some(self.set_pending(conv, Vec::new(), users, body)))
     }
 
@@ -1661,28 +1642,13 @@ impl Client {
     pub fn update_keys(&mut self, conv: ConversationId) -> Result<SendMessage> {
         self.usable(conv)?;
         let signer = self.signer();
-        self.group(conv)?;
-        let provider = &self.provider;
-        let group = self
-            .groups
-            .get_mut(&conv)
-            .ok_or(ClientError::UnknownConversation)?;
+        let (provider, group) = self.loaded(conv)?;
         let epoch = group.epoch().as_u64();
         let (_, queued_devices, queued_users) = Self::queued_removals(group);
         let bundle = group
             .self_update(provider, &signer, LeafNodeParameters::default())
             .map_err(mls_err)?;
-        let client_msg_id = ClientMsgId(new_uuid(&self.provider)?);
-        let body = SendMessage {
-            client_msg_id,
-            kind: MessageKind::Commit,
-            epoch,
-            body: Bytes(mls::to_bytes(bundle.commit())?),
-            welcome: None,
-            added: Vec::new(),
-            removed: queued_devices,
-            proposed_removals: Vec::new(),
-        };
+        let body = self.commit_body(epoch, bundle.commit(), None, Vec::new(), queued_devices)?;
         Ok(self.set_pending(conv, Vec::new(), queued_users, body))
     }
 
