@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use kontor_client::{ChatMessage, Update};
 use kontor_proto::conversation::{ConversationKind, MemberRole, SetMemberRole};
 use kontor_proto::event::ServerFrame;
-use kontor_proto::payload::Payload;
+use kontor_proto::payload::{Payload, SystemNote};
 use kontor_proto::{ClientMsgId, ConversationId, UserId};
 use serde_json::json;
 use std::time::Duration;
@@ -111,6 +111,19 @@ pub enum RoleArg {
     Admin,
     Member,
     Reader,
+}
+
+/// Fetches everything new, then finds the conversation.
+async fn synced(s: &mut Session, r: &str) -> Result<ConversationId, CliError> {
+    s.sync().await?;
+    resolve_conversation(s, r)
+}
+
+/// Sends a system note about the conversation.
+async fn note(s: &mut Session, conv: ConversationId, note: SystemNote) -> Result<(), CliError> {
+    s.send(conv, &Payload::System { note }, now_ms())
+        .await
+        .map(|_| ())
 }
 
 fn not_found(what: &str) -> CliError {
@@ -330,8 +343,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             text,
             reply_to,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let reply_to = reply_to
                 .map(|r| resolve_message(&s, conv, &r))
                 .transpose()?;
@@ -351,8 +363,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             conversation,
             limit,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let visible: Vec<ChatMessage> = s
                 .core
                 .messages(conv)
@@ -390,8 +401,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             tail(&mut s, only, count, deadline, o.json).await?;
         }
         ChatCommand::Members { conversation } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let server = s.conversation(conv).await?;
             let mls = s.core.members(conv).map_err(CliError::other)?;
             let rows: Vec<_> = server
@@ -435,39 +445,22 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             conversation,
             people: refs,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let users = people(&s, &refs).await?;
             s.add_people(conv, &users).await?;
-            s.send(
-                conv,
-                &Payload::System {
-                    note: kontor_proto::payload::SystemNote::Added { users },
-                },
-                now_ms(),
-            )
-            .await?;
+            note(&mut s, conv, SystemNote::Added { users }).await?;
         }
         ChatCommand::Remove {
             conversation,
             people: refs,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let users = people(&s, &refs).await?;
             s.remove_people(conv, &users).await?;
-            s.send(
-                conv,
-                &Payload::System {
-                    note: kontor_proto::payload::SystemNote::Removed { users },
-                },
-                now_ms(),
-            )
-            .await?;
+            note(&mut s, conv, SystemNote::Removed { users }).await?;
         }
         ChatCommand::Leave { conversation } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             s.leave(conv).await?;
         }
         ChatCommand::Role {
@@ -475,8 +468,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             person,
             role,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let user = resolve_person(&s.api, &person).await?;
             let role = match role {
                 RoleArg::Admin => MemberRole::Admin,
@@ -492,16 +484,8 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                 .await?;
         }
         ChatCommand::Rename { conversation, name } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
-            s.send(
-                conv,
-                &Payload::System {
-                    note: kontor_proto::payload::SystemNote::Renamed { name },
-                },
-                now_ms(),
-            )
-            .await?;
+            let conv = synced(&mut s, &conversation).await?;
+            note(&mut s, conv, SystemNote::Renamed { name }).await?;
         }
         ChatCommand::React {
             conversation,
@@ -509,8 +493,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             emoji,
             remove,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
             s.send(
                 conv,
@@ -528,8 +511,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             message,
             text,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
             let mentions = kontor_client::markdown::mentions(&text);
             s.send(
@@ -547,8 +529,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             conversation,
             message,
         } => {
-            s.sync().await?;
-            let conv = resolve_conversation(&s, &conversation)?;
+            let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
             s.send(conv, &Payload::Delete { target }, now_ms()).await?;
         }
