@@ -310,6 +310,14 @@ impl Session {
         self.require_linked()?;
         let mut updates = self.accept_welcomes().await?;
         let list: Conversations = self.api.get("/conversations").await?;
+        // Everybody's newest device lists, fetched once for all conversations: the member
+        // duties below compare them with the groups.
+        let people: BTreeSet<UserId> = list
+            .conversations
+            .iter()
+            .flat_map(|c| c.members.iter().map(|m| m.user_id))
+            .collect();
+        self.learn(&people.into_iter().collect::<Vec<_>>()).await?;
         for conv in &list.conversations {
             if self.core.conversation(conv.id).is_none() {
                 continue;
@@ -321,7 +329,7 @@ impl Session {
         Ok(updates)
     }
 
-    /// The member duties for one conversation.
+    /// The member duties for one conversation (its members' bundles are fresh).
     async fn maintain(&mut self, conv: &Conversation) -> Result<Vec<Update>, CliError> {
         let mut updates = Vec::new();
         let usable = self
@@ -346,8 +354,6 @@ impl Session {
                     .await?,
             );
         }
-        let users: Vec<UserId> = conv.members.iter().map(|m| m.user_id).collect();
-        self.learn(&users).await?;
         let stale = self.core.stale_devices(conv.id).map_err(core_err)?;
         if !stale.is_empty() {
             updates.extend(

@@ -877,6 +877,21 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     );
 }
 
+fn list<'a>(
+    key: &'a [u8],
+    version: u64,
+    devices: &'a [kontor_proto::DeviceId],
+    backup: Option<&'a [u8]>,
+) -> NewDeviceList<'a> {
+    NewDeviceList {
+        identity_key: key,
+        version,
+        json: "{}",
+        devices,
+        recovery_backup: backup,
+    }
+}
+
 async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store: Store) {
     let (org, _) = org_with_owner(&store, "Epsilon").await;
     let anna = add_person(&store, org, "anna@epsilon.example", "Anna", Role::Member).await;
@@ -909,11 +924,7 @@ async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store
         .publish_identity(
             org,
             ben.user,
-            &[5; 32],
-            1,
-            "{}",
-            &[ben.device],
-            Some(&[7]),
+            &list(&[5; 32], 1, &[ben.device], Some(&[7])),
             T0,
         )
         .await
@@ -921,7 +932,7 @@ async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store
     for (key, version) in [([5u8; 32], 1u64), ([6; 32], 2)] {
         assert!(matches!(
             store
-                .publish_identity(org, ben.user, &key, version, "{}", &[ben.device], None, T0)
+                .publish_identity(org, ben.user, &list(&key, version, &[ben.device], None), T0)
                 .await,
             Err(StoreError::Refused(ErrorCode::DeviceListRejected, _))
         ));
@@ -929,12 +940,12 @@ async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store
     // A device of somebody else cannot be listed.
     assert!(
         store
-            .publish_identity(org, ben.user, &[5; 32], 2, "{}", &[anna.device], None, T0)
+            .publish_identity(org, ben.user, &list(&[5; 32], 2, &[anna.device], None), T0)
             .await
             .is_err()
     );
     store
-        .publish_identity(org, ben.user, &[5; 32], 2, "{}", &[ben.device], None, T0)
+        .publish_identity(org, ben.user, &list(&[5; 32], 2, &[ben.device], None), T0)
         .await
         .unwrap();
     assert_eq!(store.recovery_backup(org, ben.user).await.unwrap(), vec![7]);

@@ -119,6 +119,22 @@ fn check_device_list(
     Ok(ids)
 }
 
+/// A checked signed device list as the store takes it.
+fn new_list<'a>(
+    signed: &'a SignedDeviceList,
+    json: &'a str,
+    devices: &'a [kontor_proto::DeviceId],
+    recovery_backup: Option<&'a Bytes>,
+) -> crate::store::NewDeviceList<'a> {
+    crate::store::NewDeviceList {
+        identity_key: signed.list.identity_key.as_slice(),
+        version: signed.list.version,
+        json,
+        devices,
+        recovery_backup: recovery_backup.map(Bytes::as_slice),
+    }
+}
+
 /// The organisation's public keys. Clients pin them at their first login: every membership
 /// certificate is checked against the signing key, and the delivery service's proposals in
 /// a group against the external-sender key.
@@ -155,19 +171,16 @@ pub async fn publish(
     {
         return Err(ApiError::invalid("recovery_backup"));
     }
-    let list = &body.device_list.list;
+    let json = serde_json::to_string(&body.device_list).map_err(|_| ApiError::internal())?;
+    let list = new_list(
+        &body.device_list,
+        &json,
+        &devices,
+        body.recovery_backup.as_ref(),
+    );
     state
         .store()
-        .publish_identity(
-            caller.org,
-            caller.user,
-            list.identity_key.as_slice(),
-            list.version,
-            &serde_json::to_string(&body.device_list).map_err(|_| ApiError::internal())?,
-            &devices,
-            body.recovery_backup.as_ref().map(Bytes::as_slice),
-            state.now(),
-        )
+        .publish_identity(caller.org, caller.user, &list, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -362,23 +375,18 @@ pub async fn approve_link_request(
             "device_list",
         ));
     }
-    let list = &body.device_list.list;
+    let json = serde_json::to_string(&body.device_list).map_err(|_| ApiError::internal())?;
+    let list = new_list(&body.device_list, &json, &devices, None);
     state
         .store()
-        .publish_identity(
+        .approve_link_request(
             caller.org,
             caller.user,
-            list.identity_key.as_slice(),
-            list.version,
-            &serde_json::to_string(&body.device_list).map_err(|_| ApiError::internal())?,
-            &devices,
-            None,
+            id,
+            body.sealed.as_slice(),
+            &list,
             now,
         )
-        .await?;
-    state
-        .store()
-        .approve_link_request(caller.org, caller.user, id, body.sealed.as_slice(), now)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

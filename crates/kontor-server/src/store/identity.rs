@@ -92,82 +92,15 @@ impl super::Store {
     /// Stores a newer device list of `user`. The identity key is fixed by the first list; a
     /// list must have a higher version than the stored one. Every device in it must be an
     /// active device of the person. The recovery backup is replaced when given.
-    #[allow(clippy::too_many_arguments)]
     pub async fn publish_identity(
         &self,
         org: OrgId,
         user: UserId,
-        identity_key: &[u8],
-        version: u64,
-        device_list_json: &str,
-        devices: &[DeviceId],
-        recovery_backup: Option<&[u8]>,
+        list: &NewDeviceList<'_>,
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin_org(org).await?;
-        let stored = sqlx::query(
-            "SELECT identity_key, list_version FROM identities WHERE org_id = $1 AND user_id = $2",
-        )
-        .bind(org.to_string())
-        .bind(user.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        for d in devices {
-            let ok: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM devices WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
-            )
-            .bind(org.to_string())
-            .bind(user.to_string())
-            .bind(d.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if ok.is_none() {
-                return Err(StoreError::refused_field(
-                    ErrorCode::DeviceListRejected,
-                    "device_list",
-                ));
-            }
-        }
-        match stored {
-            Some(row) => {
-                if col_bytes(&row, "identity_key")? != identity_key
-                    || col_i64(&row, "list_version")? as u64 >= version
-                {
-                    return Err(StoreError::refused_field(
-                        ErrorCode::DeviceListRejected,
-                        "device_list",
-                    ));
-                }
-                sqlx::query(
-                    "UPDATE identities SET list_version = $3, device_list = $4, \
-                     recovery_backup = COALESCE($5, recovery_backup), updated_at = $6 \
-                     WHERE org_id = $1 AND user_id = $2",
-                )
-                .bind(org.to_string())
-                .bind(user.to_string())
-                .bind(version as i64)
-                .bind(device_list_json)
-                .bind(recovery_backup.map(<[u8]>::to_vec))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO identities (user_id, org_id, identity_key, list_version, device_list, recovery_backup, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(user.to_string())
-                .bind(org.to_string())
-                .bind(identity_key.to_vec())
-                .bind(version as i64)
-                .bind(device_list_json)
-                .bind(recovery_backup.map(<[u8]>::to_vec))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
+        write_identity(&mut tx, org, user, list, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -398,15 +331,18 @@ impl super::Store {
             .collect()
     }
 
-    /// Answers a pending link request with the sealed identity key (and history).
+    /// Answers a pending link request with the sealed identity key (and history) and stores
+    /// the device list that names the new device, in one transaction.
     pub async fn approve_link_request(
         &self,
         org: OrgId,
         user: UserId,
         id: LinkRequestId,
         sealed: &[u8],
+        list: &NewDeviceList<'_>,
         now: i64,
     ) -> StoreResult<()> {
+        let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "UPDATE link_requests SET sealed = $4 \
              WHERE org_id = $1 AND user_id = $2 AND id = $3 AND sealed IS NULL AND expires_at > $5",
@@ -416,13 +352,100 @@ impl super::Store {
         .bind(id.to_string())
         .bind(sealed.to_vec())
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::refused(ErrorCode::LinkRequestInvalid));
         }
+        write_identity(&mut tx, org, user, list, now).await?;
+        tx.commit().await?;
         Ok(())
     }
+}
+
+/// A signed device list as the store takes it (its signature was checked by the caller).
+#[derive(Clone, Copy, Debug)]
+pub struct NewDeviceList<'a> {
+    pub identity_key: &'a [u8],
+    pub version: u64,
+    /// JSON of the `SignedDeviceList`.
+    pub json: &'a str,
+    pub devices: &'a [DeviceId],
+    pub recovery_backup: Option<&'a [u8]>,
+}
+
+/// Writes a device list inside a transaction; see [`super::Store::publish_identity`].
+async fn write_identity(
+    tx: &mut super::Tx,
+    org: OrgId,
+    user: UserId,
+    l: &NewDeviceList<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    let stored = sqlx::query(
+        "SELECT identity_key, list_version FROM identities WHERE org_id = $1 AND user_id = $2",
+    )
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    for d in l.devices {
+        let ok: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM devices WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(d.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+        if ok.is_none() {
+            return Err(StoreError::refused_field(
+                ErrorCode::DeviceListRejected,
+                "device_list",
+            ));
+        }
+    }
+    match stored {
+        Some(row) => {
+            if col_bytes(&row, "identity_key")? != l.identity_key
+                || col_i64(&row, "list_version")? as u64 >= l.version
+            {
+                return Err(StoreError::refused_field(
+                    ErrorCode::DeviceListRejected,
+                    "device_list",
+                ));
+            }
+            sqlx::query(
+                "UPDATE identities SET list_version = $3, device_list = $4, \
+                     recovery_backup = COALESCE($5, recovery_backup), updated_at = $6 \
+                     WHERE org_id = $1 AND user_id = $2",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(l.version as i64)
+            .bind(l.json)
+            .bind(l.recovery_backup.map(<[u8]>::to_vec))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                    "INSERT INTO identities (user_id, org_id, identity_key, list_version, device_list, recovery_backup, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .bind(l.identity_key.to_vec())
+                .bind(l.version as i64)
+                .bind(l.json)
+                .bind(l.recovery_backup.map(<[u8]>::to_vec))
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn insert_key_package(

@@ -33,7 +33,7 @@ pub use audit::AuditFilter;
 pub use backend::{Backend, Postgres, Sqlite};
 pub use conversations::SendOutcome;
 pub use events::Audience;
-pub use identity::{StoredIdentity, StoredLinkRequest};
+pub use identity::{NewDeviceList, StoredIdentity, StoredLinkRequest};
 pub use orgs::NewInvitation;
 pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
