@@ -4,10 +4,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kontor");
+mod common;
+
+use common::binary::{BIN, free_port, serve};
 const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
 
 fn cmd(home: &Path, args: &[&str]) -> Command {
@@ -33,39 +35,6 @@ fn json(o: &Output) -> serde_json::Value {
         String::from_utf8_lossy(&o.stderr)
     );
     serde_json::from_slice(&o.stdout).expect("JSON output")
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path) -> (Killed, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(BIN)
-        .args(["serve", "--data", data.to_str().unwrap()])
-        .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Killed(child), format!("http://127.0.0.1:{port}"))
 }
 
 fn texts(v: &serde_json::Value) -> Vec<String> {
@@ -96,7 +65,8 @@ fn people_chat_end_to_end_from_the_shell() {
         ],
     ));
     let code = out["invitation"]["code"].as_str().unwrap().to_owned();
-    let (_server, url) = serve(&data);
+    let server = serve(&data, free_port(), None);
+    let url = server.url();
 
     // Joining makes the identity and shows the recovery key once.
     let joined = json(&kontor(

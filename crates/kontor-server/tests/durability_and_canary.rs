@@ -4,68 +4,15 @@
 
 mod common;
 
+use common::binary::{BIN, free_port, serve};
 use common::*;
 use kontor_proto::api::{AcceptInvitationRequest, NewDevice, Role, SessionCreated};
 use kontor_proto::conversation::{ConversationKind, MessagePage};
 use kontor_proto::payload::Payload;
 use reqwest::Method;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_kontor");
-
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Serve {
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `kontor serve` on the data directory, logging at debug level into `log`.
-fn serve(data: &Path, port: u16, log: &Path) -> Serve {
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let child = Command::new(BIN)
-        .args(["serve", "--data", data.to_str().unwrap()])
-        .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Serve { child, port }
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// `kontor org create` on the data directory; returns the owner's invitation code.
 fn create_org(data: &Path) -> String {
@@ -135,7 +82,7 @@ async fn no_marker_of_thousands_of_messages_reaches_the_servers_disk_or_logs() {
     let data = root.path().join("data");
     let log = root.path().join("server.log");
     let code = create_org(&data);
-    let server = serve(&data, free_port(), &log);
+    let server = serve(&data, free_port(), Some(&log));
     let url = server.url();
     let anna_actor = accept(&url, &code, "Anna Schmidt").await;
     let ben_inv = anna_actor
@@ -207,7 +154,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
     let log = root.path().join("server.log");
     let code = create_org(&data);
     let port = free_port();
-    let mut server = serve(&data, port, &log);
+    let mut server = serve(&data, port, Some(&log));
     let url = server.url();
     let anna_actor = accept(&url, &code, "Anna Schmidt").await;
     let ben_inv = anna_actor
@@ -266,7 +213,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
     let (_ben, acked_b, _) = b.await.unwrap();
     assert!(acked_a.len() + acked_b.len() > 10, "there was load");
 
-    let server = serve(&data, port, &log);
+    let server = serve(&data, port, Some(&log));
     let page: MessagePage = anna_actor
         .get(&format!(
             "/conversations/{conv}/messages?after=0&limit=1000"
@@ -329,7 +276,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
 }
 
 /// SIGKILL through the standard library (`Child::kill` sends SIGKILL on Unix).
-fn kill_9(s: &mut Serve) {
+fn kill_9(s: &mut common::binary::Serve) {
     s.child.kill().unwrap();
     s.child.wait().unwrap();
 }

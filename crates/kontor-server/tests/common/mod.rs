@@ -3,6 +3,8 @@
 //! the people who use it.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use kontor_proto::api::*;
 use kontor_server::clock::{Clock, SystemClock};
 use kontor_server::config::Config;
