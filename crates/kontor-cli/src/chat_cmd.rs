@@ -1,13 +1,13 @@
 //! `kontor chat …`, `kontor device link|approve` and `kontor safety-number`: end-to-end
 //! encrypted conversations from the command line.
 
-use crate::chat::{Session, now_ms};
+use crate::chat::Session;
 use crate::commands::{Opts, resolve_person};
 use crate::{CliError, output};
 use clap::Subcommand;
 use futures_util::StreamExt;
 use kontor_client::{ChatMessage, Update};
-use kontor_proto::conversation::{ConversationKind, MemberRole, SetMemberRole};
+use kontor_proto::conversation::{ConversationKind, MemberRole};
 use kontor_proto::event::ServerFrame;
 use kontor_proto::payload::{Payload, SystemNote};
 use kontor_proto::{ClientMsgId, ConversationId, UserId};
@@ -121,9 +121,8 @@ async fn synced(s: &mut Session, r: &str) -> Result<ConversationId, CliError> {
 
 /// Sends a system note about the conversation.
 async fn note(s: &mut Session, conv: ConversationId, note: SystemNote) -> Result<(), CliError> {
-    s.send(conv, &Payload::System { note }, now_ms())
-        .await
-        .map(|_| ())
+    s.send(conv, &Payload::System { note }).await?;
+    Ok(())
 }
 
 fn not_found(what: &str) -> CliError {
@@ -177,7 +176,7 @@ fn resolve_message(s: &Session, conv: ConversationId, r: &str) -> Result<ClientM
 async fn people(s: &Session, refs: &[String]) -> Result<Vec<UserId>, CliError> {
     let mut out = Vec::new();
     for r in refs {
-        out.push(resolve_person(&s.api, r).await?);
+        out.push(resolve_person(s.api(), r).await?);
     }
     Ok(out)
 }
@@ -352,7 +351,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                 text,
                 reply_to,
             };
-            let sent = s.send(conv, &payload, now_ms()).await?;
+            let sent = s.send(conv, &payload).await?;
             if o.json {
                 output::json(&sent);
             } else {
@@ -469,19 +468,13 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             role,
         } => {
             let conv = synced(&mut s, &conversation).await?;
-            let user = resolve_person(&s.api, &person).await?;
+            let user = resolve_person(s.api(), &person).await?;
             let role = match role {
                 RoleArg::Admin => MemberRole::Admin,
                 RoleArg::Member => MemberRole::Member,
                 RoleArg::Reader => MemberRole::Reader,
             };
-            let _: serde_json::Value = s
-                .api
-                .put(
-                    &format!("/conversations/{conv}/members/{user}"),
-                    &SetMemberRole { role },
-                )
-                .await?;
+            s.set_role(conv, user, role).await?;
         }
         ChatCommand::Rename { conversation, name } => {
             let conv = synced(&mut s, &conversation).await?;
@@ -502,7 +495,6 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                     emoji,
                     remove,
                 },
-                now_ms(),
             )
             .await?;
         }
@@ -521,7 +513,6 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                     text,
                     mentions,
                 },
-                now_ms(),
             )
             .await?;
         }
@@ -531,7 +522,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
-            s.send(conv, &Payload::Delete { target }, now_ms()).await?;
+            s.send(conv, &Payload::Delete { target }).await?;
         }
         ChatCommand::Sync => {
             let updates = s.sync().await?;
@@ -630,29 +621,11 @@ async fn tail(
             let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
                 continue;
             };
-            let updates = match frame {
-                ServerFrame::Message { message } => {
-                    let conv = message.conversation_id;
-                    if !s.core.unknown([message.sender_user]).is_empty() {
-                        s.learn(&[message.sender_user]).await?;
-                    }
-                    match s.core.receive(&message) {
-                        Ok(u)
-                            if !matches!(
-                                message.kind,
-                                kontor_proto::conversation::MessageKind::Commit
-                            ) =>
-                        {
-                            s.persist()?;
-                            u
-                        }
-                        _ => s.catch_up(conv).await?,
-                    }
-                }
-                ServerFrame::Welcome { .. } => s.accept_welcomes().await?,
-                ServerFrame::ConversationChanged { .. } | ServerFrame::Lagged => s.sync().await?,
-                _ => Vec::new(),
-            };
+            if matches!(frame, ServerFrame::Ready { .. }) {
+                // Synced just above.
+                continue;
+            }
+            let updates = s.on_frame(&frame).await?;
             shown += print_updates(s, &updates, only, as_json);
         }
     }
@@ -751,7 +724,7 @@ pub async fn approve(o: &Opts, code: Option<String>) -> Result<(), CliError> {
 /// `kontor safety-number PERSON`.
 pub async fn safety_number(o: &Opts, person: &str) -> Result<(), CliError> {
     let mut s = Session::open(o.home.as_ref()).await?;
-    let user = resolve_person(&s.api, person).await?;
+    let user = resolve_person(s.api(), person).await?;
     let me = s.core.user();
     s.learn(&[me, user]).await?;
     let number = s.core.safety_number(user).map_err(CliError::other)?;

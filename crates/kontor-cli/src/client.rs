@@ -63,6 +63,34 @@ impl Client {
         }
     }
 
+    /// One request with an optional JSON body; every answer is `Ok` with its status, `Err`
+    /// only when none came. For the client session, which reads answers itself.
+    pub async fn raw(
+        &self,
+        method: kontor_client::session::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<kontor_client::session::Answer, String> {
+        let method = match method {
+            kontor_client::session::Method::Get => Method::GET,
+            kontor_client::session::Method::Post => Method::POST,
+            kontor_client::session::Method::Put => Method::PUT,
+            kontor_client::session::Method::Patch => Method::PATCH,
+            kontor_client::session::Method::Delete => Method::DELETE,
+        };
+        let mut rb = self.request(method, path);
+        if let Some(body) = body {
+            rb = rb.header("content-type", "application/json").body(body);
+        }
+        let res = rb.send().await.map_err(|e| e.without_url().to_string())?;
+        let status = res.status().as_u16();
+        let body = res.bytes().await.map_err(|e| e.without_url().to_string())?;
+        Ok(kontor_client::session::Answer {
+            status,
+            body: body.to_vec(),
+        })
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CliError> {
         self.send(self.request(Method::GET, path)).await
     }

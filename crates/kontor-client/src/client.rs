@@ -719,6 +719,32 @@ impl Client {
             .flat_map(|m| m.values())
     }
 
+    /// The messages of a conversation, newest first.
+    pub fn messages_rev(&self, conv: ConversationId) -> impl Iterator<Item = &ChatMessage> {
+        self.messages
+            .get(&conv)
+            .into_iter()
+            .flat_map(|m| m.values().rev())
+    }
+
+    /// The messages before sequence number `before` (all when `None`), newest first.
+    pub fn messages_before(
+        &self,
+        conv: ConversationId,
+        before: Option<u64>,
+    ) -> impl Iterator<Item = &ChatMessage> {
+        let end = before.unwrap_or(u64::MAX);
+        self.messages
+            .get(&conv)
+            .into_iter()
+            .flat_map(move |m| m.range(..end).rev().map(|(_, m)| m))
+    }
+
+    /// One message of the history.
+    pub fn message(&self, conv: ConversationId, seq: u64) -> Option<&ChatMessage> {
+        self.messages.get(&conv).and_then(|m| m.get(&seq))
+    }
+
     /// The people in a conversation's MLS group, with their devices, as this device sees it.
     pub fn members(&mut self, conv: ConversationId) -> Result<BTreeMap<UserId, Vec<DeviceId>>> {
         let g = self.group(conv)?;
@@ -755,18 +781,7 @@ impl Client {
             .build(&self.provider, &self.signer(), self.credential())
             .map_err(mls_err)?;
         self.groups.insert(id, group);
-        self.convs.insert(
-            id,
-            ConversationState {
-                id,
-                kind,
-                name: None,
-                cursor: 0,
-                blocked: None,
-                removed: false,
-                own_seqs: Vec::new(),
-            },
-        );
+        self.convs.insert(id, ConversationState::new(id, kind));
         self.dirty.insert(conv_key(id));
         Ok(CreateConversation { id, kind })
     }
@@ -1137,6 +1152,41 @@ impl Client {
         }
     }
 
+    /// Whether a message still waits in the outbox.
+    pub fn in_outbox(&self, client_msg_id: ClientMsgId) -> bool {
+        self.outbox.contains_key(&client_msg_id)
+    }
+
+    /// Where one of this device's own messages landed in the history.
+    pub fn seq_of(&self, conv: ConversationId, client_msg_id: ClientMsgId) -> Option<u64> {
+        self.messages(conv)
+            .find(|m| {
+                m.envelope.client_msg_id == client_msg_id
+                    && m.envelope.sender_device == self.me.device
+            })
+            .map(|m| m.seq)
+    }
+
+    /// The person has seen the conversation up to `seq` on this device.
+    pub fn mark_read(&mut self, conv: ConversationId, seq: u64) {
+        if let Some(c) = self.convs.get_mut(&conv)
+            && seq > c.read
+        {
+            c.read = seq;
+            self.dirty.insert(conv_key(conv));
+        }
+    }
+
+    /// How many messages of others that are shown in the timeline the person has not seen.
+    pub fn unread(&self, conv: ConversationId) -> usize {
+        let read = self.convs.get(&conv).map_or(0, |c| c.read);
+        self.messages.get(&conv).map_or(0, |m| {
+            m.range(read + 1..)
+                .filter(|(_, m)| m.envelope.sender_user != self.me.user && m.is_visible())
+                .count()
+        })
+    }
+
     fn mark_own(&mut self, conv: ConversationId, seq: u64) {
         if let Some(c) = self.convs.get_mut(&conv) {
             if seq <= c.cursor {
@@ -1183,8 +1233,13 @@ impl Client {
             c.name = name;
             self.dirty.insert(conv_key(conv));
         }
+        let own = msg.envelope.sender_user == self.me.user;
         map.insert(seq, msg);
         self.dirty.insert(msg_key(conv, seq));
+        if own {
+            // Writing in a conversation means having seen what came before.
+            self.mark_read(conv, seq);
+        }
         updates.push(Update::Message(conv, seq));
         updates
     }
@@ -1247,15 +1302,10 @@ impl Client {
         let group = staged.into_group(&self.provider).map_err(mls_err)?;
         let conv = welcome.conversation_id;
         self.groups.insert(conv, group);
-        let state = self.convs.entry(conv).or_insert(ConversationState {
-            id: conv,
-            kind: welcome.kind,
-            name: None,
-            cursor: 0,
-            blocked: None,
-            removed: false,
-            own_seqs: Vec::new(),
-        });
+        let state = self
+            .convs
+            .entry(conv)
+            .or_insert_with(|| ConversationState::new(conv, welcome.kind));
         state.cursor = welcome.seq;
         state.removed = false;
         state.blocked = None;

@@ -91,6 +91,25 @@ pub struct ConversationState {
     /// Sequence numbers of this device's own messages, skipped when fetched back.
     #[serde(default)]
     pub own_seqs: Vec<u64>,
+    /// The person has seen every message up to this sequence number on this device.
+    #[serde(default)]
+    pub read: u64,
+}
+
+impl ConversationState {
+    /// A conversation this device starts to know, with nothing read yet.
+    pub fn new(id: ConversationId, kind: ConversationKind) -> Self {
+        ConversationState {
+            id,
+            kind,
+            name: None,
+            cursor: 0,
+            blocked: None,
+            removed: false,
+            own_seqs: Vec::new(),
+            read: 0,
+        }
+    }
 }
 
 /// Applies an edit, deletion or reaction to the message it targets. Only the sender of a

@@ -16,11 +16,14 @@ pub mod history;
 pub mod identity;
 pub mod markdown;
 pub mod mls;
+pub mod session;
 pub mod store;
 pub mod trust;
+pub mod view;
 
 pub use client::{Client, Update, verify_transcript};
 pub use error::{ClientError, Result};
 pub use history::{ChatMessage, ConversationState};
 pub use identity::RecoveryKey;
+pub use session::{Host, Session, SessionError};
 pub use store::{Changes, Entries, KvStore, MemoryStore};

@@ -9,7 +9,9 @@
 use kontor_proto::UserId;
 
 /// An inline piece of text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "t", content = "c", rename_all = "snake_case")]
 pub enum Span {
     Text(String),
     Bold(Vec<Span>),
@@ -21,7 +23,9 @@ pub enum Span {
 }
 
 /// A block of a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "t", content = "c", rename_all = "snake_case")]
 pub enum Block {
     Paragraph(Vec<Span>),
     Quote(Vec<Span>),

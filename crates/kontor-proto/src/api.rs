@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Full control, including other owners. An organisation always keeps at least one.
@@ -41,6 +42,7 @@ impl Role {
 
 /// Whether an account can be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum PersonStatus {
     Active,
@@ -67,6 +69,7 @@ impl PersonStatus {
 
 /// The kinds of team an organisation is structured into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TeamKind {
     Department,
@@ -105,6 +108,7 @@ impl TeamKind {
 
 /// A person's role inside a team.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum TeamRole {
     #[default]
@@ -132,6 +136,7 @@ impl TeamRole {
 
 /// An organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Org {
     pub id: OrgId,
     pub name: String,
@@ -142,6 +147,7 @@ pub struct Org {
 
 /// Create an organisation with its first owner (server operator only).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateOrgRequest {
     pub name: String,
     /// The e-mail address of the owner, who is invited.
@@ -150,6 +156,7 @@ pub struct CreateOrgRequest {
 
 /// The new organisation and the owner's one-time invitation.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateOrgResponse {
     pub org: Org,
     pub invitation: InvitationCreated,
@@ -157,12 +164,14 @@ pub struct CreateOrgResponse {
 
 /// Rename the organisation.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrgPatch {
     pub name: Option<String>,
 }
 
 /// Whether people see each other's presence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceMode {
     #[default]
@@ -172,6 +181,7 @@ pub enum PresenceMode {
 
 /// Per-organisation policies, used by the capabilities that build on them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Policies {
     pub presence: PresenceMode,
     pub read_receipts: bool,
@@ -200,6 +210,7 @@ impl Default for Policies {
 
 /// A change to the policies; absent fields stay as they are.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PoliciesPatch {
     pub presence: Option<PresenceMode>,
     pub read_receipts: Option<bool>,
@@ -215,6 +226,7 @@ pub struct PoliciesPatch {
 
 /// Invite one person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateInvitationRequest {
     pub email: String,
     #[serde(default = "default_role")]
@@ -236,6 +248,7 @@ fn default_role() -> Role {
 
 /// An invitation as admins see it (the code itself is only shown once, at creation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Invitation {
     pub id: InvitationId,
     pub email: String,
@@ -249,6 +262,7 @@ pub struct Invitation {
 
 /// A new invitation with its one-time code and link.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct InvitationCreated {
     pub invitation: Invitation,
     /// The one-time code (e.g. `K7QX-3MHD-9TZA-W2PE`); shown only now.
@@ -259,6 +273,7 @@ pub struct InvitationCreated {
 
 /// What a person sees before accepting an invitation.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct InvitationPreview {
     pub org: Org,
     pub email: String,
@@ -269,12 +284,14 @@ pub struct InvitationPreview {
 
 /// An invitation code, in a body rather than a URL so that it never lands in access logs.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct InvitationCodeRequest {
     pub code: String,
 }
 
 /// Accept an invitation: choose a name and password, get a session on a new device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AcceptInvitationRequest {
     pub code: String,
     pub display_name: String,
@@ -284,6 +301,7 @@ pub struct AcceptInvitationRequest {
 
 /// The report of a CSV import: one line per input line.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportReport {
     pub imported: usize,
     pub skipped: usize,
@@ -292,6 +310,7 @@ pub struct ImportReport {
 
 /// What happened to one line of a CSV import.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportLine {
     /// 1-based line number in the file (the header is line 1).
     pub line: usize,
@@ -307,6 +326,7 @@ pub struct ImportLine {
 
 /// A device being registered at login or when accepting an invitation.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NewDevice {
     /// e.g. "Anna's phone"
     pub name: String,
@@ -316,6 +336,7 @@ pub struct NewDevice {
 
 /// Log in with e-mail address and password.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LoginRequest {
     /// The organisation's slug.
     pub org: String,
@@ -326,6 +347,7 @@ pub struct LoginRequest {
 
 /// A new session: the token is shown only now and is needed for every later request.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SessionCreated {
     /// Opaque bearer token.
     pub token: String,
@@ -337,6 +359,7 @@ pub struct SessionCreated {
 
 /// A device of the caller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Device {
     pub id: DeviceId,
     pub name: String,
@@ -350,6 +373,7 @@ pub struct Device {
 
 /// A session of the caller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SessionInfo {
     pub id: SessionId,
     pub device_id: DeviceId,
@@ -362,6 +386,7 @@ pub struct SessionInfo {
 
 /// Who the caller is.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Me {
     pub person: Person,
     pub org: Org,
@@ -372,6 +397,7 @@ pub struct Me {
 
 /// Change one's own password.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
@@ -382,6 +408,7 @@ pub struct ChangePasswordRequest {
 
 /// A person in the directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Person {
     pub id: UserId,
     pub display_name: String,
@@ -400,6 +427,7 @@ pub struct Person {
 
 /// A team a person belongs to, as seen from the person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamMembership {
     pub team_id: TeamId,
     pub name: String,
@@ -409,6 +437,7 @@ pub struct TeamMembership {
 
 /// A change to a profile; absent fields stay as they are.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProfilePatch {
     pub display_name: Option<String>,
     pub job_title: Option<String>,
@@ -420,6 +449,7 @@ pub struct ProfilePatch {
 
 /// Change a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SetRoleRequest {
     pub role: Role,
 }
@@ -427,6 +457,7 @@ pub struct SetRoleRequest {
 /// Directory search. All filters combine (AND); `q` matches names, job titles, teams,
 /// competences, languages and locations, case- and umlaut-insensitively.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
     pub q: Option<String>,
@@ -447,6 +478,7 @@ pub struct DirectoryQuery {
 
 /// One page of directory results, best match first.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DirectoryPage {
     pub people: Vec<Person>,
     /// How many people match in all.
@@ -460,6 +492,7 @@ pub struct DirectoryPage {
 
 /// A team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Team {
     pub id: TeamId,
     pub name: String,
@@ -472,6 +505,7 @@ pub struct Team {
 
 /// A team with its members.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamDetail {
     pub team: Team,
     pub members: Vec<TeamMember>,
@@ -480,6 +514,7 @@ pub struct TeamDetail {
 
 /// A member of a team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamMember {
     pub user_id: UserId,
     pub display_name: String,
@@ -488,6 +523,7 @@ pub struct TeamMember {
 
 /// Create a team.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateTeamRequest {
     pub name: String,
     pub kind: TeamKind,
@@ -500,6 +536,7 @@ pub struct CreateTeamRequest {
 /// Change a team; absent fields stay. `parent_id: null` with `clear_parent: true` makes it
 /// top-level.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamPatch {
     pub name: Option<String>,
     pub kind: Option<TeamKind>,
@@ -511,6 +548,7 @@ pub struct TeamPatch {
 
 /// Add a person to a team or change their role in it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SetTeamMemberRequest {
     #[serde(default)]
     pub role: TeamRole,
@@ -521,6 +559,7 @@ pub struct SetTeamMemberRequest {
 
 /// One admin action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditEntry {
     pub id: AuditId,
     pub at: String,
@@ -539,6 +578,7 @@ pub struct AuditEntry {
 
 /// Filters for the audit log; newest first.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub actor: Option<UserId>,
@@ -557,6 +597,7 @@ pub struct AuditQuery {
 
 /// One page of the audit log.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` for the next page.
@@ -568,6 +609,7 @@ pub struct AuditPage {
 
 /// Catch up on events after a sequence number.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The last sequence number the client has seen (0 for none).
@@ -578,6 +620,7 @@ pub struct EventsQuery {
 
 /// A batch of events.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct EventPage {
     pub events: Vec<crate::Event>,
     /// The sequence number to resume after.
@@ -586,6 +629,7 @@ pub struct EventPage {
 
 /// Server facts a client needs before logging in.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ServerInfo {
     pub version: String,
     /// Whether any organisation exists yet (first start).

@@ -9,6 +9,7 @@ use std::fmt;
 /// packages, signatures, encrypted blobs). Base64 (standard alphabet, padded) in JSON.
 #[derive(Clone, Default, PartialEq, Eq, Hash, utoipa::ToSchema)]
 #[schema(value_type = String, format = Byte)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 pub struct Bytes(pub Vec<u8>);
 
 impl Bytes {

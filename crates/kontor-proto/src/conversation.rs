@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// What kind of conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Two people.
@@ -41,6 +42,7 @@ impl ConversationKind {
 
 /// A person's role in a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
     /// Adds and removes people, writes everywhere.
@@ -69,6 +71,7 @@ impl MemberRole {
 /// `POST /conversations`: the creator's device becomes the only member at epoch 0; people are
 /// added with a commit afterwards.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateConversation {
     /// Chosen by the client (it is the MLS group id); creating twice is idempotent.
     pub id: ConversationId,
@@ -77,6 +80,7 @@ pub struct CreateConversation {
 
 /// One person in a conversation, as the server routes to them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationMember {
     pub user_id: UserId,
     pub role: MemberRole,
@@ -86,6 +90,7 @@ pub struct ConversationMember {
 /// A conversation as its members see it. Its name is not here: names are chosen by members
 /// and travel encrypted inside MLS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Conversation {
     pub id: ConversationId,
     pub kind: ConversationKind,
@@ -100,12 +105,14 @@ pub struct Conversation {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Conversations {
     pub conversations: Vec<Conversation>,
 }
 
 /// What a message in the log is, as far as routing needs to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// An MLS commit: moves the conversation to the next epoch.
@@ -133,6 +140,7 @@ impl MessageKind {
 
 /// A device added by a commit, so the server can route to it and hand it the Welcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AddedDevice {
     pub user_id: UserId,
     pub device_id: DeviceId,
@@ -144,6 +152,7 @@ pub struct AddedDevice {
 
 /// `POST /conversations/{id}/messages`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SendMessage {
     pub client_msg_id: ClientMsgId,
     pub kind: MessageKind,
@@ -167,6 +176,7 @@ pub struct SendMessage {
 
 /// The server's answer to a send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Sent {
     pub seq: u64,
     /// The conversation's epoch after this message.
@@ -177,6 +187,7 @@ pub struct Sent {
 
 /// One stored message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StoredMessage {
     pub conversation_id: ConversationId,
     pub seq: u64,
@@ -190,6 +201,7 @@ pub struct StoredMessage {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// Only messages after this sequence number.
@@ -199,6 +211,7 @@ pub struct MessagesQuery {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MessagePage {
     pub messages: Vec<StoredMessage>,
     /// The conversation's newest sequence number.
@@ -207,6 +220,7 @@ pub struct MessagePage {
 
 /// A Welcome waiting for one of the caller's devices.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PendingWelcome {
     pub conversation_id: ConversationId,
     pub kind: ConversationKind,
@@ -216,12 +230,14 @@ pub struct PendingWelcome {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PendingWelcomes {
     pub welcomes: Vec<PendingWelcome>,
 }
 
 /// `PUT /conversations/{id}/members/{user_id}`: set a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SetMemberRole {
     pub role: MemberRole,
 }

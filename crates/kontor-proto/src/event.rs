@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 /// One event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Event {
     /// Position in the organisation's sequence; strictly increasing.
     pub seq: u64,
@@ -21,6 +22,7 @@ pub struct Event {
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// A person's profile, role, teams or status changed; carries the new state.
@@ -41,6 +43,7 @@ pub enum EventKind {
 
 /// Messages the server sends over the WebSocket.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// Sent once after the connection is authenticated.
@@ -69,6 +72,7 @@ pub enum ServerFrame {
 
 /// Messages a client sends over the WebSocket.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Authenticate (browsers cannot set headers on a WebSocket); must be the first frame

@@ -34,6 +34,7 @@ pub mod label {
 
 /// The public keys of one device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceKeys {
     pub device_id: DeviceId,
     /// Ed25519 key that signs the device's MLS messages (its leaf's signature key).
@@ -44,6 +45,7 @@ pub struct DeviceKeys {
 
 /// A person's devices, as their identity key vouches for them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceList {
     pub org_id: OrgId,
     pub user_id: UserId,
@@ -65,6 +67,7 @@ impl DeviceList {
 
 /// A device list with the identity key's signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignedDeviceList {
     pub list: DeviceList,
     pub signature: Bytes,
@@ -72,6 +75,7 @@ pub struct SignedDeviceList {
 
 /// The organisation's statement that a person with this identity key belongs to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Membership {
     pub org_id: OrgId,
     pub user_id: UserId,
@@ -91,6 +95,7 @@ impl Membership {
 
 /// A membership signed by the organisation's signing key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MembershipCertificate {
     pub membership: Membership,
     pub signature: Bytes,
@@ -98,6 +103,7 @@ pub struct MembershipCertificate {
 
 /// Everything a client needs to decide which devices of a person to trust.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IdentityBundle {
     pub certificate: MembershipCertificate,
     pub device_list: SignedDeviceList,
@@ -105,6 +111,7 @@ pub struct IdentityBundle {
 
 /// `GET /identity/org-key`: the organisation's public signing key, pinned by clients.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrgKey {
     pub org_id: OrgId,
     /// Ed25519 key that signs membership certificates.
@@ -116,6 +123,7 @@ pub struct OrgKey {
 
 /// `PUT /identity`: publish a new signed device list (first device: also the recovery backup).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PublishIdentity {
     pub device_list: SignedDeviceList,
     /// The identity secret key sealed under the recovery key; the server cannot open it.
@@ -125,18 +133,21 @@ pub struct PublishIdentity {
 
 /// `GET /identity/recovery-backup`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RecoveryBackup {
     pub sealed: Bytes,
 }
 
 /// `GET /identity/users?ids=…`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IdentityBundles {
     pub bundles: Vec<IdentityBundle>,
 }
 
 /// `POST /key-packages`: add one-time key packages and optionally replace the last-resort one.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct UploadKeyPackages {
     #[serde(default)]
     pub key_packages: Vec<Bytes>,
@@ -146,6 +157,7 @@ pub struct UploadKeyPackages {
 
 /// How many key packages the calling device has left.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeyPackageStock {
     pub one_time: u32,
     pub has_last_resort: bool,
@@ -153,12 +165,14 @@ pub struct KeyPackageStock {
 
 /// `POST /key-packages/claim`: one key package per device of each person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimKeyPackages {
     pub users: Vec<UserId>,
 }
 
 /// A claimed key package of one device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimedKeyPackage {
     pub user_id: UserId,
     pub device_id: DeviceId,
@@ -166,12 +180,14 @@ pub struct ClaimedKeyPackage {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimedKeyPackages {
     pub key_packages: Vec<ClaimedKeyPackage>,
 }
 
 /// `POST /identity/link-requests`, sent by a new device that wants to join its person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CreateLinkRequest {
     pub keys: DeviceKeys,
     /// X25519 key the approving device seals the identity key and history to.
@@ -180,6 +196,7 @@ pub struct CreateLinkRequest {
 
 /// Where a link request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
     Pending,
@@ -188,6 +205,7 @@ pub enum LinkStatus {
 
 /// A link request as the person's other devices and the new device see it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LinkRequest {
     pub id: LinkRequestId,
     pub keys: DeviceKeys,
@@ -200,12 +218,14 @@ pub struct LinkRequest {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LinkRequests {
     pub requests: Vec<LinkRequest>,
 }
 
 /// `POST /identity/link-requests/{id}/approve`, sent by an existing device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ApproveLinkRequest {
     pub device_list: SignedDeviceList,
     pub sealed: Bytes,

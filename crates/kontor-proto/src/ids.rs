@@ -15,6 +15,7 @@ macro_rules! id_type {
         )]
         #[serde(transparent)]
         #[schema(value_type = String, format = Uuid)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
         pub struct $name(pub Uuid);
 
         #[cfg(feature = "new-ids")]

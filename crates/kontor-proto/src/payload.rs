@@ -15,6 +15,7 @@ pub const PAYLOAD_VERSION: u16 = 1;
 
 /// One signed message, as encrypted into MLS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Envelope {
     pub v: u16,
     pub conversation_id: ConversationId,
@@ -57,6 +58,7 @@ impl Envelope {
 
 /// What a message says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Payload {
     /// Text in the markdown subset (see `kontor_client::markdown`), with mentioned people and
@@ -114,6 +116,7 @@ impl Payload {
 
 /// Notes about the conversation, written by the member who made the change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SystemNote {
     /// The conversation got a (new) name. Names live only here, encrypted.

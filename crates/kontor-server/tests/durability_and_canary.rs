@@ -179,10 +179,10 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
                 Ok(b) => b,
                 Err(_) => break,
             };
-            d.s.persist().unwrap();
+            d.s.persist().await.unwrap();
             match d
                 .s
-                .api
+                .api()
                 .post::<_, kontor_proto::conversation::Sent>(
                     &format!("/conversations/{conv}/messages"),
                     &body,
@@ -193,7 +193,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
                     d.s.core
                         .on_sent(conv, body.client_msg_id, Ok(&sent))
                         .unwrap();
-                    d.s.persist().unwrap();
+                    d.s.persist().await.unwrap();
                     acked.push((body.client_msg_id, sent.seq));
                 }
                 Err(_) => {
@@ -254,7 +254,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
     if let Some(body) = unacked_a {
         let sent: Result<kontor_proto::conversation::Sent, _> = anna
             .s
-            .api
+            .api()
             .post(&format!("/conversations/{conv}/messages"), &body)
             .await;
         if let Ok(sent) = sent {
@@ -264,7 +264,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
                 .unwrap();
             let again: kontor_proto::conversation::Sent = anna
                 .s
-                .api
+                .api()
                 .post(&format!("/conversations/{conv}/messages"), &body)
                 .await
                 .unwrap();

@@ -40,8 +40,8 @@ async fn shared_team(w: &World) {
     }
 }
 
-fn code(e: &kontor_cli::CliError) -> Option<ErrorCode> {
-    e.body.as_ref().map(|b| b.error.code)
+fn code(e: &kontor_client::SessionError) -> Option<ErrorCode> {
+    e.code()
 }
 
 #[tokio::test]
@@ -105,7 +105,6 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 mentions: vec![w.anna.id()],
                 reply_to: Some(first),
             },
-            kontor_cli::chat::now_ms(),
         )
         .await
         .unwrap();
@@ -126,7 +125,6 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 emoji: "👍".into(),
                 remove: false,
             },
-            0,
         )
         .await
         .unwrap();
@@ -139,7 +137,6 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 text: "Guten Morgen Anna".into(),
                 mentions: vec![],
             },
-            0,
         )
         .await
         .unwrap();
@@ -194,7 +191,6 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 mentions: vec![],
                 reply_to: None,
             },
-            0,
         )
         .await
         .unwrap_err();

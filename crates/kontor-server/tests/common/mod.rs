@@ -537,7 +537,6 @@ impl ChatDevice {
                     mentions: vec![],
                     reply_to: None,
                 },
-                kontor_cli::chat::now_ms(),
             )
             .await
             .expect("send")

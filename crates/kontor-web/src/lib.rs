@@ -1,0 +1,593 @@
+//! The browser's bindings to the client session: `kontor-client` compiled to wasm32, driven
+//! from the web app through wasm-bindgen.
+//!
+//! This layer only converts (the libsignal bridge rule): JavaScript values in, JSON views
+//! out, errors as `KontorError`s. Every decision — what to trust, when to persist, how to
+//! retry — is made in [`kontor_client::Session`] and [`kontor_client::Client`], the same code
+//! the command line runs. The page plugs in a [`JsHost`]: `fetch` to the server and one
+//! IndexedDB transaction per commit.
+//!
+//! ```text
+//!  web app (TypeScript) ── Device.* ──► Session<WebHost> ──► Client (openmls)
+//!        ▲   host.request / host.commit ◄──┘
+//!        └── JSON views (types generated from kontor-client::view)
+//! ```
+//!
+//! Calls are serialised by an async mutex: the app may call while a sync is running; the
+//! call then waits its turn instead of touching state in use.
+
+use futures_util::lock::Mutex;
+use js_sys::{Array, Promise, Reflect, Uint8Array};
+use kontor_client::session::{Answer, Host, Method};
+use kontor_client::view::UpdateView;
+use kontor_client::{Changes, Session, SessionError, Update};
+use kontor_proto::conversation::{ConversationKind, MemberRole};
+use kontor_proto::event::ServerFrame;
+use kontor_proto::payload::{Payload, SystemNote};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
+use serde::Serialize;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+#[wasm_bindgen(typescript_custom_section)]
+const HOST_TS: &str = r#"
+/** What the page plugs into a device. */
+export interface WasmHost {
+  /** One API request (path below /api/v1); resolves with every answer, rejects when none came. */
+  request(method: string, path: string, body: string | undefined): Promise<{ status: number; body: string }>;
+  /** Writes [key, value | null] pairs in one IndexedDB transaction. */
+  commit(changes: Array<[string, Uint8Array | null]>): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  report(note: string): void;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's side of a device.
+    #[wasm_bindgen(typescript_type = "WasmHost")]
+    pub type JsHost;
+
+    #[wasm_bindgen(method, catch)]
+    fn request(
+        this: &JsHost,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn commit(this: &JsHost, changes: Array) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn sleep(this: &JsHost, ms: f64) -> Promise;
+
+    #[wasm_bindgen(method)]
+    fn now(this: &JsHost) -> f64;
+
+    #[wasm_bindgen(method)]
+    fn report(this: &JsHost, note: &str);
+}
+
+/// [`Host`] over the page's [`JsHost`].
+pub struct WebHost(JsHost);
+
+fn js_text(v: &JsValue) -> String {
+    v.as_string()
+        .or_else(|| {
+            v.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| "failed".into())
+}
+
+impl Host for WebHost {
+    async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Answer, String> {
+        let promise = self
+            .0
+            .request(method.as_str(), path, body)
+            .map_err(|e| js_text(&e))?;
+        let answer = JsFuture::from(promise).await.map_err(|e| js_text(&e))?;
+        let status = Reflect::get(&answer, &"status".into())
+            .ok()
+            .and_then(|s| s.as_f64())
+            .ok_or("no status")?;
+        let body = Reflect::get(&answer, &"body".into())
+            .ok()
+            .and_then(|b| b.as_string())
+            .unwrap_or_default();
+        Ok(Answer {
+            status: status as u16,
+            body: body.into_bytes(),
+        })
+    }
+
+    async fn commit(&mut self, changes: Changes) -> Result<(), String> {
+        let list = Array::new();
+        for (key, value) in &changes {
+            let pair = Array::new();
+            pair.push(&JsValue::from_str(key));
+            match value {
+                Some(v) => pair.push(&Uint8Array::from(v.as_slice())),
+                None => pair.push(&JsValue::NULL),
+            };
+            list.push(&pair);
+        }
+        let promise = self.0.commit(list).map_err(|e| js_text(&e))?;
+        JsFuture::from(promise)
+            .await
+            .map(|_| ())
+            .map_err(|e| js_text(&e))
+    }
+
+    async fn sleep(&mut self, ms: u64) {
+        let _ = JsFuture::from(self.0.sleep(ms as f64)).await;
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.0.now() as i64
+    }
+
+    fn report(&mut self, note: &str) {
+        self.0.report(note);
+    }
+}
+
+/// A `KontorError` for the page: `kind` says what failed, `code` is the API's error code
+/// when the server refused, `message` the server's sentence or the core's reason.
+fn error(e: SessionError) -> JsValue {
+    let (kind, code) = match &e {
+        SessionError::Api(body) => ("api", serde_json::to_value(body.error.code).ok()),
+        SessionError::Unreachable(_) => ("unreachable", None),
+        SessionError::Core(_) => ("core", None),
+        SessionError::Store(_) => ("store", None),
+        SessionError::NotLinked => ("not_linked", None),
+        SessionError::KeepsChanging => ("keeps_changing", None),
+        SessionError::Missing(..) => ("missing", None),
+        _ => ("unexpected", None),
+    };
+    let message = match &e {
+        SessionError::Api(body) => body.error.message.clone(),
+        other => other.to_string(),
+    };
+    let err = js_sys::Error::new(&message);
+    err.set_name("KontorError");
+    let _ = Reflect::set(&err, &"kind".into(), &kind.into());
+    if let Some(code) = code.and_then(|c| c.as_str().map(str::to_owned)) {
+        let _ = Reflect::set(&err, &"code".into(), &code.into());
+    }
+    err.into()
+}
+
+fn invalid(what: &str) -> JsValue {
+    let err = js_sys::Error::new(&format!("invalid {what}"));
+    err.set_name("KontorError");
+    let _ = Reflect::set(&err, &"kind".into(), &"invalid".into());
+    err.into()
+}
+
+fn to_json<T: Serialize>(v: &T) -> JsValue {
+    serde_json::to_string(v)
+        .map(|s| JsValue::from_str(&s))
+        .unwrap_or(JsValue::NULL)
+}
+
+fn updates(u: &[Update]) -> JsValue {
+    to_json(&u.iter().map(UpdateView::from).collect::<Vec<_>>())
+}
+
+fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, JsValue> {
+    s.parse().map_err(|_| invalid(what))
+}
+
+fn people(list: &[String]) -> Result<Vec<UserId>, JsValue> {
+    list.iter().map(|p| parse(p, "person")).collect()
+}
+
+/// One device of the person using the page.
+#[wasm_bindgen]
+pub struct Device {
+    inner: Rc<Mutex<Session<WebHost>>>,
+}
+
+type Shared = Rc<Mutex<Session<WebHost>>>;
+
+impl Device {
+    /// Runs `f` on the session once it is this call's turn.
+    fn with<F, Fut>(&self, f: F) -> Promise
+    where
+        F: FnOnce(Shared) -> Fut,
+        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        future_to_promise(f(self.inner.clone()))
+    }
+}
+
+#[wasm_bindgen]
+impl Device {
+    /// Opens the device from its stored `[key, value]` entries (none: a new device, set up on
+    /// the server now). Resolves to the device.
+    pub async fn open(host: JsHost, entries: Array) -> Result<Device, JsValue> {
+        let mut list = Vec::with_capacity(entries.length() as usize);
+        for pair in entries.iter() {
+            let pair = Array::from(&pair);
+            let key = pair.get(0).as_string().ok_or_else(|| invalid("entry"))?;
+            let value = Uint8Array::new(&pair.get(1)).to_vec();
+            list.push((key, value));
+        }
+        let session = Session::open(WebHost(host), list).await.map_err(error)?;
+        Ok(Device {
+            inner: Rc::new(Mutex::new(session)),
+        })
+    }
+
+    /// Who this device is: `{ org, user, device, linked, has_identity }` (JSON).
+    pub fn info(&self) -> Promise {
+        self.with(|s| async move {
+            let s = s.lock().await;
+            Ok(to_json(&serde_json::json!({
+                "org": s.core.org(),
+                "user": s.core.user(),
+                "device": s.core.device(),
+                "linked": s.is_linked(),
+                "has_identity": s.core.has_identity(),
+            })))
+        })
+    }
+
+    /// The recovery key made when this device created the person's identity, once.
+    pub fn take_recovery_key(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            Ok(s.new_recovery_key
+                .take()
+                .map_or(JsValue::NULL, |k| JsValue::from_str(&k)))
+        })
+    }
+
+    /// Every conversation, newest activity first (`ConversationView[]` as JSON).
+    pub fn conversations(&self) -> Promise {
+        self.with(|s| async move {
+            let s = s.lock().await;
+            Ok(to_json(&s.core.conversation_views()))
+        })
+    }
+
+    /// One conversation (`ConversationView` or null, JSON).
+    pub fn conversation(&self, conv: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let s = s.lock().await;
+            Ok(to_json(&s.core.conversation_view(conv)))
+        })
+    }
+
+    /// Timeline messages before `before` (the newest when absent), oldest first
+    /// (`TimelinePage`, JSON).
+    pub fn timeline(&self, conv: String, before: Option<f64>, limit: u32) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let s = s.lock().await;
+            Ok(to_json(&s.core.timeline(
+                conv,
+                before.map(|b| b as u64),
+                limit as usize,
+            )))
+        })
+    }
+
+    /// One message (`MessageView` or null, JSON).
+    pub fn message(&self, conv: String, seq: f64) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let s = s.lock().await;
+            Ok(to_json(&s.core.message_view(conv, seq as u64)))
+        })
+    }
+
+    /// The people in a conversation's group and their devices, as this device sees it
+    /// (`{ [user]: device[] }`, JSON).
+    pub fn group_members(&self, conv: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let mut s = s.lock().await;
+            let members = s.core.members(conv).map_err(|e| error(e.into()))?;
+            Ok(to_json(&members))
+        })
+    }
+
+    /// Joins, catches up, sends the outbox, does the member duties (`UpdateView[]`, JSON).
+    pub fn sync(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let u = s.sync().await.map_err(error)?;
+            Ok(updates(&u))
+        })
+    }
+
+    /// Acts on a WebSocket frame (its JSON text); resolves to the updates (JSON).
+    pub fn on_frame(&self, frame: String) -> Promise {
+        self.with(|s| async move {
+            let frame: ServerFrame = serde_json::from_str(&frame).map_err(|_| invalid("frame"))?;
+            let mut s = s.lock().await;
+            let u = s.on_frame(&frame).await.map_err(error)?;
+            Ok(updates(&u))
+        })
+    }
+
+    /// Sends a text (markdown subset; mentions as `@[Name](person-id)`), optionally as a
+    /// reply. Resolves to its sequence number. When the server cannot be reached it stays
+    /// queued (error kind `unreachable`) and goes out with the next sync.
+    pub fn send_text(&self, conv: String, text: String, reply_to: Option<String>) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let reply_to: Option<ClientMsgId> =
+                reply_to.map(|r| parse(&r, "reply_to")).transpose()?;
+            let mentions = kontor_client::markdown::mentions(&text);
+            let payload = Payload::Text {
+                text,
+                mentions,
+                reply_to,
+            };
+            send(s, conv, payload).await
+        })
+    }
+
+    /// Reacts to a message with an emoji (or takes the reaction back).
+    pub fn react(&self, conv: String, target: String, emoji: String, remove: bool) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let target: ClientMsgId = parse(&target, "message")?;
+            send(
+                s,
+                conv,
+                Payload::Reaction {
+                    target,
+                    emoji,
+                    remove,
+                },
+            )
+            .await
+        })
+    }
+
+    /// Edits one of this person's messages.
+    pub fn edit(&self, conv: String, target: String, text: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let target: ClientMsgId = parse(&target, "message")?;
+            let mentions = kontor_client::markdown::mentions(&text);
+            send(
+                s,
+                conv,
+                Payload::Edit {
+                    target,
+                    text,
+                    mentions,
+                },
+            )
+            .await
+        })
+    }
+
+    /// Deletes one of this person's messages for everybody.
+    pub fn delete(&self, conv: String, target: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let target: ClientMsgId = parse(&target, "message")?;
+            send(s, conv, Payload::Delete { target }).await
+        })
+    }
+
+    /// Renames a group or channel.
+    pub fn rename(&self, conv: String, name: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            send(
+                s,
+                conv,
+                Payload::System {
+                    note: SystemNote::Renamed { name },
+                },
+            )
+            .await
+        })
+    }
+
+    /// Starts a conversation (`direct`, `group` or `channel`) with these people; resolves to
+    /// its id.
+    pub fn create(&self, kind: String, name: Option<String>, with: Vec<String>) -> Promise {
+        self.with(|s| async move {
+            let kind = ConversationKind::parse(&kind).ok_or_else(|| invalid("kind"))?;
+            let users = people(&with)?;
+            let mut s = s.lock().await;
+            let id = s
+                .create(
+                    kind,
+                    name.as_deref().filter(|n| !n.trim().is_empty()),
+                    &users,
+                )
+                .await
+                .map_err(error)?;
+            Ok(JsValue::from_str(&id.to_string()))
+        })
+    }
+
+    /// Adds people (all their devices) and says so in the conversation.
+    pub fn add_people(&self, conv: String, who: Vec<String>) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let users = people(&who)?;
+            let mut s = s.lock().await;
+            let mut u = s.add_people(conv, &users).await.map_err(error)?;
+            s.send(
+                conv,
+                &Payload::System {
+                    note: SystemNote::Added { users },
+                },
+            )
+            .await
+            .map_err(error)?;
+            u.push(Update::Members(conv));
+            Ok(updates(&u))
+        })
+    }
+
+    /// Removes people (all their devices) and says so in the conversation.
+    pub fn remove_people(&self, conv: String, who: Vec<String>) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let users = people(&who)?;
+            let mut s = s.lock().await;
+            let mut u = s.remove_people(conv, &users).await.map_err(error)?;
+            s.send(
+                conv,
+                &Payload::System {
+                    note: SystemNote::Removed { users },
+                },
+            )
+            .await
+            .map_err(error)?;
+            u.push(Update::Members(conv));
+            Ok(updates(&u))
+        })
+    }
+
+    /// Leaves a conversation (all of this person's devices).
+    pub fn leave(&self, conv: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let mut s = s.lock().await;
+            s.leave(conv).await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Sets a person's role in a conversation (`admin`, `member`, `reader`).
+    pub fn set_role(&self, conv: String, user: String, role: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let user: UserId = parse(&user, "person")?;
+            let role = MemberRole::parse(&role).ok_or_else(|| invalid("role"))?;
+            let mut s = s.lock().await;
+            let c = s.set_role(conv, user, role).await.map_err(error)?;
+            Ok(to_json(&c))
+        })
+    }
+
+    /// The person has seen a conversation up to `seq`.
+    pub fn mark_read(&self, conv: String, seq: f64) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let mut s = s.lock().await;
+            s.core.mark_read(conv, seq as u64);
+            s.persist().await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The safety number with another person (60 digits).
+    pub fn safety_number(&self, user: String) -> Promise {
+        self.with(|s| async move {
+            let user: UserId = parse(&user, "person")?;
+            let mut s = s.lock().await;
+            let n = s.safety_number(user).await.map_err(error)?;
+            Ok(JsValue::from_str(&n))
+        })
+    }
+
+    /// After revoking one of this person's devices: drops it from the signed device list.
+    pub fn drop_device(&self, device: String) -> Promise {
+        self.with(|s| async move {
+            let device: DeviceId = parse(&device, "device")?;
+            let mut s = s.lock().await;
+            let dropped = s.drop_device(device).await.map_err(error)?;
+            Ok(JsValue::from_bool(dropped))
+        })
+    }
+
+    /// On a new device: asks to be linked; resolves to `{ request_id, code }` (JSON).
+    pub fn request_link(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let (req, code) = s.request_link().await.map_err(error)?;
+            Ok(to_json(
+                &serde_json::json!({ "request_id": req.id, "code": code }),
+            ))
+        })
+    }
+
+    /// On a new device: whether the link was approved (and finishes linking if so).
+    pub fn poll_link(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let done = s.poll_link().await.map_err(error)?;
+            Ok(JsValue::from_bool(done))
+        })
+    }
+
+    /// On a linked device: other devices asking to be linked, `[{ id, name, code }]` (JSON),
+    /// where `name` is the device's as the server knows it.
+    pub fn link_requests(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let list = s.link_requests().await.map_err(error)?;
+            let out: Vec<_> = list
+                .iter()
+                .map(|(r, code)| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "device_id": r.keys.device_id,
+                        "created_at": r.created_at,
+                        "code": code,
+                    })
+                })
+                .collect();
+            Ok(to_json(&out))
+        })
+    }
+
+    /// Approves a link request after the person typed the code the new device shows.
+    pub fn approve(&self, request_id: String, code: String) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let list = s.link_requests().await.map_err(error)?;
+            let (request, _) = list
+                .into_iter()
+                .find(|(r, _)| r.id.to_string() == request_id)
+                .ok_or_else(|| invalid("link request"))?;
+            s.approve(&request, &code).await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Links this new device with the recovery key.
+    pub fn link_with_recovery_key(&self, key: String) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            s.link_with_recovery_key(&key).await.map_err(error)?;
+            let u = s.sync().await.map_err(error)?;
+            Ok(updates(&u))
+        })
+    }
+}
+
+async fn send(s: Shared, conv: ConversationId, payload: Payload) -> Result<JsValue, JsValue> {
+    let mut s = s.lock().await;
+    let sent = s.send(conv, &payload).await.map_err(error)?;
+    Ok(JsValue::from_f64(sent.seq as f64))
+}
+
+/// Parses a text in the markdown subset into blocks (`Block[]`, JSON), for previews.
+#[wasm_bindgen]
+pub fn markdown(text: &str) -> JsValue {
+    to_json(&kontor_client::markdown::parse(text))
+}
