@@ -892,7 +892,15 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
             output::policies(&p, o.json);
         }
         AdminCommand::Rename { name } => {
-            let org: Org = c.patch("/org", &OrgPatch { name: Some(name) }).await?;
+            let org: Org = c
+                .patch(
+                    "/org",
+                    &OrgPatch {
+                        name: Some(name),
+                        ..Default::default()
+                    },
+                )
+                .await?;
             if o.json {
                 output::json(&org);
             } else {

@@ -142,7 +142,46 @@ pub struct Org {
     pub name: String,
     /// Short, unique name used at login.
     pub slug: String,
+    /// The main colour of the apps (`#rrggbb`): buttons, links, badges.
+    pub accent_color: Option<String>,
+    /// The second colour (`#rrggbb`): the header and the installed app's frame.
+    pub secondary_color: Option<String>,
+    /// Whether a logo was uploaded (`GET /branding/logo?org={slug}`).
+    pub has_logo: bool,
     pub created_at: String,
+}
+
+/// How an organisation looks in the apps, public so that the login screen and the installed
+/// app show it before anybody logs in: its name, colours and whether it has a logo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Branding {
+    pub name: String,
+    pub slug: String,
+    pub accent_color: Option<String>,
+    pub secondary_color: Option<String>,
+    pub has_logo: bool,
+}
+
+/// Which organisation's branding: by slug; absent on a server with a single organisation.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BrandingQuery {
+    pub org: Option<String>,
+}
+
+/// First start: create the first organisation with its owner, who is logged in at once.
+/// Only while the server has no organisation, and only with the setup code from the data
+/// directory (`setup-code`), so that nobody else who reaches the server first can take it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SetupRequest {
+    pub setup_code: String,
+    pub org_name: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub device: NewDevice,
 }
 
 /// Create an organisation with its first owner (server operator only).
@@ -162,11 +201,16 @@ pub struct CreateOrgResponse {
     pub invitation: InvitationCreated,
 }
 
-/// Rename the organisation.
+/// Rename the organisation or change its colours; absent fields stay, an empty colour
+/// goes back to Kontor's.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OrgPatch {
     pub name: Option<String>,
+    /// `#rrggbb`, or `""` for the default.
+    pub accent_color: Option<String>,
+    /// `#rrggbb`, or `""` for the default.
+    pub secondary_color: Option<String>,
 }
 
 /// Whether people see each other's presence.

@@ -128,6 +128,10 @@ error_codes! {
     TeamHasChildren = 409, "This team still has sub-teams.", "Dieses Team hat noch Unterteams.";
     /// The invitation code is unknown, used or revoked.
     InvitationInvalid = 410, "This invitation is not valid (any more).", "Diese Einladung ist nicht (mehr) gültig.";
+    /// The first-start setup code is wrong.
+    SetupCodeInvalid = 403, "The setup code is not correct. It is in the file setup-code in the server's data directory.", "Der Einrichtungscode stimmt nicht. Er steht in der Datei setup-code im Datenverzeichnis des Servers.";
+    /// The server is set up already: an organisation exists.
+    AlreadySetUp = 409, "This server is set up already. Please log in.", "Dieser Server ist bereits eingerichtet. Bitte melden Sie sich an.";
     /// The invitation has expired.
     InvitationExpired = 410, "This invitation has expired.", "Diese Einladung ist abgelaufen.";
     /// The commit was made for an epoch that is not the conversation's current one: fetch what

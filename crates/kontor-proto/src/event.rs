@@ -4,7 +4,7 @@
 //! to it (to its person, or to all members); the sequence number lets a client that was away
 //! ask for everything after the last one it saw, so reconnecting loses nothing.
 
-use crate::api::{Person, PersonStatus, Policies, Team};
+use crate::api::{Org, Person, PersonStatus, Policies, Team};
 use crate::ids::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,6 +33,8 @@ pub enum EventKind {
     TeamDeleted { team_id: TeamId },
     /// The organisation's policies changed.
     PoliciesChanged { policies: Policies },
+    /// The organisation's name, colours or logo changed; carries the new state.
+    OrgChanged { org: Org },
     /// One of the recipient's devices was revoked.
     DeviceRevoked { device_id: DeviceId },
     /// One of the recipient's sessions ended (logout, revocation, suspension).

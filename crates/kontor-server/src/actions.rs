@@ -45,6 +45,8 @@ pub async fn create_org(
         };
         match store.create_org(&name, &slug, &owner, ctx).await {
             Ok((org, invitation)) => {
+                // Set up now: the web app's first-start screen closes.
+                crate::setup::finish(&config.data_dir);
                 let link = invitation_link(config, &code);
                 return Ok(CreateOrgResponse {
                     org,

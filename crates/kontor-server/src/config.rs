@@ -24,6 +24,9 @@ pub struct ConfigArgs {
     /// The address people reach Kontor at, for invitation links. Default: `http://` and the listen address
     #[arg(long, env = "KONTOR_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The built web app to serve. Default: ./web/dist
+    #[arg(long, env = "KONTOR_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 }
 
 /// The configuration file. Every field is optional.
@@ -38,6 +41,8 @@ pub struct FileConfig {
     pub database: Option<String>,
     /// The address people reach Kontor at, for example `https://chat.example.org`.
     pub public_url: Option<String>,
+    /// The built web app (`web/dist` after `./run.sh`).
+    pub web_dir: Option<PathBuf>,
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     pub trust_forwarded_for: Option<bool>,
     /// Days until a session expires.
@@ -60,6 +65,7 @@ impl FileConfig {
             listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
             database: Some(String::new()),
             public_url: Some("http://127.0.0.1:8080".to_owned()),
+            web_dir: Some(PathBuf::from("./web/dist")),
             trust_forwarded_for: Some(false),
             session_ttl_days: Some(30),
             event_retention_days: Some(30),
@@ -78,6 +84,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
     pub public_url: String,
+    pub web_dir: PathBuf,
     pub trust_forwarded_for: bool,
     pub session_ttl_days: u32,
     pub event_retention_days: u32,
@@ -120,12 +127,18 @@ impl Config {
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
             .to_owned();
+        let web_dir = args
+            .web_dir
+            .clone()
+            .or(file.web_dir)
+            .unwrap_or_else(|| PathBuf::from("./web/dist"));
         let defaults = HashCost::default();
         Ok(Config {
             data_dir,
             listen,
             database_url,
             public_url,
+            web_dir,
             trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
             session_ttl_days: file.session_ttl_days.unwrap_or(30).clamp(1, 365),
             event_retention_days: file.event_retention_days.unwrap_or(30).clamp(1, 3650),
@@ -144,6 +157,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.unwrap_or_else(|| sqlite_url(data_dir)),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            web_dir: data_dir.join("no-web-app"),
             trust_forwarded_for: false,
             session_ttl_days: 30,
             event_retention_days: 30,

@@ -29,10 +29,12 @@ pub mod password;
 pub mod ratelimit;
 pub mod search;
 pub mod server;
+pub mod setup;
 pub mod state;
 pub mod store;
 pub mod tokens;
 pub mod validate;
+pub mod web;
 
 pub use api::{app, openapi};
 pub use state::AppState;

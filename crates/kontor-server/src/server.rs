@@ -103,6 +103,7 @@ impl Running {
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(&config).await?;
     let token = ensure_operator_token(&config.data_dir)?;
+    crate::setup::prepare(&config.data_dir, store.has_orgs().await?)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -168,6 +169,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         "Kontor is serving"
     );
     println!("Kontor läuft auf / is serving at {}", running.url());
+    if !running.state.web().is_built() {
+        println!(
+            "Die Web-App ist nicht gebaut (./run.sh baut sie) / the web app is not built (./run.sh builds it): {}",
+            cfg.web_dir.display()
+        );
+    }
+    if !running.state.store().has_orgs().await? {
+        // The code itself is never printed or logged: the operator reads the file.
+        println!(
+            "Erster Start: {} öffnen, der Einrichtungscode steht in {} / first start: open {} — the setup code is in {}",
+            cfg.public_url,
+            crate::setup::code_path(&cfg.data_dir).display(),
+            cfg.public_url,
+            crate::setup::code_path(&cfg.data_dir).display(),
+        );
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await?;

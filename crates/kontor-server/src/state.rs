@@ -24,6 +24,7 @@ struct Inner {
     dummy_hash: String,
     hashing: tokio::sync::Semaphore,
     directory: crate::directory_index::DirectoryIndex,
+    web: crate::web::WebApp,
 }
 
 impl AppState {
@@ -34,6 +35,7 @@ impl AppState {
         operator_token_hash: Option<String>,
     ) -> Self {
         let dummy_hash = crate::password::dummy_hash(config.hash_cost);
+        let web = crate::web::WebApp::load(&config.web_dir);
         AppState(Arc::new(Inner {
             store,
             clock,
@@ -44,6 +46,7 @@ impl AppState {
             operator_token_hash,
             dummy_hash,
             directory: Default::default(),
+            web,
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -79,6 +82,11 @@ impl AppState {
     /// The in-memory directory used by search.
     pub fn directory(&self) -> &crate::directory_index::DirectoryIndex {
         &self.0.directory
+    }
+
+    /// The built web app.
+    pub fn web(&self) -> &crate::web::WebApp {
+        &self.0.web
     }
 
     /// A hash to verify against when an account does not exist (equal timing).

@@ -12,6 +12,7 @@ pub mod label {
     pub const SESSION: &str = "kontor/v1/session-token";
     pub const INVITATION: &str = "kontor/v1/invitation-code";
     pub const OPERATOR: &str = "kontor/v1/operator-token";
+    pub const SETUP: &str = "kontor/v1/setup-code";
 }
 
 /// Hashes a secret under a domain label, hex-encoded.

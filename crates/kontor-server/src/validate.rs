@@ -111,6 +111,20 @@ pub fn platform(value: &str) -> Result<String, ApiError> {
 }
 
 /// An organisation's slug from its name: folded, dashes between words, at most 48 characters.
+/// A colour `#rrggbb` (lower-cased); an empty string means "the default" (`None`).
+pub fn color(field: &str, value: &str) -> Result<Option<String>, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let hex = v.strip_prefix('#').unwrap_or("");
+    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(Some(format!("#{}", hex.to_ascii_lowercase())))
+    } else {
+        Err(ApiError::invalid(field))
+    }
+}
+
 pub fn slug_of(name: &str) -> String {
     let folded = crate::search::fold(name).replace(' ', "-");
     let cut: String = folded.chars().take(48).collect();

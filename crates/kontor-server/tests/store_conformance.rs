@@ -83,6 +83,7 @@ conformance!(
     suspension_ends_sessions_and_deprovisioning_revokes_devices,
     delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once,
     key_packages_are_handed_out_once_and_identities_only_move_forward,
+    first_start_happens_once_and_branding_round_trips,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -479,9 +480,12 @@ async fn audit_filters_and_order(store: Store) {
         .await
         .unwrap();
     store
-        .rename_org(
+        .change_org(
             org,
-            "Eta GmbH",
+            &OrgChange {
+                name: Some("Eta GmbH".into()),
+                ..Default::default()
+            },
             &AuditCtx {
                 now: T0 + 2000,
                 ..by_owner.clone()
@@ -953,4 +957,109 @@ async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store
         store.identities(org, &[ben.user]).await.unwrap()[0].version,
         2
     );
+}
+
+fn first_start(name: &str, token: &str) -> FirstStart {
+    FirstStart {
+        org_name: name.into(),
+        slug: name.to_lowercase(),
+        email: format!("owner@{}.example", name.to_lowercase()),
+        display_name: "Owner".into(),
+        password_hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+        new_session: NewSession {
+            device_name: "browser".into(),
+            platform: "web".into(),
+            token_hash: tokens::hash(tokens::label::SESSION, token),
+            expires_at: T0 + 30 * 86_400_000,
+        },
+        address: None,
+    }
+}
+
+async fn first_start_happens_once_and_branding_round_trips(store: Store) {
+    // Two first starts racing: exactly one organisation comes of it.
+    let (theta, iota) = (first_start("Theta", "t1"), first_start("Iota", "t2"));
+    let (a, b) = tokio::join!(
+        store.first_start(&theta, T0),
+        store.first_start(&iota, T0),
+    );
+    let (ids, lost) = match (a, b) {
+        (Ok(ids), Err(e)) | (Err(e), Ok(ids)) => (ids, e),
+        other => panic!("exactly one first start wins: {other:?}"),
+    };
+    assert!(matches!(
+        lost,
+        StoreError::Refused(ErrorCode::AlreadySetUp, _)
+    ));
+    let owner = store.person(ids.org, ids.user).await.unwrap();
+    assert_eq!(owner.role, Role::Owner);
+    let t1 = store
+        .auth_by_token(&tokens::hash(tokens::label::SESSION, "t1"))
+        .await
+        .unwrap();
+    let t2 = store
+        .auth_by_token(&tokens::hash(tokens::label::SESSION, "t2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        t1.or(t2).map(|a| a.user),
+        Some(ids.user),
+        "the owner is logged in"
+    );
+    assert!(matches!(
+        store.first_start(&first_start("Kappa", "t3"), T0).await,
+        Err(StoreError::Refused(ErrorCode::AlreadySetUp, _))
+    ));
+
+    let org = store
+        .change_org(
+            ids.org,
+            &OrgChange {
+                accent_color: Some(Some("#0a7cff".into())),
+                secondary_color: Some(Some("#123456".into())),
+                ..Default::default()
+            },
+            &ctx(T0 + 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(org.accent_color.as_deref(), Some("#0a7cff"));
+    let logo = [0x89u8, b'P', b'N', b'G', 0, 255, 1, 2];
+    let org = store
+        .set_logo(ids.org, Some(("image/png", &logo)), &ctx(T0 + 2))
+        .await
+        .unwrap();
+    assert!(org.has_logo);
+    assert_eq!(
+        store.logo(ids.org).await.unwrap(),
+        ("image/png".to_owned(), logo.to_vec())
+    );
+    let again = store.org(ids.org).await.unwrap();
+    assert_eq!(again, org);
+    assert_eq!(store.only_org().await.unwrap(), Some(org.clone()));
+    let cleared = store
+        .change_org(
+            ids.org,
+            &OrgChange {
+                accent_color: Some(None),
+                ..Default::default()
+            },
+            &ctx(T0 + 3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleared.accent_color, None);
+    assert_eq!(cleared.secondary_color.as_deref(), Some("#123456"));
+    let org = store.set_logo(ids.org, None, &ctx(T0 + 4)).await.unwrap();
+    assert!(!org.has_logo);
+    assert!(matches!(
+        store.logo(ids.org).await,
+        Err(StoreError::NotFound)
+    ));
+    let events = store.org_events_after(ids.org, 0, 100).await.unwrap();
+    let changes = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::OrgChanged { .. }))
+        .count();
+    assert_eq!(changes, 4);
 }

@@ -10,8 +10,9 @@ mod health;
 pub(crate) mod identity;
 mod invitations;
 mod key_packages;
-mod orgs;
+pub(crate) mod orgs;
 mod people;
+mod setup;
 mod teams;
 
 use crate::state::AppState;
@@ -67,6 +68,7 @@ impl Modify for BearerAuth {
 fn api_router() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(invitations::import))
+        .routes(routes!(orgs::put_logo, orgs::delete_logo))
         .routes(routes!(
             people::put_avatar,
             people::get_avatar,
@@ -81,6 +83,9 @@ fn api_router() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .routes(routes!(health::server_info))
         .routes(routes!(orgs::create_org))
+        .routes(routes!(setup::setup))
+        .routes(routes!(orgs::branding))
+        .routes(routes!(orgs::logo))
         .routes(routes!(orgs::get_org, orgs::patch_org))
         .routes(routes!(orgs::get_policies, orgs::patch_policies))
         .routes(routes!(invitations::create, invitations::list))
@@ -148,7 +153,9 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        .route("/manifest.webmanifest", get(crate::web::manifest))
         .merge(api)
+        .fallback(crate::web::serve)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("a request handler panicked");

@@ -2,15 +2,19 @@
 
 use crate::access::{Caller, Operator};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::store::AuditCtx;
+use crate::store::{AuditCtx, OrgChange};
 use crate::{actions, validate};
+use axum::body::Bytes;
 use axum::extract::State;
-use kontor_proto::ErrorBody;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use kontor_proto::api::{
-    CreateOrgRequest, CreateOrgResponse, Org, OrgPatch, Policies, PoliciesPatch,
+    Branding, BrandingQuery, CreateOrgRequest, CreateOrgResponse, Org, OrgPatch, Policies,
+    PoliciesPatch,
 };
+use kontor_proto::{ErrorBody, ErrorCode};
 
 /// Creates an organisation and invites its owner (server operator only).
 #[utoipa::path(post, path = "/orgs", tag = "orgs", security(("operator" = [])),
@@ -48,7 +52,7 @@ pub async fn get_org(
     Ok(ApiJson(state.store().org(caller.org).await?))
 }
 
-/// Renames the organisation (admins).
+/// Renames the organisation or changes its colours (admins).
 #[utoipa::path(patch, path = "/org", tag = "orgs", security(("session" = [])),
     request_body = OrgPatch,
     responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
@@ -58,17 +62,133 @@ pub async fn patch_org(
     ApiJson(patch): ApiJson<OrgPatch>,
 ) -> Result<ApiJson<Org>, ApiError> {
     caller.require_admin()?;
-    let org = match patch.name {
-        Some(name) => {
-            let name = validate::line("name", &name, 2, 100)?;
-            state
-                .store()
-                .rename_org(caller.org, &name, &caller.audit(&state))
-                .await?
-        }
-        None => state.store().org(caller.org).await?,
+    let change = OrgChange {
+        name: patch
+            .name
+            .as_deref()
+            .map(|n| validate::line("name", n, 2, 100))
+            .transpose()?,
+        accent_color: patch
+            .accent_color
+            .as_deref()
+            .map(|c| validate::color("accent_color", c))
+            .transpose()?,
+        secondary_color: patch
+            .secondary_color
+            .as_deref()
+            .map(|c| validate::color("secondary_color", c))
+            .transpose()?,
     };
+    let org = state
+        .store()
+        .change_org(caller.org, &change, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
     Ok(ApiJson(org))
+}
+
+/// The largest logo accepted.
+pub const LOGO_MAX_BYTES: usize = 256 * 1024;
+
+/// Sets the organisation's logo (admins): PNG, JPEG or WebP, at most 256 KiB, checked by its
+/// bytes (SVG refused). A square PNG of 512 × 512 pixels suits the installed app best.
+#[utoipa::path(put, path = "/org/logo", tag = "orgs", security(("session" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
+pub async fn put_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<ApiJson<Org>, ApiError> {
+    caller.require_admin()?;
+    if body.len() > LOGO_MAX_BYTES {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+    let content_type =
+        super::people::image_type(&body).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let org = state
+        .store()
+        .set_logo(
+            caller.org,
+            Some((content_type, &body)),
+            &caller.audit(&state),
+        )
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(ApiJson(org))
+}
+
+/// Removes the organisation's logo (admins).
+#[utoipa::path(delete, path = "/org/logo", tag = "orgs", security(("session" = [])),
+    responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
+pub async fn delete_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<Org>, ApiError> {
+    caller.require_admin()?;
+    let org = state
+        .store()
+        .set_logo(caller.org, None, &caller.audit(&state))
+        .await?;
+    state.hub().notify(caller.org);
+    Ok(ApiJson(org))
+}
+
+/// The organisation a public branding request means: by slug, or the only one.
+pub(crate) async fn branded_org(state: &AppState, slug: Option<&str>) -> Result<Org, ApiError> {
+    let org = match slug.filter(|s| !s.is_empty()) {
+        Some(slug) => state.store().org_by_slug(slug).await?,
+        None => state.store().only_org().await?,
+    };
+    org.ok_or(ApiError::new(ErrorCode::NotFound))
+}
+
+/// An organisation's name, colours and whether it has a logo, for the login screen and the
+/// installed app (public: shown before anybody logs in).
+#[utoipa::path(get, path = "/branding", tag = "orgs", params(BrandingQuery),
+    responses((status = 200, body = Branding), (status = "4XX", body = ErrorBody)))]
+pub async fn branding(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<BrandingQuery>,
+) -> Result<ApiJson<Branding>, ApiError> {
+    let org = branded_org(&state, q.org.as_deref()).await?;
+    Ok(ApiJson(Branding {
+        name: org.name,
+        slug: org.slug,
+        accent_color: org.accent_color,
+        secondary_color: org.secondary_color,
+        has_logo: org.has_logo,
+    }))
+}
+
+/// An organisation's logo (public, like its name).
+#[utoipa::path(get, path = "/branding/logo", tag = "orgs", params(BrandingQuery),
+    responses((status = 200, content_type = "image/*", body = Vec<u8>), (status = "4XX", body = ErrorBody)))]
+pub async fn logo(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<BrandingQuery>,
+) -> Result<Response, ApiError> {
+    let org = branded_org(&state, q.org.as_deref()).await?;
+    let (content_type, bytes) = state.store().logo(org.id).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(|_| ApiError::internal())?,
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
 }
 
 /// The organisation's policies (everybody in it).

@@ -154,7 +154,7 @@ pub async fn deprovision(
 pub const AVATAR_MAX_BYTES: usize = 512 * 1024;
 
 /// The image type, from the bytes themselves (never from what the client claims).
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

@@ -148,6 +148,45 @@ pub struct LoginIds {
     pub session: SessionId,
 }
 
+/// Inserts an active account; the caller checked that the address is free.
+async fn insert_person(
+    tx: &mut Tx,
+    org: OrgId,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+    now: i64,
+) -> StoreResult<UserId> {
+    let user = UserId::new();
+    sqlx::query(
+        "INSERT INTO users (id, org_id, email, display_name, role, status, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
+    )
+    .bind(user.to_string())
+    .bind(org.to_string())
+    .bind(email)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(user)
+}
+
+/// The first organisation, made from the web app's first-start screen, with its owner.
+#[derive(Clone, Debug)]
+pub struct FirstStart {
+    pub org_name: String,
+    pub slug: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub new_session: NewSession,
+    pub address: Option<String>,
+}
+
 async fn insert_session(
     tx: &mut Tx,
     org: OrgId,
@@ -385,19 +424,15 @@ impl super::Store {
         if exists.is_some() {
             return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "email"));
         }
-        let user = UserId::new();
-        sqlx::query(
-            "INSERT INTO users (id, org_id, email, display_name, role, status, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
+        let user = insert_person(
+            &mut tx,
+            org,
+            &email,
+            &a.display_name,
+            role,
+            &a.password_hash,
+            now,
         )
-        .bind(user.to_string())
-        .bind(org.to_string())
-        .bind(&email)
-        .bind(&a.display_name)
-        .bind(role.as_str())
-        .bind(&a.password_hash)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE users SET job_title = COALESCE($2, job_title), competences = COALESCE($3, competences), \
@@ -439,6 +474,66 @@ impl super::Store {
             "person",
             Some(user.to_string()),
             serde_json::json!({ "email": email, "role": role }),
+        )
+        .await?;
+        super::people::emit_person_changed(&mut tx, org, user, now).await?;
+        tx.commit().await?;
+        Ok(LoginIds {
+            org,
+            user,
+            device,
+            session,
+        })
+    }
+
+    /// First start: creates the first organisation and its owner with a session, in one
+    /// transaction, only while no organisation exists (`already_set_up` otherwise; the
+    /// `server_setup` row refuses a second setup racing this one).
+    pub async fn first_start(&self, f: &FirstStart, now: i64) -> StoreResult<LoginIds> {
+        let mut tx = self.begin().await?;
+        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(&mut *tx)
+            .await?;
+        if orgs > 0 {
+            return Err(StoreError::refused(ErrorCode::AlreadySetUp));
+        }
+        let org = OrgId::new();
+        let claimed = sqlx::query(
+            "INSERT INTO server_setup (id, org_id, done_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(org.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            return Err(StoreError::refused(ErrorCode::AlreadySetUp));
+        }
+        super::orgs::insert_org(&mut tx, org, &f.org_name, &f.slug, now).await?;
+        let user = insert_person(
+            &mut tx,
+            org,
+            &f.email,
+            &f.display_name,
+            Role::Owner,
+            &f.password_hash,
+            now,
+        )
+        .await?;
+        let (device, session) = insert_session(&mut tx, org, user, &f.new_session, now).await?;
+        super::people::refresh_search(&mut tx, org, &[user]).await?;
+        let ctx = AuditCtx {
+            actor: Some(user),
+            address: f.address.clone(),
+            now,
+        };
+        audit::record(
+            &mut tx,
+            org,
+            &ctx,
+            "org.create",
+            "org",
+            Some(org.to_string()),
+            serde_json::json!({ "name": f.org_name, "owner_email": f.email, "first_start": true }),
         )
         .await?;
         super::people::emit_person_changed(&mut tx, org, user, now).await?;

@@ -28,13 +28,13 @@ mod orgs;
 mod people;
 mod teams;
 
-pub use accounts::{Acceptance, AuthRecord, Credentials, LoginIds, NewSession};
+pub use accounts::{Acceptance, AuthRecord, Credentials, FirstStart, LoginIds, NewSession};
 pub use audit::AuditFilter;
 pub use backend::{Backend, Postgres, Sqlite};
 pub use conversations::SendOutcome;
 pub use events::Audience;
 pub use identity::{NewDeviceList, StoredIdentity, StoredLinkRequest};
-pub use orgs::NewInvitation;
+pub use orgs::{NewInvitation, OrgChange};
 pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
 
@@ -207,6 +207,7 @@ impl Store {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_foundation.sql")),
     (2, include_str!("migrations/0002_conversations.sql")),
+    (3, include_str!("migrations/0003_web.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

@@ -1,19 +1,64 @@
 //! Organisations and their policies.
 
 use super::events::{Audience, emit};
-use super::{AuditCtx, StoreError, StoreResult, audit, col_i64, col_json, col_parse, col_str};
+use super::{
+    AuditCtx, StoreError, StoreResult, audit, col_i64, col_json, col_opt_str, col_parse, col_str,
+};
 use crate::clock::fmt_ms;
 use kontor_proto::api::{Org, Policies};
 use kontor_proto::{ErrorCode, EventKind, OrgId};
 use sqlx::any::AnyRow;
+
+/// The columns of an organisation as [`org_from_row`] reads them.
+const ORG_COLUMNS: &str = "id, name, slug, accent_color, secondary_color, created_at, \
+    (SELECT COUNT(*) FROM org_logos l WHERE l.org_id = orgs.id) AS logo_count";
 
 fn org_from_row(row: &AnyRow) -> StoreResult<Org> {
     Ok(Org {
         id: col_parse(row, "id")?,
         name: col_str(row, "name")?,
         slug: col_str(row, "slug")?,
+        accent_color: col_opt_str(row, "accent_color")?,
+        secondary_color: col_opt_str(row, "secondary_color")?,
+        has_logo: col_i64(row, "logo_count")? > 0,
         created_at: fmt_ms(col_i64(row, "created_at")?),
     })
+}
+
+/// Inserts an organisation with the default policies; the caller checked the slug.
+pub(super) async fn insert_org(
+    tx: &mut super::Tx,
+    id: OrgId,
+    name: &str,
+    slug: &str,
+    now: i64,
+) -> StoreResult<()> {
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "name"));
+    }
+    sqlx::query(
+        "INSERT INTO orgs (id, name, slug, policies, event_seq, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+    )
+    .bind(id.to_string())
+    .bind(name)
+    .bind(slug)
+    .bind(super::to_json(&Policies::default()))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What changes in an organisation's look (validated): `Some(None)` clears a colour.
+#[derive(Clone, Debug, Default)]
+pub struct OrgChange {
+    pub name: Option<String>,
+    pub accent_color: Option<Option<String>>,
+    pub secondary_color: Option<Option<String>>,
 }
 
 /// A new invitation, with the hash of its code (the code itself is never stored).
@@ -39,24 +84,8 @@ impl super::Store {
         ctx: &AuditCtx,
     ) -> StoreResult<(Org, kontor_proto::api::Invitation)> {
         let mut tx = self.begin().await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
-            return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "name"));
-        }
         let id = OrgId::new();
-        sqlx::query(
-            "INSERT INTO orgs (id, name, slug, policies, event_seq, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
-        )
-        .bind(id.to_string())
-        .bind(name)
-        .bind(slug)
-        .bind(super::to_json(&Policies::default()))
-        .bind(ctx.now)
-        .execute(&mut *tx)
-        .await?;
+        insert_org(&mut tx, id, name, slug, ctx.now).await?;
         let invitation = super::accounts::insert_invitation(&mut tx, id, owner, ctx).await?;
         audit::record(
             &mut tx,
@@ -69,13 +98,7 @@ impl super::Store {
         )
         .await?;
         tx.commit().await?;
-        let org = Org {
-            id,
-            name: name.to_owned(),
-            slug: slug.to_owned(),
-            created_at: fmt_ms(ctx.now),
-        };
-        Ok((org, invitation))
+        Ok((self.org(id).await?, invitation))
     }
 
     /// Whether any organisation exists (first start).
@@ -87,7 +110,7 @@ impl super::Store {
     }
 
     pub async fn org(&self, org: OrgId) -> StoreResult<Org> {
-        let row = sqlx::query("SELECT id, name, slug, created_at FROM orgs WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
             .bind(org.to_string())
             .fetch_optional(&self.read)
             .await?
@@ -96,37 +119,155 @@ impl super::Store {
     }
 
     pub async fn org_by_slug(&self, slug: &str) -> StoreResult<Option<Org>> {
-        let row = sqlx::query("SELECT id, name, slug, created_at FROM orgs WHERE slug = $1")
+        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE slug = $1"))
             .bind(slug)
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
-    pub async fn rename_org(&self, org: OrgId, name: &str, ctx: &AuditCtx) -> StoreResult<Org> {
+    /// The only organisation, on a server that has exactly one.
+    pub async fn only_org(&self) -> StoreResult<Option<Org>> {
+        let rows = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs LIMIT 2"))
+            .fetch_all(&self.read)
+            .await?;
+        match rows.as_slice() {
+            [one] => org_from_row(one).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Renames the organisation or changes its colours, and tells every member.
+    pub async fn change_org(&self, org: OrgId, c: &OrgChange, ctx: &AuditCtx) -> StoreResult<Org> {
         let mut tx = self.begin_org(org).await?;
-        let old: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+        let before = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
             .bind(org.to_string())
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE orgs SET name = $2 WHERE id = $1")
-            .bind(org.to_string())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+        let before = org_from_row(&before)?;
+        let name = c.name.clone().unwrap_or_else(|| before.name.clone());
+        let accent = c
+            .accent_color
+            .clone()
+            .unwrap_or_else(|| before.accent_color.clone());
+        let secondary = c
+            .secondary_color
+            .clone()
+            .unwrap_or_else(|| before.secondary_color.clone());
+        sqlx::query(
+            "UPDATE orgs SET name = $2, accent_color = $3, secondary_color = $4 WHERE id = $1",
+        )
+        .bind(org.to_string())
+        .bind(&name)
+        .bind(&accent)
+        .bind(&secondary)
+        .execute(&mut *tx)
+        .await?;
+        let action = if c.name.is_some() && name != before.name {
+            "org.rename"
+        } else {
+            "org.branding"
+        };
         audit::record(
             &mut tx,
             org,
             ctx,
-            "org.rename",
+            action,
             "org",
             Some(org.to_string()),
-            serde_json::json!({ "from": old, "to": name }),
+            serde_json::json!({
+                "from": { "name": before.name, "accent_color": before.accent_color, "secondary_color": before.secondary_color },
+                "to": { "name": name, "accent_color": accent, "secondary_color": secondary },
+            }),
+        )
+        .await?;
+        let after = Org {
+            name,
+            accent_color: accent,
+            secondary_color: secondary,
+            ..before
+        };
+        emit(
+            &mut tx,
+            org,
+            Audience::All,
+            &EventKind::OrgChanged { org: after.clone() },
+            ctx.now,
         )
         .await?;
         tx.commit().await?;
-        self.org(org).await
+        Ok(after)
+    }
+
+    /// Stores a checked logo image (or removes it with `None`), and tells every member.
+    pub async fn set_logo(
+        &self,
+        org: OrgId,
+        logo: Option<(&str, &[u8])>,
+        ctx: &AuditCtx,
+    ) -> StoreResult<Org> {
+        let mut tx = self.begin_org(org).await?;
+        let details = match logo {
+            Some((content_type, bytes)) => {
+                sqlx::query(
+                    "INSERT INTO org_logos (org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (org_id) DO UPDATE SET content_type = $2, bytes = $3, updated_at = $4",
+                )
+                .bind(org.to_string())
+                .bind(content_type)
+                .bind(bytes.to_vec())
+                .bind(ctx.now)
+                .execute(&mut *tx)
+                .await?;
+                serde_json::json!({ "logo": { "content_type": content_type, "bytes": bytes.len() } })
+            }
+            None => {
+                sqlx::query("DELETE FROM org_logos WHERE org_id = $1")
+                    .bind(org.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                serde_json::json!({ "logo": null })
+            }
+        };
+        audit::record(
+            &mut tx,
+            org,
+            ctx,
+            "org.branding",
+            "org",
+            Some(org.to_string()),
+            details,
+        )
+        .await?;
+        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
+            .bind(org.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let after = org_from_row(&row)?;
+        emit(
+            &mut tx,
+            org,
+            Audience::All,
+            &EventKind::OrgChanged { org: after.clone() },
+            ctx.now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// The organisation's logo: content type and bytes.
+    pub async fn logo(&self, org: OrgId) -> StoreResult<(String, Vec<u8>)> {
+        let row = sqlx::query("SELECT content_type, bytes FROM org_logos WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let bytes: Vec<u8> =
+            sqlx::Row::try_get(&row, "bytes").map_err(|_| StoreError::Corrupt("bytes"))?;
+        Ok((col_str(&row, "content_type")?, bytes))
     }
 
     pub async fn policies(&self, org: OrgId) -> StoreResult<Policies> {

@@ -1,0 +1,310 @@
+//! First start from the web app (setup code from the data directory), an organisation's
+//! branding (colours, logo, the installable app's manifest), and how the built app is served.
+
+mod common;
+
+use common::*;
+use kontor_proto::api::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+
+fn setup_request(code: &str) -> SetupRequest {
+    SetupRequest {
+        setup_code: code.into(),
+        org_name: "Pflegedienst Sonnenschein".into(),
+        email: "anna@sonnenschein.example".into(),
+        display_name: "Anna Schmidt".into(),
+        password: PASSWORD.into(),
+        device: NewDevice {
+            name: "Firefox".into(),
+            platform: "web".into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_first_organisation_is_made_once_with_the_setup_code() {
+    let server = TestServer::start().await;
+    let anyone = server.anonymous();
+    let info: ServerInfo = anyone.get("/server").await;
+    assert!(!info.has_orgs);
+    let path = kontor_server::setup::code_path(server.dir.path());
+    let code = std::fs::read_to_string(&path).expect("the setup code waits in the data dir");
+
+    // A visitor without the code gets nowhere.
+    let status = anyone
+        .fails(
+            Method::POST,
+            "/setup",
+            Some(&setup_request("AAAA-BBBB-CCCC-DDDD")),
+            "setup_code_invalid",
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A weak password is refused before anything is made.
+    let mut weak = setup_request(code.trim());
+    weak.password = "kurz".into();
+    anyone
+        .fails(Method::POST, "/setup", Some(&weak), "password_too_short")
+        .await;
+    assert!(!anyone.get::<ServerInfo>("/server").await.has_orgs);
+
+    let created: SessionCreated = anyone
+        .ok(Method::POST, "/setup", &setup_request(code.trim()))
+        .await;
+    assert_eq!(created.person.role, Role::Owner);
+    assert_eq!(created.org.name, "Pflegedienst Sonnenschein");
+    assert_eq!(created.org.slug, "pflegedienst-sonnenschein");
+    let anna = Actor::from_session(&server.url, created);
+    let me: Me = anna.get("/me").await;
+    assert_eq!(me.person.display_name, "Anna Schmidt");
+    let audit: AuditPage = anna.get("/audit?action=org.create").await;
+    assert_eq!(audit.entries.len(), 1);
+
+    // Done for good: the code is gone and a second setup is refused.
+    assert!(!path.exists());
+    let status = anyone
+        .fails(
+            Method::POST,
+            "/setup",
+            Some(&setup_request(code.trim())),
+            "already_set_up",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(anyone.get::<ServerInfo>("/server").await.has_orgs);
+}
+
+#[tokio::test]
+async fn a_server_set_up_by_the_operator_offers_no_setup() {
+    let mut server = TestServer::start().await;
+    let code = std::fs::read_to_string(kontor_server::setup::code_path(server.dir.path())).unwrap();
+    server
+        .create_org("Stadtwerke", "it@stadtwerke.example")
+        .await;
+    server
+        .anonymous()
+        .fails(
+            Method::POST,
+            "/setup",
+            Some(&setup_request(code.trim())),
+            "already_set_up",
+        )
+        .await;
+    server.restart().await;
+    assert!(!kontor_server::setup::code_path(server.dir.path()).exists());
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    p.extend_from_slice(&width.to_be_bytes());
+    p.extend_from_slice(&height.to_be_bytes());
+    p.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    p
+}
+
+#[tokio::test]
+async fn admins_brand_the_organisation_and_everybody_sees_it() {
+    let w = World::new().await;
+    let slug = w.anna.slug();
+    let before = w.ben.events_after(0).await.last_seq;
+
+    let org: Org = w
+        .anna
+        .ok(
+            Method::PATCH,
+            "/org",
+            &json!({ "accent_color": "#0A7CFF", "secondary_color": "#123456" }),
+        )
+        .await;
+    assert_eq!(org.accent_color.as_deref(), Some("#0a7cff"));
+    assert_eq!(org.secondary_color.as_deref(), Some("#123456"));
+    w.anna
+        .fails(
+            Method::PATCH,
+            "/org",
+            Some(&json!({ "accent_color": "red" })),
+            "invalid_input",
+        )
+        .await;
+    w.ben
+        .fails(
+            Method::PATCH,
+            "/org",
+            Some(&json!({ "accent_color": "#000000" })),
+            "forbidden",
+        )
+        .await;
+
+    // Logos are checked by their bytes; SVG never passes.
+    let res = w
+        .anna
+        .raw(Method::PUT, "/org/logo")
+        .await
+        .body(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let res = w
+        .anna
+        .raw(Method::PUT, "/org/logo")
+        .await
+        .body(png(512, 512))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let org: Org = res.json().await.unwrap();
+    assert!(org.has_logo);
+
+    // Members hear of it as an event carrying the new state.
+    let events = w.ben.events_after(before).await;
+    let changed: Vec<&Org> = events
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            kontor_proto::EventKind::OrgChanged { org } => Some(org),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changed.len(), 2, "colours, then logo");
+    assert!(changed[1].has_logo && changed[1].accent_color.as_deref() == Some("#0a7cff"));
+
+    // Public before login: the login screen and the installed app show it.
+    let anyone = w.server.anonymous();
+    let b: Branding = anyone.get(&format!("/branding?org={slug}")).await;
+    assert_eq!(b.name, "Pflegedienst Sonnenschein");
+    assert_eq!(b.accent_color.as_deref(), Some("#0a7cff"));
+    assert!(b.has_logo);
+    let logo = reqwest::get(format!("{}/api/v1/branding/logo?org={slug}", w.server.url))
+        .await
+        .unwrap();
+    assert_eq!(logo.headers()["content-type"], "image/png");
+    assert_eq!(logo.headers()["x-content-type-options"], "nosniff");
+    anyone
+        .fails::<()>(Method::GET, "/branding?org=nobody", None, "not_found")
+        .await;
+    // Two organisations on this server: which one must be said.
+    anyone
+        .fails::<()>(Method::GET, "/branding", None, "not_found")
+        .await;
+
+    let manifest: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/manifest.webmanifest?org={slug}", w.server.url))
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(manifest["name"], "Pflegedienst Sonnenschein");
+    assert_eq!(manifest["theme_color"], "#123456");
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["lang"], "de");
+    let icons = manifest["icons"].as_array().unwrap();
+    assert_eq!(icons[0]["sizes"], "512x512", "the logo, with its real size");
+    assert!(icons.iter().any(|i| i["src"] == "/icons/kontor-512.png"));
+
+    let org: Org = w
+        .anna
+        .ok(Method::PATCH, "/org", &json!({ "accent_color": "" }))
+        .await;
+    assert_eq!(org.accent_color, None, "back to Kontor's colour");
+}
+
+#[tokio::test]
+async fn the_built_app_is_served_with_its_shell_caching_and_policy() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(web.path().join("assets")).unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>Kontor</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("assets/app-abc123.js"), "console.log(1)").unwrap();
+    std::fs::write(web.path().join("assets/app-abc123.js.br"), "BROTLI").unwrap();
+    std::fs::write(web.path().join("sw.js"), "self.x = 1").unwrap();
+    let dir = web.path().to_owned();
+    let server = TestServer::start_custom(Arc::new(kontor_server::clock::SystemClock), |c| {
+        c.web_dir = dir
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+
+    // Page paths of the app get its shell, with the content security policy.
+    for path in ["/", "/join", "/c/0192f0e0-0000-7000-8000-000000000000"] {
+        let res = http
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(res.headers()["cache-control"], "no-cache");
+        assert!(res.text().await.unwrap().contains("<title>Kontor</title>"));
+    }
+
+    // Hashed assets: a year in the cache, compressed when the browser accepts it.
+    let res = http
+        .get(format!("{}/assets/app-abc123.js", server.url))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let etag = res.headers()["etag"].clone();
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"BROTLI");
+    let plain = http
+        .get(format!("{}/assets/app-abc123.js", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), b"console.log(1)");
+    let again = http
+        .get(format!("{}/assets/app-abc123.js", server.url))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // Missing files and unknown API paths are errors, not the shell.
+    let res = http
+        .get(format!("{}/assets/missing.js", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = http
+        .get(format!("{}/api/v1/nothing-here", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    let res = http
+        .post(format!("{}/join", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
