@@ -54,3 +54,63 @@ ensure_nats() {
       -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server || true
   fi
 }
+
+# The wasm-bindgen command line must match the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION=0.2.130
+# Node.js that Vite 8 needs.
+NODE_MIN=20.19
+
+ensure_wasm_bindgen() {
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+      || cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "need root for: $*" >&2; return 1; fi
+}
+
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    say "installing Node.js (Debian package)"
+    as_root apt-get update -qq && as_root apt-get install -y -qq nodejs npm
+  fi
+  local v
+  v="$(node -p 'process.versions.node' 2>/dev/null || echo 0)"
+  if ! node -e "const [a,b]=process.versions.node.split('.').map(Number);const [x,y]='$NODE_MIN'.split('.').map(Number);process.exit(a>x||(a===x&&b>=y)?0:1)" 2>/dev/null; then
+    echo "Node.js $NODE_MIN or newer is needed to build the web app (found: $v): https://nodejs.org" >&2
+    exit 1
+  fi
+}
+
+# The web app's npm packages, exactly as package-lock.json pins them.
+ensure_web_packages() {
+  ensure_node
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    say "installing the web app's npm packages"
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+}
+
+# Debian's Chromium for the browser tests (no test tool downloads a browser of its own).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  say "installing Chromium (Debian package)"
+  as_root apt-get update -qq && as_root apt-get install -y -qq chromium
+}
+
+# Builds the web app into web/dist: the client core for wasm32, its bindings, then Vite.
+build_web() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_web_packages
+  say "building the client core for the browser (wasm32)"
+  cargo build --locked -p kontor-web --target wasm32-unknown-unknown --profile wasm
+  wasm-bindgen --target web --remove-name-section --remove-producers-section \
+    --out-dir web/src/wasm --out-name kontor target/wasm32-unknown-unknown/wasm/kontor_web.wasm
+  say "building the web app"
+  (cd web && npm run -s check && npm run -s build)
+}

@@ -1,0 +1,108 @@
+// Where this browser keeps its device: one IndexedDB database with the session (`account`)
+// and the client core's key-value entries (`kv`: keys, MLS state, history). Nothing secret
+// goes to localStorage. Each commit of the core is one transaction with strict durability:
+// written before anything is sent.
+import type { OrgId } from "../gen/OrgId";
+import type { UserId } from "../gen/UserId";
+import type { DeviceId } from "../gen/DeviceId";
+import type { Me } from "../gen/Me";
+
+const NAME = "kontor";
+const VERSION = 1;
+
+/** The session of this browser. */
+export interface Account {
+  token: string;
+  org_id: OrgId;
+  org_slug: string;
+  user_id: UserId;
+  device_id: DeviceId;
+  email: string;
+  /** Who the person is, as last fetched: the app starts with it when offline. */
+  me?: Me;
+}
+
+let db: Promise<IDBDatabase> | null = null;
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+function open(): Promise<IDBDatabase> {
+  if (!db) {
+    db = new Promise((resolve, reject) => {
+      const r = indexedDB.open(NAME, VERSION);
+      r.onupgradeneeded = () => {
+        const d = r.result;
+        if (!d.objectStoreNames.contains("kv")) d.createObjectStore("kv");
+        if (!d.objectStoreNames.contains("account")) d.createObjectStore("account");
+      };
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+      r.onblocked = () => reject(new Error("database blocked"));
+    });
+  }
+  return db;
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error("aborted"));
+  });
+}
+
+export async function loadAccount(): Promise<Account | null> {
+  const d = await open();
+  const a = await request(d.transaction("account").objectStore("account").get("session"));
+  return (a as Account | undefined) ?? null;
+}
+
+export async function saveAccount(a: Account): Promise<void> {
+  const d = await open();
+  const tx = d.transaction("account", "readwrite", { durability: "strict" });
+  tx.objectStore("account").put(a, "session");
+  await done(tx);
+}
+
+/** Every entry of the core, as `[key, value]`. */
+export async function kvEntries(): Promise<Array<[string, Uint8Array]>> {
+  const d = await open();
+  const store = d.transaction("kv").objectStore("kv");
+  const [keys, values] = await Promise.all([
+    request(store.getAllKeys()),
+    request(store.getAll()),
+  ]);
+  return keys.map((k, i) => [String(k), values[i] as Uint8Array]);
+}
+
+/** Applies the core's changes in one transaction: all or nothing. */
+export async function kvCommit(changes: Array<[string, Uint8Array | null]>): Promise<void> {
+  if (changes.length === 0) return;
+  const d = await open();
+  const tx = d.transaction("kv", "readwrite", { durability: "strict" });
+  const store = tx.objectStore("kv");
+  for (const [k, v] of changes) {
+    if (v === null) store.delete(k);
+    else store.put(v, k);
+  }
+  await done(tx);
+}
+
+/** Deletes everything of this device: session, keys, history. */
+export async function wipe(): Promise<void> {
+  if (db) {
+    (await db).close();
+    db = null;
+  }
+  await new Promise<void>((resolve) => {
+    const r = indexedDB.deleteDatabase(NAME);
+    r.onsuccess = () => resolve();
+    r.onerror = () => resolve();
+    r.onblocked = () => resolve();
+  });
+}

@@ -1,0 +1,133 @@
+// This browser's device: the client core (kontor-client compiled to wasm32) with its host —
+// `fetch` to the server and IndexedDB for its state. Every method only converts: the core
+// decides, this file parses its JSON answers into the generated types.
+import init, { Device as Core, markdown as parseMarkdown } from "../wasm/kontor.js";
+import type { WasmHost } from "../wasm/kontor.js";
+import type { Block } from "../gen/Block";
+import type { ConversationView } from "../gen/ConversationView";
+import type { MessageView } from "../gen/MessageView";
+import type { TimelinePage } from "../gen/TimelinePage";
+import type { UpdateView } from "../gen/UpdateView";
+import type { Conversation } from "../gen/Conversation";
+import type { ConversationKind } from "../gen/ConversationKind";
+import type { MemberRole } from "../gen/MemberRole";
+import { rawRequest } from "./api";
+import { kvCommit, kvEntries } from "./db";
+
+/** Who a device is. */
+export interface DeviceInfo {
+  org: string;
+  user: string;
+  device: string;
+  linked: boolean;
+  has_identity: boolean;
+}
+
+/** A link request of another device of this person. */
+export interface LinkRequestView {
+  id: string;
+  device_id: string;
+  created_at: string;
+  code: string;
+}
+
+/** What the core throws: `kind` says what failed; `code` is the API's error code. */
+export interface KontorError extends Error {
+  kind:
+    | "api"
+    | "unreachable"
+    | "core"
+    | "store"
+    | "not_linked"
+    | "keeps_changing"
+    | "missing"
+    | "invalid"
+    | "unexpected";
+  code?: string;
+}
+
+export function isKontorError(e: unknown): e is KontorError {
+  return e instanceof Error && e.name === "KontorError";
+}
+
+const host: WasmHost = {
+  request: rawRequest,
+  commit: kvCommit,
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => Date.now(),
+  // Reports carry ids, never content.
+  report: (note) => console.warn("kontor:", note),
+};
+
+let ready: Promise<unknown> | null = null;
+
+/** Starts loading the wasm core (early: it is the largest download). */
+export function loadCore(): Promise<unknown> {
+  ready ??= init();
+  return ready;
+}
+
+const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
+
+export class Device {
+  private constructor(private readonly core: Core) {}
+
+  /** Opens the device from IndexedDB (a new device is set up on the server). */
+  static async open(): Promise<Device> {
+    await loadCore();
+    const entries = await kvEntries();
+    return new Device(await Core.open(host, entries));
+  }
+
+  info = async () => json<DeviceInfo>(await this.core.info());
+  takeRecoveryKey = async () => (await this.core.take_recovery_key()) as string | null;
+  conversations = async () => json<ConversationView[]>(await this.core.conversations());
+  conversation = async (id: string) =>
+    json<ConversationView | null>(await this.core.conversation(id));
+  timeline = async (id: string, before: number | undefined, limit: number) =>
+    json<TimelinePage>(await this.core.timeline(id, before, limit));
+  message = async (id: string, seq: number) =>
+    json<MessageView | null>(await this.core.message(id, seq));
+  groupMembers = async (id: string) =>
+    json<Record<string, string[]>>(await this.core.group_members(id));
+  sync = async () => json<UpdateView[]>(await this.core.sync());
+  onFrame = async (frame: string) => json<UpdateView[]>(await this.core.on_frame(frame));
+  sendText = async (id: string, text: string, replyTo?: string) =>
+    (await this.core.send_text(id, text, replyTo)) as number;
+  react = async (id: string, target: string, emoji: string, remove: boolean) =>
+    (await this.core.react(id, target, emoji, remove)) as number;
+  edit = async (id: string, target: string, text: string) =>
+    (await this.core.edit(id, target, text)) as number;
+  delete = async (id: string, target: string) => (await this.core.delete(id, target)) as number;
+  rename = async (id: string, name: string) => (await this.core.rename(id, name)) as number;
+  create = async (kind: ConversationKind, name: string | null, people: string[]) =>
+    (await this.core.create(kind, name, people)) as string;
+  addPeople = async (id: string, people: string[]) =>
+    json<UpdateView[]>(await this.core.add_people(id, people));
+  removePeople = async (id: string, people: string[]) =>
+    json<UpdateView[]>(await this.core.remove_people(id, people));
+  leave = async (id: string) => {
+    await this.core.leave(id);
+  };
+  setRole = async (id: string, user: string, role: MemberRole) =>
+    json<Conversation>(await this.core.set_role(id, user, role));
+  markRead = async (id: string, seq: number) => {
+    await this.core.mark_read(id, seq);
+  };
+  safetyNumber = async (user: string) => (await this.core.safety_number(user)) as string;
+  dropDevice = async (device: string) => (await this.core.drop_device(device)) as boolean;
+  requestLink = async () =>
+    json<{ request_id: string; code: string }>(await this.core.request_link());
+  pollLink = async () => (await this.core.poll_link()) as boolean;
+  linkRequests = async () => json<LinkRequestView[]>(await this.core.link_requests());
+  approve = async (requestId: string, code: string) => {
+    await this.core.approve(requestId, code);
+  };
+  linkWithRecoveryKey = async (key: string) =>
+    json<UpdateView[]>(await this.core.link_with_recovery_key(key));
+}
+
+/** The markdown subset parsed as the core does (for previews). */
+export function markdown(text: string): Block[] {
+  return json<Block[]>(parseMarkdown(text));
+}

@@ -1,0 +1,180 @@
+// The live connection: one WebSocket to the server. Messages, Welcomes and changed
+// conversations go to the core; organisation events update what the app shows. When the
+// connection drops the app keeps working from the device and reconnects (at once when the
+// browser is back online), then catches up from where it was: nothing is lost, and since
+// every message has its sequence number, nothing is shown twice.
+import { api } from "./api";
+import { remember } from "./people";
+import { applyUpdates, endSession, refreshConversations } from "./session";
+import {
+  account,
+  connection,
+  device,
+  directoryChanged,
+  info,
+  me,
+  toast,
+} from "./state";
+import { applyBranding } from "./theme";
+import type { ServerFrame } from "../gen/ServerFrame";
+import type { Event } from "../gen/Event";
+import type { Me } from "../gen/Me";
+import { t } from "./i18n";
+
+const SESSION_ENDED = 4001;
+const RECONNECT = 4000;
+
+let socket: WebSocket | null = null;
+let lastSeq: number | null = null;
+let retry = 0;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let wanted = false;
+/** Frames are handled one after another, in the order they came. */
+let queue: Promise<void> = Promise.resolve();
+
+export function connect(): void {
+  wanted = true;
+  open();
+}
+
+export function disconnect(): void {
+  wanted = false;
+  if (timer) clearTimeout(timer);
+  timer = null;
+  const s = socket;
+  socket = null;
+  s?.close(1000);
+  connection.value = "offline";
+  lastSeq = null;
+}
+
+function open(): void {
+  if (!wanted || socket) return;
+  const a = account.value;
+  if (!a) return;
+  connection.value = "connecting";
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/api/v1/events`);
+  socket = ws;
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ type: "auth", token: a.token, after: lastSeq }));
+  };
+  ws.onmessage = (m) => {
+    const text = String(m.data);
+    queue = queue.then(() => handle(text)).catch((e) => console.warn("kontor: frame", e));
+  };
+  ws.onclose = (c) => {
+    if (socket === ws) socket = null;
+    if (!wanted) return;
+    if (c.code === SESSION_ENDED) {
+      void endSession(endReason());
+      return;
+    }
+    connection.value = "offline";
+    schedule(c.code === RECONNECT ? 0 : undefined);
+  };
+}
+
+/** Why the server ended the session, as far as this device knows. */
+let reason: "session" | "suspended" | "deprovisioned" | "revoked" = "session";
+function endReason() {
+  return reason;
+}
+
+function schedule(delay?: number): void {
+  if (timer) clearTimeout(timer);
+  const steps = [500, 1000, 2000, 5000, 10000];
+  const ms = delay ?? steps[Math.min(retry, steps.length - 1)];
+  retry++;
+  timer = setTimeout(() => {
+    timer = null;
+    open();
+  }, ms);
+}
+
+addEventListener("online", () => {
+  if (wanted && !socket) schedule(0);
+});
+
+async function handle(text: string): Promise<void> {
+  let frame: ServerFrame;
+  try {
+    frame = JSON.parse(text) as ServerFrame;
+  } catch {
+    return;
+  }
+  switch (frame.type) {
+    case "ready":
+      retry = 0;
+      lastSeq = lastSeq ?? frame.last_seq;
+      connection.value = "online";
+      // Catch up on everything since the last connection, and send what waited.
+      await applyUpdates(await device().onFrame(text));
+      await refreshConversations(true);
+      return;
+    case "event":
+      lastSeq = Math.max(lastSeq ?? 0, frame.event.seq);
+      await onEvent(frame.event);
+      return;
+    case "resync_required":
+      lastSeq = frame.oldest_seq;
+      directoryChanged.value++;
+      await refreshMe();
+      return;
+    default:
+      await applyUpdates(await device().onFrame(text));
+  }
+}
+
+async function refreshMe(): Promise<void> {
+  try {
+    me.value = await api<Me>("GET", "/me");
+    applyBranding(me.value.org);
+  } catch {
+    // The next event or reconnect tries again.
+  }
+}
+
+async function onEvent(e: Event): Promise<void> {
+  const who = me.value;
+  switch (e.type) {
+    case "person_changed":
+      remember([e.person]);
+      if (who && e.person.id === who.person.id) {
+        me.value = { ...who, person: e.person };
+      }
+      directoryChanged.value++;
+      return;
+    case "team_changed":
+    case "team_deleted":
+      directoryChanged.value++;
+      return;
+    case "policies_changed":
+      if (who) me.value = { ...who, policies: e.policies };
+      return;
+    case "org_changed":
+      if (who) me.value = { ...who, org: e.org };
+      applyBranding(e.org);
+      return;
+    case "account_status_changed":
+      if (e.status !== "active") {
+        reason = e.status === "deprovisioned" ? "deprovisioned" : "suspended";
+      }
+      return;
+    case "device_revoked":
+      if (e.device_id === info.value?.device) {
+        reason = "revoked";
+      } else {
+        // Another of this person's devices is gone: drop it from the signed list.
+        try {
+          await device().dropDevice(e.device_id);
+        } catch {
+          // Only devices that hold the identity key can.
+        }
+        toast(t("devices.revokedElsewhere"));
+      }
+      return;
+    case "session_ended":
+      return;
+  }
+}

@@ -1,0 +1,196 @@
+// The life of this browser's session: start (read the device from IndexedDB, paint the
+// conversation list, then connect and catch up), log in, set up, end.
+import { api, ApiError, setToken, whenSessionEnds } from "./api";
+import { saveAccount, loadAccount, wipe, type Account } from "./db";
+import { Device, loadCore } from "./device";
+import { connect, disconnect } from "./live";
+import { ensurePeople, primePeople } from "./people";
+import {
+  account,
+  branding,
+  conversations,
+  endedBecause,
+  info,
+  me,
+  phase,
+  recoveryKey,
+  serverConversations,
+  setDevice,
+  device,
+  timelineChanged,
+  people,
+} from "./state";
+import { applyBranding } from "./theme";
+import { navigate, route } from "./router";
+import type { Me } from "../gen/Me";
+import type { ServerInfo } from "../gen/ServerInfo";
+import type { SessionCreated } from "../gen/SessionCreated";
+import type { Branding } from "../gen/Branding";
+import type { Conversations } from "../gen/Conversations";
+import type { UpdateView } from "../gen/UpdateView";
+
+whenSessionEnds(() => void endSession("session"));
+
+/** The organisation named in `?org=` (links and the installed app carry it). */
+function orgHint(): string | null {
+  return new URLSearchParams(location.search).get("org");
+}
+
+/** Shows an organisation's name and colours before login. */
+export async function loadBranding(slug?: string | null): Promise<void> {
+  try {
+    const q = slug ? `?org=${encodeURIComponent(slug)}` : "";
+    branding.value = await api<Branding>("GET", `/branding${q}`);
+    applyBranding(branding.value);
+  } catch {
+    branding.value = null;
+  }
+}
+
+/** Starts the app: first start, login, linking, or straight to the conversations. */
+export async function boot(): Promise<void> {
+  void loadCore();
+  const [server, saved] = await Promise.all([
+    api<ServerInfo>("GET", "/server").catch(() => null),
+    loadAccount().catch(() => null),
+  ]);
+  if (saved) {
+    await start(saved);
+    return;
+  }
+  if (server && !server.has_orgs) {
+    phase.value = "setup";
+    return;
+  }
+  await loadBranding(orgHint());
+  phase.value = "login";
+}
+
+/** After login, accepting an invitation or setting up: keeps the session, opens the device. */
+export async function loggedIn(created: SessionCreated): Promise<void> {
+  const a: Account = {
+    token: created.token,
+    org_id: created.org.id,
+    org_slug: created.org.slug,
+    user_id: created.person.id,
+    device_id: created.device.id,
+    email: created.person.email,
+  };
+  await saveAccount(a);
+  const r = route.value.page;
+  if (r === "join" || r === "setup" || r === "login") navigate("/", true);
+  await start(a);
+}
+
+async function start(a: Account): Promise<void> {
+  account.value = a;
+  setToken(a.token);
+  let who: Me;
+  try {
+    who = await api<Me>("GET", "/me");
+    await saveAccount({ ...a, me: who });
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    if (e.code !== "unreachable") {
+      // The session is over; what this browser kept is of no use any more.
+      await endSession("session");
+      return;
+    }
+    // Offline: open what this device has and catch up when the network is back.
+    if (!a.me) throw e;
+    who = a.me;
+  }
+  me.value = who;
+  applyBranding(who.org);
+  const d = await Device.open();
+  setDevice(d);
+  info.value = await d.info();
+  recoveryKey.value = await d.takeRecoveryKey();
+  await refreshConversations();
+  phase.value = info.value.linked ? "ready" : "link";
+  if (info.value.linked) {
+    connect();
+    void primePeople().catch(() => undefined);
+  }
+}
+
+/** The device was linked: ready to take part. */
+export async function linked(): Promise<void> {
+  info.value = await device().info();
+  await refreshConversations();
+  phase.value = "ready";
+  connect();
+  void primePeople().catch(() => undefined);
+}
+
+/** Reads the conversation list from the device, and the server's members when asked. */
+export async function refreshConversations(withServer = false): Promise<void> {
+  conversations.value = await device().conversations();
+  if (withServer || Object.keys(serverConversations.value).length === 0) {
+    try {
+      const list = await api<Conversations>("GET", "/conversations");
+      const next: Record<string, (typeof list.conversations)[number]> = {};
+      for (const c of list.conversations) next[c.id] = c;
+      serverConversations.value = next;
+      await ensurePeople(list.conversations.flatMap((c) => c.members.map((m) => m.user_id)));
+    } catch {
+      // Offline: the device's view is enough to show the list.
+    }
+  }
+}
+
+let bumps = 0;
+
+/** Redraws what the core's updates touched. */
+export async function applyUpdates(updates: UpdateView[]): Promise<void> {
+  if (updates.length === 0) return;
+  const members = updates.some((u) => u.type === "members" || u.type === "removed");
+  await refreshConversations(members);
+  for (const id of new Set(updates.map((u) => u.conversation_id))) {
+    const changed = updates.flatMap((u) =>
+      u.type === "changed" && u.conversation_id === id ? [u.seq] : [],
+    );
+    timelineChanged.value = { id, n: ++bumps, changed };
+  }
+}
+
+/** Something was sent or changed in a conversation from this device: redraw it. */
+export async function touched(id: string): Promise<void> {
+  await refreshConversations();
+  timelineChanged.value = { id, n: ++bumps, changed: [] };
+}
+
+/** Logs out: ends the session on the server and deletes this device's keys and history. */
+export async function logout(): Promise<void> {
+  try {
+    await api("POST", "/auth/logout");
+  } catch {
+    // Ended here anyway.
+  }
+  await endSession("session", false);
+  phase.value = "login";
+  navigate("/login", true);
+}
+
+/** The session is over: everything of it on this browser is deleted at once. */
+export async function endSession(
+  why: "session" | "suspended" | "deprovisioned" | "revoked",
+  show = true,
+): Promise<void> {
+  if (phase.value === "ended" && show) return;
+  disconnect();
+  setToken(null);
+  setDevice(null);
+  account.value = null;
+  me.value = null;
+  info.value = null;
+  recoveryKey.value = null;
+  conversations.value = [];
+  serverConversations.value = {};
+  people.value = {};
+  await wipe();
+  if (show) {
+    endedBecause.value = why;
+    phase.value = "ended";
+  }
+}

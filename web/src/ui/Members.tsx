@@ -1,0 +1,170 @@
+// Who is in a conversation, with their roles; admins add and remove people, name the
+// conversation and choose who writes in a channel; everybody can compare safety numbers and
+// leave.
+import { useState } from "preact/hooks";
+import { t } from "../lib/i18n";
+import { navigate } from "../lib/router";
+import { applyUpdates, refreshConversations } from "../lib/session";
+import { conversations, device, me, serverConversations, toast } from "../lib/state";
+import type { MemberRole } from "../gen/MemberRole";
+import type { Person } from "../gen/Person";
+import { Avatar, Busy, Dialog, errorText, Field } from "./common";
+import { conversationName, personName } from "./names";
+import { PersonPicker } from "./PersonPicker";
+import { SafetyNumber } from "./SafetyNumber";
+
+export function Members(props: { id: string }) {
+  const id = props.id;
+  const server = serverConversations.value[id];
+  const view = conversations.value.find((c) => c.id === id);
+  const mine = server?.members.find((m) => m.user_id === me.value?.person.id);
+  const admin = mine?.role === "admin";
+  const [adding, setAdding] = useState(false);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(view?.name ?? "");
+  const [safety, setSafety] = useState<string | null>(null);
+
+  async function run(f: () => Promise<unknown>) {
+    setBusy(true);
+    try {
+      await f();
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const add = () =>
+    run(async () => {
+      await applyUpdates(await device().addPeople(id, selected));
+      setSelected([]);
+      setAdding(false);
+    });
+  const remove = (user: string) =>
+    run(async () => {
+      if (!confirm(t("members.confirmRemove", { name: personName(user) }))) return;
+      await applyUpdates(await device().removePeople(id, [user]));
+    });
+  const role = (user: string, r: MemberRole) =>
+    run(async () => {
+      await device().setRole(id, user, r);
+      await refreshConversations(true);
+    });
+  const leave = () =>
+    run(async () => {
+      if (!confirm(t("members.confirmLeave"))) return;
+      await device().leave(id);
+      await refreshConversations(true);
+      navigate("/");
+    });
+  const rename = () =>
+    run(async () => {
+      await device().rename(id, name.trim());
+      await refreshConversations();
+      setRenaming(false);
+    });
+
+  if (!server || !view) return <p class="muted">{t("common.loading")}</p>;
+  const roles: MemberRole[] = view.kind === "channel" ? ["admin", "member", "reader"] : ["admin", "member"];
+  return (
+    <div class="members page-body" data-testid="members">
+      <h2>{t("members.title")}</h2>
+      {view.kind !== "direct" && admin && (
+        <div class="row-actions">
+          <button type="button" onClick={() => setAdding(true)} disabled={busy}>
+            {t("members.add")}
+          </button>
+          <button type="button" onClick={() => setRenaming(true)} disabled={busy}>
+            {t("members.rename")}
+          </button>
+        </div>
+      )}
+      <ul class="member-list">
+        {server.members.map((m) => (
+          <li key={m.user_id} class="member">
+            <Avatar id={m.user_id} name={personName(m.user_id)} size="s" />
+            <span class="person-body">
+              <span class="person-name">{personName(m.user_id)}</span>
+              <span class="muted small">
+                {t(`role.${m.role}`)} · {t("members.devices", { n: m.devices.length })}
+              </span>
+            </span>
+            {m.user_id !== me.value?.person.id && (
+              <button type="button" class="small" onClick={() => setSafety(m.user_id)}>
+                {t("safety.short")}
+              </button>
+            )}
+            {admin && m.user_id !== me.value?.person.id && view.kind !== "direct" && (
+              <>
+                <label class="sr-only" for={`role-${m.user_id}`}>
+                  {t("members.roleOf", { name: personName(m.user_id) })}
+                </label>
+                <select
+                  id={`role-${m.user_id}`}
+                  value={m.role}
+                  disabled={busy}
+                  onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as MemberRole)}
+                >
+                  {roles.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role.${r}`)}
+                    </option>
+                  ))}
+                </select>
+                <button
+                  type="button"
+                  class="small danger"
+                  disabled={busy}
+                  onClick={() => remove(m.user_id)}
+                  aria-label={t("members.removeName", { name: personName(m.user_id) })}
+                >
+                  {t("members.remove")}
+                </button>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      <button type="button" class="danger" onClick={leave} disabled={busy}>
+        {t("members.leave")}
+      </button>
+      {adding && (
+        <Dialog title={t("members.addTo", { name: conversationName(view) })} onClose={() => setAdding(false)} wide>
+          <PersonPicker
+            selected={selected}
+            exclude={server.members.map((m) => m.user_id)}
+            onToggle={(p: Person) =>
+              setSelected((s) => (s.includes(p.id) ? s.filter((x) => x !== p.id) : [...s, p.id]))
+            }
+          />
+          <div class="actions">
+            <Busy busy={busy} type="button" onClick={add} disabled={selected.length === 0}>
+              {t("members.addN", { n: selected.length })}
+            </Busy>
+          </div>
+        </Dialog>
+      )}
+      {renaming && (
+        <Dialog title={t("members.rename")} onClose={() => setRenaming(false)}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void rename();
+            }}
+          >
+            <Field label={t("members.newName")} name="rename" value={name} onInput={setName} required />
+            <div class="actions">
+              <Busy busy={busy} disabled={!name.trim()}>
+                {t("common.save")}
+              </Busy>
+            </div>
+          </form>
+        </Dialog>
+      )}
+      {safety && <SafetyNumber user={safety} onClose={() => setSafety(null)} />}
+    </div>
+  );
+}

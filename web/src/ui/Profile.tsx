@@ -1,0 +1,255 @@
+// The person's own page: profile, devices (and linking new ones), safety numbers, language
+// and theme, logging out.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../lib/api";
+import { lang, setLang, t, formatDateTime } from "../lib/i18n";
+import { navigate } from "../lib/router";
+import { logout } from "../lib/session";
+import { device, info, me, toast } from "../lib/state";
+import { setTheme, theme, type ThemeChoice } from "../lib/theme";
+import type { Device as DeviceRow } from "../gen/Device";
+import type { Person } from "../gen/Person";
+import type { ProfilePatch } from "../gen/ProfilePatch";
+import type { LinkRequestView } from "../lib/device";
+import { Busy, errorText, Field, fieldOf } from "./common";
+import { PersonPicker } from "./PersonPicker";
+import { SafetyNumber } from "./SafetyNumber";
+
+const list = (s: string) =>
+  s
+    .split(/[,;]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function ProfileForm() {
+  const p = me.value?.person;
+  const [name, setName] = useState(p?.display_name ?? "");
+  const [job, setJob] = useState(p?.job_title ?? "");
+  const [competences, setCompetences] = useState(p?.competences.join(", ") ?? "");
+  const [languages, setLanguages] = useState(p?.languages.join(", ") ?? "");
+  const [location, setLocation] = useState(p?.location ?? "");
+  const [phone, setPhone] = useState(p?.phone_extension ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!p) return null;
+  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const patch: ProfilePatch = {
+        display_name: name,
+        job_title: job,
+        competences: list(competences),
+        languages: list(languages),
+        location,
+        phone_extension: phone,
+      };
+      const person = await api<Person>("PATCH", `/people/${p!.id}`, patch);
+      if (me.value) me.value = { ...me.value, person };
+      toast(t("profile.saved"));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={save} class="card" aria-labelledby="profile-h">
+      <h2 id="profile-h">{t("profile.title")}</h2>
+      <p class="muted">
+        {p.email} · {t(`role.${p.role}`)}
+        {p.teams.length > 0 && ` · ${p.teams.map((x) => x.name).join(", ")}`}
+      </p>
+      <Field label={t("auth.yourName")} name="display_name" value={name} onInput={setName} error={at("display_name")} />
+      <Field label={t("profile.jobTitle")} name="job_title" value={job} onInput={setJob} error={at("job_title")} />
+      <Field
+        label={t("profile.competences")}
+        name="competences"
+        value={competences}
+        onInput={setCompetences}
+        hint={t("profile.listHint")}
+        error={at("competences")}
+      />
+      <Field
+        label={t("profile.languages")}
+        name="languages"
+        value={languages}
+        onInput={setLanguages}
+        hint={t("profile.listHint")}
+        error={at("languages")}
+      />
+      <Field label={t("profile.location")} name="location" value={location} onInput={setLocation} error={at("location")} />
+      <Field label={t("profile.phone")} name="phone_extension" value={phone} onInput={setPhone} error={at("phone_extension")} />
+      {error && !fieldOf(error) ? <p class="error">{errorText(error)}</p> : null}
+      <Busy busy={busy}>{t("common.save")}</Busy>
+    </form>
+  );
+}
+
+function Devices() {
+  const [devices, setDevices] = useState<DeviceRow[]>([]);
+  const [requests, setRequests] = useState<LinkRequestView[]>([]);
+  const [codes, setCodes] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    try {
+      setDevices(await api<DeviceRow[]>("GET", "/me/devices"));
+      if (info.value?.has_identity) setRequests(await device().linkRequests());
+    } catch {
+      // Shown again when the network is back.
+    }
+  };
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), 3000);
+    return () => clearInterval(timer);
+  }, []);
+  async function revoke(d: DeviceRow) {
+    if (!confirm(t("devices.confirmRevoke", { name: d.name }))) return;
+    setBusy(true);
+    try {
+      await api("DELETE", `/me/devices/${d.id}`);
+      await device().dropDevice(d.id);
+      toast(t("devices.revoked", { name: d.name }));
+      await load();
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function approve(r: LinkRequestView) {
+    setBusy(true);
+    try {
+      await device().approve(r.id, codes[r.id] ?? "");
+      toast(t("devices.linked"));
+      await load();
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="devices-h">
+      <h2 id="devices-h">{t("devices.title")}</h2>
+      <ul class="device-list" data-testid="devices">
+        {devices
+          .filter((d) => !d.revoked)
+          .map((d) => (
+            <li key={d.id}>
+              <span class="person-body">
+                <span class="person-name">
+                  {d.name} {d.current && <span class="tag">{t("devices.thisOne")}</span>}
+                </span>
+                <span class="muted small">
+                  {d.platform} · {t("devices.lastSeen", { when: formatDateTime(Date.parse(d.last_seen_at)) })}
+                </span>
+              </span>
+              {!d.current && (
+                <button type="button" class="small danger" disabled={busy} onClick={() => revoke(d)}>
+                  {t("devices.revoke")}
+                </button>
+              )}
+            </li>
+          ))}
+      </ul>
+      <h3>{t("devices.linkTitle")}</h3>
+      {info.value?.has_identity ? (
+        <>
+          <p class="muted">{t("devices.linkHint")}</p>
+          {requests.length === 0 ? (
+            <p class="muted small">{t("devices.noRequests")}</p>
+          ) : (
+            requests.map((r) => (
+              <form
+                key={r.id}
+                class="link-request"
+                data-testid="link-request"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void approve(r);
+                }}
+              >
+                <Field
+                  label={t("devices.codeOf", { when: formatDateTime(Date.parse(r.created_at)) })}
+                  name={`code-${r.id}`}
+                  value={codes[r.id] ?? ""}
+                  onInput={(v) => setCodes({ ...codes, [r.id]: v })}
+                  autocomplete="off"
+                />
+                <Busy busy={busy} disabled={!(codes[r.id] ?? "").trim()}>
+                  {t("devices.approve")}
+                </Busy>
+              </form>
+            ))
+          )}
+        </>
+      ) : (
+        <p class="muted">{t("devices.noIdentity")}</p>
+      )}
+    </section>
+  );
+}
+
+function SafetyNumbers() {
+  const [who, setWho] = useState<string | null>(null);
+  return (
+    <section class="card" aria-labelledby="safety-h">
+      <h2 id="safety-h">{t("safety.heading")}</h2>
+      <p class="muted">{t("safety.explain")}</p>
+      <PersonPicker selected={who ? [who] : []} single onToggle={(p) => setWho(p.id)} />
+      {who && <SafetyNumber user={who} onClose={() => setWho(null)} />}
+    </section>
+  );
+}
+
+function Settings() {
+  const themes: ThemeChoice[] = ["system", "light", "dark"];
+  return (
+    <section class="card" aria-labelledby="settings-h">
+      <h2 id="settings-h">{t("settings.title")}</h2>
+      <div class="field">
+        <label for="set-lang">{t("settings.language")}</label>
+        <select id="set-lang" value={lang.value} onChange={(e) => setLang((e.target as HTMLSelectElement).value as "de" | "en")}>
+          <option value="de">Deutsch</option>
+          <option value="en">English</option>
+        </select>
+      </div>
+      <div class="field">
+        <label for="set-theme">{t("settings.theme")}</label>
+        <select id="set-theme" value={theme.value} onChange={(e) => setTheme((e.target as HTMLSelectElement).value as ThemeChoice)}>
+          {themes.map((x) => (
+            <option key={x} value={x}>
+              {t(`settings.theme.${x}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="button" class="danger" onClick={() => confirm(t("settings.confirmLogout")) && void logout()}>
+        {t("nav.logout")}
+      </button>
+    </section>
+  );
+}
+
+export function Profile() {
+  return (
+    <section class="page" aria-labelledby="me-title">
+      <header class="page-head">
+        <button type="button" class="icon back" onClick={() => navigate("/")} aria-label={t("nav.back")}>
+          ←
+        </button>
+        <h1 id="me-title">{t("nav.profile")}</h1>
+      </header>
+      <div class="page-body">
+        <ProfileForm />
+        <Devices />
+        <SafetyNumbers />
+        <Settings />
+      </div>
+    </section>
+  );
+}

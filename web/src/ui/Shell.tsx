@@ -1,0 +1,136 @@
+// The messenger: the conversation list beside the open conversation on wide screens, one of
+// them at a time on a phone; the header with the organisation, the connection and the menu.
+import { route, navigate } from "../lib/router";
+import { connection, info, isAdmin, me, recoveryKey } from "../lib/state";
+import { t } from "../lib/i18n";
+import { ConversationList } from "./ConversationList";
+import { ConversationPane } from "./Conversation";
+import { NewChat } from "./NewChat";
+import { Profile } from "./Profile";
+import { Admin } from "./admin/Admin";
+import { RecoveryKeyNotice } from "./RecoveryKeyNotice";
+
+function Header() {
+  const org = me.value?.org;
+  const c = connection.value;
+  return (
+    <header class="topbar">
+      <a
+        class="brand"
+        href="/"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate("/");
+        }}
+      >
+        {org?.has_logo ? (
+          <img
+            class="logo"
+            src={`/api/v1/branding/logo?org=${encodeURIComponent(org.slug)}`}
+            alt=""
+          />
+        ) : (
+          <span class="logo mark" aria-hidden="true">
+            K
+          </span>
+        )}
+        <span class="org-name">{org?.name ?? "Kontor"}</span>
+      </a>
+      <span
+        class={`status ${c}`}
+        role="status"
+        aria-live="polite"
+        data-testid="connection"
+        data-state={c}
+      >
+        <span class="sr-only">{t(`connection.${c}`)}</span>
+        {c !== "online" && <span aria-hidden="true">{t(`connection.${c}`)}</span>}
+      </span>
+      <nav class="menu" aria-label={t("nav.main")}>
+        <a
+          href="/new"
+          class="icon-link"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/new");
+          }}
+          aria-label={t("nav.new")}
+          title={t("nav.new")}
+        >
+          ＋
+        </a>
+        {isAdmin() && (
+          <a
+            href="/admin/people"
+            class="icon-link"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate("/admin/people");
+            }}
+            aria-label={t("nav.admin")}
+            title={t("nav.admin")}
+          >
+            ⚙
+          </a>
+        )}
+        <a
+          href="/profile"
+          class="icon-link"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/profile");
+          }}
+          aria-label={t("nav.profile")}
+          title={t("nav.profile")}
+        >
+          ☺
+        </a>
+      </nav>
+    </header>
+  );
+}
+
+export function Shell() {
+  const r = route.value;
+  const detail =
+    r.page === "conversation" || r.page === "new" || r.page === "profile" || r.page === "admin";
+  let main;
+  switch (r.page) {
+    case "conversation":
+      main = <ConversationPane id={r.id} panel={r.panel} />;
+      break;
+    case "new":
+      main = <NewChat kind={r.kind} />;
+      break;
+    case "profile":
+      main = <Profile />;
+      break;
+    case "admin":
+      main = isAdmin() ? <Admin section={r.section} /> : <Empty />;
+      break;
+    default:
+      main = <Empty />;
+  }
+  return (
+    <div class={detail ? "shell detail" : "shell"} data-device={info.value?.device}>
+      <Header />
+      {recoveryKey.value && <RecoveryKeyNotice />}
+      <div class="panes">
+        <aside class="list-pane" aria-label={t("list.title")}>
+          <ConversationList filter={r.page === "home" ? r.filter : undefined} />
+        </aside>
+        <main class="main-pane" id="main">
+          {main}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function Empty() {
+  return (
+    <div class="empty">
+      <p>{t("list.pick")}</p>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+// The session ended while the page was open: everything of it on this browser is deleted.
+import { endedBecause, phase } from "../../lib/state";
+import { t } from "../../lib/i18n";
+import { navigate } from "../../lib/router";
+import { Frame } from "./Frame";
+
+export function Ended() {
+  const why = endedBecause.value;
+  return (
+    <Frame title={t("ended.title")}>
+      <p role="alert" data-testid="session-ended">
+        {why === "deprovisioned"
+          ? t("ended.deprovisioned")
+          : why === "suspended"
+            ? t("ended.suspended")
+            : why === "revoked"
+              ? t("ended.revoked")
+              : t("ended.session")}
+      </p>
+      <p class="muted">{t("ended.wiped")}</p>
+      <button
+        class="primary"
+        onClick={() => {
+          phase.value = "login";
+          navigate("/login", true);
+        }}
+      >
+        {t("ended.login")}
+      </button>
+    </Frame>
+  );
+}

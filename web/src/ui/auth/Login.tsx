@@ -1,0 +1,89 @@
+// Log in with the organisation's short name, e-mail address and password.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../../lib/api";
+import { t } from "../../lib/i18n";
+import { loadBranding, loggedIn } from "../../lib/session";
+import { branding } from "../../lib/state";
+import type { LoginRequest } from "../../gen/LoginRequest";
+import type { SessionCreated } from "../../gen/SessionCreated";
+import { Busy, errorText, Field, fieldOf } from "../common";
+import { deviceName, Frame } from "./Frame";
+
+export function Login() {
+  const [org, setOrg] = useState(branding.value?.slug ?? "");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  // The organisation's look, once its short name is typed.
+  useEffect(() => {
+    const slug = org.trim();
+    if (!slug || slug === branding.value?.slug) return;
+    const timer = setTimeout(() => void loadBranding(slug), 400);
+    return () => clearTimeout(timer);
+  }, [org]);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: LoginRequest = {
+        org: org.trim(),
+        email: email.trim(),
+        password,
+        device: { name: deviceName(), platform: "web" },
+      };
+      await loggedIn(await api<SessionCreated>("POST", "/auth/login", body));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Frame title={t("login.title")}>
+      <form onSubmit={submit} novalidate>
+        <Field
+          label={t("login.org")}
+          name="org"
+          value={org}
+          onInput={(v) => {
+            setOrg(v);
+          }}
+          hint={t("login.orgHint")}
+          autocomplete="organization"
+          required
+        />
+        <Field
+          label={t("auth.email")}
+          name="email"
+          type="email"
+          value={email}
+          onInput={setEmail}
+          autocomplete="username"
+          required
+          autofocus={!!org}
+        />
+        <Field
+          label={t("auth.password")}
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          autocomplete="current-password"
+          required
+        />
+        {error ? (
+          <p class="error" role="alert">
+            {errorText(error)}
+            {fieldOf(error) ? ` (${fieldOf(error)})` : ""}
+          </p>
+        ) : null}
+        <Busy busy={busy}>{t("login.submit")}</Busy>
+      </form>
+      <p class="muted">{t("login.invited")}</p>
+    </Frame>
+  );
+}
+

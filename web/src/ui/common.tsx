@@ -1,0 +1,201 @@
+// Small pieces every screen uses: fields with labels and errors, buttons, dialogs, avatars,
+// and the text of an error in the person's language.
+import type { ComponentChildren, CSSProperties, HTMLAttributes } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { ApiError } from "../lib/api";
+import { isKontorError } from "../lib/device";
+import { t } from "../lib/i18n";
+import { toasts } from "../lib/state";
+
+/** What to tell the person about a failure. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.code === "unreachable") return t("error.unreachable");
+    return e.message || t("error.generic");
+  }
+  if (isKontorError(e)) {
+    switch (e.kind) {
+      case "api":
+        return e.message || t("error.generic");
+      case "unreachable":
+        return t("error.queued");
+      case "not_linked":
+        return t("error.notLinked");
+      case "keeps_changing":
+        return t("error.keepsChanging");
+      case "core":
+        return t("error.core", { reason: e.message });
+      default:
+        return t("error.generic");
+    }
+  }
+  return t("error.generic");
+}
+
+export function Field(props: {
+  label: string;
+  name: string;
+  type?: "text" | "email" | "password" | "search" | "url" | "tel";
+  value: string;
+  onInput: (v: string) => void;
+  error?: string | null;
+  hint?: string;
+  autocomplete?: string;
+  required?: boolean;
+  autofocus?: boolean;
+  placeholder?: string;
+  inputmode?: HTMLAttributes["inputMode"];
+}) {
+  const id = `f-${props.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        // One literal for the checker: the kinds above take the same attributes.
+        type={(props.type ?? "text") as "text"}
+        value={props.value}
+        onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        autofocus={props.autofocus}
+        placeholder={props.placeholder}
+        inputMode={props.inputmode}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${id}-err` : props.hint ? `${id}-hint` : undefined}
+      />
+      {props.hint && !props.error && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="error" id={`${id}-err`} role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Which field an error is about, for showing it next to that field. */
+export function fieldOf(e: unknown): string | null {
+  if (e instanceof ApiError) return e.field ?? null;
+  return null;
+}
+
+export function Dialog(props: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const first = ref.current?.querySelector<HTMLElement>(
+      "input, textarea, select, button:not([data-close])",
+    );
+    first?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") props.onClose();
+    };
+    addEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("keydown", onKey);
+      before?.focus?.();
+    };
+  }, []);
+  return (
+    <div class="backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
+      <div
+        class={props.wide ? "dialog wide" : "dialog"}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="dialog-title"
+        ref={ref}
+      >
+        <header>
+          <h2 id="dialog-title">{props.title}</h2>
+          <button class="icon" data-close onClick={props.onClose} aria-label={t("common.close")}>
+            ✕
+          </button>
+        </header>
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
+function hue(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
+  return h;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const first = parts[0]?.[0] ?? "?";
+  const last = parts.length > 1 ? parts[parts.length - 1][0] : "";
+  return (first + last).toUpperCase();
+}
+
+export function Avatar(props: { id: string; name: string; size?: "s" | "m" | "l"; kind?: string }) {
+  const symbol =
+    props.kind === "channel" ? "📣" : props.kind === "group" ? initials(props.name) : initials(props.name);
+  return (
+    <span
+      class={`avatar ${props.size ?? "m"}`}
+      style={{ "--h": String(hue(props.id)) } as CSSProperties}
+      aria-hidden="true"
+    >
+      {symbol}
+    </span>
+  );
+}
+
+export function Toasts() {
+  return (
+    <div class="toasts" role="status" aria-live="polite">
+      {toasts.value.map((x) => (
+        <div key={x.id} class={`toast ${x.kind}`}>
+          {x.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Spinner(props: { label: string }) {
+  return (
+    <div class="spinner" role="status">
+      <span class="dot" aria-hidden="true" />
+      <span>{props.label}</span>
+    </div>
+  );
+}
+
+/** A button that shows it is busy and disables itself while `busy`. */
+export function Busy(props: {
+  busy: boolean;
+  children: ComponentChildren;
+  type?: "submit" | "button";
+  class?: string;
+  onClick?: () => void;
+  label?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <button
+      type={props.type ?? "submit"}
+      class={props.class ?? "primary"}
+      disabled={props.busy || props.disabled}
+      aria-busy={props.busy}
+      aria-label={props.label}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}

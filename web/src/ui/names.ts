@@ -1,0 +1,54 @@
+// How conversations and people are named in the UI.
+import { nameOf } from "../lib/people";
+import { me, serverConversations } from "../lib/state";
+import { t } from "../lib/i18n";
+import type { ConversationView } from "../gen/ConversationView";
+import type { MessageView } from "../gen/MessageView";
+import type { SystemNote } from "../gen/SystemNote";
+
+/** A conversation's name: the members' choice, or the other person in a direct chat. */
+export function conversationName(c: Pick<ConversationView, "id" | "kind" | "name">): string {
+  if (c.name) return c.name;
+  const server = serverConversations.value[c.id];
+  const mine = me.value?.person.id;
+  const others = server?.members.filter((m) => m.user_id !== mine) ?? [];
+  if (others.length > 0) {
+    return others
+      .slice(0, 3)
+      .map((m) => nameOf(m.user_id, t("person.unknown")))
+      .join(", ");
+  }
+  return c.kind === "channel" ? t("kind.channel") : c.kind === "group" ? t("kind.group") : t("kind.direct");
+}
+
+export function personName(id: string | null | undefined): string {
+  if (id && id === me.value?.person.id) return t("person.you");
+  return nameOf(id, t("person.unknown"));
+}
+
+export function systemText(note: SystemNote): string {
+  switch (note.type) {
+    case "renamed":
+      return t("system.renamed", { name: note.name });
+    case "added":
+      return t("system.added", { names: note.users.map((u) => personName(u)).join(", ") });
+    case "removed":
+      return t("system.removed", { names: note.users.map((u) => personName(u)).join(", ") });
+    case "state":
+      return "";
+  }
+}
+
+/** One line about a message, for the conversation list. */
+export function preview(m: MessageView | null): string {
+  if (!m) return t("list.noMessages");
+  if (m.deleted) return t("message.deleted");
+  switch (m.body.type) {
+    case "text":
+      return m.body.text.replace(/@\[([^\]]*)\]\([^)]*\)/g, "@$1").replace(/[*_~`>]/g, "");
+    case "system":
+      return systemText(m.body.note);
+    case "unknown":
+      return t("message.unknown", { kind: m.body.kind });
+  }
+}
