@@ -1,7 +1,7 @@
 // The browser tests' harness: the real `kontor` binary on 127.0.0.1 with its own data
 // directory, and Debian's Chromium driven by playwright-core (fresh profile per person).
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -83,3 +83,105 @@ export async function browser({ locale = "en-GB", viewport = { width: 1280, heig
 }
 
 export const PASSWORD = "Lindenblüte-Kaffeetasse-7";
+
+/** First start in the browser: the organisation and its owner. */
+export async function setUpOrganisation(page, server, { org = "Pflegedienst Sonnenschein", name = "Anna Schmidt", email = "anna@sonnenschein.example" } = {}) {
+  await page.goto(server.url);
+  await page.getByLabel("Setup code").fill(server.setupCode());
+  await page.getByLabel("Name of the organisation").fill(org);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Choose a password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create organisation" }).click();
+  await keepRecoveryKey(page, "en");
+}
+
+/** The recovery key is shown once after the first device made the identity. */
+export async function keepRecoveryKey(page, lang = "en") {
+  const key = await page.getByTestId("recovery-key").textContent({ timeout: 30000 });
+  await page
+    .getByLabel(lang === "de" ? "Ich habe meinen Wiederherstellungsschlüssel aufbewahrt" : "I have kept my recovery key")
+    .check();
+  await page.getByRole("button", { name: lang === "de" ? "Fertig" : "Done" }).click();
+  return key?.trim();
+}
+
+/** The session token this page keeps in IndexedDB (for API calls a test makes as that person). */
+export async function tokenOf(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const r = indexedDB.open("kontor");
+        r.onsuccess = () => {
+          const g = r.result.transaction("account").objectStore("account").get("session");
+          g.onsuccess = () => resolve(g.result?.token ?? null);
+          g.onerror = () => reject(g.error);
+        };
+        r.onerror = () => reject(r.error);
+      }),
+  );
+}
+
+/** Calls the API with a token. */
+export async function api(server, token, method, path, body) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Accepts an invitation link in a browser. */
+export async function acceptInvitation(page, link, { name, lang = "en" }) {
+  await page.goto(link);
+  const de = lang === "de";
+  await page.getByLabel(de ? "Ihr Name" : "Your name").fill(name);
+  await page.getByLabel(de ? "Passwort wählen" : "Choose a password").fill(PASSWORD);
+  await page.getByRole("button", { name: de ? "Beitreten" : "Join" }).click();
+  return keepRecoveryKey(page, lang);
+}
+
+/** Types a message into the open conversation and sends it with Enter. */
+export async function say(page, text) {
+  const box = page.getByTestId("composer");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+/** The texts of the messages in the open conversation's timeline, oldest first. */
+export async function texts(page) {
+  return page.getByTestId("message-text").allInnerTexts();
+}
+
+/** Every file under a directory, recursively. */
+export function filesUnder(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Waits until `check` returns a truthy value (polling what the page shows). */
+export async function eventually(check, { timeout = 15000, what = "condition" } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}

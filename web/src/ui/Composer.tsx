@@ -1,7 +1,8 @@
 // Writing: Enter sends, Shift+Enter starts a new line, Escape cancels a reply or an edit,
 // ArrowUp in an empty composer edits the last own message. "@" suggests members; a chosen
 // mention travels as `@[Name](id)`.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Icon } from "./icons";
 import type { MessageView } from "../gen/MessageView";
 import { t } from "../lib/i18n";
 import { isKontorError } from "../lib/device";
@@ -42,7 +43,8 @@ export function Composer(props: {
   const area = useRef<HTMLTextAreaElement>(null);
   const picked = useRef(new Map<string, string>());
 
-  useEffect(() => {
+  // Before the next paint, so that what the person types next is not overwritten.
+  useLayoutEffect(() => {
     if (props.editing && props.editing.body.type === "text") {
       picked.current = new Map();
       setText(decodeMentions(props.editing.body.text, picked.current));
@@ -168,7 +170,7 @@ export function Composer(props: {
               props.onCancel();
             }}
           >
-            ✕
+            <Icon name="close" size={18} />
           </button>
         </div>
       )}
@@ -211,7 +213,7 @@ export function Composer(props: {
           data-testid="composer"
         />
         <button type="submit" class="send" aria-label={t("composer.send")} disabled={!text.trim()}>
-          ➤
+          <Icon name="send" />
         </button>
       </form>
     </div>

@@ -1,6 +1,7 @@
 // One conversation: its header, the timeline (virtualised, older messages loaded while
 // scrolling up), the composer, and the members panel.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Icon } from "./icons";
 import { formatDay, t } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import {
@@ -190,7 +191,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
           onClick={() => navigate("/")}
           aria-label={t("nav.back")}
         >
-          ←
+          <Icon name="back" />
         </button>
         <Avatar id={view.id} name={name} kind={view.kind} />
         <div class="conv-title">
@@ -210,7 +211,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
           aria-expanded={props.panel === "members"}
           onClick={() => navigate(props.panel === "members" ? `/c/${id}` : `/c/${id}/members`)}
         >
-          👥
+          <Icon name="people" />
         </button>
       </header>
       {view.blocked && (

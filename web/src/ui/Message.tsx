@@ -1,6 +1,7 @@
 // One message in the timeline: sender, time, the markdown subset rendered as elements (never
 // as HTML), the quoted message of a reply, reactions, and its actions.
 import type { JSX } from "preact";
+import { Icon } from "./icons";
 import { useState } from "preact/hooks";
 import type { Block } from "../gen/Block";
 import type { MessageView } from "../gen/MessageView";
@@ -182,7 +183,7 @@ export function Message(props: {
             aria-expanded={menu}
             onClick={() => setMenu(!menu)}
           >
-            ⋯
+            <Icon name="more" />
           </button>
           {menu && (
             <div

@@ -1,5 +1,6 @@
 // A new direct chat, group or announcement channel, with people from the directory.
 import { useState } from "preact/hooks";
+import { Icon } from "./icons";
 import { t } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { refreshConversations } from "../lib/session";
@@ -62,7 +63,7 @@ export function NewChat(props: { kind?: ConversationKind }) {
     <section class="page" aria-labelledby="new-title">
       <header class="page-head">
         <button type="button" class="icon back" onClick={() => navigate("/")} aria-label={t("nav.back")}>
-          ←
+          <Icon name="back" />
         </button>
         <h1 id="new-title">{t("new.title")}</h1>
       </header>

@@ -1,6 +1,7 @@
 // The person's own page: profile, devices (and linking new ones), safety numbers, language
 // and theme, logging out.
 import { useEffect, useState } from "preact/hooks";
+import { Icon } from "./icons";
 import { api } from "../lib/api";
 import { lang, setLang, t, formatDateTime } from "../lib/i18n";
 import { navigate } from "../lib/router";
@@ -240,7 +241,7 @@ export function Profile() {
     <section class="page" aria-labelledby="me-title">
       <header class="page-head">
         <button type="button" class="icon back" onClick={() => navigate("/")} aria-label={t("nav.back")}>
-          ←
+          <Icon name="back" />
         </button>
         <h1 id="me-title">{t("nav.profile")}</h1>
       </header>

@@ -1,6 +1,7 @@
 // The messenger: the conversation list beside the open conversation on wide screens, one of
 // them at a time on a phone; the header with the organisation, the connection and the menu.
 import { route, navigate } from "../lib/router";
+import { Icon } from "./icons";
 import { connection, info, isAdmin, me, recoveryKey } from "../lib/state";
 import { t } from "../lib/i18n";
 import { ConversationList } from "./ConversationList";
@@ -57,7 +58,7 @@ function Header() {
           aria-label={t("nav.new")}
           title={t("nav.new")}
         >
-          ＋
+          <Icon name="plus" />
         </a>
         {isAdmin() && (
           <a
@@ -70,7 +71,7 @@ function Header() {
             aria-label={t("nav.admin")}
             title={t("nav.admin")}
           >
-            ⚙
+            <Icon name="gear" />
           </a>
         )}
         <a
@@ -83,7 +84,7 @@ function Header() {
           aria-label={t("nav.profile")}
           title={t("nav.profile")}
         >
-          ☺
+          <Icon name="person" />
         </a>
       </nav>
     </header>

@@ -6,6 +6,7 @@ import { ApiError } from "../lib/api";
 import { isKontorError } from "../lib/device";
 import { t } from "../lib/i18n";
 import { toasts } from "../lib/state";
+import { Icon } from "./icons";
 
 /** What to tell the person about a failure. */
 export function errorText(e: unknown): string {
@@ -119,7 +120,7 @@ export function Dialog(props: {
         <header>
           <h2 id="dialog-title">{props.title}</h2>
           <button class="icon" data-close onClick={props.onClose} aria-label={t("common.close")}>
-            ✕
+            <Icon name="close" size={18} />
           </button>
         </header>
         {props.children}
@@ -142,8 +143,7 @@ export function initials(name: string): string {
 }
 
 export function Avatar(props: { id: string; name: string; size?: "s" | "m" | "l"; kind?: string }) {
-  const symbol =
-    props.kind === "channel" ? "📣" : props.kind === "group" ? initials(props.name) : initials(props.name);
+  const symbol = props.kind === "channel" ? <Icon name="channel" size={20} /> : initials(props.name);
   return (
     <span
       class={`avatar ${props.size ?? "m"}`}
