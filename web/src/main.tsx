@@ -13,7 +13,7 @@ applyTheme();
 render(<App />, document.getElementById("app") as HTMLElement);
 boot().catch((e) => {
   console.error("kontor: start failed", e);
-  phase.value = "login";
+  phase.value = "unreachable";
 });
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {

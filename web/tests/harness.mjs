@@ -185,3 +185,33 @@ export async function eventually(check, { timeout = 15000, what = "condition" } 
   }
   throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
+
+/** Starts a direct chat (English UI) with the person of this e-mail address. */
+export async function startDirectChat(page, { search, email }) {
+  await page.getByRole("link", { name: "New conversation" }).click();
+  await page.getByLabel("Search the directory").fill(search);
+  await page.locator(`[data-email="${email}"]`).click();
+  await page.getByRole("button", { name: /Start with 1 selected/ }).click();
+  await page.getByTestId("composer").waitFor({ timeout: 20000 });
+}
+
+/** An organisation with Anna (owner, English, desktop) and Ben (member, German, phone). */
+export async function annaAndBen(server) {
+  const anna = await browser({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const ben = await browser({ locale: "de-DE", viewport: { width: 360, height: 740 } });
+  await setUpOrganisation(anna.page, server);
+  const annaToken = await tokenOf(anna.page);
+  const invite = await api(server, annaToken, "POST", "/invitations", {
+    email: "ben@sonnenschein.example",
+    role: "member",
+    display_name: "Ben Weber",
+  });
+  await acceptInvitation(ben.page, invite.link, { name: "Ben Weber", lang: "de" });
+  return { anna, ben, annaToken };
+}
+
+/** How often each text occurs among the open conversation's messages. */
+export async function counts(page, needles) {
+  const all = await texts(page);
+  return needles.map((n) => all.filter((t) => t.includes(n)).length);
+}

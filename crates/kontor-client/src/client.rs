@@ -408,6 +408,22 @@ impl Client {
         ))
     }
 
+    /// The identity this device made, sealed under a new recovery key, to publish again when
+    /// the first publication got no answer (its recovery key was never shown).
+    pub fn reseal_identity(&mut self) -> Result<(PublishIdentity, RecoveryKey)> {
+        let identity = self.me.identity.as_ref().ok_or(ClientError::NoIdentity)?;
+        let list = self.me.own_list.clone().ok_or(ClientError::NoIdentity)?;
+        let recovery = RecoveryKey::generate(&self.provider)?;
+        let backup = recovery.seal_identity(&self.provider, identity)?;
+        Ok((
+            PublishIdentity {
+                device_list: list,
+                recovery_backup: Some(Bytes(backup)),
+            },
+            recovery,
+        ))
+    }
+
     /// Signs a new version of the own device list with `add` added and `drop` dropped.
     fn next_list(&self, add: Option<DeviceKeys>, drop: &[DeviceId]) -> Result<SignedDeviceList> {
         let identity = self.me.identity.as_ref().ok_or(ClientError::NoIdentity)?;

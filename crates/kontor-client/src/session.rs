@@ -224,19 +224,34 @@ impl<H: Host> Session<H> {
             s.core.pin_org_key(&key)?;
             s.persist().await?;
         }
-        if !s.core.has_identity() {
-            let me = s.core.user();
-            s.learn(&[me]).await?;
-            let has_identity = s.core.trust().people.contains_key(&me);
-            if !has_identity {
-                let (publish, recovery) = s.core.create_identity()?;
-                s.persist().await?;
-                let _: serde_json::Value = s.put("/identity", &publish).await?;
-                s.new_recovery_key = Some(recovery.display());
-            }
+        match s.first_use().await {
+            Ok(()) => {}
+            // A device opened without the network works from what it keeps; the next sync
+            // does the rest.
+            Err(SessionError::Unreachable(_)) if !fresh => {}
+            Err(e) => return Err(e),
         }
-        s.top_up().await?;
         Ok(s)
+    }
+
+    /// Makes the person's identity on their first device, and keeps key packages in stock. An
+    /// identity made here whose publication never got an answer is sealed under a new
+    /// recovery key and published again (the first key was never shown).
+    async fn first_use(&mut self) -> Result<()> {
+        let me = self.core.user();
+        self.learn(&[me]).await?;
+        if !self.core.trust().people.contains_key(&me) {
+            let (publish, recovery) = if self.core.has_identity() {
+                self.core.reseal_identity()?
+            } else {
+                self.core.create_identity()?
+            };
+            self.persist().await?;
+            let _: serde_json::Value = self.put("/identity", &publish).await?;
+            self.new_recovery_key = Some(recovery.display());
+            self.learn(&[me]).await?;
+        }
+        self.top_up().await
     }
 
     // --- carrying bytes -------------------------------------------------------------------

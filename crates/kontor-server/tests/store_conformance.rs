@@ -979,10 +979,7 @@ fn first_start(name: &str, token: &str) -> FirstStart {
 async fn first_start_happens_once_and_branding_round_trips(store: Store) {
     // Two first starts racing: exactly one organisation comes of it.
     let (theta, iota) = (first_start("Theta", "t1"), first_start("Iota", "t2"));
-    let (a, b) = tokio::join!(
-        store.first_start(&theta, T0),
-        store.first_start(&iota, T0),
-    );
+    let (a, b) = tokio::join!(store.first_start(&theta, T0), store.first_start(&iota, T0),);
     let (ids, lost) = match (a, b) {
         (Ok(ids), Err(e)) | (Err(e), Ok(ids)) => (ids, e),
         other => panic!("exactly one first start wins: {other:?}"),

@@ -55,6 +55,8 @@ const en = {
   "ended.revoked": "This device was removed from your account.",
   "ended.wiped": "Everything this browser kept of the session — keys and messages — was deleted.",
   "ended.login": "Log in again",
+  "unreachable.title": "Kontor cannot start",
+  "unreachable.retry": "Try again",
 
   "recovery.title": "Your recovery key",
   "recovery.intro": "Keep this key somewhere safe, e.g. on paper. With it you can link a new device when you have no other. It is shown only now; nobody, not even your administrator, can show it again.",
@@ -264,6 +266,8 @@ const de: Record<keyof typeof en, string> = {
   "ended.revoked": "Dieses Gerät wurde aus Ihrem Konto entfernt.",
   "ended.wiped": "Alles, was dieser Browser von der Sitzung hatte – Schlüssel und Nachrichten –, wurde gelöscht.",
   "ended.login": "Erneut anmelden",
+  "unreachable.title": "Kontor kann nicht starten",
+  "unreachable.retry": "Erneut versuchen",
 
   "recovery.title": "Ihr Wiederherstellungsschlüssel",
   "recovery.intro": "Bewahren Sie diesen Schlüssel sicher auf, z. B. auf Papier. Mit ihm verknüpfen Sie ein neues Gerät, wenn Sie kein anderes mehr haben. Er wird nur jetzt angezeigt; niemand, auch nicht Ihre Administration, kann ihn erneut anzeigen.",

@@ -8,7 +8,7 @@ import type { DeviceId } from "../gen/DeviceId";
 import type { Me } from "../gen/Me";
 
 const NAME = "kontor";
-const VERSION = 1;
+const VERSION = 2;
 
 /** The session of this browser. */
 export interface Account {
@@ -39,6 +39,7 @@ function open(): Promise<IDBDatabase> {
         const d = r.result;
         if (!d.objectStoreNames.contains("kv")) d.createObjectStore("kv");
         if (!d.objectStoreNames.contains("account")) d.createObjectStore("account");
+        if (!d.objectStoreNames.contains("cache")) d.createObjectStore("cache");
       };
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
@@ -66,6 +67,21 @@ export async function saveAccount(a: Account): Promise<void> {
   const d = await open();
   const tx = d.transaction("account", "readwrite", { durability: "strict" });
   tx.objectStore("account").put(a, "session");
+  await done(tx);
+}
+
+/** What the app showed last (names of people, members of conversations: directory data, no
+ * message content), to paint at once and to work offline. */
+export async function loadCache<T>(key: string): Promise<T | null> {
+  const d = await open();
+  const v = await request(d.transaction("cache").objectStore("cache").get(key));
+  return (v as T | undefined) ?? null;
+}
+
+export async function saveCache(key: string, value: unknown): Promise<void> {
+  const d = await open();
+  const tx = d.transaction("cache", "readwrite");
+  tx.objectStore("cache").put(value, key);
   await done(tx);
 }
 

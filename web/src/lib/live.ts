@@ -52,7 +52,9 @@ function open(): void {
   if (!wanted || socket) return;
   const a = account.value;
   if (!a) return;
-  connection.value = "connecting";
+  // After a failed attempt the app stays "offline" until one succeeds.
+  if (connection.value !== "offline" && navigator.onLine) connection.value = "connecting";
+  else connection.value = "offline";
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${proto}//${location.host}/api/v1/events`);
   socket = ws;

@@ -2,6 +2,7 @@
 // turns up (a sender, a member), kept fresh by `person_changed` events.
 import { api } from "./api";
 import { people } from "./state";
+import { keepCache } from "./session";
 import type { Person } from "../gen/Person";
 import type { DirectoryPage } from "../gen/DirectoryPage";
 
@@ -12,6 +13,7 @@ export function remember(list: Person[]): void {
   const next = { ...people.value };
   for (const p of list) next[p.id] = p;
   people.value = next;
+  keepCache();
 }
 
 /** Loads the first page of the directory (the people most likely to be shown). */

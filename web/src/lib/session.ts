@@ -1,7 +1,7 @@
 // The life of this browser's session: start (read the device from IndexedDB, paint the
 // conversation list, then connect and catch up), log in, set up, end.
 import { api, ApiError, setToken, whenSessionEnds } from "./api";
-import { saveAccount, loadAccount, wipe, type Account } from "./db";
+import { loadCache, saveAccount, loadAccount, saveCache, wipe, type Account } from "./db";
 import { Device, loadCore } from "./device";
 import { connect, disconnect } from "./live";
 import { ensurePeople, primePeople } from "./people";
@@ -102,6 +102,7 @@ async function start(a: Account): Promise<void> {
   }
   me.value = who;
   applyBranding(who.org);
+  await restoreCache();
   const d = await Device.open();
   setDevice(d);
   info.value = await d.info();
@@ -123,6 +124,34 @@ export async function linked(): Promise<void> {
   void primePeople().catch(() => undefined);
 }
 
+interface Cache {
+  people: typeof people.value;
+  conversations: typeof serverConversations.value;
+}
+
+/** Names and members as last seen: painted at once, and all there is when offline. */
+async function restoreCache(): Promise<void> {
+  const c = await loadCache<Cache>("directory").catch(() => null);
+  if (!c) return;
+  people.value = { ...c.people, ...people.value };
+  serverConversations.value = { ...c.conversations, ...serverConversations.value };
+}
+
+let cacheTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Keeps names and members for the next start (soon, not on every change). */
+export function keepCache(): void {
+  if (cacheTimer) return;
+  cacheTimer = setTimeout(() => {
+    cacheTimer = null;
+    if (!account.value) return;
+    void saveCache("directory", {
+      people: people.value,
+      conversations: serverConversations.value,
+    } satisfies Cache).catch(() => undefined);
+  }, 1000);
+}
+
 /** Reads the conversation list from the device, and the server's members when asked. */
 export async function refreshConversations(withServer = false): Promise<void> {
   conversations.value = await device().conversations();
@@ -133,6 +162,7 @@ export async function refreshConversations(withServer = false): Promise<void> {
       for (const c of list.conversations) next[c.id] = c;
       serverConversations.value = next;
       await ensurePeople(list.conversations.flatMap((c) => c.members.map((m) => m.user_id)));
+      keepCache();
     } catch {
       // Offline: the device's view is enough to show the list.
     }

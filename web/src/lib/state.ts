@@ -22,7 +22,9 @@ export type Phase =
   /** Ready. */
   | "ready"
   /** The session ended (logout elsewhere, suspension, deprovisioning). */
-  | "ended";
+  | "ended"
+  /** The server cannot be reached and this device has nothing to start from. */
+  | "unreachable";
 
 export const phase = signal<Phase>("loading");
 export const endedBecause = signal<"session" | "suspended" | "deprovisioned" | "revoked">("session");

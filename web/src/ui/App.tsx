@@ -7,7 +7,7 @@ import { Setup } from "./auth/Setup";
 import { Login } from "./auth/Login";
 import { Join } from "./auth/Join";
 import { Link } from "./auth/Link";
-import { Ended } from "./auth/Ended";
+import { Ended, Unreachable } from "./auth/Ended";
 import { Shell } from "./Shell";
 import { Spinner, Toasts } from "./common";
 
@@ -20,6 +20,7 @@ export function App() {
   else if (p === "setup") screen = r.page === "join" ? <Join /> : <Setup />;
   else if (p === "login") screen = r.page === "join" ? <Join /> : <Login />;
   else if (p === "link") screen = <Link />;
+  else if (p === "unreachable") screen = <Unreachable />;
   else screen = <Shell />;
   return (
     <>

@@ -13,7 +13,6 @@ import { RecoveryKeyNotice } from "./RecoveryKeyNotice";
 
 function Header() {
   const org = me.value?.org;
-  const c = connection.value;
   return (
     <header class="topbar">
       <a
@@ -37,16 +36,6 @@ function Header() {
         )}
         <span class="org-name">{org?.name ?? "Kontor"}</span>
       </a>
-      <span
-        class={`status ${c}`}
-        role="status"
-        aria-live="polite"
-        data-testid="connection"
-        data-state={c}
-      >
-        <span class="sr-only">{t(`connection.${c}`)}</span>
-        {c !== "online" && <span aria-hidden="true">{t(`connection.${c}`)}</span>}
-      </span>
       <nav class="menu" aria-label={t("nav.main")}>
         <a
           href="/new"
@@ -115,6 +104,7 @@ export function Shell() {
   return (
     <div class={detail ? "shell detail" : "shell"} data-device={info.value?.device}>
       <Header />
+      <ConnectionBar />
       {recoveryKey.value && <RecoveryKeyNotice />}
       <div class="panes">
         <aside class="list-pane" aria-label={t("list.title")}>
@@ -124,6 +114,16 @@ export function Shell() {
           {main}
         </main>
       </div>
+    </div>
+  );
+}
+
+/** Shown while the app is not connected: it keeps working, and sends when it is back. */
+function ConnectionBar() {
+  const c = connection.value;
+  return (
+    <div class={`conn-bar ${c}`} role="status" aria-live="polite" data-testid="connection" data-state={c}>
+      {c === "online" ? <span class="sr-only">{t("connection.online")}</span> : t(`connection.${c}`)}
     </div>
   );
 }

@@ -30,3 +30,15 @@ export function Ended() {
     </Frame>
   );
 }
+
+/** The app could not start: the server is out of reach and this device has nothing kept. */
+export function Unreachable() {
+  return (
+    <Frame title={t("unreachable.title")}>
+      <p role="alert">{t("error.unreachable")}</p>
+      <button class="primary" onClick={() => location.reload()}>
+        {t("unreachable.retry")}
+      </button>
+    </Frame>
+  );
+}
