@@ -10,6 +10,7 @@ ensure_wasm_target
 ensure_nextest
 ensure_postgres
 ensure_nats
+ensure_chromium
 
 say "format"
 cargo fmt --all -- --check
@@ -34,9 +35,26 @@ if cargo tree --locked -p kontor-client -e normal --prefix none | grep -Eq '^(to
 fi
 cargo build --locked -p kontor-client --target wasm32-unknown-unknown --quiet
 
+say "architecture: the web app's TypeScript types are generated from kontor-proto (ts-rs) and up to date"
+gen="$(mktemp -d)"
+scripts/gen-types.sh "$gen" >/dev/null
+if ! diff -r "$gen" web/src/gen >/dev/null; then
+  diff -r "$gen" web/src/gen | head -20 >&2
+  echo "web/src/gen is out of date: run scripts/gen-types.sh" >&2
+  exit 1
+fi
+rm -rf "$gen"
+
 say "tests on SQLite (and the store conformance suite on both backends)"
 cargo nextest run --locked --workspace --no-fail-fast
 
 say "tests on PostgreSQL"
 KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
   -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it) and not binary(cli_chat_as_a_person_types_it) and not binary(durability_and_canary)'
+
+say "web app: wasm core, type check, build"
+build_web
+
+say "browser tests (Debian's Chromium driven by playwright-core, the real kontor binary)"
+cargo build --locked -p kontor-server --bin kontor --quiet
+(cd web && KONTOR_BIN="$PWD/../target/debug/kontor" npm test)

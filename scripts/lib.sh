@@ -97,9 +97,9 @@ ensure_web_packages() {
 
 # Debian's Chromium for the browser tests (no test tool downloads a browser of its own).
 ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then return 0; fi
   say "installing Chromium (Debian package)"
-  as_root apt-get update -qq && as_root apt-get install -y -qq chromium
+  as_root apt-get update -qq && as_root apt-get install -y -qq chromium fonts-noto-color-emoji
 }
 
 # Builds the web app into web/dist: the client core for wasm32, its bindings, then Vite.

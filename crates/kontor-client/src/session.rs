@@ -918,12 +918,14 @@ impl<H: Host> Session<H> {
         conv: ConversationId,
         user: UserId,
         role: MemberRole,
-    ) -> Result<Conversation> {
-        self.put(
-            &format!("/conversations/{conv}/members/{user}"),
-            &SetMemberRole { role },
-        )
-        .await
+    ) -> Result<()> {
+        let _: serde_json::Value = self
+            .put(
+                &format!("/conversations/{conv}/members/{user}"),
+                &SetMemberRole { role },
+            )
+            .await?;
+        Ok(())
     }
 
     // --- sending --------------------------------------------------------------------------

@@ -478,8 +478,8 @@ impl Device {
             let user: UserId = parse(&user, "person")?;
             let role = MemberRole::parse(&role).ok_or_else(|| invalid("role"))?;
             let mut s = s.lock().await;
-            let c = s.set_role(conv, user, role).await.map_err(error)?;
-            Ok(to_json(&c))
+            s.set_role(conv, user, role).await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 

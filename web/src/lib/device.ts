@@ -8,7 +8,6 @@ import type { ConversationView } from "../gen/ConversationView";
 import type { MessageView } from "../gen/MessageView";
 import type { TimelinePage } from "../gen/TimelinePage";
 import type { UpdateView } from "../gen/UpdateView";
-import type { Conversation } from "../gen/Conversation";
 import type { ConversationKind } from "../gen/ConversationKind";
 import type { MemberRole } from "../gen/MemberRole";
 import { rawRequest } from "./api";
@@ -109,8 +108,9 @@ export class Device {
   leave = async (id: string) => {
     await this.core.leave(id);
   };
-  setRole = async (id: string, user: string, role: MemberRole) =>
-    json<Conversation>(await this.core.set_role(id, user, role));
+  setRole = async (id: string, user: string, role: MemberRole) => {
+    await this.core.set_role(id, user, role);
+  };
   markRead = async (id: string, seq: number) => {
     await this.core.mark_read(id, seq);
   };
