@@ -1,6 +1,15 @@
 // The admin center: people, invitations, CSV import, teams, policies, audit log, branding.
+import type { JSX } from "preact";
 import { t } from "../../lib/i18n";
 import { navigate, type AdminSection } from "../../lib/router";
+import { Audit } from "./Audit";
+import { Branding } from "./Branding";
+import { Import } from "./Import";
+import { Invitations } from "./Invitations";
+import { People } from "./People";
+import { Policies } from "./Policies";
+import { Teams } from "./Teams";
+import "./admin.css";
 
 const SECTIONS: AdminSection[] = [
   "people",
@@ -12,7 +21,18 @@ const SECTIONS: AdminSection[] = [
   "branding",
 ];
 
+const PAGES: Record<AdminSection, () => JSX.Element | null> = {
+  people: People,
+  invitations: Invitations,
+  import: Import,
+  teams: Teams,
+  policies: Policies,
+  audit: Audit,
+  branding: Branding,
+};
+
 export function Admin(props: { section: AdminSection }) {
+  const Page = PAGES[props.section];
   return (
     <section class="page admin" aria-labelledby="admin-title">
       <header class="page-head">
@@ -37,7 +57,9 @@ export function Admin(props: { section: AdminSection }) {
           </a>
         ))}
       </nav>
-      <div class="page-body" />
+      <div class="page-body admin-body">
+        <Page key={props.section} />
+      </div>
     </section>
   );
 }

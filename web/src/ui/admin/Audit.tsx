@@ -1,0 +1,258 @@
+// Who did what, when: every admin action, newest first, filtered by kind of action, person
+// and time, with what changed.
+import { useState } from "preact/hooks";
+import { api } from "../../lib/api";
+import { formatDateTime, t, type Key } from "../../lib/i18n";
+import { me } from "../../lib/state";
+import type { AuditEntry } from "../../gen/AuditEntry";
+import type { AuditPage } from "../../gen/AuditPage";
+import type { DirectoryPage } from "../../gen/DirectoryPage";
+import type { Invitation } from "../../gen/Invitation";
+import type { Person } from "../../gen/Person";
+import type { Team } from "../../gen/Team";
+import { Busy, errorText } from "../common";
+import { SelectField, useReload } from "./shared";
+
+const LIMIT = 100;
+
+/** The actions the server records, by area (the filter's prefixes). */
+const ACTIONS: Record<string, string[]> = {
+  "person.": ["person.update", "person.role", "person.suspend", "person.reactivate", "person.deprovision", "person.avatar", "person.avatar.delete"],
+  "invitation.": ["invitation.create", "invitation.revoke", "invitation.accept"],
+  "team.": ["team.create", "team.update", "team.delete", "team.member.set", "team.member.remove"],
+  "org.": ["org.create", "org.rename", "org.branding", "org.policies"],
+};
+
+/** An action in words, or its code when this app does not know it yet. */
+export function actionLabel(action: string): string {
+  const key = `admin.audit.action.${action}` as Key;
+  const s = t(key);
+  return s === key ? action : s;
+}
+
+/** `YYYY-MM-DD` of a date field as the RFC 3339 time of local midnight, `days` later. */
+function dayStart(date: string, days = 0): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(y, m - 1, d + days).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function Audit() {
+  const [action, setAction] = useState("");
+  const [actor, setActor] = useState("");
+  const [since, setSince] = useState("");
+  const [until, setUntil] = useState("");
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [people, setPeople] = useState<Person[]>([]);
+  const [teams, setTeams] = useState<Team[]>([]);
+  const [invitations, setInvitations] = useState<Invitation[]>([]);
+
+  function query(before: string | null): string {
+    const p = new URLSearchParams({ limit: String(LIMIT) });
+    if (action) p.set("action", action);
+    if (actor) p.set("actor", actor);
+    if (since) p.set("since", dayStart(since));
+    if (until) p.set("until", dayStart(until, 1));
+    if (before) p.set("before", before);
+    return p.toString();
+  }
+
+  async function load() {
+    try {
+      const page = await api<AuditPage>("GET", `/audit?${query(null)}`);
+      setEntries(page.entries);
+      setNext(page.next_before);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoaded(true);
+    }
+    // Names for the targets; the log itself works without them.
+    try {
+      const [dir, ts, inv] = await Promise.all([
+        api<DirectoryPage>("GET", "/directory?include_inactive=true&limit=200"),
+        api<Team[]>("GET", "/teams"),
+        api<Invitation[]>("GET", "/invitations"),
+      ]);
+      setPeople(dir.people);
+      setTeams(ts);
+      setInvitations(inv);
+    } catch {
+      // Ids are shown instead.
+    }
+  }
+  // Policy and branding changes come as their own events.
+  useReload(load, [action, actor, since, until, me.value?.policies, me.value?.org]);
+
+  async function more() {
+    if (!next) return;
+    setBusy(true);
+    try {
+      const page = await api<AuditPage>("GET", `/audit?${query(next)}`);
+      setEntries((e) => [...e, ...page.entries]);
+      setNext(page.next_before);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function target(e: AuditEntry): string {
+    const id = e.target_id;
+    const kind = t(`admin.audit.kind.${e.target_kind}` as Key);
+    const kindText = kind.startsWith("admin.audit.kind.") ? e.target_kind : kind;
+    if (!id) return kindText;
+    let name: string | undefined;
+    if (e.target_kind === "person") name = people.find((p) => p.id === id)?.display_name;
+    else if (e.target_kind === "team") name = teams.find((x) => x.id === id)?.name;
+    else if (e.target_kind === "invitation") name = invitations.find((x) => x.id === id)?.email;
+    else if (e.target_kind === "org" && me.value?.org.id === id) name = me.value.org.name;
+    // A deleted team is only named in its own entry.
+    name ??= detailName(e);
+    return name ? `${kindText}: ${name}` : `${kindText} ${id.slice(0, 8)}`;
+  }
+
+  // Ids in the details, named.
+  const names = new Map<string, string>([
+    ...people.map((p) => [p.id, p.display_name] as [string, string]),
+    ...teams.map((x) => [x.id, x.name] as [string, string]),
+  ]);
+
+  const actionOptions = [
+    { value: "", label: t("admin.audit.allActions") },
+    ...Object.entries(ACTIONS).flatMap(([prefix, list]) => [
+      { value: prefix, label: t(`admin.audit.area.${prefix}` as Key) },
+      ...list.map((a) => ({ value: a, label: `   ${actionLabel(a)}` })),
+    ]),
+  ];
+  const actorOptions = [
+    { value: "", label: t("admin.audit.anyone") },
+    ...people
+      .filter((p) => p.role === "owner" || p.role === "admin" || p.id === actor)
+      .map((p) => ({ value: p.id, label: p.display_name })),
+  ];
+
+  return (
+    <section aria-labelledby="audit-h" data-testid="admin-audit">
+      <h2 id="audit-h">{t("admin.section.audit")}</h2>
+      <div class="card">
+        <div class="admin-filters four">
+          <SelectField label={t("admin.audit.action")} name="audit-action" value={action} onChange={setAction} options={actionOptions} />
+          <SelectField label={t("admin.audit.actor")} name="audit-actor" value={actor} onChange={setActor} options={actorOptions} />
+          <div class="field">
+            <label for="f-audit-since">{t("admin.audit.since")}</label>
+            <input id="f-audit-since" type="date" value={since} onChange={(e) => setSince((e.target as HTMLInputElement).value)} />
+          </div>
+          <div class="field">
+            <label for="f-audit-until">{t("admin.audit.until")}</label>
+            <input id="f-audit-until" type="date" value={until} onChange={(e) => setUntil((e.target as HTMLInputElement).value)} />
+          </div>
+        </div>
+        {error ? (
+          <p class="error" role="alert">
+            {errorText(error)}
+          </p>
+        ) : null}
+        {loaded && entries.length === 0 && !error ? (
+          <p class="muted">{t("admin.audit.none")}</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="admin-table admin-audit" data-testid="audit-entries">
+              <caption class="sr-only">{t("admin.section.audit")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("admin.audit.time")}</th>
+                  <th scope="col">{t("admin.audit.actor")}</th>
+                  <th scope="col">{t("admin.audit.action")}</th>
+                  <th scope="col">{t("admin.audit.target")}</th>
+                  <th scope="col">{t("admin.audit.details")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr key={e.id} data-action={e.action}>
+                    <td class="admin-nowrap">{formatDateTime(Date.parse(e.at))}</td>
+                    <td>
+                      {e.actor_name ?? t("admin.audit.operator")}
+                      {e.address && <span class="muted small admin-block admin-address">{e.address}</span>}
+                    </td>
+                    <td>
+                      <span class="admin-block">{actionLabel(e.action)}</span>
+                      <code class="muted small">{e.action}</code>
+                    </td>
+                    <td class="admin-break">{target(e)}</td>
+                    <td>
+                      <Details details={e.details} names={names} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {next && (
+          <div class="actions">
+            <Busy type="button" class="" busy={busy} onClick={more}>
+              {t("admin.loadMore")}
+            </Busy>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** Details as one line of JSON, known ids replaced by names; nothing for `{}`. */
+function compact(details: unknown, names: Map<string, string>): string {
+  if (details === null || details === undefined) return "";
+  const s = JSON.stringify(details, (_k, v: unknown) => (typeof v === "string" ? (names.get(v) ?? v) : v));
+  return s === "{}" ? "" : s;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** What changed, as `field: before → after` for `{from, to}` details; the rest as JSON. */
+function Details(props: { details: unknown; names: Map<string, string> }) {
+  const d = props.details;
+  const names = props.names;
+  if (!isObject(d) || !("from" in d) || !("to" in d)) return <code class="admin-json">{compact(d, names)}</code>;
+  const { from, to, ...rest } = d;
+  const changes: [string, unknown, unknown][] =
+    isObject(from) && isObject(to)
+      ? [...new Set([...Object.keys(from), ...Object.keys(to)])]
+          .filter((k) => JSON.stringify(from[k]) !== JSON.stringify(to[k]))
+          .map((k) => [k, from[k], to[k]])
+      : [["", from, to]];
+  return (
+    <>
+      <ul class="admin-changes">
+        {changes.map(([k, before, after]) => (
+          <li key={k}>
+            <code>
+              {k && `${k}: `}
+              {compact(before ?? null, names) || "null"} → {compact(after ?? null, names) || "null"}
+            </code>
+          </li>
+        ))}
+      </ul>
+      {Object.keys(rest).length > 0 && <code class="admin-json">{compact(rest, names)}</code>}
+    </>
+  );
+}
+
+/** A name the details carry (of a team or organisation that may be gone). */
+function detailName(e: AuditEntry): string | undefined {
+  const d = e.details as Record<string, unknown> | null;
+  if (!d || typeof d !== "object") return undefined;
+  if (typeof d.name === "string") return d.name;
+  if (typeof d.email === "string") return d.email;
+  const to = d.to as Record<string, unknown> | undefined;
+  if (to && typeof to === "object" && typeof to.name === "string") return to.name;
+  return undefined;
+}
