@@ -12,6 +12,7 @@ import {
   device,
   directoryChanged,
   info,
+  logoVersion,
   me,
   toast,
 } from "./state";
@@ -156,6 +157,7 @@ async function onEvent(e: Event): Promise<void> {
       return;
     case "org_changed":
       if (who) me.value = { ...who, org: e.org };
+      logoVersion.value++;
       applyBranding(e.org);
       return;
     case "account_status_changed":

@@ -32,6 +32,8 @@ export const account = signal<Account | null>(null);
 export const me = signal<Me | null>(null);
 export const info = signal<DeviceInfo | null>(null);
 export const branding = signal<Branding | null>(null);
+/** Bumped when the organisation's logo may have changed (the image is cached for minutes). */
+export const logoVersion = signal(0);
 /** The recovery key made on this device, shown once. */
 export const recoveryKey = signal<string | null>(null);
 

@@ -1,6 +1,6 @@
 // The conversation list: newest first, unread counts, the last message, a filter by text and
 // by kind (direct chats, groups, announcement channels).
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { conversations, me, serverConversations } from "../lib/state";
 import { navigate, route } from "../lib/router";
 import { formatTime, t } from "../lib/i18n";
@@ -25,6 +25,13 @@ export function ConversationList(props: { filter?: string }) {
     );
   });
   const kinds: Kind[] = ["all", "unread", "direct", "group", "channel"];
+  const painted = list.length > 0;
+  useEffect(() => {
+    // For the benchmark: when the list first showed conversations after the page loaded.
+    if (painted && performance.getEntriesByName("kontor:list").length === 0) {
+      performance.mark("kontor:list");
+    }
+  }, [painted]);
   return (
     <div class="conv-list">
       <div class="list-tools">

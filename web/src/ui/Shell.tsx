@@ -2,7 +2,7 @@
 // them at a time on a phone; the header with the organisation, the connection and the menu.
 import { route, navigate } from "../lib/router";
 import { Icon } from "./icons";
-import { connection, info, isAdmin, me, recoveryKey } from "../lib/state";
+import { connection, info, isAdmin, logoVersion, me, recoveryKey } from "../lib/state";
 import { t } from "../lib/i18n";
 import { ConversationList } from "./ConversationList";
 import { ConversationPane } from "./Conversation";
@@ -26,7 +26,7 @@ function Header() {
         {org?.has_logo ? (
           <img
             class="logo"
-            src={`/api/v1/branding/logo?org=${encodeURIComponent(org.slug)}`}
+            src={`/api/v1/branding/logo?org=${encodeURIComponent(org.slug)}&v=${logoVersion.value}`}
             alt=""
           />
         ) : (

@@ -43,6 +43,9 @@ export function VirtualList<T>(props: Props<T>) {
     keys: [],
     offsets: new Float64Array(1),
   });
+  /** The geometry the DOM has since the last layout effect, and where it was scrolled. */
+  const committed = useRef<{ keys: string[]; offsets: Float64Array } | null>(null);
+  const lastTop = useRef(0);
   const [view, setView] = useState({ top: 0, height: 800 });
   const [, remeasured] = useState(0);
   const frame = useRef(0);
@@ -61,6 +64,27 @@ export function VirtualList<T>(props: Props<T>) {
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
+    // 1. Where the person is, read in the geometry they saw: they may have scrolled since
+    //    the list last placed itself, before the scroll event told it.
+    const seen = committed.current;
+    if (seen && Math.abs(el.scrollTop - lastTop.current) > 0.5) {
+      const i = lowerBound(seen.offsets, seen.keys.length, el.scrollTop);
+      if (i < seen.keys.length) anchor.current = { key: seen.keys[i], delta: el.scrollTop - seen.offsets[i] };
+      atBottom.current = seen.offsets[seen.keys.length] - el.scrollTop - el.clientHeight < 8;
+    }
+    // 2. Keep it there in this render's geometry (or follow the bottom).
+    if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    } else if (anchor.current) {
+      const i = keys.indexOf(anchor.current.key);
+      if (i >= 0) {
+        const target = offsets[i] + anchor.current.delta;
+        if (Math.abs(el.scrollTop - target) > 0.5) el.scrollTop = target;
+      }
+    }
+    lastTop.current = el.scrollTop;
+    committed.current = { keys, offsets };
+    // 3. Measure the rows now in the DOM; when heights changed, render (and place) again.
     let changed = false;
     for (const row of el.querySelectorAll<HTMLElement>(":scope > [data-vkey]")) {
       const k = row.dataset.vkey as string;
@@ -70,21 +94,7 @@ export function VirtualList<T>(props: Props<T>) {
         changed = true;
       }
     }
-    if (changed) {
-      remeasured((x) => x + 1);
-      return;
-    }
-    // Stable: keep what the person looks at where it was.
-    if (atBottom.current) {
-      const bottom = el.scrollHeight - el.clientHeight;
-      if (Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
-    } else if (anchor.current) {
-      const i = keys.indexOf(anchor.current.key);
-      if (i >= 0) {
-        const target = offsets[i] + anchor.current.delta;
-        if (Math.abs(el.scrollTop - target) > 1) el.scrollTop = target;
-      }
-    }
+    if (changed) remeasured((x) => x + 1);
   });
 
   useEffect(() => {
@@ -101,7 +111,10 @@ export function VirtualList<T>(props: Props<T>) {
     if (props.toBottom === undefined) return;
     atBottom.current = true;
     const el = box.current;
-    if (el) el.scrollTop = el.scrollHeight;
+    if (el) {
+      el.scrollTop = el.scrollHeight;
+      lastTop.current = el.scrollTop;
+    }
   }, [props.toBottom]);
 
   function onScroll() {
@@ -110,9 +123,10 @@ export function VirtualList<T>(props: Props<T>) {
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 8;
     if (bottom !== atBottom.current) props.onBottom?.(bottom);
     atBottom.current = bottom;
-    const { keys: k, offsets: o } = latest.current;
+    const { keys: k, offsets: o } = committed.current ?? latest.current;
     const i = lowerBound(o, k.length, el.scrollTop);
     if (i < k.length) anchor.current = { key: k[i], delta: el.scrollTop - o[i] };
+    lastTop.current = el.scrollTop;
     if (el.scrollTop < over) props.onNearTop?.();
     if (!frame.current) {
       frame.current = requestAnimationFrame(() => {
