@@ -31,6 +31,16 @@ test("messages survive going offline without being lost or shown twice", async (
       what: "the service worker",
     });
 
+    // Installable: Chromium finds nothing missing in the manifest, icons and service worker.
+    const cdp = await ben.context.newCDPSession(ben.page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    assert.deepEqual(installabilityErrors, [], "the app can be installed");
+    const manifest = await (await fetch(`${server.url}/manifest.webmanifest`)).json();
+    assert.equal(manifest.name, "Pflegedienst Sonnenschein", "in the organisation's name");
+    // Nothing secret in localStorage: only the language and the theme.
+    const stored = await ben.page.evaluate(() => Object.keys(localStorage));
+    assert.ok(stored.every((k) => k === "kontor.lang" || k === "kontor.theme"), String(stored));
+
     // Names and members are kept on the device too (directory data, no message content).
     await eventually(
       () =>
