@@ -479,3 +479,43 @@ fn only_the_people_asked_for_are_added() {
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].0, eve.device());
 }
+
+#[test]
+fn an_identity_whose_publication_got_no_answer_is_sealed_again_under_a_new_recovery_key() {
+    let mut org = Org {
+        id: OrgId(id(1)),
+        key: SigningKey::from_bytes(&[7; 32]),
+        lists: HashMap::new(),
+    };
+    let user = UserId(id(30));
+    let mut phone = Client::new_device(org.id, user, DeviceId(id(31))).unwrap();
+    phone.pin_org_key(&org.org_key()).unwrap();
+    // The first publication's answer is lost: its recovery key was never shown.
+    let (first, _never_shown) = phone.create_identity().unwrap();
+    let (again, recovery) = phone.reseal_identity().unwrap();
+    assert_eq!(again.device_list, first.device_list, "the same signed list");
+    assert_ne!(again.recovery_backup, first.recovery_backup, "a new seal");
+    org.lists.insert(user, again.device_list.clone());
+
+    // The new recovery key opens the new backup on a new device, to the same identity.
+    let mut tablet = Client::new_device(org.id, user, DeviceId(id(32))).unwrap();
+    tablet.pin_org_key(&org.org_key()).unwrap();
+    let linked = tablet
+        .link_with_recovery_key(
+            &recovery,
+            again.recovery_backup.as_ref().unwrap().as_slice(),
+            &org.bundle(user),
+        )
+        .unwrap();
+    assert_eq!(
+        linked.device_list.list.identity_key,
+        first.device_list.list.identity_key
+    );
+    assert_eq!(linked.device_list.list.devices.len(), 2);
+    // A device without the identity key has nothing to seal.
+    let mut other = Client::new_device(org.id, user, DeviceId(id(33))).unwrap();
+    assert!(matches!(
+        other.reseal_identity(),
+        Err(ClientError::NoIdentity)
+    ));
+}

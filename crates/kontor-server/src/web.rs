@@ -149,9 +149,7 @@ fn security_headers(h: &mut HeaderMap, html: bool) {
         );
         h.insert(
             "permissions-policy",
-            HeaderValue::from_static(
-                "camera=(self), microphone=(self), geolocation=(self)",
-            ),
+            HeaderValue::from_static("camera=(self), microphone=(self), geolocation=(self)"),
         );
     }
 }
