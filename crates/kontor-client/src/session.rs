@@ -239,7 +239,15 @@ impl<H: Host> Session<H> {
     /// recovery key and published again (the first key was never shown).
     async fn first_use(&mut self) -> Result<()> {
         let me = self.core.user();
-        self.learn(&[me]).await?;
+        match self.learn(&[me]).await {
+            Ok(()) => {}
+            // What this device pinned of its own person stays; the refusal is reported and
+            // the device opens (it keeps refusing the changed identity in every group).
+            Err(SessionError::Core(e)) if self.core.has_identity() => {
+                self.host.report(&format!("own identity check: {e}"));
+            }
+            Err(e) => return Err(e),
+        }
         if !self.core.trust().people.contains_key(&me) {
             let (publish, recovery) = if self.core.has_identity() {
                 self.core.reseal_identity()?
