@@ -738,9 +738,15 @@ pub async fn safety_number(o: &Opts, person: &str) -> Result<(), CliError> {
 
 /// After login or join: sets the device up and shows the recovery key once.
 pub async fn bootstrap(o: &Opts) -> Result<serde_json::Value, CliError> {
-    let s = Session::open(o.home.as_ref()).await?;
+    let mut s = Session::open(o.home.as_ref()).await?;
+    let recovery_key = s.new_recovery_key.clone();
+    if recovery_key.is_some() {
+        // Shown now, by the caller: this device forgets it.
+        s.core.recovery_key_kept();
+        s.persist().await?;
+    }
     Ok(json!({
         "linked": s.is_linked(),
-        "recovery_key": s.new_recovery_key,
+        "recovery_key": recovery_key,
     }))
 }

@@ -46,6 +46,17 @@ struct Me {
     own_list: Option<SignedDeviceList>,
     /// The X25519 secret of a pending link request of this (new) device.
     link_secret: Option<[u8; 32]>,
+    /// Whether the server answered the publication of the identity this device made.
+    #[serde(default = "yes")]
+    identity_published: bool,
+    /// The recovery key made here, kept until the person confirms they kept it (it opens
+    /// nothing that this store does not hold already: the identity key is here too).
+    #[serde(default)]
+    pending_recovery_key: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A commit this device sent and waits to hear about.
@@ -171,6 +182,8 @@ impl Client {
             identity: None,
             own_list: None,
             link_secret: None,
+            identity_published: true,
+            pending_recovery_key: None,
         };
         let mut client = Client {
             provider,
@@ -352,6 +365,14 @@ impl Client {
         for b in bundles {
             // Fetched just now, even if refused: what we hold is all there is to trust.
             self.fresh.insert(b.certificate.membership.user_id);
+            // This device's own person: only the identity key it holds.
+            if b.certificate.membership.user_id == self.me.user
+                && let Some(own) = &self.me.identity
+                && b.certificate.membership.identity_key.0 != own.public()
+            {
+                first_error.get_or_insert(ClientError::IdentityChanged(self.me.user));
+                continue;
+            }
             match self.trust.learn(b) {
                 Ok(true) => {
                     self.dirty.insert(KEY_TRUST.into());
@@ -396,8 +417,12 @@ impl Client {
             devices: vec![self.device_keys()],
         };
         let signed = identity::sign_device_list(&identity, list);
+        self.trust.pin_own(self.me.user, &signed)?;
+        self.dirty.insert(KEY_TRUST.into());
         self.me.identity = Some(identity);
         self.me.own_list = Some(signed.clone());
+        self.me.identity_published = false;
+        self.me.pending_recovery_key = Some(recovery.display());
         self.dirty.insert(KEY_ME.into());
         Ok((
             PublishIdentity {
@@ -408,20 +433,51 @@ impl Client {
         ))
     }
 
-    /// The identity this device made, sealed under a new recovery key, to publish again when
-    /// the first publication got no answer (its recovery key was never shown).
+    /// The identity this device made, sealed under a new recovery key with a new version of
+    /// its device list, to publish again when the first publication got no answer (whether
+    /// or not the server stored it, this one is accepted; the first key was never shown).
     pub fn reseal_identity(&mut self) -> Result<(PublishIdentity, RecoveryKey)> {
-        let identity = self.me.identity.as_ref().ok_or(ClientError::NoIdentity)?;
-        let list = self.me.own_list.clone().ok_or(ClientError::NoIdentity)?;
+        let identity = self.me.identity.clone().ok_or(ClientError::NoIdentity)?;
+        let signed = self.next_list(None, &[])?;
         let recovery = RecoveryKey::generate(&self.provider)?;
-        let backup = recovery.seal_identity(&self.provider, identity)?;
+        let backup = recovery.seal_identity(&self.provider, &identity)?;
+        self.trust.pin_own(self.me.user, &signed)?;
+        self.dirty.insert(KEY_TRUST.into());
+        self.me.own_list = Some(signed.clone());
+        self.me.pending_recovery_key = Some(recovery.display());
+        self.dirty.insert(KEY_ME.into());
         Ok((
             PublishIdentity {
-                device_list: list,
+                device_list: signed,
                 recovery_backup: Some(Bytes(backup)),
             },
             recovery,
         ))
+    }
+
+    /// Whether the identity this device made still waits for the server's answer.
+    pub fn identity_unpublished(&self) -> bool {
+        self.me.identity.is_some() && !self.me.identity_published
+    }
+
+    /// The server accepted the published identity.
+    pub fn identity_was_published(&mut self) {
+        if !self.me.identity_published {
+            self.me.identity_published = true;
+            self.dirty.insert(KEY_ME.into());
+        }
+    }
+
+    /// The recovery key made on this device, until the person confirms they kept it.
+    pub fn pending_recovery_key(&self) -> Option<&str> {
+        self.me.pending_recovery_key.as_deref()
+    }
+
+    /// The person kept the recovery key: this device forgets it.
+    pub fn recovery_key_kept(&mut self) {
+        if self.me.pending_recovery_key.take().is_some() {
+            self.dirty.insert(KEY_ME.into());
+        }
     }
 
     /// Signs a new version of the own device list with `add` added and `drop` dropped.
@@ -445,6 +501,8 @@ impl Client {
             return Err(ClientError::Invalid("a device cannot drop itself"));
         }
         let signed = self.next_list(None, &[device])?;
+        self.trust.pin_own(self.me.user, &signed)?;
+        self.dirty.insert(KEY_TRUST.into());
         self.me.own_list = Some(signed.clone());
         self.dirty.insert(KEY_ME.into());
         Ok(PublishIdentity {
@@ -469,6 +527,8 @@ impl Client {
         self.me.identity = Some(identity);
         self.me.own_list = Some(current.device_list.clone());
         let signed = self.next_list(Some(self.device_keys()), &[])?;
+        self.trust.pin_own(self.me.user, &signed)?;
+        self.dirty.insert(KEY_TRUST.into());
         self.me.own_list = Some(signed.clone());
         self.dirty.insert(KEY_ME.into());
         Ok(PublishIdentity {
@@ -537,6 +597,8 @@ impl Client {
             label::LINK_SEAL,
             &json(&payload),
         )?;
+        self.trust.pin_own(self.me.user, &signed)?;
+        self.dirty.insert(KEY_TRUST.into());
         self.me.own_list = Some(signed.clone());
         self.dirty.insert(KEY_ME.into());
         Ok(ApproveLinkRequest {
@@ -581,6 +643,8 @@ impl Client {
                 "link payload has an older device list",
             ));
         }
+        self.trust.pin_own(self.me.user, &payload.device_list)?;
+        self.dirty.insert(KEY_TRUST.into());
         self.me.identity = Some(payload.identity);
         self.me.own_list = Some(payload.device_list);
         self.me.link_secret = None;

@@ -37,7 +37,9 @@ use kontor_proto::identity::{
     LinkRequests, LinkStatus, OrgKey, RecoveryBackup,
 };
 use kontor_proto::payload::{Payload, SystemNote};
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorBody, ErrorCode, UserId};
+use kontor_proto::{
+    ClientMsgId, ConversationId, DeviceId, ErrorBody, ErrorCode, ErrorDetail, UserId,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
@@ -149,8 +151,12 @@ pub type Result<T, E = SessionError> = std::result::Result<T, E>;
 pub struct Session<H> {
     pub host: H,
     pub core: Client,
-    /// Set when this session made the person's identity: the recovery key, shown once.
+    /// The recovery key this device made, until the person confirms they kept it
+    /// ([`Client::recovery_key_kept`]).
     pub new_recovery_key: Option<String>,
+    /// The server handed out an identity for this person that differs from the one this
+    /// device holds: somebody may be impersonating them. Shown to the person.
+    pub identity_conflict: bool,
 }
 
 impl<H> std::fmt::Debug for Session<H> {
@@ -188,10 +194,29 @@ async fn call<H: Host, T: DeserializeOwned>(
     } else {
         match serde_json::from_slice::<ErrorBody>(&answer.body) {
             Ok(body) => Err(SessionError::Api(body)),
-            Err(_) => Err(SessionError::Unreachable(format!(
-                "server answered {}",
-                answer.status
-            ))),
+            // Not Kontor's answer (a proxy in between): worth trying again later only when
+            // it says so; any other refusal stands.
+            Err(_) if matches!(answer.status, 408 | 429) || answer.status >= 500 => Err(
+                SessionError::Unreachable(format!("server answered {}", answer.status)),
+            ),
+            Err(_) => {
+                let code = match answer.status {
+                    401 => ErrorCode::Unauthenticated,
+                    403 => ErrorCode::Forbidden,
+                    404 => ErrorCode::NotFound,
+                    413 => ErrorCode::PayloadTooLarge,
+                    415 => ErrorCode::UnsupportedMediaType,
+                    _ => ErrorCode::InvalidInput,
+                };
+                Err(SessionError::Api(ErrorBody {
+                    error: ErrorDetail {
+                        code,
+                        message: format!("answered {} by something in between", answer.status),
+                        field: None,
+                        retry_after_secs: None,
+                    },
+                }))
+            }
         }
     }
 }
@@ -218,6 +243,7 @@ impl<H: Host> Session<H> {
             host,
             core,
             new_recovery_key: None,
+            identity_conflict: false,
         };
         if fresh {
             let key: OrgKey = s.get("/identity/org-key").await?;
@@ -241,24 +267,28 @@ impl<H: Host> Session<H> {
         let me = self.core.user();
         match self.learn(&[me]).await {
             Ok(()) => {}
-            // What this device pinned of its own person stays; the refusal is reported and
-            // the device opens (it keeps refusing the changed identity in every group).
+            // What this device holds of its own person stays; the conflict is shown.
             Err(SessionError::Core(e)) if self.core.has_identity() => {
                 self.host.report(&format!("own identity check: {e}"));
+                self.identity_conflict = true;
             }
             Err(e) => return Err(e),
         }
-        if !self.core.trust().people.contains_key(&me) {
-            let (publish, recovery) = if self.core.has_identity() {
-                self.core.reseal_identity()?
-            } else {
-                self.core.create_identity()?
-            };
+        let publish = if self.core.identity_unpublished() {
+            Some(self.core.reseal_identity()?.0)
+        } else if !self.core.has_identity() && !self.core.trust().people.contains_key(&me) {
+            Some(self.core.create_identity()?.0)
+        } else {
+            None
+        };
+        if let Some(publish) = publish {
             self.persist().await?;
             let _: serde_json::Value = self.put("/identity", &publish).await?;
-            self.new_recovery_key = Some(recovery.display());
+            self.core.identity_was_published();
+            self.persist().await?;
             self.learn(&[me]).await?;
         }
+        self.new_recovery_key = self.core.pending_recovery_key().map(str::to_owned);
         self.top_up().await
     }
 
@@ -362,6 +392,22 @@ impl<H: Host> Session<H> {
             self.core.learn(&b.bundles)?;
         }
         self.persist().await
+    }
+
+    /// [`Session::learn`] where a bundle that does not verify (a changed identity key, a bad
+    /// signature) must not stop everything else: it is reported, the rest is learned, and
+    /// this device goes on trusting only what it pinned.
+    async fn learn_or_report(&mut self, users: &[UserId]) -> Result<()> {
+        match self.learn(users).await {
+            Err(SessionError::Core(e)) => {
+                if matches!(e, ClientError::IdentityChanged(u) if u == self.core.user()) {
+                    self.identity_conflict = true;
+                }
+                self.host.report(&format!("identity check: {e}"));
+                self.persist().await
+            }
+            other => other,
+        }
     }
 
     /// The safety number with another person, after fetching both identities afresh.
@@ -493,7 +539,7 @@ impl<H: Host> Session<H> {
         for w in pending.welcomes {
             let conv = self.conversation(w.conversation_id).await?;
             let users: Vec<UserId> = conv.members.iter().map(|m| m.user_id).collect();
-            self.learn(&users).await?;
+            self.learn_or_report(&users).await?;
             let mut result = self.core.join(&w);
             if let Err(ClientError::NeedIdentities(more)) = &result {
                 let more = more.clone();
@@ -656,13 +702,25 @@ impl<H: Host> Session<H> {
             .iter()
             .flat_map(|c| c.members.iter().map(|m| m.user_id))
             .collect();
-        self.learn(&people.into_iter().collect::<Vec<_>>()).await?;
+        self.learn_or_report(&people.into_iter().collect::<Vec<_>>())
+            .await?;
         for conv in &list.conversations {
             if self.core.conversation(conv.id).is_none() {
                 continue;
             }
-            updates.extend(self.catch_up(conv.id).await?);
-            updates.extend(self.maintain(conv).await?);
+            // One conversation that cannot go on does not hold up the others.
+            let done = match self.catch_up(conv.id).await {
+                Ok(u) => {
+                    updates.extend(u);
+                    self.maintain(conv).await
+                }
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(u) => updates.extend(u),
+                Err(e @ SessionError::Unreachable(_)) => return Err(e),
+                Err(e) => self.host.report(&format!("conversation {}: {e}", conv.id)),
+            }
         }
         updates.extend(self.flush_outbox(None).await?);
         self.top_up().await?;
@@ -681,7 +739,7 @@ impl<H: Host> Session<H> {
             Err(e) => return Err(e),
         };
         let users: Vec<UserId> = server.members.iter().map(|m| m.user_id).collect();
-        self.learn(&users).await?;
+        self.learn_or_report(&users).await?;
         let mut updates = self.catch_up(conv).await?;
         updates.extend(self.maintain(&server).await?);
         updates.push(Update::Members(conv));
@@ -954,6 +1012,88 @@ impl<H: Host> Session<H> {
         self.deliver(conv, body).await
     }
 
+    /// Sends a text in the markdown subset; its mentions (`@[Name](person-id)`) are read
+    /// from it.
+    pub async fn send_text(
+        &mut self,
+        conv: ConversationId,
+        text: String,
+        reply_to: Option<ClientMsgId>,
+    ) -> Result<Sent> {
+        let mentions = crate::markdown::mentions(&text);
+        self.send(
+            conv,
+            &Payload::Text {
+                text,
+                mentions,
+                reply_to,
+            },
+        )
+        .await
+    }
+
+    /// Edits one of this person's texts (mentions read from the new text).
+    pub async fn edit_text(
+        &mut self,
+        conv: ConversationId,
+        target: ClientMsgId,
+        text: String,
+    ) -> Result<Sent> {
+        let mentions = crate::markdown::mentions(&text);
+        self.send(
+            conv,
+            &Payload::Edit {
+                target,
+                text,
+                mentions,
+            },
+        )
+        .await
+    }
+
+    /// Adds people and says so in the conversation. The note is best effort: the people are
+    /// in once the commit is accepted.
+    pub async fn add_people_and_tell(
+        &mut self,
+        conv: ConversationId,
+        users: &[UserId],
+    ) -> Result<Vec<Update>> {
+        let mut updates = self.add_people(conv, users).await?;
+        self.tell(
+            conv,
+            SystemNote::Added {
+                users: users.to_vec(),
+            },
+        )
+        .await;
+        updates.push(Update::Members(conv));
+        Ok(updates)
+    }
+
+    /// Removes people and says so in the conversation (the note is best effort).
+    pub async fn remove_people_and_tell(
+        &mut self,
+        conv: ConversationId,
+        users: &[UserId],
+    ) -> Result<Vec<Update>> {
+        let mut updates = self.remove_people(conv, users).await?;
+        self.tell(
+            conv,
+            SystemNote::Removed {
+                users: users.to_vec(),
+            },
+        )
+        .await;
+        updates.push(Update::Members(conv));
+        Ok(updates)
+    }
+
+    async fn tell(&mut self, conv: ConversationId, note: SystemNote) {
+        if let Err(e) = self.send(conv, &Payload::System { note }).await {
+            self.host.report(&format!("note in {conv} not sent: {e}"));
+        }
+    }
+
     /// Sends one encrypted message. A `stale_epoch` answer means a commit came first: catch
     /// up and send the same message (same client message id) again. A refusal for good (no
     /// longer a member, not allowed to write) takes it out of the outbox.
@@ -1024,8 +1164,10 @@ impl<H: Host> Session<H> {
             .collect();
         waiting.sort();
         let mut updates = Vec::new();
+        // A conversation whose message stays queued sends nothing after it: order is kept.
+        let mut held: BTreeSet<ConversationId> = BTreeSet::new();
         for (_, conv, id) in waiting {
-            if !self.core.in_outbox(id) {
+            if !self.core.in_outbox(id) || held.contains(&conv) {
                 continue;
             }
             let body = match self.core.reencrypt(conv, id) {
@@ -1043,9 +1185,13 @@ impl<H: Host> Session<H> {
             match self.deliver(conv, body).await {
                 Ok(sent) => updates.push(Update::Message(conv, sent.seq)),
                 Err(e @ SessionError::Unreachable(_)) => return Err(e),
-                Err(e) => self
-                    .host
-                    .report(&format!("queued message in {conv} not sent: {e}")),
+                Err(e) => {
+                    if self.core.in_outbox(id) {
+                        held.insert(conv);
+                    }
+                    self.host
+                        .report(&format!("queued message in {conv} not sent: {e}"));
+                }
             }
         }
         Ok(updates)

@@ -94,6 +94,38 @@ impl Trust {
         Ok(true)
     }
 
+    /// Pins this device's own person from what it holds: its identity key and the device list
+    /// it signed (never from what a server says). A different identity key is refused.
+    pub fn pin_own(&mut self, user: UserId, list: &SignedDeviceList) -> Result<()> {
+        verify_device_list(list)?;
+        if list.list.user_id != user {
+            return Err(ClientError::BadSignature(
+                "own device list for another person",
+            ));
+        }
+        let key = list.list.identity_key.0.clone();
+        match self.people.get_mut(&user) {
+            Some(known) if known.identity_key != key => Err(ClientError::IdentityChanged(user)),
+            Some(known) => {
+                if known.device_list.list.version < list.list.version {
+                    known.device_list = list.clone();
+                }
+                Ok(())
+            }
+            None => {
+                self.people.insert(
+                    user,
+                    KnownPerson {
+                        identity_key: key,
+                        display_name: String::new(),
+                        device_list: list.clone(),
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
     /// Which of these people are not known yet.
     pub fn unknown(&self, users: impl IntoIterator<Item = UserId>) -> Vec<UserId> {
         let mut out: Vec<UserId> = users

@@ -37,6 +37,17 @@ pub struct ConversationView {
     pub queued: u32,
     /// Seen up to this sequence number.
     pub read: u64,
+    /// The people in the encrypted group as this device sees it (not as the server says),
+    /// with how many of their devices are in it.
+    pub members: Vec<GroupMember>,
+}
+
+/// A person in a conversation's MLS group.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct GroupMember {
+    pub user: UserId,
+    pub devices: u32,
 }
 
 /// One message as the timeline shows it.
@@ -161,17 +172,32 @@ fn excerpt(text: &str) -> String {
 
 impl Client {
     /// Every conversation this device knows, newest activity first.
-    pub fn conversation_views(&self) -> Vec<ConversationView> {
-        let mut out: Vec<ConversationView> = self
-            .conversations()
-            .filter_map(|c| self.conversation_view(c.id))
+    pub fn conversation_views(&mut self) -> Vec<ConversationView> {
+        let ids: Vec<ConversationId> = self.conversations().map(|c| c.id).collect();
+        let mut out: Vec<ConversationView> = ids
+            .into_iter()
+            .filter_map(|id| self.conversation_view(id))
             .collect();
         out.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(a.id.cmp(&b.id)));
         out
     }
 
     /// One conversation as the list shows it.
-    pub fn conversation_view(&self, conv: ConversationId) -> Option<ConversationView> {
+    pub fn conversation_view(&mut self, conv: ConversationId) -> Option<ConversationView> {
+        let members = if self.conversation(conv)?.removed {
+            Vec::new()
+        } else {
+            self.members(conv)
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(user, devices)| GroupMember {
+                            user,
+                            devices: u32::try_from(devices.len()).unwrap_or(u32::MAX),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         let c = self.conversation(conv)?;
         let last = self
             .messages_rev(conv)
@@ -189,6 +215,7 @@ impl Client {
             removed: c.removed,
             queued: u32::try_from(queued).unwrap_or(u32::MAX),
             read: c.read,
+            members,
         })
     }
 

@@ -173,7 +173,7 @@ pub struct BrandingQuery {
 /// First start: create the first organisation with its owner, who is logged in at once.
 /// Only while the server has no organisation, and only with the setup code from the data
 /// directory (`setup-code`), so that nobody else who reaches the server first can take it.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SetupRequest {
     pub setup_code: String,
@@ -334,7 +334,7 @@ pub struct InvitationCodeRequest {
 }
 
 /// Accept an invitation: choose a name and password, get a session on a new device.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AcceptInvitationRequest {
     pub code: String,
@@ -379,7 +379,7 @@ pub struct NewDevice {
 }
 
 /// Log in with e-mail address and password.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LoginRequest {
     /// The organisation's slug.
@@ -440,7 +440,7 @@ pub struct Me {
 }
 
 /// Change one's own password.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
@@ -679,3 +679,31 @@ pub struct ServerInfo {
     /// Whether any organisation exists yet (first start).
     pub has_orgs: bool,
 }
+
+/// Requests that carry a password or a one-time code never print them.
+macro_rules! redacted_debug {
+    ($($ty:ident { $($field:ident),* }),* $(,)?) => {
+        $(impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        })*
+    };
+}
+
+redacted_debug!(
+    SetupRequest {
+        org_name,
+        email,
+        display_name,
+        device
+    },
+    LoginRequest { org, email, device },
+    AcceptInvitationRequest {
+        display_name,
+        device
+    },
+    ChangePasswordRequest {},
+);

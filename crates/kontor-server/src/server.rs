@@ -101,6 +101,21 @@ impl Running {
 
 /// Starts the server on the configured address (port 0 picks a free one).
 pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    // Everything in the web directory is served: the data directory must not be in it.
+    if let (Ok(data), Ok(web)) = (
+        std::fs::canonicalize(&config.data_dir).or_else(|_| {
+            prepare_data_dir(&config.data_dir)
+                .and_then(|_| Ok(std::fs::canonicalize(&config.data_dir)?))
+        }),
+        std::fs::canonicalize(&config.web_dir),
+    ) {
+        anyhow::ensure!(
+            !data.starts_with(&web),
+            "the data directory {} is inside the web directory {}: everything there would be served",
+            data.display(),
+            web.display()
+        );
+    }
     let store = open_store(&config).await?;
     let token = ensure_operator_token(&config.data_dir)?;
     crate::setup::prepare(&config.data_dir, store.has_orgs().await?)?;

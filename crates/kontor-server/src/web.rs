@@ -82,6 +82,10 @@ impl WebApp {
             };
             for e in entries.flatten() {
                 let p = e.path();
+                // Hidden files are never part of the app (and may be anything else).
+                if e.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
                 if p.is_dir() {
                     stack.push(p);
                 } else if let (Ok(rel), Ok(bytes)) = (p.strip_prefix(dir), std::fs::read(&p)) {
@@ -137,11 +141,11 @@ fn security_headers(h: &mut HeaderMap, html: bool) {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
     if html {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         h.insert(
             "cross-origin-opener-policy",
@@ -257,6 +261,7 @@ pub async fn serve(
 /// logo: `?org=slug`, or the only organisation, or Kontor's own.
 pub async fn manifest(
     State(state): State<AppState>,
+    addr: crate::extract::ClientAddr,
     Query(q): Query<BrandingQuery>,
     headers: HeaderMap,
 ) -> Response {
@@ -265,7 +270,7 @@ pub async fn manifest(
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_accept_language)
         .unwrap_or_default();
-    let org = crate::api::orgs::branded_org(&state, q.org.as_deref())
+    let org = crate::api::orgs::branded_org(&state, &addr, q.org.as_deref())
         .await
         .ok();
     let name = org.as_ref().map_or("Kontor".to_owned(), |o| o.name.clone());

@@ -453,3 +453,65 @@ async fn a_guest_verifies_everybody_in_their_group_but_adds_only_people_they_see
     assert!(!seen.members.iter().any(|m| m.user_id == w.ben.id()));
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_cannot_hand_a_person_a_forged_identity_of_their_own() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let conv = ben
+        .s
+        .create(ConversationKind::Direct, None, &[w.anna.id()])
+        .await
+        .unwrap();
+
+    // The server swaps Anna's own identity for one it made, listing a device of its own.
+    let ghost_id = DeviceId(uuid::Uuid::now_v7());
+    let ghost = kontor_client::Client::new_device(w.anna.org(), w.anna.id(), ghost_id).unwrap();
+    let fake = kontor_client::identity::SecretKey([9; 32]);
+    let forged = kontor_client::identity::sign_device_list(
+        &fake,
+        kontor_proto::identity::DeviceList {
+            org_id: w.anna.org(),
+            user_id: w.anna.id(),
+            identity_key: kontor_proto::Bytes(fake.public()),
+            version: 50,
+            devices: vec![anna.s.core.device_keys(), ghost.device_keys()],
+        },
+    );
+    let db = raw_db(&w.server).await;
+    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 50, device_list = $2 WHERE user_id = $3")
+        .bind(fake.public())
+        .bind(serde_json::to_string(&forged).unwrap())
+        .bind(w.anna.id().to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+
+    // Anna's device opens (it would be locked out otherwise) and says so; it keeps its own key.
+    let mut anna = anna.reopen().await;
+    assert!(anna.s.identity_conflict, "the person is told");
+    let own = anna.s.core.trust().people[&w.anna.id()].clone();
+    assert_ne!(
+        own.identity_key,
+        fake.public(),
+        "the forged key is not taken"
+    );
+    assert!(
+        !own.device_list
+            .list
+            .devices
+            .iter()
+            .any(|d| d.device_id == ghost_id),
+        "nor its device list"
+    );
+    // Nothing adds the server's device to Anna's conversations.
+    anna.s.sync().await.unwrap();
+    let mls = anna.s.core.members(conv).unwrap();
+    assert!(!mls.values().flatten().any(|d| *d == ghost_id));
+    assert!(anna.s.core.missing_devices(conv).unwrap().is_empty());
+    ben.s.sync().await.ok();
+    db.close().await;
+    w.server.stop().await;
+}

@@ -227,6 +227,7 @@ async fn the_built_app_is_served_with_its_shell_caching_and_policy() {
     std::fs::write(web.path().join("assets/app-abc123.js"), "console.log(1)").unwrap();
     std::fs::write(web.path().join("assets/app-abc123.js.br"), "BROTLI").unwrap();
     std::fs::write(web.path().join("sw.js"), "self.x = 1").unwrap();
+    std::fs::write(web.path().join(".env"), "SECRET=1").unwrap();
     let dir = web.path().to_owned();
     let server = TestServer::start_custom(Arc::new(kontor_server::clock::SystemClock), |c| {
         c.web_dir = dir
@@ -286,6 +287,14 @@ async fn the_built_app_is_served_with_its_shell_caching_and_policy() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
+    // Hidden files are never served.
+    let res = http
+        .get(format!("{}/.env", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
     // Missing files and unknown API paths are errors, not the shell.
     let res = http
         .get(format!("{}/assets/missing.js", server.url))
@@ -307,4 +316,45 @@ async fn the_built_app_is_served_with_its_shell_caching_and_policy() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_data_directory_is_never_inside_the_served_web_directory() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<!doctype html>").unwrap();
+    let mut config =
+        kontor_server::config::Config::for_tests(&web.path().join("kontor-data"), None);
+    config.web_dir = web.path().to_owned();
+    let refused = kontor_server::server::start(config, Arc::new(kontor_server::clock::SystemClock))
+        .await
+        .expect_err("refused to start");
+    assert!(
+        refused.to_string().contains("inside the web directory"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn nobody_guesses_organisations_through_their_branding() {
+    let w = World::new().await;
+    let anyone = w.server.anonymous();
+    for n in 0..20 {
+        anyone
+            .fails::<()>(
+                Method::GET,
+                &format!("/branding?org=guess-{n}"),
+                None,
+                "not_found",
+            )
+            .await;
+    }
+    let status = anyone
+        .fails::<()>(
+            Method::GET,
+            &format!("/branding?org={}", w.anna.slug()),
+            None,
+            "rate_limited",
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -229,7 +229,8 @@ impl Device {
         })
     }
 
-    /// Who this device is: `{ org, user, device, linked, has_identity }` (JSON).
+    /// Who this device is: `{ org, user, device, linked, has_identity, identity_conflict }`
+    /// (JSON).
     pub fn info(&self) -> Promise {
         self.with(|s| async move {
             let s = s.lock().await;
@@ -239,24 +240,35 @@ impl Device {
                 "device": s.core.device(),
                 "linked": s.is_linked(),
                 "has_identity": s.core.has_identity(),
+                "identity_conflict": s.identity_conflict,
             })))
         })
     }
 
-    /// The recovery key made when this device created the person's identity, once.
-    pub fn take_recovery_key(&self) -> Promise {
+    /// The recovery key this device made, until the person confirms they kept it.
+    pub fn recovery_key(&self) -> Promise {
+        self.with(|s| async move {
+            let s = s.lock().await;
+            Ok(s.core
+                .pending_recovery_key()
+                .map_or(JsValue::NULL, JsValue::from_str))
+        })
+    }
+
+    /// The person kept the recovery key: this device forgets it.
+    pub fn recovery_key_kept(&self) -> Promise {
         self.with(|s| async move {
             let mut s = s.lock().await;
-            Ok(s.new_recovery_key
-                .take()
-                .map_or(JsValue::NULL, |k| JsValue::from_str(&k)))
+            s.core.recovery_key_kept();
+            s.persist().await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Every conversation, newest activity first (`ConversationView[]` as JSON).
     pub fn conversations(&self) -> Promise {
         self.with(|s| async move {
-            let s = s.lock().await;
+            let mut s = s.lock().await;
             Ok(to_json(&s.core.conversation_views()))
         })
     }
@@ -265,7 +277,7 @@ impl Device {
     pub fn conversation(&self, conv: String) -> Promise {
         self.with(|s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
-            let s = s.lock().await;
+            let mut s = s.lock().await;
             Ok(to_json(&s.core.conversation_view(conv)))
         })
     }
@@ -331,13 +343,9 @@ impl Device {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let reply_to: Option<ClientMsgId> =
                 reply_to.map(|r| parse(&r, "reply_to")).transpose()?;
-            let mentions = kontor_client::markdown::mentions(&text);
-            let payload = Payload::Text {
-                text,
-                mentions,
-                reply_to,
-            };
-            send(s, conv, payload).await
+            let mut s = s.lock().await;
+            let sent = s.send_text(conv, text, reply_to).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
         })
     }
 
@@ -364,17 +372,9 @@ impl Device {
         self.with(|s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let target: ClientMsgId = parse(&target, "message")?;
-            let mentions = kontor_client::markdown::mentions(&text);
-            send(
-                s,
-                conv,
-                Payload::Edit {
-                    target,
-                    text,
-                    mentions,
-                },
-            )
-            .await
+            let mut s = s.lock().await;
+            let sent = s.edit_text(conv, target, text).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
         })
     }
 
@@ -427,16 +427,7 @@ impl Device {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let users = people(&who)?;
             let mut s = s.lock().await;
-            let mut u = s.add_people(conv, &users).await.map_err(error)?;
-            s.send(
-                conv,
-                &Payload::System {
-                    note: SystemNote::Added { users },
-                },
-            )
-            .await
-            .map_err(error)?;
-            u.push(Update::Members(conv));
+            let u = s.add_people_and_tell(conv, &users).await.map_err(error)?;
             Ok(updates(&u))
         })
     }
@@ -447,16 +438,10 @@ impl Device {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let users = people(&who)?;
             let mut s = s.lock().await;
-            let mut u = s.remove_people(conv, &users).await.map_err(error)?;
-            s.send(
-                conv,
-                &Payload::System {
-                    note: SystemNote::Removed { users },
-                },
-            )
-            .await
-            .map_err(error)?;
-            u.push(Update::Members(conv));
+            let u = s
+                .remove_people_and_tell(conv, &users)
+                .await
+                .map_err(error)?;
             Ok(updates(&u))
         })
     }
@@ -534,20 +519,20 @@ impl Device {
         })
     }
 
-    /// On a linked device: other devices asking to be linked, `[{ id, name, code }]` (JSON),
-    /// where `name` is the device's as the server knows it.
+    /// On a linked device: other devices asking to be linked, `[{ id, device_id,
+    /// created_at }]` (JSON). The code is not given out: the person types what the new
+    /// device shows, and the core compares.
     pub fn link_requests(&self) -> Promise {
         self.with(|s| async move {
             let mut s = s.lock().await;
             let list = s.link_requests().await.map_err(error)?;
             let out: Vec<_> = list
                 .iter()
-                .map(|(r, code)| {
+                .map(|(r, _)| {
                     serde_json::json!({
                         "id": r.id,
                         "device_id": r.keys.device_id,
                         "created_at": r.created_at,
-                        "code": code,
                     })
                 })
                 .collect();

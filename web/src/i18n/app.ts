@@ -62,6 +62,7 @@ const en = {
   "recovery.intro": "Keep this key somewhere safe, e.g. on paper. With it you can link a new device when you have no other. It is shown only now; nobody, not even your administrator, can show it again.",
   "recovery.saved": "I have kept my recovery key",
   "recovery.done": "Done",
+  "identity.conflict": "Warning: the server presented a different identity key for you than this device holds. Somebody may be trying to impersonate you. This device keeps trusting only its own key; compare safety numbers with colleagues and tell your administrator.",
 
   "nav.main": "Menu",
   "nav.new": "New conversation",
@@ -168,6 +169,8 @@ const en = {
   "members.removeName": "Remove {name}",
   "members.roleOf": "Role of {name}",
   "members.devices": "{n} devices",
+  "members.notInGroup": "listed by the server, not in the encrypted group",
+  "members.notListed": "in the encrypted group, not listed by the server",
   "members.leave": "Leave conversation",
   "members.confirmLeave": "Leave this conversation? You will not receive its messages any more.",
   "members.confirmRemove": "Remove {name} from this conversation?",
@@ -209,6 +212,7 @@ const en = {
   "settings.theme.light": "Light",
   "settings.theme.dark": "Dark",
   "settings.confirmLogout": "Log out? The keys and messages on this browser are deleted.",
+  "settings.confirmLogoutIdentity": "Log out? The keys and messages on this browser are deleted. This device holds your identity key: without another linked device or your recovery key you cannot link new devices afterwards.",
 } as const;
 
 const de: Record<keyof typeof en, string> = {
@@ -273,6 +277,7 @@ const de: Record<keyof typeof en, string> = {
   "recovery.intro": "Bewahren Sie diesen Schlüssel sicher auf, z. B. auf Papier. Mit ihm verknüpfen Sie ein neues Gerät, wenn Sie kein anderes mehr haben. Er wird nur jetzt angezeigt; niemand, auch nicht Ihre Administration, kann ihn erneut anzeigen.",
   "recovery.saved": "Ich habe meinen Wiederherstellungsschlüssel aufbewahrt",
   "recovery.done": "Fertig",
+  "identity.conflict": "Achtung: Der Server hat für Sie einen anderen Identitätsschlüssel gezeigt, als dieses Gerät hat. Möglicherweise versucht jemand, sich als Sie auszugeben. Dieses Gerät vertraut weiter nur seinem eigenen Schlüssel; vergleichen Sie Sicherheitsnummern mit Kolleg/innen und informieren Sie Ihre Administration.",
 
   "nav.main": "Menü",
   "nav.new": "Neue Unterhaltung",
@@ -379,6 +384,8 @@ const de: Record<keyof typeof en, string> = {
   "members.removeName": "{name} entfernen",
   "members.roleOf": "Rolle von {name}",
   "members.devices": "{n} Geräte",
+  "members.notInGroup": "vom Server genannt, nicht in der verschlüsselten Gruppe",
+  "members.notListed": "in der verschlüsselten Gruppe, vom Server nicht genannt",
   "members.leave": "Unterhaltung verlassen",
   "members.confirmLeave": "Diese Unterhaltung verlassen? Sie erhalten dann keine Nachrichten mehr daraus.",
   "members.confirmRemove": "{name} aus dieser Unterhaltung entfernen?",
@@ -420,6 +427,7 @@ const de: Record<keyof typeof en, string> = {
   "settings.theme.light": "Hell",
   "settings.theme.dark": "Dunkel",
   "settings.confirmLogout": "Abmelden? Die Schlüssel und Nachrichten in diesem Browser werden gelöscht.",
+  "settings.confirmLogoutIdentity": "Abmelden? Die Schlüssel und Nachrichten in diesem Browser werden gelöscht. Dieses Gerät hat Ihren Identitätsschlüssel: Ohne ein weiteres verknüpftes Gerät oder Ihren Wiederherstellungsschlüssel können Sie danach keine neuen Geräte verknüpfen.",
 };
 
 export const app = { en, de };

@@ -23,6 +23,9 @@ export interface Account {
 }
 
 let db: Promise<IDBDatabase> | null = null;
+/** Set while a wipe runs: nothing may be written any more (a late commit of the core would
+ * otherwise bring keys or messages back). */
+let wiping = false;
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -41,7 +44,15 @@ function open(): Promise<IDBDatabase> {
         if (!d.objectStoreNames.contains("account")) d.createObjectStore("account");
         if (!d.objectStoreNames.contains("cache")) d.createObjectStore("cache");
       };
-      r.onsuccess = () => resolve(r.result);
+      r.onsuccess = () => {
+        const d = r.result;
+        // Another tab deletes or upgrades the database: let it.
+        d.onversionchange = () => {
+          d.close();
+          db = null;
+        };
+        resolve(d);
+      };
       r.onerror = () => reject(r.error);
       r.onblocked = () => reject(new Error("database blocked"));
     });
@@ -63,7 +74,12 @@ export async function loadAccount(): Promise<Account | null> {
   return (a as Account | undefined) ?? null;
 }
 
+function writable(): void {
+  if (wiping) throw new Error("the device is being deleted");
+}
+
 export async function saveAccount(a: Account): Promise<void> {
+  writable();
   const d = await open();
   const tx = d.transaction("account", "readwrite", { durability: "strict" });
   tx.objectStore("account").put(a, "session");
@@ -79,6 +95,7 @@ export async function loadCache<T>(key: string): Promise<T | null> {
 }
 
 export async function saveCache(key: string, value: unknown): Promise<void> {
+  writable();
   const d = await open();
   const tx = d.transaction("cache", "readwrite");
   tx.objectStore("cache").put(value, key);
@@ -99,6 +116,7 @@ export async function kvEntries(): Promise<Array<[string, Uint8Array]>> {
 /** Applies the core's changes in one transaction: all or nothing. */
 export async function kvCommit(changes: Array<[string, Uint8Array | null]>): Promise<void> {
   if (changes.length === 0) return;
+  writable();
   const d = await open();
   const tx = d.transaction("kv", "readwrite", { durability: "strict" });
   const store = tx.objectStore("kv");
@@ -109,8 +127,18 @@ export async function kvCommit(changes: Array<[string, Uint8Array | null]>): Pro
   await done(tx);
 }
 
-/** Deletes everything of this device: session, keys, history. */
+/** Deletes everything of this device: session, keys, history. The stores are emptied first
+ * (that works while other tabs hold the database open), then the database is deleted. */
 export async function wipe(): Promise<void> {
+  wiping = true;
+  try {
+    const d = await open();
+    const tx = d.transaction(["kv", "account", "cache"], "readwrite", { durability: "strict" });
+    for (const name of ["kv", "account", "cache"]) tx.objectStore(name).clear();
+    await done(tx);
+  } catch {
+    // Deleted below anyway.
+  }
   if (db) {
     (await db).close();
     db = null;
@@ -121,4 +149,15 @@ export async function wipe(): Promise<void> {
     r.onerror = () => resolve();
     r.onblocked = () => resolve();
   });
+  wiping = false;
+}
+
+/** Forgets the core's entries (a new login is a new device: nothing of another may stay). */
+export async function clearDevice(): Promise<void> {
+  writable();
+  const d = await open();
+  const tx = d.transaction(["kv", "cache"], "readwrite", { durability: "strict" });
+  tx.objectStore("kv").clear();
+  tx.objectStore("cache").clear();
+  await done(tx);
 }

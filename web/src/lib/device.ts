@@ -20,6 +20,8 @@ export interface DeviceInfo {
   device: string;
   linked: boolean;
   has_identity: boolean;
+  /** The server handed out another identity for this person than the device holds. */
+  identity_conflict: boolean;
 }
 
 /** A link request of another device of this person. */
@@ -27,7 +29,6 @@ export interface LinkRequestView {
   id: string;
   device_id: string;
   created_at: string;
-  code: string;
 }
 
 /** What the core throws: `kind` says what failed; `code` is the API's error code. */
@@ -79,7 +80,10 @@ export class Device {
   }
 
   info = async () => json<DeviceInfo>(await this.core.info());
-  takeRecoveryKey = async () => (await this.core.take_recovery_key()) as string | null;
+  recoveryKey = async () => (await this.core.recovery_key()) as string | null;
+  recoveryKeyKept = async () => {
+    await this.core.recovery_key_kept();
+  };
   conversations = async () => json<ConversationView[]>(await this.core.conversations());
   conversation = async (id: string) =>
     json<ConversationView | null>(await this.core.conversation(id));

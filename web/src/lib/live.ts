@@ -23,6 +23,8 @@ import type { Me } from "../gen/Me";
 import { t } from "./i18n";
 
 const SESSION_ENDED = 4001;
+/** Authentication refused: the session is gone (ended while this device was away). */
+const UNAUTHENTICATED = 4003;
 const RECONNECT = 4000;
 
 let socket: WebSocket | null = null;
@@ -69,7 +71,7 @@ function open(): void {
   ws.onclose = (c) => {
     if (socket === ws) socket = null;
     if (!wanted) return;
-    if (c.code === SESSION_ENDED) {
+    if (c.code === SESSION_ENDED || c.code === UNAUTHENTICATED) {
       void endSession(endReason());
       return;
     }

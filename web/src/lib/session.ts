@@ -1,7 +1,15 @@
 // The life of this browser's session: start (read the device from IndexedDB, paint the
 // conversation list, then connect and catch up), log in, set up, end.
 import { api, ApiError, setToken, whenSessionEnds } from "./api";
-import { loadCache, saveAccount, loadAccount, saveCache, wipe, type Account } from "./db";
+import {
+  clearDevice,
+  loadCache,
+  saveAccount,
+  loadAccount,
+  saveCache,
+  wipe,
+  type Account,
+} from "./db";
 import { Device, loadCore } from "./device";
 import { connect, disconnect } from "./live";
 import { ensurePeople, primePeople } from "./people";
@@ -76,6 +84,8 @@ export async function loggedIn(created: SessionCreated): Promise<void> {
     device_id: created.device.id,
     email: created.person.email,
   };
+  // A login is a new device on the server: nothing another one left here may stay.
+  await clearDevice();
   await saveAccount(a);
   const r = route.value.page;
   if (r === "join" || r === "setup" || r === "login") navigate("/", true);
@@ -91,12 +101,12 @@ async function start(a: Account): Promise<void> {
     await saveAccount({ ...a, me: who });
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.code !== "unreachable") {
+    if (e.status === 401 || e.code === "account_disabled") {
       // The session is over; what this browser kept is of no use any more.
-      await endSession("session");
+      await endSession(e.code === "account_disabled" ? "suspended" : "session");
       return;
     }
-    // Offline: open what this device has and catch up when the network is back.
+    // Offline, or the server has trouble: open what this device has and catch up later.
     if (!a.me) throw e;
     who = a.me;
   }
@@ -104,9 +114,15 @@ async function start(a: Account): Promise<void> {
   applyBranding(who.org);
   await restoreCache();
   const d = await Device.open();
+  const i = await d.info();
+  if (i.user !== a.user_id || i.device !== a.device_id) {
+    // The store holds another device than this session's: it must not be shown.
+    await endSession("session");
+    return;
+  }
   setDevice(d);
-  info.value = await d.info();
-  recoveryKey.value = await d.takeRecoveryKey();
+  info.value = i;
+  recoveryKey.value = await d.recoveryKey();
   await refreshConversations();
   phase.value = info.value.linked ? "ready" : "link";
   if (info.value.linked) {

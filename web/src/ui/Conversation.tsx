@@ -12,7 +12,7 @@ import {
   timelineChanged,
   toast,
 } from "../lib/state";
-import { refreshConversations } from "../lib/session";
+import { refreshConversations, touched } from "../lib/session";
 import type { MessageView } from "../gen/MessageView";
 import { Avatar, errorText } from "./common";
 import { Composer } from "./Composer";
@@ -160,12 +160,14 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
       if (!confirm(t("message.confirmDelete"))) return;
       void device()
         .delete(id, m.id)
-        .catch((e) => toast(errorText(e), "error"));
+        .catch((e) => toast(errorText(e, { queued: true }), "error"))
+        .finally(() => void touched(id));
     },
     react: (m, emoji, remove) => {
       void device()
         .react(id, m.id, emoji, remove)
-        .catch((e) => toast(errorText(e), "error"));
+        .catch((e) => toast(errorText(e, { queued: true }), "error"))
+        .finally(() => void touched(id));
     },
     jump: (seq) => {
       const el = document.querySelector(`[data-seq="${seq}"]`);

@@ -68,6 +68,21 @@ export function Members(props: { id: string }) {
     });
 
   if (!server || !view) return <p class="muted">{t("common.loading")}</p>;
+  // Who is in the encrypted group is what this device sees in it; the server's list gives the
+  // roles. Any difference between the two is shown.
+  const roleOf = new Map(server.members.map((m) => [m.user_id, m.role]));
+  const inGroup = new Map(view.members.map((m) => [m.user, m.devices]));
+  const rows = [
+    ...view.members.map((m) => ({
+      user_id: m.user,
+      role: roleOf.get(m.user) ?? "member",
+      devices: m.devices,
+      mismatch: roleOf.has(m.user) ? null : ("group" as const),
+    })),
+    ...server.members
+      .filter((m) => !inGroup.has(m.user_id) && view.members.length > 0)
+      .map((m) => ({ user_id: m.user_id, role: m.role, devices: 0, mismatch: "server" as const })),
+  ];
   const roles: MemberRole[] = view.kind === "channel" ? ["admin", "member", "reader"] : ["admin", "member"];
   return (
     <div class="members page-body" data-testid="members">
@@ -83,14 +98,19 @@ export function Members(props: { id: string }) {
         </div>
       )}
       <ul class="member-list">
-        {server.members.map((m) => (
-          <li key={m.user_id} class="member">
+        {rows.map((m) => (
+          <li key={m.user_id} class="member" data-testid="member">
             <Avatar id={m.user_id} name={personName(m.user_id)} size="s" />
             <span class="person-body">
               <span class="person-name">{personName(m.user_id)}</span>
               <span class="muted small">
-                {t(`role.${m.role}`)} · {t("members.devices", { n: m.devices.length })}
+                {t(`role.${m.role}`)} · {t("members.devices", { n: m.devices })}
               </span>
+              {m.mismatch && (
+                <span class="error small" role="alert">
+                  ⚠ {t(m.mismatch === "server" ? "members.notInGroup" : "members.notListed")}
+                </span>
+              )}
             </span>
             {m.user_id !== me.value?.person.id && (
               <button type="button" class="small" onClick={() => setSafety(m.user_id)}>

@@ -10,6 +10,15 @@ import { formatDateTime, formatTime, t } from "../lib/i18n";
 import { me } from "../lib/state";
 import { Avatar } from "./common";
 import { personName, systemText } from "./names";
+import { nameOf } from "../lib/people";
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
@@ -29,8 +38,9 @@ function spans(list: Span[], key = ""): JSX.Element[] {
         return <code key={k}>{s.c}</code>;
       case "link":
         return (
-          <a key={k} href={s.c.url} target="_blank" rel="noopener noreferrer nofollow">
+          <a key={k} href={s.c.url} title={s.c.url} target="_blank" rel="noopener noreferrer nofollow">
             {s.c.text}
+            {s.c.text !== s.c.url && <span class="link-host"> ({hostOf(s.c.url)})</span>}
           </a>
         );
       case "mention":
@@ -40,7 +50,8 @@ function spans(list: Span[], key = ""): JSX.Element[] {
             class={s.c.user === me.value?.person.id ? "mention me" : "mention"}
             data-user={s.c.user}
           >
-            @{s.c.name}
+            {/* The person's name as this device knows it, not the label the sender typed. */}
+            @{nameOf(s.c.user, s.c.name)}
           </span>
         );
     }

@@ -229,7 +229,10 @@ function Settings() {
           ))}
         </select>
       </div>
-      <button type="button" class="danger" onClick={() => confirm(t("settings.confirmLogout")) && void logout()}>
+      <button type="button" class="danger" onClick={() =>
+          confirm(info.value?.has_identity ? t("settings.confirmLogoutIdentity") : t("settings.confirmLogout")) &&
+          void logout()
+        }>
         {t("nav.logout")}
       </button>
     </section>

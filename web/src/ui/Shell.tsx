@@ -106,6 +106,11 @@ export function Shell() {
       <Header />
       <ConnectionBar />
       {recoveryKey.value && <RecoveryKeyNotice />}
+      {info.value?.identity_conflict && (
+        <p class="banner warn" role="alert" data-testid="identity-conflict">
+          {t("identity.conflict")}
+        </p>
+      )}
       <div class="panes">
         <aside class="list-pane" aria-label={t("list.title")}>
           <ConversationList filter={r.page === "home" ? r.filter : undefined} />

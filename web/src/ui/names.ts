@@ -7,15 +7,22 @@ import type { MessageView } from "../gen/MessageView";
 import type { SystemNote } from "../gen/SystemNote";
 
 /** A conversation's name: the members' choice, or the other person in a direct chat. */
-export function conversationName(c: Pick<ConversationView, "id" | "kind" | "name">): string {
+export function conversationName(
+  c: Pick<ConversationView, "id" | "kind" | "name"> & { members?: ConversationView["members"] },
+): string {
   if (c.name) return c.name;
-  const server = serverConversations.value[c.id];
   const mine = me.value?.person.id;
-  const others = server?.members.filter((m) => m.user_id !== mine) ?? [];
+  // Who is in the encrypted group, as this device sees it; the server's list only when the
+  // group is not known here (left, or not joined yet).
+  const group = (c.members ?? []).map((m) => m.user).filter((u) => u !== mine);
+  const server = (serverConversations.value[c.id]?.members ?? [])
+    .map((m) => m.user_id)
+    .filter((u) => u !== mine);
+  const others = group.length > 0 ? group : server;
   if (others.length > 0) {
     return others
       .slice(0, 3)
-      .map((m) => nameOf(m.user_id, t("person.unknown")))
+      .map((u) => nameOf(u, t("person.unknown")))
       .join(", ");
   }
   return c.kind === "channel" ? t("kind.channel") : c.kind === "group" ? t("kind.group") : t("kind.direct");

@@ -2,7 +2,7 @@
 
 use crate::access::{Caller, Operator};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::state::AppState;
 use crate::store::{AuditCtx, OrgChange};
 use crate::{actions, validate};
@@ -134,13 +134,36 @@ pub async fn delete_logo(
     Ok(ApiJson(org))
 }
 
-/// The organisation a public branding request means: by slug, or the only one.
-pub(crate) async fn branded_org(state: &AppState, slug: Option<&str>) -> Result<Org, ApiError> {
+/// How many unknown organisations one address may ask for: branding is public, but a server's
+/// list of organisations is not for guessing.
+const BRANDING_MISSES: crate::ratelimit::Limit = crate::ratelimit::Limit {
+    max: 20,
+    window_ms: 10 * 60 * 1000,
+};
+
+/// The organisation a public branding request means: by slug, or the only one. Misses count
+/// against the address.
+pub(crate) async fn branded_org(
+    state: &AppState,
+    addr: &ClientAddr,
+    slug: Option<&str>,
+) -> Result<Org, ApiError> {
+    let key = format!("branding-miss:{}", addr.key());
+    state
+        .limiter()
+        .check(&key, BRANDING_MISSES, state.now())
+        .map_err(ApiError::rate_limited)?;
     let org = match slug.filter(|s| !s.is_empty()) {
         Some(slug) => state.store().org_by_slug(slug).await?,
         None => state.store().only_org().await?,
     };
-    org.ok_or(ApiError::new(ErrorCode::NotFound))
+    match org {
+        Some(o) => Ok(o),
+        None => {
+            state.limiter().hit(&key, BRANDING_MISSES, state.now());
+            Err(ApiError::new(ErrorCode::NotFound))
+        }
+    }
 }
 
 /// An organisation's name, colours and whether it has a logo, for the login screen and the
@@ -149,9 +172,10 @@ pub(crate) async fn branded_org(state: &AppState, slug: Option<&str>) -> Result<
     responses((status = 200, body = Branding), (status = "4XX", body = ErrorBody)))]
 pub async fn branding(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiQuery(q): ApiQuery<BrandingQuery>,
 ) -> Result<ApiJson<Branding>, ApiError> {
-    let org = branded_org(&state, q.org.as_deref()).await?;
+    let org = branded_org(&state, &addr, q.org.as_deref()).await?;
     Ok(ApiJson(Branding {
         name: org.name,
         slug: org.slug,
@@ -166,9 +190,10 @@ pub async fn branding(
     responses((status = 200, content_type = "image/*", body = Vec<u8>), (status = "4XX", body = ErrorBody)))]
 pub async fn logo(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiQuery(q): ApiQuery<BrandingQuery>,
 ) -> Result<Response, ApiError> {
-    let org = branded_org(&state, q.org.as_deref()).await?;
+    let org = branded_org(&state, &addr, q.org.as_deref()).await?;
     let (content_type, bytes) = state.store().logo(org.id).await?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
