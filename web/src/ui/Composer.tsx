@@ -6,7 +6,7 @@ import { Icon } from "./icons";
 import type { MessageView } from "../gen/MessageView";
 import { t } from "../lib/i18n";
 import { isKontorError } from "../lib/device";
-import { touched } from "../lib/session";
+import { refreshConversations, touched } from "../lib/session";
 import { device, me, serverConversations, toast } from "../lib/state";
 import { nameOf } from "../lib/people";
 import { errorText } from "./common";
@@ -115,6 +115,11 @@ export function Composer(props: {
         // Refused for good: the text comes back so nothing is lost.
         setText(draft);
         toast(errorText(e), "error");
+        // Often because the membership changed (removed, or made a reader), which a removed
+        // device is not told: the server's view shows what is left.
+        await touched(props.id);
+        await refreshConversations(true);
+        return;
       }
     }
     await touched(props.id);
