@@ -209,10 +209,11 @@ export async function applyUpdates(updates: UpdateView[]): Promise<void> {
   }
 }
 
-/** Something was sent or changed in a conversation from this device: redraw it. */
-export async function touched(id: string): Promise<void> {
+/** Something was sent or changed in a conversation from this device: redraw it (`changed`:
+ * the sequence numbers of messages edited, deleted or reacted to). */
+export async function touched(id: string, changed: number[] = []): Promise<void> {
   await refreshConversations();
-  timelineChanged.value = { id, n: ++bumps, changed: [] };
+  timelineChanged.value = { id, n: ++bumps, changed };
 }
 
 /** Logs out: ends the session on the server and deletes this device's keys and history. */

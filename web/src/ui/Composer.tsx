@@ -117,12 +117,12 @@ export function Composer(props: {
         toast(errorText(e), "error");
         // Often because the membership changed (removed, or made a reader), which a removed
         // device is not told: the server's view shows what is left.
-        await touched(props.id);
+        await touched(props.id, editing ? [editing.seq] : []);
         await refreshConversations(true);
         return;
       }
     }
-    await touched(props.id);
+    await touched(props.id, editing ? [editing.seq] : []);
   }
 
   function onKey(e: KeyboardEvent) {

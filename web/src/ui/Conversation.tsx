@@ -12,7 +12,7 @@ import {
   timelineChanged,
   toast,
 } from "../lib/state";
-import { refreshConversations } from "../lib/session";
+import { refreshConversations, touched } from "../lib/session";
 import type { MessageView } from "../gen/MessageView";
 import { Avatar, errorText } from "./common";
 import { Composer } from "./Composer";
@@ -156,16 +156,20 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
       setReplyTo(null);
       setEditing(m);
     },
+    // Redrawn here once done: no update comes back from the server for this device's own
+    // reactions and deletions.
     remove: (m) => {
       if (!confirm(t("message.confirmDelete"))) return;
       void device()
         .delete(id, m.id)
-        .catch((e) => toast(errorText(e), "error"));
+        .catch((e) => toast(errorText(e), "error"))
+        .then(() => touched(id, [m.seq]));
     },
     react: (m, emoji, remove) => {
       void device()
         .react(id, m.id, emoji, remove)
-        .catch((e) => toast(errorText(e), "error"));
+        .catch((e) => toast(errorText(e), "error"))
+        .then(() => touched(id, [m.seq]));
     },
     jump: (seq) => {
       const el = document.querySelector(`[data-seq="${seq}"]`);
