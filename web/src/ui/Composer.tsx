@@ -10,7 +10,7 @@ import { refreshConversations, touched } from "../lib/session";
 import { device, me, serverConversations, toast } from "../lib/state";
 import { nameOf } from "../lib/people";
 import { errorText } from "./common";
-import { personName } from "./names";
+import { personName, plainText } from "./names";
 
 /** Turns the mentions picked in this draft into `@[Name](id)`. */
 export function encodeMentions(text: string, picked: Map<string, string>): string {
@@ -164,7 +164,7 @@ export function Composer(props: {
               : t("composer.replyingTo", { name: personName(props.replyTo?.sender_user) })}
           </span>
           {props.replyTo && props.replyTo.body.type === "text" && (
-            <span class="quote-text">{props.replyTo.body.text.slice(0, 80)}</span>
+            <span class="quote-text">{plainText(props.replyTo.body.text).slice(0, 80)}</span>
           )}
           <button
             type="button"
