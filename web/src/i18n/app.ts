@@ -104,6 +104,7 @@ const en = {
 
   "conversation.notFound": "This conversation is not on this device.",
   "conversation.members": "{n} people",
+  "conversation.members.one": "1 person",
   "conversation.channelPoster": "Announcement channel — you can post",
   "conversation.channelReader": "Announcement channel — you read",
   "conversation.timeline": "Messages in {name}",
@@ -168,6 +169,7 @@ const en = {
   "members.removeName": "Remove {name}",
   "members.roleOf": "Role of {name}",
   "members.devices": "{n} devices",
+  "members.devices.one": "1 device",
   "members.leave": "Leave conversation",
   "members.confirmLeave": "Leave this conversation? You will not receive its messages any more.",
   "members.confirmRemove": "Remove {name} from this conversation?",
@@ -315,6 +317,7 @@ const de: Record<keyof typeof en, string> = {
 
   "conversation.notFound": "Diese Unterhaltung ist nicht auf diesem Gerät.",
   "conversation.members": "{n} Personen",
+  "conversation.members.one": "1 Person",
   "conversation.channelPoster": "Ankündigungskanal – Sie können schreiben",
   "conversation.channelReader": "Ankündigungskanal – Sie lesen mit",
   "conversation.timeline": "Nachrichten in {name}",
@@ -379,6 +382,7 @@ const de: Record<keyof typeof en, string> = {
   "members.removeName": "{name} entfernen",
   "members.roleOf": "Rolle von {name}",
   "members.devices": "{n} Geräte",
+  "members.devices.one": "1 Gerät",
   "members.leave": "Unterhaltung verlassen",
   "members.confirmLeave": "Diese Unterhaltung verlassen? Sie erhalten dann keine Nachrichten mehr daraus.",
   "members.confirmRemove": "{name} aus dieser Unterhaltung entfernen?",

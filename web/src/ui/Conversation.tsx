@@ -205,7 +205,9 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
               ? mine?.role === "reader"
                 ? t("conversation.channelReader")
                 : t("conversation.channelPoster")
-              : t("conversation.members", { n: server?.members.length ?? 0 })}
+              : (server?.members.length ?? 0) === 1
+                ? t("conversation.members.one")
+                : t("conversation.members", { n: server?.members.length ?? 0 })}
           </p>
         </div>
         <button
