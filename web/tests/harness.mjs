@@ -84,7 +84,8 @@ export async function browser({ locale = "en-GB", viewport = { width: 1280, heig
 
 export const PASSWORD = "Lindenblüte-Kaffeetasse-7";
 
-/** First start in the browser: the organisation and its owner. */
+/** First start in the browser: the organisation and its owner. Resolves with the owner's
+ * recovery key (shown once). */
 export async function setUpOrganisation(page, server, { org = "Pflegedienst Sonnenschein", name = "Anna Schmidt", email = "anna@sonnenschein.example" } = {}) {
   await page.goto(server.url);
   await page.getByLabel("Setup code").fill(server.setupCode());
@@ -93,7 +94,7 @@ export async function setUpOrganisation(page, server, { org = "Pflegedienst Sonn
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Choose a password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create organisation" }).click();
-  await keepRecoveryKey(page, "en");
+  return keepRecoveryKey(page, "en");
 }
 
 /** The recovery key is shown once after the first device made the identity. */
@@ -199,7 +200,7 @@ export async function startDirectChat(page, { search, email }) {
 export async function annaAndBen(server) {
   const anna = await browser({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
   const ben = await browser({ locale: "de-DE", viewport: { width: 360, height: 740 } });
-  await setUpOrganisation(anna.page, server);
+  const annaKey = await setUpOrganisation(anna.page, server);
   const annaToken = await tokenOf(anna.page);
   const invite = await api(server, annaToken, "POST", "/invitations", {
     email: "ben@sonnenschein.example",
@@ -207,7 +208,35 @@ export async function annaAndBen(server) {
     display_name: "Ben Weber",
   });
   await acceptInvitation(ben.page, invite.link, { name: "Ben Weber", lang: "de" });
-  return { anna, ben, annaToken };
+  return { anna, ben, annaToken, annaKey };
+}
+
+/** Logs in on the login screen (an existing person on a new browser). */
+export async function logIn(page, server, { org, email, lang = "en" }) {
+  const de = lang === "de";
+  await page.goto(server.url);
+  await page.getByLabel("Organisation").fill(org);
+  await page.getByLabel(de ? "E-Mail-Adresse" : "E-mail address").fill(email);
+  await page.getByLabel(de ? "Passwort" : "Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: de ? "Anmelden" : "Log in" }).click();
+}
+
+/** Invites a person through the API and has them accept in a new browser. */
+export async function invite(
+  server,
+  token,
+  { email, name, role = "member", locale = "en-GB", viewport = { width: 1280, height: 800 } },
+) {
+  const inv = await api(server, token, "POST", "/invitations", { email, role, display_name: name });
+  const b = await browser({ locale, viewport });
+  const key = await acceptInvitation(b.page, inv.link, { name, lang: locale.startsWith("de") ? "de" : "en" });
+  return { ...b, key };
+}
+
+/** Whether this page's IndexedDB still has Kontor's database. */
+export async function hasDatabase(page) {
+  const dbs = await page.evaluate(() => indexedDB.databases());
+  return dbs.some((d) => d.name === "kontor");
 }
 
 /** How often each text occurs among the open conversation's messages. */

@@ -105,6 +105,7 @@ const en = {
 
   "conversation.notFound": "This conversation is not on this device.",
   "conversation.members": "{n} people",
+  "conversation.members.one": "1 person",
   "conversation.channelPoster": "Announcement channel — you can post",
   "conversation.channelReader": "Announcement channel — you read",
   "conversation.timeline": "Messages in {name}",
@@ -171,6 +172,7 @@ const en = {
   "members.devices": "{n} devices",
   "members.notInGroup": "listed by the server, not in the encrypted group",
   "members.notListed": "in the encrypted group, not listed by the server",
+  "members.devices.one": "1 device",
   "members.leave": "Leave conversation",
   "members.confirmLeave": "Leave this conversation? You will not receive its messages any more.",
   "members.confirmRemove": "Remove {name} from this conversation?",
@@ -320,6 +322,7 @@ const de: Record<keyof typeof en, string> = {
 
   "conversation.notFound": "Diese Unterhaltung ist nicht auf diesem Gerät.",
   "conversation.members": "{n} Personen",
+  "conversation.members.one": "1 Person",
   "conversation.channelPoster": "Ankündigungskanal – Sie können schreiben",
   "conversation.channelReader": "Ankündigungskanal – Sie lesen mit",
   "conversation.timeline": "Nachrichten in {name}",
@@ -386,6 +389,7 @@ const de: Record<keyof typeof en, string> = {
   "members.devices": "{n} Geräte",
   "members.notInGroup": "vom Server genannt, nicht in der verschlüsselten Gruppe",
   "members.notListed": "in der verschlüsselten Gruppe, vom Server nicht genannt",
+  "members.devices.one": "1 Gerät",
   "members.leave": "Unterhaltung verlassen",
   "members.confirmLeave": "Diese Unterhaltung verlassen? Sie erhalten dann keine Nachrichten mehr daraus.",
   "members.confirmRemove": "{name} aus dieser Unterhaltung entfernen?",

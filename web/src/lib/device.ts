@@ -72,6 +72,17 @@ const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
 export class Device {
   private constructor(private readonly core: Core) {}
 
+  /** What this person writes goes to the core one after another, in the order written. The
+   * core takes concurrent calls through a lock that does not wake its waiters in the order
+   * they came, so two messages sent in quick succession could otherwise be sent, and shown
+   * to everybody, the other way round. */
+  private written: Promise<unknown> = Promise.resolve();
+  private inOrder<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.written.then(f);
+    this.written = next.catch(() => undefined);
+    return next;
+  }
+
   /** Opens the device from IndexedDB (a new device is set up on the server). */
   static async open(): Promise<Device> {
     await loadCore();
@@ -95,13 +106,14 @@ export class Device {
     json<Record<string, string[]>>(await this.core.group_members(id));
   sync = async () => json<UpdateView[]>(await this.core.sync());
   onFrame = async (frame: string) => json<UpdateView[]>(await this.core.on_frame(frame));
-  sendText = async (id: string, text: string, replyTo?: string) =>
-    (await this.core.send_text(id, text, replyTo)) as number;
-  react = async (id: string, target: string, emoji: string, remove: boolean) =>
-    (await this.core.react(id, target, emoji, remove)) as number;
-  edit = async (id: string, target: string, text: string) =>
-    (await this.core.edit(id, target, text)) as number;
-  delete = async (id: string, target: string) => (await this.core.delete(id, target)) as number;
+  sendText = (id: string, text: string, replyTo?: string) =>
+    this.inOrder(async () => (await this.core.send_text(id, text, replyTo)) as number);
+  react = (id: string, target: string, emoji: string, remove: boolean) =>
+    this.inOrder(async () => (await this.core.react(id, target, emoji, remove)) as number);
+  edit = (id: string, target: string, text: string) =>
+    this.inOrder(async () => (await this.core.edit(id, target, text)) as number);
+  delete = (id: string, target: string) =>
+    this.inOrder(async () => (await this.core.delete(id, target)) as number);
   rename = async (id: string, name: string) => (await this.core.rename(id, name)) as number;
   create = async (kind: ConversationKind, name: string | null, people: string[]) =>
     (await this.core.create(kind, name, people)) as string;

@@ -34,7 +34,9 @@ import type { Me } from "../gen/Me";
 import type { ServerInfo } from "../gen/ServerInfo";
 import type { SessionCreated } from "../gen/SessionCreated";
 import type { Branding } from "../gen/Branding";
+import type { Conversation as ServerConversation } from "../gen/Conversation";
 import type { Conversations } from "../gen/Conversations";
+import type { ServerFrame } from "../gen/ServerFrame";
 import type { UpdateView } from "../gen/UpdateView";
 
 whenSessionEnds(() => void endSession("session"));
@@ -179,8 +181,31 @@ export async function refreshConversations(withServer = false): Promise<void> {
       serverConversations.value = next;
       await ensurePeople(list.conversations.flatMap((c) => c.members.map((m) => m.user_id)));
       keepCache();
+      void noticeRemovals(next);
     } catch {
       // Offline: the device's view is enough to show the list.
+    }
+  }
+}
+
+/** Conversations already looked at by `noticeRemovals` (once each per page load). */
+const lookedAt = new Set<string>();
+
+/** The server routes nothing more to a device removed from a conversation, not even the
+ * commit that removed it, and lists the conversation no more: so a conversation this device
+ * still takes part in but the server does not list is handed to the core as changed. The core
+ * asks the server itself and, when refused, forgets the group; the page then says the person
+ * is no longer in it instead of offering a composer whose messages are refused. */
+async function noticeRemovals(listed: Record<string, ServerConversation>): Promise<void> {
+  const gone = conversations.value.filter((c) => !c.removed && !listed[c.id] && !lookedAt.has(c.id));
+  for (const c of gone) {
+    lookedAt.add(c.id);
+    const frame: ServerFrame = { type: "conversation_changed", conversation_id: c.id };
+    try {
+      await applyUpdates(await device().onFrame(JSON.stringify(frame)));
+    } catch {
+      // Offline or not linked: the next refresh looks again.
+      lookedAt.delete(c.id);
     }
   }
 }
@@ -200,10 +225,11 @@ export async function applyUpdates(updates: UpdateView[]): Promise<void> {
   }
 }
 
-/** Something was sent or changed in a conversation from this device: redraw it. */
-export async function touched(id: string): Promise<void> {
+/** Something was sent or changed in a conversation from this device: redraw it (`changed`:
+ * the sequence numbers of messages edited, deleted or reacted to). */
+export async function touched(id: string, changed: number[] = []): Promise<void> {
   await refreshConversations();
-  timelineChanged.value = { id, n: ++bumps, changed: [] };
+  timelineChanged.value = { id, n: ++bumps, changed };
 }
 
 /** Logs out: ends the session on the server and deletes this device's keys and history. */

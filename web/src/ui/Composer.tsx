@@ -6,11 +6,11 @@ import { Icon } from "./icons";
 import type { MessageView } from "../gen/MessageView";
 import { t } from "../lib/i18n";
 import { isKontorError } from "../lib/device";
-import { touched } from "../lib/session";
+import { refreshConversations, touched } from "../lib/session";
 import { device, me, serverConversations, toast } from "../lib/state";
 import { nameOf } from "../lib/people";
 import { errorText } from "./common";
-import { personName } from "./names";
+import { personName, plainText } from "./names";
 
 /** Turns the mentions picked in this draft into `@[Name](id)`. */
 export function encodeMentions(text: string, picked: Map<string, string>): string {
@@ -115,9 +115,14 @@ export function Composer(props: {
         // Refused for good: the text comes back so nothing is lost.
         setText(draft);
         toast(errorText(e), "error");
+        // Often because the membership changed (removed, or made a reader), which a removed
+        // device is not told: the server's view shows what is left.
+        await touched(props.id, editing ? [editing.seq] : []);
+        await refreshConversations(true);
+        return;
       }
     }
-    await touched(props.id);
+    await touched(props.id, editing ? [editing.seq] : []);
   }
 
   function onKey(e: KeyboardEvent) {
@@ -159,7 +164,7 @@ export function Composer(props: {
               : t("composer.replyingTo", { name: personName(props.replyTo?.sender_user) })}
           </span>
           {props.replyTo && props.replyTo.body.type === "text" && (
-            <span class="quote-text">{props.replyTo.body.text.slice(0, 80)}</span>
+            <span class="quote-text">{plainText(props.replyTo.body.text).slice(0, 80)}</span>
           )}
           <button
             type="button"

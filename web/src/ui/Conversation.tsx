@@ -156,18 +156,20 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
       setReplyTo(null);
       setEditing(m);
     },
+    // Redrawn here once done: no update comes back from the server for this device's own
+    // reactions and deletions.
     remove: (m) => {
       if (!confirm(t("message.confirmDelete"))) return;
       void device()
         .delete(id, m.id)
         .catch((e) => toast(errorText(e, { queued: true }), "error"))
-        .finally(() => void touched(id));
+        .then(() => touched(id, [m.seq]));
     },
     react: (m, emoji, remove) => {
       void device()
         .react(id, m.id, emoji, remove)
         .catch((e) => toast(errorText(e, { queued: true }), "error"))
-        .finally(() => void touched(id));
+        .then(() => touched(id, [m.seq]));
     },
     jump: (seq) => {
       const el = document.querySelector(`[data-seq="${seq}"]`);
@@ -203,7 +205,9 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
               ? mine?.role === "reader"
                 ? t("conversation.channelReader")
                 : t("conversation.channelPoster")
-              : t("conversation.members", { n: server?.members.length ?? 0 })}
+              : (server?.members.length ?? 0) === 1
+                ? t("conversation.members.one")
+                : t("conversation.members", { n: server?.members.length ?? 0 })}
           </p>
         </div>
         <button

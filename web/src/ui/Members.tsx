@@ -9,6 +9,7 @@ import { conversations, device, me, serverConversations, toast } from "../lib/st
 import type { MemberRole } from "../gen/MemberRole";
 import type { Person } from "../gen/Person";
 import { Avatar, Busy, Dialog, errorText, Field } from "./common";
+import { nameOf } from "../lib/people";
 import { conversationName, personName } from "./names";
 import { PersonPicker } from "./PersonPicker";
 import { SafetyNumber } from "./SafetyNumber";
@@ -100,11 +101,13 @@ export function Members(props: { id: string }) {
       <ul class="member-list">
         {rows.map((m) => (
           <li key={m.user_id} class="member" data-testid="member">
-            <Avatar id={m.user_id} name={personName(m.user_id)} size="s" />
+            {/* Initials of the name, also for "You". */}
+            <Avatar id={m.user_id} name={nameOf(m.user_id, personName(m.user_id))} size="s" />
             <span class="person-body">
               <span class="person-name">{personName(m.user_id)}</span>
               <span class="muted small">
-                {t(`role.${m.role}`)} · {t("members.devices", { n: m.devices })}
+                {t(`role.${m.role}`)} ·{" "}
+                {m.devices === 1 ? t("members.devices.one") : t("members.devices", { n: m.devices })}
               </span>
               {m.mismatch && (
                 <span class="error small" role="alert">
@@ -113,37 +116,39 @@ export function Members(props: { id: string }) {
               )}
             </span>
             {m.user_id !== me.value?.person.id && (
-              <button type="button" class="small" onClick={() => setSafety(m.user_id)}>
-                {t("safety.short")}
-              </button>
-            )}
-            {admin && m.user_id !== me.value?.person.id && view.kind !== "direct" && (
-              <>
-                <label class="sr-only" for={`role-${m.user_id}`}>
-                  {t("members.roleOf", { name: personName(m.user_id) })}
-                </label>
-                <select
-                  id={`role-${m.user_id}`}
-                  value={m.role}
-                  disabled={busy}
-                  onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as MemberRole)}
-                >
-                  {roles.map((r) => (
-                    <option key={r} value={r}>
-                      {t(`role.${r}`)}
-                    </option>
-                  ))}
-                </select>
-                <button
-                  type="button"
-                  class="small danger"
-                  disabled={busy}
-                  onClick={() => remove(m.user_id)}
-                  aria-label={t("members.removeName", { name: personName(m.user_id) })}
-                >
-                  {t("members.remove")}
+              <span class="member-actions">
+                <button type="button" class="small" onClick={() => setSafety(m.user_id)}>
+                  {t("safety.short")}
                 </button>
-              </>
+                {admin && view.kind !== "direct" && (
+                  <>
+                    <label class="sr-only" for={`role-${m.user_id}`}>
+                      {t("members.roleOf", { name: personName(m.user_id) })}
+                    </label>
+                    <select
+                      id={`role-${m.user_id}`}
+                      value={m.role}
+                      disabled={busy}
+                      onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as MemberRole)}
+                    >
+                      {roles.map((r) => (
+                        <option key={r} value={r}>
+                          {t(`role.${r}`)}
+                        </option>
+                      ))}
+                    </select>
+                    <button
+                      type="button"
+                      class="small danger"
+                      disabled={busy}
+                      onClick={() => remove(m.user_id)}
+                      aria-label={t("members.removeName", { name: personName(m.user_id) })}
+                    >
+                      {t("members.remove")}
+                    </button>
+                  </>
+                )}
+              </span>
             )}
           </li>
         ))}

@@ -9,7 +9,7 @@ import type { Span } from "../gen/Span";
 import { formatDateTime, formatTime, t } from "../lib/i18n";
 import { me } from "../lib/state";
 import { Avatar } from "./common";
-import { personName, systemText } from "./names";
+import { personName, plainText, systemText } from "./names";
 import { nameOf } from "../lib/people";
 
 function hostOf(url: string): string {
@@ -142,7 +142,7 @@ export function Message(props: {
             <span class="quote-text">
               {m.reply_to.deleted
                 ? t("message.deleted")
-                : m.reply_to.excerpt || t("message.notHere")}
+                : plainText(m.reply_to.excerpt) || t("message.notHere")}
             </span>
           </button>
         )}

@@ -87,7 +87,8 @@ export function PersonPicker(props: {
       </div>
       {error ? <p class="error">{errorText(error)}</p> : null}
       <p class="muted" aria-live="polite">
-        {t("picker.found", { n: total })}
+        {/* Not counting those left out here (the person, and members already in). */}
+        {t("picker.found", { n: Math.max(0, total - (found.length - shown.length)) })}
       </p>
       <ul class="people" data-testid="directory-results">
         {shown.map((p) => {

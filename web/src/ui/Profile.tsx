@@ -140,7 +140,7 @@ function Devices() {
         {devices
           .filter((d) => !d.revoked)
           .map((d) => (
-            <li key={d.id}>
+            <li key={d.id} data-device={d.id}>
               <span class="person-body">
                 <span class="person-name">
                   {d.name} {d.current && <span class="tag">{t("devices.thisOne")}</span>}

@@ -46,13 +46,19 @@ export function systemText(note: SystemNote): string {
   }
 }
 
+/** A message's text as read, without the marks of the markdown subset, mentions as
+ * `@Name` (for previews and quotes, which show no formatting). */
+export function plainText(text: string): string {
+  return text.replace(/@\[([^\]]*)\]\([^)]*\)/g, "@$1").replace(/[*_~`>]/g, "");
+}
+
 /** One line about a message, for the conversation list. */
 export function preview(m: MessageView | null): string {
   if (!m) return t("list.noMessages");
   if (m.deleted) return t("message.deleted");
   switch (m.body.type) {
     case "text":
-      return m.body.text.replace(/@\[([^\]]*)\]\([^)]*\)/g, "@$1").replace(/[*_~`>]/g, "");
+      return plainText(m.body.text);
     case "system":
       return systemText(m.body.note);
     case "unknown":
