@@ -1262,7 +1262,12 @@ impl Client {
         let read = self.convs.get(&conv).map_or(0, |c| c.read);
         self.messages.get(&conv).map_or(0, |m| {
             m.range(read + 1..)
-                .filter(|(_, m)| m.envelope.sender_user != self.me.user && m.is_visible())
+                .filter(|(_, m)| {
+                    // Notes about the conversation (named, people added) are not news.
+                    m.envelope.sender_user != self.me.user
+                        && m.is_visible()
+                        && !matches!(m.payload(), Payload::System { .. })
+                })
                 .count()
         })
     }

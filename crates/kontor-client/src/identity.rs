@@ -180,7 +180,8 @@ impl RecoveryKey {
             .get(..32)
             .and_then(|s| s.try_into().ok())
             .ok_or(ClientError::BadRecoveryKey)?;
-        if out.len() != 32 {
+        // 52 characters carry 260 bits: the last 4 are padding, zero in every key printed.
+        if out.len() != 32 || n != 4 || bits & 0xF != 0 {
             return Err(ClientError::BadRecoveryKey);
         }
         Ok(RecoveryKey(key))
@@ -311,6 +312,20 @@ mod tests {
             Err(ClientError::BadRecoveryKey)
         ));
         assert!(RecoveryKey::parse("ABCD-EFGH").is_err());
+        // The last character carries 1 bit of the key and 4 of padding: only one spelling.
+        let chars: Vec<char> = printed.chars().collect();
+        let last = chars.len() - 1;
+        let same_key = ALPHABET
+            .iter()
+            .map(|c| *c as char)
+            .filter(|c| *c != chars[last])
+            .filter_map(|c| {
+                let mut v = chars.clone();
+                v[last] = c;
+                RecoveryKey::parse(&v.into_iter().collect::<String>()).ok()
+            })
+            .any(|k| k.0 == key.0);
+        assert!(!same_key, "no second spelling of the same key");
     }
 
     #[test]

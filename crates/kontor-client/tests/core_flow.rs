@@ -497,13 +497,19 @@ fn an_identity_whose_publication_got_no_answer_is_sealed_again_under_a_new_recov
         again.device_list.list.identity_key, first.device_list.list.identity_key,
         "the same identity"
     );
-    assert_eq!(again.device_list.list.devices, first.device_list.list.devices);
+    assert_eq!(
+        again.device_list.list.devices,
+        first.device_list.list.devices
+    );
     assert_eq!(
         again.device_list.list.version,
         first.device_list.list.version + 1,
         "a newer list, accepted whether or not the first one was stored"
     );
-    assert_eq!(phone.pending_recovery_key(), Some(recovery.display().as_str()));
+    assert_eq!(
+        phone.pending_recovery_key(),
+        Some(recovery.display().as_str())
+    );
     assert_ne!(again.recovery_backup, first.recovery_backup, "a new seal");
     org.lists.insert(user, again.device_list.clone());
 

@@ -220,6 +220,13 @@ pub async fn send(
         if outcome.changed {
             announce_changed(&state, &[id]).await;
         }
+        if !outcome.removed.is_empty() {
+            // The removed devices learn it at once (and fetch nothing more: they may not).
+            let frame = serialise(&ServerFrame::ConversationChanged {
+                conversation_id: id,
+            });
+            state.hub().deliver(&outcome.removed, frame);
+        }
     }
     Ok(ApiJson(outcome.sent))
 }

@@ -30,6 +30,8 @@ pub struct SendOutcome {
     pub welcomed: Vec<DeviceId>,
     /// Whether the membership or the pending removals changed.
     pub changed: bool,
+    /// Devices of this conversation that this commit removed: told so, nothing more.
+    pub removed: Vec<DeviceId>,
 }
 
 /// One device row of a conversation.
@@ -336,6 +338,7 @@ impl super::Store {
                 recipients: Vec::new(),
                 welcomed: Vec::new(),
                 changed: false,
+                removed: Vec::new(),
             });
         }
         let (devices, members) = devices_and_members(&mut *tx, conv).await?;
@@ -521,6 +524,15 @@ impl super::Store {
             })
             .map(|d| d.device)
             .collect();
+        let removed: Vec<DeviceId> = if m.kind == MessageKind::Commit {
+            devices
+                .iter()
+                .filter(|d| m.removed.contains(&d.device))
+                .map(|d| d.device)
+                .collect()
+        } else {
+            Vec::new()
+        };
         tx.commit().await?;
         Ok(SendOutcome {
             sent: Sent {
@@ -542,6 +554,7 @@ impl super::Store {
             recipients,
             welcomed,
             changed,
+            removed,
         })
     }
 

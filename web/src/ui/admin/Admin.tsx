@@ -1,5 +1,6 @@
 // The admin center: people, invitations, CSV import, teams, policies, audit log, branding.
 import type { JSX } from "preact";
+import { Icon } from "../icons";
 import { t } from "../../lib/i18n";
 import { navigate, type AdminSection } from "../../lib/router";
 import { Audit } from "./Audit";
@@ -37,7 +38,7 @@ export function Admin(props: { section: AdminSection }) {
     <section class="page admin" aria-labelledby="admin-title">
       <header class="page-head">
         <button type="button" class="icon back" onClick={() => navigate("/")} aria-label={t("nav.back")}>
-          ←
+          <Icon name="back" />
         </button>
         <h1 id="admin-title">{t("admin.title")}</h1>
       </header>
