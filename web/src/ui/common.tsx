@@ -67,17 +67,26 @@ export function Field(props: {
         aria-invalid={props.error ? true : undefined}
         aria-describedby={props.error ? `${id}-err` : props.hint ? `${id}-hint` : undefined}
       />
-      {props.hint && !props.error && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error" id={`${id}-err`} role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={props.hint} error={props.error} />
     </div>
+  );
+}
+
+/** A field's hint, or its error in place of the hint (for `aria-describedby`: `${id}-hint`,
+ * `${id}-err`). */
+export function FieldNotes(props: { id: string; hint?: string; error?: string | null }) {
+  if (props.error) {
+    return (
+      <p class="error" id={`${props.id}-err`} role="alert">
+        {props.error}
+      </p>
+    );
+  }
+  if (!props.hint) return null;
+  return (
+    <p class="hint" id={`${props.id}-hint`}>
+      {props.hint}
+    </p>
   );
 }
 

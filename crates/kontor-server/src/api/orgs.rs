@@ -8,8 +8,7 @@ use crate::store::{AuditCtx, OrgChange};
 use crate::{actions, validate};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kontor_proto::api::{
     Branding, BrandingQuery, CreateOrgRequest, CreateOrgResponse, Org, OrgPatch, Policies,
     PoliciesPatch,
@@ -195,25 +194,7 @@ pub async fn logo(
 ) -> Result<Response, ApiError> {
     let org = branded_org(&state, &addr, q.org.as_deref()).await?;
     let (content_type, bytes) = state.store().logo(org.id).await?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).map_err(|_| ApiError::internal())?,
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    Ok(res)
+    super::people::image_response(&content_type, bytes, "public, max-age=300")
 }
 
 /// The organisation's policies (everybody in it).

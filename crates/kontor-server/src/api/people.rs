@@ -203,11 +203,21 @@ pub async fn get_avatar(
 ) -> Result<Response, ApiError> {
     caller.require_visible(&state, user).await?;
     let (content_type, bytes) = state.store().avatar(caller.org, user).await?;
+    image_response(&content_type, bytes, "private, max-age=300")
+}
+
+/// An image that was checked by its bytes when stored: served as exactly that type, never
+/// sniffed, never able to run anything.
+pub(crate) fn image_response(
+    content_type: &str,
+    bytes: Vec<u8>,
+    cache: &'static str,
+) -> Result<Response, ApiError> {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).map_err(|_| ApiError::internal())?,
+        HeaderValue::from_str(content_type).map_err(|_| ApiError::internal())?,
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -217,10 +227,7 @@ pub async fn get_avatar(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=300"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(res)
 }
 

@@ -25,6 +25,16 @@ fn org_from_row(row: &AnyRow) -> StoreResult<Org> {
     })
 }
 
+/// An organisation as the open transaction sees it.
+async fn org_in(tx: &mut super::Tx, org: OrgId) -> StoreResult<Org> {
+    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
+        .bind(org.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    org_from_row(&row)
+}
+
 /// Inserts an organisation with the default policies; the caller checked the slug.
 pub(super) async fn insert_org(
     tx: &mut super::Tx,
@@ -140,12 +150,7 @@ impl super::Store {
     /// Renames the organisation or changes its colours, and tells every member.
     pub async fn change_org(&self, org: OrgId, c: &OrgChange, ctx: &AuditCtx) -> StoreResult<Org> {
         let mut tx = self.begin_org(org).await?;
-        let before = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
-            .bind(org.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let before = org_from_row(&before)?;
+        let before = org_in(&mut tx, org).await?;
         let name = c.name.clone().unwrap_or_else(|| before.name.clone());
         let accent = c
             .accent_color
@@ -240,12 +245,7 @@ impl super::Store {
             details,
         )
         .await?;
-        let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
-            .bind(org.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let after = org_from_row(&row)?;
+        let after = org_in(&mut tx, org).await?;
         emit(
             &mut tx,
             org,

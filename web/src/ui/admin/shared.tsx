@@ -7,7 +7,7 @@ import { directoryChanged, me } from "../../lib/state";
 import type { Role } from "../../gen/Role";
 import type { Team } from "../../gen/Team";
 import type { TeamKind } from "../../gen/TeamKind";
-import { Busy, Dialog } from "../common";
+import { Busy, Dialog, FieldNotes } from "../common";
 
 export const ROLES: Role[] = ["owner", "admin", "member", "guest"];
 export const TEAM_KINDS: TeamKind[] = ["department", "project", "site", "region", "patient", "group"];
@@ -54,16 +54,7 @@ export function SelectField(props: {
           </option>
         ))}
       </select>
-      {props.hint && !props.error && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error" id={`${id}-err`} role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={props.hint} error={props.error} />
     </div>
   );
 }
@@ -90,16 +81,7 @@ export function CheckField(props: {
         />
         <label for={id}>{props.label}</label>
       </div>
-      {props.hint && !props.error && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error" id={`${id}-err`} role="alert">
-          {props.error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={props.hint} error={props.error} />
     </div>
   );
 }
