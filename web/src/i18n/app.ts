@@ -184,6 +184,7 @@ const en = {
   "safety.explain": "Choose a person to see your safety number with them.",
 
   "profile.title": "Your profile",
+  "profile.name": "Name",
   "profile.jobTitle": "Job title",
   "profile.competences": "Competences",
   "profile.languages": "Languages",
@@ -401,6 +402,7 @@ const de: Record<keyof typeof en, string> = {
   "safety.explain": "Wählen Sie eine Person, um Ihre Sicherheitsnummer mit ihr zu sehen.",
 
   "profile.title": "Ihr Profil",
+  "profile.name": "Name",
   "profile.jobTitle": "Tätigkeit",
   "profile.competences": "Kompetenzen",
   "profile.languages": "Sprachen",

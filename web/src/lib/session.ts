@@ -76,6 +76,38 @@ export async function boot(): Promise<void> {
   phase.value = "login";
 }
 
+/** Logs in, accepts an invitation or sets up (`path`): a new session on a new device. */
+export async function signIn(path: string, body: Record<string, unknown>): Promise<void> {
+  const device = { name: deviceName(), platform: "web" };
+  await loggedIn(await api<SessionCreated>("POST", path, { ...body, device }));
+}
+
+/** A name for this browser as a device, e.g. "Chrome on Linux". */
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrome\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "Browser";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Windows/.test(ua)
+        ? "Windows"
+        : /Mac OS/.test(ua)
+          ? "macOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
+  return os ? `${browser} (${os})` : browser;
+}
+
 /** After login, accepting an invitation or setting up: keeps the session, opens the device. */
 export async function loggedIn(created: SessionCreated): Promise<void> {
   const a: Account = {

@@ -16,10 +16,13 @@ export function setTheme(choice: ThemeChoice): void {
   applyTheme();
 }
 
+const systemDark = matchMedia("(prefers-color-scheme: dark)");
+systemDark.addEventListener("change", () => applyTheme());
+
+/** Sets `data-theme` on the document: the person's choice, or the system's. */
 export function applyTheme(): void {
-  const root = document.documentElement;
-  if (theme.value === "system") root.removeAttribute("data-theme");
-  else root.setAttribute("data-theme", theme.value);
+  const dark = theme.value === "dark" || (theme.value === "system" && systemDark.matches);
+  document.documentElement.setAttribute("data-theme", dark ? "dark" : "light");
 }
 
 /** Relative luminance (WCAG) of `#rrggbb`. */

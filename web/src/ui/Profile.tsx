@@ -9,83 +9,32 @@ import { logout } from "../lib/session";
 import { device, info, me, toast } from "../lib/state";
 import { setTheme, theme, type ThemeChoice } from "../lib/theme";
 import type { Device as DeviceRow } from "../gen/Device";
-import type { Person } from "../gen/Person";
-import type { ProfilePatch } from "../gen/ProfilePatch";
 import type { LinkRequestView } from "../lib/device";
-import { Busy, errorText, Field, fieldOf } from "./common";
+import { Busy, errorText, Field } from "./common";
+import { ProfileEditor } from "./ProfileEditor";
 import { PersonPicker } from "./PersonPicker";
 import { SafetyNumber } from "./SafetyNumber";
 
-const list = (s: string) =>
-  s
-    .split(/[,;]/)
-    .map((x) => x.trim())
-    .filter(Boolean);
-
 function ProfileForm() {
   const p = me.value?.person;
-  const [name, setName] = useState(p?.display_name ?? "");
-  const [job, setJob] = useState(p?.job_title ?? "");
-  const [competences, setCompetences] = useState(p?.competences.join(", ") ?? "");
-  const [languages, setLanguages] = useState(p?.languages.join(", ") ?? "");
-  const [location, setLocation] = useState(p?.location ?? "");
-  const [phone, setPhone] = useState(p?.phone_extension ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   if (!p) return null;
-  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const patch: ProfilePatch = {
-        display_name: name,
-        job_title: job,
-        competences: list(competences),
-        languages: list(languages),
-        location,
-        phone_extension: phone,
-      };
-      const person = await api<Person>("PATCH", `/people/${p!.id}`, patch);
-      if (me.value) me.value = { ...me.value, person };
-      toast(t("profile.saved"));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
-    <form onSubmit={save} class="card" aria-labelledby="profile-h">
+    <section class="card" aria-labelledby="profile-h">
       <h2 id="profile-h">{t("profile.title")}</h2>
-      <p class="muted">
-        {p.email} · {t(`role.${p.role}`)}
-        {p.teams.length > 0 && ` · ${p.teams.map((x) => x.name).join(", ")}`}
-      </p>
-      <Field label={t("auth.yourName")} name="display_name" value={name} onInput={setName} error={at("display_name")} />
-      <Field label={t("profile.jobTitle")} name="job_title" value={job} onInput={setJob} error={at("job_title")} />
-      <Field
-        label={t("profile.competences")}
-        name="competences"
-        value={competences}
-        onInput={setCompetences}
-        hint={t("profile.listHint")}
-        error={at("competences")}
-      />
-      <Field
-        label={t("profile.languages")}
-        name="languages"
-        value={languages}
-        onInput={setLanguages}
-        hint={t("profile.listHint")}
-        error={at("languages")}
-      />
-      <Field label={t("profile.location")} name="location" value={location} onInput={setLocation} error={at("location")} />
-      <Field label={t("profile.phone")} name="phone_extension" value={phone} onInput={setPhone} error={at("phone_extension")} />
-      {error && !fieldOf(error) ? <p class="error">{errorText(error)}</p> : null}
-      <Busy busy={busy}>{t("common.save")}</Busy>
-    </form>
+      <ProfileEditor
+        person={p}
+        prefix="me"
+        onSaved={(person) => {
+          if (me.value) me.value = { ...me.value, person };
+          toast(t("profile.saved"));
+        }}
+      >
+        <p class="muted">
+          {p.email} · {t(`role.${p.role}`)}
+          {p.teams.length > 0 && ` · ${p.teams.map((x) => x.name).join(", ")}`}
+        </p>
+      </ProfileEditor>
+    </section>
   );
 }
 

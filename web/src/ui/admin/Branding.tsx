@@ -8,7 +8,7 @@ import { me, toast } from "../../lib/state";
 import { applyBranding, textOn } from "../../lib/theme";
 import type { Org } from "../../gen/Org";
 import type { OrgPatch } from "../../gen/OrgPatch";
-import { Busy, errorText, Field, fieldOf } from "../common";
+import { Busy, errorText, Field, fieldOf, FormError } from "../common";
 
 /** Kontor's own colour, used when the organisation has none. */
 const DEFAULT_COLOR = "#0f5c4d";
@@ -193,11 +193,7 @@ export function Branding() {
             hint={t("admin.branding.secondaryHint")}
             error={at("secondary_color")}
           />
-          {error && !["name", "accent_color", "secondary_color"].includes(fieldOf(error) ?? "") ? (
-            <p class="error" role="alert">
-              {errorText(error)}
-            </p>
-          ) : null}
+          <FormError error={error} fields={["name", "accent_color", "secondary_color"]} />
           <div class="actions">
             <Busy busy={busy}>{t("common.save")}</Busy>
           </div>

@@ -9,7 +9,7 @@ import type { Invitation } from "../../gen/Invitation";
 import type { InvitationCreated } from "../../gen/InvitationCreated";
 import type { Role } from "../../gen/Role";
 import type { Team } from "../../gen/Team";
-import { Busy, errorText, Field, fieldOf } from "../common";
+import { Busy, errorText, Field, fieldOf, FormError } from "../common";
 import { ConfirmDialog, grantableRoles, roleLabel, SecretField, SelectField, teamPath, teamTree, useReload } from "./shared";
 
 export type InvitationState = "open" | "accepted" | "revoked" | "expired";
@@ -183,11 +183,7 @@ export function Invitations() {
             )}
           </fieldset>
         )}
-        {error && !["email", "display_name", "role", "team_ids"].includes(fieldOf(error) ?? "") ? (
-          <p class="error" role="alert">
-            {errorText(error)}
-          </p>
-        ) : null}
+        <FormError error={error} fields={["email", "display_name", "role", "team_ids"]} />
         <div class="actions">
           <Busy busy={busy} disabled={!email.trim()}>
             {t("admin.invite.submit")}

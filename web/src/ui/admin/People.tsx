@@ -1,15 +1,15 @@
 // Everybody in the organisation, including suspended and removed accounts: find them, change
 // their role and profile, suspend and reactivate them, and end their access for good.
 import { useEffect, useState } from "preact/hooks";
+import { ProfileEditor } from "../ProfileEditor";
 import { api } from "../../lib/api";
 import { formatDateTime, t } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
 import type { DirectoryPage } from "../../gen/DirectoryPage";
 import type { Person } from "../../gen/Person";
-import type { ProfilePatch } from "../../gen/ProfilePatch";
 import type { Role } from "../../gen/Role";
 import type { Team } from "../../gen/Team";
-import { Avatar, Busy, Dialog, errorText, Field, fieldOf } from "../common";
+import { Avatar, Dialog, errorText, Field } from "../common";
 import {
   CheckField,
   ConfirmDialog,
@@ -23,12 +23,6 @@ import {
 } from "./shared";
 
 const PAGE = 200;
-
-const list = (s: string) =>
-  s
-    .split(/[,;]/)
-    .map((x) => x.trim())
-    .filter(Boolean);
 
 type Pending = { kind: "suspend" | "reactivate" | "deprovision"; person: Person };
 
@@ -372,73 +366,23 @@ export function People() {
 
 function EditProfile(props: { person: Person; onClose: () => void; onSaved: (p: Person) => void }) {
   const p = props.person;
-  const [name, setName] = useState(p.display_name);
-  const [job, setJob] = useState(p.job_title);
-  const [competences, setCompetences] = useState(p.competences.join(", "));
-  const [languages, setLanguages] = useState(p.languages.join(", "));
-  const [location, setLocation] = useState(p.location);
-  const [phone, setPhone] = useState(p.phone_extension);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
-  async function save(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const patch: ProfilePatch = {
-        display_name: name,
-        job_title: job,
-        competences: list(competences),
-        languages: list(languages),
-        location,
-        phone_extension: phone,
-      };
-      const person = await api<Person>("PATCH", `/people/${p.id}`, patch);
-      toast(t("admin.people.saved", { name: person.display_name }));
-      props.onSaved(person);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
     <Dialog title={t("admin.people.editTitle", { name: p.display_name })} onClose={props.onClose}>
-      <form onSubmit={save} novalidate>
-        <p class="muted small">{p.email}</p>
-        <Field label={t("admin.people.displayName")} name="edit-display_name" value={name} onInput={setName} error={at("display_name")} required />
-        <Field label={t("admin.people.jobTitle")} name="edit-job_title" value={job} onInput={setJob} error={at("job_title")} />
-        <Field
-          label={t("admin.people.competences")}
-          name="edit-competences"
-          value={competences}
-          onInput={setCompetences}
-          hint={t("admin.listHint")}
-          error={at("competences")}
-        />
-        <Field
-          label={t("admin.people.languages")}
-          name="edit-languages"
-          value={languages}
-          onInput={setLanguages}
-          hint={t("admin.listHint")}
-          error={at("languages")}
-        />
-        <Field label={t("admin.people.location")} name="edit-location" value={location} onInput={setLocation} error={at("location")} />
-        <Field label={t("admin.people.phone")} name="edit-phone_extension" value={phone} onInput={setPhone} error={at("phone_extension")} />
-        {error && !fieldOf(error) ? (
-          <p class="error" role="alert">
-            {errorText(error)}
-          </p>
-        ) : null}
-        <div class="actions">
+      <ProfileEditor
+        person={p}
+        prefix="edit"
+        onSaved={(person) => {
+          toast(t("admin.people.saved", { name: person.display_name }));
+          props.onSaved(person);
+        }}
+        actions={
           <button type="button" onClick={props.onClose}>
             {t("common.cancel")}
           </button>
-          <Busy busy={busy}>{t("common.save")}</Busy>
-        </div>
-      </form>
+        }
+      >
+        <p class="muted small">{p.email}</p>
+      </ProfileEditor>
     </Dialog>
   );
 }

@@ -7,7 +7,7 @@ import { me, toast } from "../../lib/state";
 import type { Policies as PolicyValues } from "../../gen/Policies";
 import type { PoliciesPatch } from "../../gen/PoliciesPatch";
 import type { PresenceMode } from "../../gen/PresenceMode";
-import { Busy, errorText, Field, fieldOf } from "../common";
+import { Busy, errorText, Field, fieldOf, FormError } from "../common";
 import { CheckField, formatBytes, SelectField, useReload } from "./shared";
 
 const MB = 1024 * 1024;
@@ -232,11 +232,7 @@ export function Policies() {
               autocomplete="off"
             />
           </fieldset>
-          {error && !fieldOf(error) ? (
-            <p class="error" role="alert">
-              {errorText(error)}
-            </p>
-          ) : null}
+          <FormError error={error} fields={["guest_access", "max_upload_bytes", "presence", "read_receipts", "retention_days", "self_registration_domains"]} />
           <div class="actions">
             {dirty && (
               <button

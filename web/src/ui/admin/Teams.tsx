@@ -13,7 +13,7 @@ import type { TeamKind } from "../../gen/TeamKind";
 import type { TeamMember } from "../../gen/TeamMember";
 import type { TeamPatch } from "../../gen/TeamPatch";
 import type { TeamRole } from "../../gen/TeamRole";
-import { Avatar, Busy, errorText, Field, fieldOf } from "../common";
+import { Avatar, Busy, errorText, Field, fieldOf, FormError } from "../common";
 import {
   ConfirmDialog,
   kindLabel,
@@ -210,11 +210,7 @@ function NewTeam(props: { tree: TreeRow[]; onCreated: (team: Team) => void }) {
           </p>
         )}
       </div>
-      {error && !["name", "kind", "parent_id", "description"].includes(fieldOf(error) ?? "") ? (
-        <p class="error" role="alert">
-          {errorText(error)}
-        </p>
-      ) : null}
+      <FormError error={error} fields={["name", "kind", "parent_id", "description"]} />
       <div class="actions">
         <Busy busy={busy} disabled={!name.trim()}>
           {t("admin.teams.create")}
@@ -416,11 +412,7 @@ function TeamPanel(props: {
             </p>
           )}
         </div>
-        {error && !["name", "parent_id", "description"].includes(fieldOf(error) ?? "") ? (
-          <p class="error" role="alert">
-            {errorText(error)}
-          </p>
-        ) : null}
+        <FormError error={error} fields={["name", "parent_id", "description"]} />
         {detail && detail.children.length > 0 && (
           <p class="muted small">
             {t("admin.teams.children", { names: detail.children.map((c) => c.name).join(", ") })}

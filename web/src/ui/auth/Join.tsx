@@ -3,12 +3,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../lib/api";
 import { t } from "../../lib/i18n";
-import { loadBranding, loggedIn } from "../../lib/session";
+import { loadBranding, signIn } from "../../lib/session";
 import type { AcceptInvitationRequest } from "../../gen/AcceptInvitationRequest";
 import type { InvitationPreview } from "../../gen/InvitationPreview";
-import type { SessionCreated } from "../../gen/SessionCreated";
-import { Busy, errorText, Field, fieldOf } from "../common";
-import { deviceName, Frame } from "./Frame";
+import { Busy, errorText, Field, fieldOf, useSubmit, FormError } from "../common";
+import { Frame } from "./Frame";
 
 function codeFromLink(): string {
   return new URLSearchParams(location.hash.slice(1)).get("code") ?? "";
@@ -19,8 +18,14 @@ export function Join() {
   const [preview, setPreview] = useState<InvitationPreview | null>(null);
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, submit } = useSubmit(async () => {
+    if (!preview) return look(code);
+    await signIn("/invitations/accept", {
+      code,
+      display_name: name,
+      password,
+    } satisfies Omit<AcceptInvitationRequest, "device">);
+  });
   const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
 
   async function look(c: string) {
@@ -39,28 +44,6 @@ export function Join() {
   useEffect(() => {
     if (code) void look(code);
   }, []);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!preview) {
-      await look(code);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const body: AcceptInvitationRequest = {
-        code,
-        display_name: name,
-        password,
-        device: { name: deviceName(), platform: "web" },
-      };
-      await loggedIn(await api<SessionCreated>("POST", "/invitations/accept", body));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
 
   return (
     <Frame title={t("join.title")}>
@@ -111,11 +94,7 @@ export function Join() {
             />
           </>
         )}
-        {error && !at("display_name") && !at("password") ? (
-          <p class="error" role="alert">
-            {errorText(error)}
-          </p>
-        ) : null}
+        <FormError error={error} fields={["display_name", "password"]} />
         <Busy busy={busy}>{preview ? t("join.submit") : t("join.check")}</Busy>
       </form>
     </Frame>

@@ -4,14 +4,17 @@ import { useEffect, useState } from "preact/hooks";
 import { t } from "../../lib/i18n";
 import { linked, logout } from "../../lib/session";
 import { device, me } from "../../lib/state";
-import { Busy, errorText, Field } from "../common";
+import { Busy, errorText, Field, useSubmit } from "../common";
 import { Frame } from "./Frame";
 
 export function Link() {
   const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [recovery, setRecovery] = useState("");
-  const [busy, setBusy] = useState(false);
+  const withKey = useSubmit(async () => {
+    await device().linkWithRecoveryKey(recovery.trim());
+    await linked();
+  });
 
   useEffect(() => {
     let stop = false;
@@ -37,19 +40,6 @@ export function Link() {
     };
   }, []);
 
-  async function withKey(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await device().linkWithRecoveryKey(recovery.trim());
-      await linked();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
-
   return (
     <Frame title={t("link.title")}>
       <p>{t("link.intro", { name: me.value?.person.display_name ?? "" })}</p>
@@ -62,7 +52,7 @@ export function Link() {
       </section>
       <section aria-labelledby="link-key">
         <h2 id="link-key">{t("link.byKey")}</h2>
-        <form onSubmit={withKey} novalidate>
+        <form onSubmit={withKey.submit} novalidate>
           <Field
             label={t("link.recoveryKey")}
             name="recovery_key"
@@ -70,14 +60,14 @@ export function Link() {
             onInput={setRecovery}
             autocomplete="off"
           />
-          <Busy busy={busy} disabled={!recovery.trim()}>
+          <Busy busy={withKey.busy} disabled={!recovery.trim()}>
             {t("link.submitKey")}
           </Busy>
         </form>
       </section>
-      {error ? (
+      {error || withKey.error ? (
         <p class="error" role="alert">
-          {errorText(error)}
+          {errorText(withKey.error ?? error)}
         </p>
       ) : null}
       <button type="button" class="link-button" onClick={() => void logout()}>

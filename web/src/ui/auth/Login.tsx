@@ -1,20 +1,23 @@
 // Log in with the organisation's short name, e-mail address and password.
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../../lib/api";
 import { t } from "../../lib/i18n";
-import { loadBranding, loggedIn } from "../../lib/session";
+import { loadBranding, signIn } from "../../lib/session";
 import { branding } from "../../lib/state";
 import type { LoginRequest } from "../../gen/LoginRequest";
-import type { SessionCreated } from "../../gen/SessionCreated";
-import { Busy, errorText, Field, fieldOf } from "../common";
-import { deviceName, Frame } from "./Frame";
+import { Busy, errorText, Field, fieldOf, useSubmit } from "../common";
+import { Frame } from "./Frame";
 
 export function Login() {
   const [org, setOrg] = useState(branding.value?.slug ?? "");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useSubmit(() =>
+    signIn("/auth/login", {
+      org: org.trim(),
+      email: email.trim(),
+      password,
+    } satisfies Omit<LoginRequest, "device">),
+  );
   // The organisation's look, once its short name is typed.
   useEffect(() => {
     const slug = org.trim();
@@ -22,24 +25,6 @@ export function Login() {
     const timer = setTimeout(() => void loadBranding(slug), 400);
     return () => clearTimeout(timer);
   }, [org]);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: LoginRequest = {
-        org: org.trim(),
-        email: email.trim(),
-        password,
-        device: { name: deviceName(), platform: "web" },
-      };
-      await loggedIn(await api<SessionCreated>("POST", "/auth/login", body));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
 
   return (
     <Frame title={t("login.title")}>

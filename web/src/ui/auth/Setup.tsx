@@ -1,13 +1,11 @@
 // First start: the first organisation and its owner, with the setup code from the server's
 // data directory.
 import { useState } from "preact/hooks";
-import { api } from "../../lib/api";
 import { t } from "../../lib/i18n";
-import { loggedIn } from "../../lib/session";
-import type { SessionCreated } from "../../gen/SessionCreated";
+import { signIn } from "../../lib/session";
 import type { SetupRequest } from "../../gen/SetupRequest";
-import { Busy, errorText, Field, fieldOf } from "../common";
-import { deviceName, Frame } from "./Frame";
+import { Busy, errorText, Field, fieldOf, useSubmit, FormError } from "../common";
+import { Frame } from "./Frame";
 
 export function Setup() {
   const [code, setCode] = useState("");
@@ -15,29 +13,16 @@ export function Setup() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useSubmit(() =>
+    signIn("/setup", {
+      setup_code: code,
+      org_name: orgName,
+      email,
+      display_name: name,
+      password,
+    } satisfies Omit<SetupRequest, "device">),
+  );
   const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: SetupRequest = {
-        setup_code: code,
-        org_name: orgName,
-        email,
-        display_name: name,
-        password,
-        device: { name: deviceName(), platform: "web" },
-      };
-      await loggedIn(await api<SessionCreated>("POST", "/setup", body));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
 
   return (
     <Frame title={t("setup.title")}>
@@ -93,11 +78,7 @@ export function Setup() {
           autocomplete="new-password"
           required
         />
-        {error && !fieldOf(error) ? (
-          <p class="error" role="alert">
-            {errorText(error)}
-          </p>
-        ) : null}
+        <FormError error={error} fields={["setup_code", "org_name", "display_name", "email", "password"]} />
         <Busy busy={busy}>{t("setup.submit")}</Busy>
       </form>
     </Frame>
