@@ -104,9 +104,12 @@ pub struct Client {
     outbox: BTreeMap<ClientMsgId, Envelope>,
     groups: HashMap<ConversationId, MlsGroup>,
     dirty: BTreeSet<String>,
-    /// People whose bundles were fetched since the last message was processed: a device
-    /// missing from their list now is really not theirs (not just a stale cache).
+    /// People whose bundles were fetched while the message (or Welcome) in [`Self::judging`]
+    /// was being judged: a device missing from their list now is really not theirs. Any
+    /// older copy may simply predate a device its person linked since.
     fresh: BTreeSet<UserId>,
+    /// The conversation and sequence number of the message being judged.
+    judging: Option<(ConversationId, u64)>,
 }
 
 impl std::fmt::Debug for Client {
@@ -197,6 +200,7 @@ impl Client {
             groups: HashMap::new(),
             dirty: BTreeSet::new(),
             fresh: BTreeSet::new(),
+            judging: None,
         };
         client.dirty.insert(KEY_ME.into());
         client.dirty.insert(KEY_TRUST.into());
@@ -251,6 +255,7 @@ impl Client {
             groups: HashMap::new(),
             dirty: BTreeSet::new(),
             fresh: BTreeSet::new(),
+            judging: None,
         })
     }
 
@@ -702,7 +707,9 @@ impl Client {
     pub fn key_packages(&mut self, n: usize, last_resort: bool) -> Result<UploadKeyPackages> {
         let signer = self.signer();
         let make = |lr: bool| -> Result<Bytes> {
-            let mut b = KeyPackage::builder();
+            // A key package may carry only extensions its leaf says it supports (RFC 9420
+            // §10.1): the last-resort mark must be listed, or everyone refuses the package.
+            let mut b = KeyPackage::builder().leaf_node_capabilities(mls::capabilities());
             if lr {
                 b = b.mark_as_last_resort();
             }
@@ -1338,6 +1345,7 @@ impl Client {
             MlsMessageBodyIn::Welcome(w) => w,
             _ => return Err(ClientError::Invalid("welcome")),
         };
+        self.start_judging(welcome.conversation_id, welcome.seq);
         let before = self.provider.snapshot();
         let result = self.join_inner(welcome, msg);
         if result.is_err() {
@@ -1382,7 +1390,7 @@ impl Client {
             return Err(ClientError::NeedIdentities(unknown));
         }
         for (u, d, key) in &members {
-            self.trust.check_device(*u, *d, key)?;
+            self.judge_device(*u, *d, key)?;
         }
         let group = staged.into_group(&self.provider).map_err(mls_err)?;
         let conv = welcome.conversation_id;
@@ -1406,6 +1414,7 @@ impl Client {
     /// [`ClientError::NeedIdentities`] says whose to fetch.
     pub fn receive(&mut self, msg: &StoredMessage) -> Result<Vec<Update>> {
         let conv = msg.conversation_id;
+        self.start_judging(conv, msg.seq);
         let state = self.usable(conv)?;
         if msg.seq <= state.cursor {
             return Ok(Vec::new());
@@ -1574,17 +1583,10 @@ impl Client {
                 for add in staged.add_proposals() {
                     let leaf = add.add_proposal().key_package().leaf_node();
                     let (u, d) = mls::parse_credential(leaf.credential())?;
-                    match self
-                        .trust
-                        .check_device(u, d, leaf.signature_key().as_slice())
-                    {
-                        Ok(_) => added.push(u),
+                    match self.judge_device(u, d, leaf.signature_key().as_slice()) {
+                        Ok(()) => added.push(u),
                         Err(ClientError::NeedIdentities(u)) => {
                             return Err(ClientError::NeedIdentities(u));
-                        }
-                        // Perhaps only our copy of their list is old: fetch it, then decide.
-                        Err(ClientError::UntrustedDevice { .. }) if !self.fresh.contains(&u) => {
-                            return Err(ClientError::NeedIdentities(vec![u]));
                         }
                         Err(e) => {
                             let why = e.to_string();
@@ -1606,9 +1608,7 @@ impl Client {
                 );
                 for leaf in renewed {
                     let check = mls::parse_credential(leaf.credential()).and_then(|(u, d)| {
-                        self.trust
-                            .check_device(u, d, leaf.signature_key().as_slice())
-                            .map(|_| ())
+                        self.judge_device(u, d, leaf.signature_key().as_slice())
                     });
                     match check {
                         Ok(()) => {}
@@ -1650,8 +1650,29 @@ impl Client {
             }
         }
         self.advance(conv, msg.seq);
-        self.fresh.clear();
         Ok(updates)
+    }
+
+    /// Starts judging one message: only bundles fetched from now on count as fresh.
+    fn start_judging(&mut self, conv: ConversationId, seq: u64) {
+        if self.judging != Some((conv, seq)) {
+            self.judging = Some((conv, seq));
+            self.fresh.clear();
+        }
+    }
+
+    /// Whether a device in a group is one its person signed. When this device's copy of the
+    /// person's list was not fetched for the message in hand, a device missing from it may be
+    /// one they linked since: [`ClientError::NeedIdentities`] asks for the list afresh, and
+    /// only a list fetched now can condemn the device.
+    fn judge_device(&self, user: UserId, device: DeviceId, key: &[u8]) -> Result<()> {
+        match self.trust.check_device(user, device, key) {
+            Ok(_) => Ok(()),
+            Err(ClientError::UntrustedDevice { .. }) if !self.fresh.contains(&user) => {
+                Err(ClientError::NeedIdentities(vec![user]))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A proposal of the delivery service (the group's external sender, whose key the group

@@ -102,6 +102,14 @@ pub fn join_config() -> MlsGroupJoinConfig {
         .build()
 }
 
+/// What a Kontor device's leaf supports: the defaults, and the last-resort mark on key
+/// packages (RFC 9420 §10.1: a key package's extensions must be listed in its leaf).
+pub fn capabilities() -> Capabilities {
+    Capabilities::builder()
+        .extensions(vec![ExtensionType::LastResort])
+        .build()
+}
+
 /// Handshakes and application messages leave encrypted; incoming plaintext is accepted only
 /// because the delivery service's proposals (as external sender) are plaintext by protocol —
 /// they are still signed and checked against the pinned key.

@@ -376,7 +376,11 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
 
     // Anna processes it: the server hands her the forged identity for Ben, which she refuses
     // (the pinned key differs), and so the commit adding the ghost is refused.
+    // Her copy of Ben's list may be old, so she asks for it afresh before she judges.
     let m = log.messages.last().unwrap().clone();
+    assert!(
+        matches!(anna.receive(&m), Err(ClientError::NeedIdentities(u)) if u == vec![ben.user()])
+    );
     assert!(
         matches!(anna.learn(&[forged_bundle]), Err(ClientError::IdentityChanged(u)) if u == ben.user())
     );
@@ -534,4 +538,177 @@ fn an_identity_whose_publication_got_no_answer_is_sealed_again_under_a_new_recov
         other.reseal_identity(),
         Err(ClientError::NoIdentity)
     ));
+}
+
+/// Ben links a second device (his list becomes v2) and adds it to his chat with Anna. Anna
+/// learned Ben's list before the link: while online (her last fetch was before the link and
+/// she has processed nothing since), mid-sync (she processed some messages after her fetch),
+/// or offline (she fetches only after the link). Each time the commit adding Ben's new device
+/// must ask for Ben's list afresh instead of stopping the conversation, and then go through.
+#[test]
+fn a_colleague_linking_a_device_never_stops_the_conversation() {
+    for (case, n) in [("online", 200u128), ("mid-sync", 300), ("offline", 400)] {
+        let mut org = Org {
+            id: OrgId(id(n)),
+            key: SigningKey::from_bytes(&[12; 32]),
+            lists: HashMap::new(),
+        };
+        let mut anna = person(&mut org, n + 1);
+        let mut ben = person(&mut org, n + 2);
+        let bundles = vec![org.bundle(anna.user()), org.bundle(ben.user())];
+        anna.learn(&bundles).unwrap();
+        ben.learn(&bundles).unwrap();
+        let conv = anna
+            .create_conversation(ConversationKind::Direct)
+            .unwrap()
+            .id;
+        let mut log = Log::default();
+        let commit = anna
+            .add(
+                conv,
+                &[ben.user()],
+                &ClaimedKeyPackages {
+                    key_packages: vec![claim(&mut ben)],
+                },
+            )
+            .unwrap()
+            .0
+            .unwrap();
+        let sent = log.send(conv, &anna, &commit).unwrap();
+        anna.on_sent(conv, commit.client_msg_id, Ok(&sent)).unwrap();
+        ben.join(&log.welcomes[&ben.device()].clone()).unwrap();
+        let hello = ben.encrypt(conv, &text("Hallo"), 1).unwrap();
+        let sent = log.send(conv, &ben, &hello).unwrap();
+        ben.on_sent(conv, hello.client_msg_id, Ok(&sent)).unwrap();
+        let hello_again = ben.encrypt(conv, &text("Bist du da?"), 2).unwrap();
+        let sent = log.send(conv, &ben, &hello_again).unwrap();
+        ben.on_sent(conv, hello_again.client_msg_id, Ok(&sent))
+            .unwrap();
+
+        match case {
+            // Anna is up to date and her page is open: her last sync fetched Ben's list (v1)
+            // and found nothing new to process.
+            "online" => {
+                for m in &log.messages {
+                    anna.receive(m).unwrap();
+                }
+                anna.learn(&[org.bundle(ben.user())]).unwrap();
+            }
+            // Anna's sync fetched Ben's list (v1) and processed one message when the link
+            // lands.
+            "mid-sync" => {
+                anna.learn(&[org.bundle(ben.user())]).unwrap();
+                anna.receive(&log.messages[1]).unwrap();
+            }
+            _ => {}
+        }
+
+        // Ben links his laptop: approves it (a new signed list) and adds it.
+        let mut laptop = Client::new_device(org.id, ben.user(), DeviceId(id(n + 50))).unwrap();
+        laptop.pin_org_key(&org.org_key()).unwrap();
+        let (link, _code) = laptop.start_link().unwrap();
+        let request = kontor_proto::identity::LinkRequest {
+            id: kontor_proto::LinkRequestId(id(n + 51)),
+            keys: link.keys.clone(),
+            ephemeral_key: link.ephemeral_key.clone(),
+            status: kontor_proto::identity::LinkStatus::Pending,
+            sealed: None,
+            created_at: String::new(),
+        };
+        let code = Client::link_code_of(&request);
+        let approval = ben.approve_link(&request, &code).unwrap();
+        org.lists.insert(ben.user(), approval.device_list.clone());
+        laptop
+            .learn(&[org.bundle(anna.user()), org.bundle(ben.user())])
+            .unwrap();
+        laptop.finish_link(approval.sealed.as_slice()).unwrap();
+        let add = ben
+            .add(
+                conv,
+                &[ben.user()],
+                &ClaimedKeyPackages {
+                    key_packages: vec![claim(&mut laptop)],
+                },
+            )
+            .unwrap()
+            .0
+            .unwrap();
+        let sent = log.send(conv, &ben, &add).unwrap();
+        ben.on_sent(conv, add.client_msg_id, Ok(&sent)).unwrap();
+        laptop
+            .join(&log.welcomes[&laptop.device()].clone())
+            .unwrap();
+        let from_laptop = laptop.encrypt(conv, &text("vom Laptop"), 3).unwrap();
+        let sent = log.send(conv, &laptop, &from_laptop).unwrap();
+        laptop
+            .on_sent(conv, from_laptop.client_msg_id, Ok(&sent))
+            .unwrap();
+
+        if case == "offline" {
+            // Anna was away during the link: her next sync fetches the new list first.
+            anna.learn(&[org.bundle(ben.user())]).unwrap();
+        }
+        for m in &log.messages {
+            let mut result = anna.receive(m);
+            if let Err(ClientError::NeedIdentities(users)) = &result {
+                assert_eq!(
+                    users,
+                    &vec![ben.user()],
+                    "{case}: Ben's list is fetched again"
+                );
+                let fresh: Vec<_> = users.iter().map(|u| org.bundle(*u)).collect();
+                anna.learn(&fresh).unwrap();
+                result = anna.receive(m);
+            }
+            result.unwrap_or_else(|e| panic!("{case}: message {} refused: {e}", m.seq));
+        }
+        let state = anna.conversation(conv).unwrap();
+        assert!(state.blocked.is_none(), "{case}: not stopped");
+        let texts: Vec<_> = anna
+            .messages(conv)
+            .map(|m| (m.text(), m.verified))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("Hallo".to_string(), true),
+                ("Bist du da?".to_string(), true),
+                ("vom Laptop".to_string(), true)
+            ],
+            "{case}"
+        );
+        assert_eq!(anna.members(conv).unwrap()[&ben.user()].len(), 2, "{case}");
+    }
+}
+
+/// Once a person's one-time key packages are used up, the last-resort one still adds them.
+#[test]
+fn a_person_whose_one_time_key_packages_are_used_up_is_added_with_the_last_resort_one() {
+    let mut org = Org {
+        id: OrgId(id(500)),
+        key: SigningKey::from_bytes(&[13; 32]),
+        lists: HashMap::new(),
+    };
+    let mut anna = person(&mut org, 501);
+    let mut ben = person(&mut org, 502);
+    let bundles = vec![org.bundle(anna.user()), org.bundle(ben.user())];
+    anna.learn(&bundles).unwrap();
+    let upload = ben.key_packages(0, true).unwrap();
+    let last_resort = upload.last_resort.unwrap();
+    for _ in 0..2 {
+        let conv = anna
+            .create_conversation(ConversationKind::Group)
+            .unwrap()
+            .id;
+        let claimed = ClaimedKeyPackages {
+            key_packages: vec![ClaimedKeyPackage {
+                user_id: ben.user(),
+                device_id: ben.device(),
+                key_package: last_resort.clone(),
+            }],
+        };
+        let (commit, refused) = anna.add(conv, &[ben.user()], &claimed).unwrap();
+        assert!(refused.is_empty(), "refused: {:?}", refused);
+        assert_eq!(commit.unwrap().added.len(), 1);
+    }
 }
