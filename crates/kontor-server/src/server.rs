@@ -183,28 +183,35 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         data = %cfg.data_dir.display(),
         "Kontor is serving"
     );
-    println!("Kontor läuft auf / is serving at {}", running.url());
+    say(&format!("Kontor läuft auf / is serving at {}", running.url()));
     if !running.state.web().is_built() {
-        println!(
+        say(&format!(
             "Die Web-App ist nicht gebaut (./run.sh baut sie) / the web app is not built (./run.sh builds it): {}",
             cfg.web_dir.display()
-        );
+        ));
     }
     if !running.state.store().has_orgs().await? {
         // The code itself is never printed or logged: the operator reads the file.
-        println!(
+        say(&format!(
             "Erster Start: {} öffnen, der Einrichtungscode steht in {} / first start: open {} — the setup code is in {}",
             cfg.public_url,
             crate::setup::code_path(&cfg.data_dir).display(),
             cfg.public_url,
             crate::setup::code_path(&cfg.data_dir).display(),
-        );
+        ));
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A line for the operator on stdout. A closed stdout (the terminal or pipe went away) must
+/// not stop a server that is serving people, so a failed write is ignored.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 async fn shutdown_signal() {
