@@ -71,15 +71,32 @@ fn core_err(e: ClientError) -> CliError {
         ClientError::UntrustedDevice { .. }
         | ClientError::IdentityChanged(_)
         | ClientError::BadSignature(_)
-        | ClientError::Blocked(_) => crate::exit::CONFLICT,
+        | ClientError::Stopped(_)
+        | ClientError::Rejoining => crate::exit::CONFLICT,
         ClientError::UnknownConversation | ClientError::NotAMember => crate::exit::NOT_FOUND,
         ClientError::BadRecoveryKey | ClientError::Invalid(_) => crate::exit::INVALID,
         ClientError::NoIdentity => crate::exit::USAGE,
         _ => crate::exit::FAILURE,
     };
+    let de = crate::lang() == kontor_proto::error::Lang::De;
+    let message = match (&e, de) {
+        (ClientError::Stopped(_), false) => {
+            "this conversation is stopped on this device; `kontor chat read` says why and what to do".to_owned()
+        }
+        (ClientError::Stopped(_), true) => {
+            "diese Unterhaltung ist auf diesem Gerät angehalten; `kontor chat read` sagt, warum und was zu tun ist".to_owned()
+        }
+        (ClientError::Rejoining | ClientError::OutOfStep, false) => {
+            "this device is being added to the conversation again; it goes on as soon as a member is online".to_owned()
+        }
+        (ClientError::Rejoining | ClientError::OutOfStep, true) => {
+            "dieses Gerät wird der Unterhaltung gerade neu hinzugefügt; sobald ein Mitglied online ist, geht es weiter".to_owned()
+        }
+        _ => e.to_string(),
+    };
     CliError {
         exit_code,
-        message: e.to_string(),
+        message,
         body: None,
     }
 }

@@ -104,6 +104,9 @@ pub enum ChatCommand {
     },
     /// Fetch everything new and do what members do (join, remove leavers, add new devices).
     Sync,
+    /// Try a conversation that stopped on this device again: ask members to add this device
+    /// afresh. / Angehaltene Unterhaltung erneut versuchen.
+    Retry { conversation: String },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -114,6 +117,75 @@ pub enum RoleArg {
 }
 
 /// Fetches everything new, then finds the conversation.
+/// What a person must know about a conversation's state on this device, in their language:
+/// why it stopped and what to do, that it waits to be added again, whom messages do not
+/// reach yet.
+fn state_notes(s: &Session, c: &kontor_client::ConversationState) -> Vec<String> {
+    use kontor_client::history::StopReason;
+    let de = crate::lang() == kontor_proto::error::Lang::De;
+    let name = |u: Option<kontor_proto::UserId>| {
+        u.and_then(|u| s.core.trust().name(u).map(str::to_owned))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| if de { "jemand" } else { "someone" }.to_owned())
+    };
+    let mut out = Vec::new();
+    if let Some(stop) = &c.stopped {
+        let who = name(stop.person);
+        let why = match (stop.reason, de) {
+            (StopReason::UntrustedDevice, false) => format!(
+                "A device of {who} that {who} never confirmed was added. Someone may be trying to listen in."
+            ),
+            (StopReason::UntrustedDevice, true) => format!(
+                "Ein Gerät von {who} wurde hinzugefügt, das {who} nie bestätigt hat. Vielleicht versucht jemand mitzulesen."
+            ),
+            (StopReason::IdentityChanged, false) => {
+                format!("The identity key of {who} is not the one this device knows.")
+            }
+            (StopReason::IdentityChanged, true) => {
+                format!("Der Identitätsschlüssel von {who} ist nicht der, den dieses Gerät kennt.")
+            }
+            (StopReason::ForgedChange, false) => {
+                "A change was made in someone's name who did not make it.".to_owned()
+            }
+            (StopReason::ForgedChange, true) => {
+                "Eine Änderung wurde im Namen von jemandem gemacht, der sie nicht gemacht hat."
+                    .to_owned()
+            }
+        };
+        out.push(if de {
+            format!(
+                "⚠ Auf diesem Gerät angehalten. {why} Vergleichen Sie die Sicherheitsnummern (`kontor safety-number`) und sagen Sie Ihrer Administration Bescheid; `kontor chat retry` versucht es erneut."
+            )
+        } else {
+            format!(
+                "⚠ Stopped on this device. {why} Compare safety numbers (`kontor safety-number`) and tell your administrator; `kontor chat retry` tries again."
+            )
+        });
+    }
+    if c.rejoining {
+        out.push(if de {
+            "⏳ Dieses Gerät konnte eine Änderung nicht verarbeiten und wird gerade neu hinzugefügt; sobald ein Mitglied online ist, geht es weiter.".to_owned()
+        } else {
+            "⏳ This device could not process a change and is being added again; it goes on as soon as a member is online.".to_owned()
+        });
+    }
+    if !c.unreachable.is_empty() {
+        let names: Vec<String> = c.unreachable.iter().map(|u| name(Some(*u))).collect();
+        out.push(if de {
+            format!(
+                "⏳ Nachrichten erreichen ein Gerät von {} noch nicht (es wird gerade neu hinzugefügt).",
+                names.join(", ")
+            )
+        } else {
+            format!(
+                "⏳ Messages do not reach a device of {} yet (it is being added again).",
+                names.join(", ")
+            )
+        });
+    }
+    out
+}
+
 async fn synced(s: &mut Session, r: &str) -> Result<ConversationId, CliError> {
     s.sync().await?;
     resolve_conversation(s, r)
@@ -267,6 +339,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             | ChatCommand::React { .. }
             | ChatCommand::Edit { .. }
             | ChatCommand::Delete { .. }
+            | ChatCommand::Retry { .. }
     );
     match command {
         ChatCommand::List => {
@@ -284,7 +357,8 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                         let last = s.core.messages(c.id).filter(|m| m.is_visible()).last();
                         json!({
                             "id": c.id, "kind": c.kind, "name": c.name, "last_seq": c.cursor,
-                            "blocked": c.blocked,
+                            "stopped": c.stopped.as_ref().map(|s| s.reason),
+                            "rejoining": c.rejoining,
                             "last_message": last.map(|m| m.text()),
                         })
                     })
@@ -370,10 +444,10 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                 .cloned()
                 .collect();
             let skip = limit.map_or(0, |l| visible.len().saturating_sub(l));
-            if let Some(c) = s.core.conversation(conv)
-                && let Some(why) = &c.blocked
-            {
-                eprintln!("⚠ {why}");
+            if let Some(c) = s.core.conversation(conv) {
+                for line in state_notes(&s, c) {
+                    eprintln!("{line}");
+                }
             }
             if o.json {
                 let list: Vec<_> = visible[skip..]
@@ -461,6 +535,10 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         ChatCommand::Leave { conversation } => {
             let conv = synced(&mut s, &conversation).await?;
             s.leave(conv).await?;
+        }
+        ChatCommand::Retry { conversation } => {
+            let conv = synced(&mut s, &conversation).await?;
+            s.try_again(conv).await?;
         }
         ChatCommand::Role {
             conversation,

@@ -10,7 +10,7 @@
 //! IndexedDB in the browser), then sends.
 
 use crate::error::{ClientError, Result};
-use crate::history::{self, ChatMessage, ConversationState};
+use crate::history::{self, ChatMessage, ConversationState, StopReason, Stopped};
 use crate::identity::{self, RecoveryKey, SecretKey};
 use crate::mls::{self, Provider};
 use crate::store::{Changes, Entries};
@@ -731,12 +731,15 @@ impl Client {
 
     fn group(&mut self, conv: ConversationId) -> Result<&mut MlsGroup> {
         if !self.groups.contains_key(&conv) {
-            let g = MlsGroup::load(
-                openmls_traits::OpenMlsProvider::storage(&self.provider),
-                &mls::group_id(conv),
-            )
-            .map_err(mls_err)?
-            .ok_or(ClientError::UnknownConversation)?;
+            let storage = openmls_traits::OpenMlsProvider::storage(&self.provider);
+            let mut g = MlsGroup::load(storage, &mls::group_id(conv))
+                .map_err(mls_err)?
+                .ok_or(ClientError::UnknownConversation)?;
+            if g.configuration().wire_format_policy() != mls::WIRE_FORMAT_POLICY {
+                // A group made before handshakes went out signed in the clear.
+                g.set_configuration(storage, &mls::join_config())
+                    .map_err(mls_err)?;
+            }
             self.groups.insert(conv, g);
         }
         self.groups
@@ -780,11 +783,14 @@ impl Client {
             .convs
             .get(&conv)
             .ok_or(ClientError::UnknownConversation)?;
-        if let Some(why) = &c.blocked {
-            return Err(ClientError::Blocked(why.clone()));
+        if let Some(stop) = &c.stopped {
+            return Err(ClientError::Stopped(stop.reason));
         }
         if c.removed {
             return Err(ClientError::NotAMember);
+        }
+        if c.rejoining {
+            return Err(ClientError::Rejoining);
         }
         Ok(c)
     }
@@ -867,10 +873,17 @@ impl Client {
             .max_past_epochs(MAX_PAST_EPOCHS)
             .build(&self.provider, &self.signer(), self.credential())
             .map_err(mls_err)?;
+        let group_info = group
+            .export_group_info(self.provider.crypto_ref(), &self.signer(), true)
+            .map_err(mls_err)?;
         self.groups.insert(id, group);
         self.convs.insert(id, ConversationState::new(id, kind));
         self.dirty.insert(conv_key(id));
-        Ok(CreateConversation { id, kind })
+        Ok(CreateConversation {
+            id,
+            kind,
+            group_info: Bytes(mls::to_bytes(&group_info)?),
+        })
     }
 
     /// Stages a commit adding the devices whose key packages were claimed. Every key package
@@ -883,26 +896,62 @@ impl Client {
         people: &[UserId],
         claimed: &ClaimedKeyPackages,
     ) -> Result<(Option<SendMessage>, Refused)> {
-        self.usable(conv)?;
-        let present: BTreeSet<DeviceId> = self.members(conv)?.into_values().flatten().collect();
-        let group = self.group(conv)?;
-        let (freed, queued_devices, queued_users) = Self::queued_removals(group);
-        // Queued removals are applied first, freeing their leaves.
-        let occupied: BTreeSet<u32> = group
-            .members()
-            .map(|m| m.index.u32())
-            .filter(|i| !freed.contains(i))
+        self.stage_adds(conv, people, claimed, &[])
+    }
+
+    /// Stages a commit that renews devices which asked to be added again (they could not
+    /// process a change): their leaves are removed and they are added anew with the claimed
+    /// key packages, checked like any addition, in one commit. `None` when none is left.
+    pub fn renew(
+        &mut self,
+        conv: ConversationId,
+        devices: &[DeviceId],
+        claimed: &ClaimedKeyPackages,
+    ) -> Result<(Option<SendMessage>, Refused)> {
+        let people: Vec<UserId> = claimed
+            .key_packages
+            .iter()
+            .filter(|c| devices.contains(&c.device_id))
+            .map(|c| c.user_id)
             .collect();
-        // RFC 9420 §12.1.1: each new member goes to the leftmost free leaf.
-        let mut free = (0u32..).filter(move |i| !occupied.contains(i));
+        let only = ClaimedKeyPackages {
+            key_packages: claimed
+                .key_packages
+                .iter()
+                .filter(|c| devices.contains(&c.device_id))
+                .cloned()
+                .collect(),
+        };
+        self.stage_adds(conv, &people, &only, devices)
+    }
+
+    fn stage_adds(
+        &mut self,
+        conv: ConversationId,
+        people: &[UserId],
+        claimed: &ClaimedKeyPackages,
+        renew: &[DeviceId],
+    ) -> Result<(Option<SendMessage>, Refused)> {
+        self.usable(conv)?;
+        let me = self.me.device;
+        let members: Vec<(u32, DeviceId)> = self
+            .group(conv)?
+            .members()
+            .filter_map(|m| {
+                mls::parse_credential(&m.credential)
+                    .ok()
+                    .map(|(_, d)| (m.index.u32(), d))
+            })
+            .collect();
+        let renewable = |d: DeviceId| d != me && renew.contains(&d);
         let mut accepted = Vec::new();
-        let mut added = Vec::new();
         let mut refused = Vec::new();
         for c in &claimed.key_packages {
-            if present.contains(&c.device_id)
-                || added
+            let present = members.iter().any(|(_, d)| *d == c.device_id);
+            if (present && !renewable(c.device_id))
+                || accepted
                     .iter()
-                    .any(|a: &AddedDevice| a.device_id == c.device_id)
+                    .any(|(a, _): &(AddedDevice, KeyPackage)| a.device_id == c.device_id)
             {
                 continue;
             }
@@ -919,14 +968,14 @@ impl Client {
                 continue;
             }
             match self.check_key_package(c.user_id, c.device_id, c.key_package.as_slice()) {
-                Ok(kp) => {
-                    accepted.push(kp);
-                    added.push(AddedDevice {
+                Ok(kp) => accepted.push((
+                    AddedDevice {
                         user_id: c.user_id,
                         device_id: c.device_id,
-                        leaf: free.next(),
-                    });
-                }
+                        leaf: None,
+                    },
+                    kp,
+                )),
                 Err(ClientError::NeedIdentities(u)) => return Err(ClientError::NeedIdentities(u)),
                 Err(e) => refused.push((c.device_id, e)),
             }
@@ -934,6 +983,40 @@ impl Client {
         if accepted.is_empty() {
             return Ok((None, refused));
         }
+        let group = self.group(conv)?;
+        let (mut freed, mut removed, queued_users) = Self::queued_removals(group);
+        // Renewed devices leave their leaves in the same commit.
+        let mut renewed_leaves = Vec::new();
+        for (leaf, d) in &members {
+            if renewable(*d)
+                && !freed.contains(leaf)
+                && accepted.iter().any(|(a, _)| a.device_id == *d)
+            {
+                renewed_leaves.push(LeafNodeIndex::new(*leaf));
+                freed.push(*leaf);
+                removed.push(*d);
+            }
+        }
+        // Removals are applied first, freeing their leaves; RFC 9420 §12.1.1: each new member
+        // goes to the leftmost free leaf.
+        let occupied: BTreeSet<u32> = members
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| !freed.contains(i))
+            .collect();
+        let mut free = (0u32..).filter(move |i| !occupied.contains(i));
+        let (added, key_packages): (Vec<AddedDevice>, Vec<KeyPackage>) = accepted
+            .into_iter()
+            .map(|(a, kp)| {
+                (
+                    AddedDevice {
+                        leaf: free.next(),
+                        ..a
+                    },
+                    kp,
+                )
+            })
+            .unzip();
         let signer = self.signer();
         let provider = &self.provider;
         let group = self
@@ -941,11 +1024,28 @@ impl Client {
             .get_mut(&conv)
             .ok_or(ClientError::UnknownConversation)?;
         let epoch = group.epoch().as_u64();
-        let (commit, welcome, _) = group
-            .add_members(provider, &signer, &accepted)
+        let bundle = group
+            .commit_builder()
+            .propose_removals(renewed_leaves)
+            .propose_adds(key_packages)
+            .force_self_update(true)
+            .load_psks(openmls_traits::OpenMlsProvider::storage(provider))
+            .map_err(mls_err)?
+            .build(
+                openmls_traits::OpenMlsProvider::rand(provider),
+                openmls_traits::OpenMlsProvider::crypto(provider),
+                &signer,
+                |_| true,
+            )
+            .map_err(mls_err)?
+            .stage_commit(provider)
             .map_err(mls_err)?;
+        let welcome = bundle
+            .to_welcome_msg()
+            .ok_or(ClientError::Mls("no Welcome for an addition".into()))?;
+        let (commit, _, _) = bundle.into_contents();
         let users: Vec<UserId> = added.iter().map(|a| a.user_id).collect();
-        let body = self.commit_body(epoch, &commit, Some(&welcome), added, queued_devices)?;
+        let body = self.commit_body(epoch, &commit, Some(&welcome), added, removed)?;
         Ok((
             Some(self.set_pending(conv, users, queued_users, body)),
             refused,
@@ -1348,10 +1448,30 @@ impl Client {
         self.start_judging(welcome.conversation_id, welcome.seq);
         let before = self.provider.snapshot();
         let result = self.join_inner(welcome, msg);
-        if result.is_err() {
+        if let Err(e) = &result {
             // Staging a Welcome consumes the key package: undo it so a retry can work.
             self.provider = Provider::with_entries(before);
-            self.groups.remove(&welcome.conversation_id);
+            let conv = welcome.conversation_id;
+            self.groups.remove(&conv);
+            // A device waiting to be added again is refused a group it cannot trust: the
+            // conversation stops, as it would have on the commit that made it so.
+            let waiting = self.convs.get(&conv).is_some_and(|c| c.rejoining);
+            if let (
+                true,
+                ClientError::UntrustedDevice { user, .. } | ClientError::IdentityChanged(user),
+            ) = (waiting, e)
+            {
+                let user = *user;
+                let reason = if matches!(e, ClientError::IdentityChanged(_)) {
+                    StopReason::IdentityChanged
+                } else {
+                    StopReason::UntrustedDevice
+                };
+                if let Some(c) = self.convs.get_mut(&conv) {
+                    c.rejoining = false;
+                }
+                return Err(self.stop(conv, reason, Some(user)));
+            }
         }
         result
     }
@@ -1401,7 +1521,8 @@ impl Client {
             .or_insert_with(|| ConversationState::new(conv, welcome.kind));
         state.cursor = welcome.seq;
         state.removed = false;
-        state.blocked = None;
+        state.stopped = None;
+        state.rejoining = false;
         state.own_seqs.clear();
         self.dirty.insert(conv_key(conv));
         Ok(vec![Update::Members(conv)])
@@ -1472,19 +1593,66 @@ impl Client {
             return self.on_sent(conv, msg.client_msg_id, Ok(&sent));
         }
         if msg.kind == MessageKind::Commit {
-            return Err(self.block(conv, "a commit in this device's name that it did not make"));
+            // The delivery service checks that a commit is its poster's own: only a lying
+            // server can put one in this device's name.
+            return Err(self.stop(conv, StopReason::ForgedChange, Some(self.me.user)));
         }
         self.advance(conv, msg.seq);
         Ok(Vec::new())
     }
 
-    /// Stops processing a conversation on this device, with the reason shown to the person.
-    fn block(&mut self, conv: ConversationId, why: &str) -> ClientError {
+    /// Stops a conversation on this device, with the reason shown to the person. Only for what
+    /// a lying server can cause; anything a member could send, the delivery service refuses.
+    fn stop(
+        &mut self,
+        conv: ConversationId,
+        reason: StopReason,
+        person: Option<UserId>,
+    ) -> ClientError {
         if let Some(c) = self.convs.get_mut(&conv) {
-            c.blocked = Some(why.to_owned());
+            c.stopped = Some(Stopped { reason, person });
         }
         self.dirty.insert(conv_key(conv));
-        ClientError::Blocked(why.to_owned())
+        ClientError::Stopped(reason)
+    }
+
+    /// This device could not process a change: it is out of step with the group and waits to
+    /// be added again (the session asks members to). Nothing more is processed meanwhile.
+    fn out_of_step(&mut self, conv: ConversationId) -> ClientError {
+        if let Some(c) = self.convs.get_mut(&conv) {
+            c.rejoining = true;
+        }
+        self.dirty.insert(conv_key(conv));
+        ClientError::OutOfStep
+    }
+
+    /// The person tries a stopped conversation again: this device asks to be added afresh. A
+    /// member's Welcome is checked like any other, so what stopped it cannot slip in.
+    pub fn try_again(&mut self, conv: ConversationId) -> Result<()> {
+        let c = self
+            .convs
+            .get_mut(&conv)
+            .ok_or(ClientError::UnknownConversation)?;
+        if c.removed {
+            return Err(ClientError::NotAMember);
+        }
+        c.stopped = None;
+        c.rejoining = true;
+        self.dirty.insert(conv_key(conv));
+        Ok(())
+    }
+
+    /// What the delivery service says about devices that asked to be added again: their
+    /// people do not get what is sent until a member renews them.
+    pub fn set_unreachable(&mut self, conv: ConversationId, mut people: Vec<UserId>) {
+        people.sort();
+        people.dedup();
+        if let Some(c) = self.convs.get_mut(&conv)
+            && c.unreachable != people
+        {
+            c.unreachable = people;
+            self.dirty.insert(conv_key(conv));
+        }
     }
 
     fn advance(&mut self, conv: ConversationId, seq: u64) {
@@ -1511,12 +1679,12 @@ impl Client {
             Ok(p) => p,
             Err(e) => {
                 let err = mls_err(e);
-                // A commit this device cannot process would leave it behind the group for
-                // good: stop. An unreadable application message is skipped and reported.
+                // A commit that passed the delivery service's checks and still cannot be
+                // processed here (its secrets do not open, or this device's state went astray)
+                // leaves this device behind the group: it asks to be added again. An
+                // unreadable application message is skipped and reported.
                 if msg.kind == MessageKind::Commit {
-                    return Err(
-                        self.block(conv, &format!("a commit could not be processed: {err}"))
-                    );
+                    return Err(self.out_of_step(conv));
                 }
                 self.advance(conv, msg.seq);
                 return Err(err);
@@ -1529,10 +1697,8 @@ impl Client {
         let (sender_user, sender_device) = mls::parse_credential(&sender)?;
         if (sender_user, sender_device) != (msg.sender_user, msg.sender_device) {
             if msg.kind == MessageKind::Commit {
-                return Err(self.block(
-                    conv,
-                    "a commit's sender differs from the delivery service's",
-                ));
+                // The delivery service checks that a commit is its poster's own.
+                return Err(self.stop(conv, StopReason::ForgedChange, Some(msg.sender_user)));
             }
             self.advance(conv, msg.seq);
             return Err(ClientError::Invalid(
@@ -1588,14 +1754,7 @@ impl Client {
                         Err(ClientError::NeedIdentities(u)) => {
                             return Err(ClientError::NeedIdentities(u));
                         }
-                        Err(e) => {
-                            let why = e.to_string();
-                            if let Some(c) = self.convs.get_mut(&conv) {
-                                c.blocked = Some(why.clone());
-                            }
-                            self.dirty.insert(conv_key(conv));
-                            return Err(ClientError::Blocked(why));
-                        }
+                        Err(e) => return Err(self.stop_for(conv, e, u)),
                     }
                 }
                 // A member may renew its own leaf (a path update or an Update proposal); the new
@@ -1607,22 +1766,13 @@ impl Client {
                         .map(|u| u.update_proposal().leaf_node()),
                 );
                 for leaf in renewed {
-                    let check = mls::parse_credential(leaf.credential()).and_then(|(u, d)| {
-                        self.judge_device(u, d, leaf.signature_key().as_slice())
-                    });
-                    match check {
+                    let (u, d) = mls::parse_credential(leaf.credential())?;
+                    match self.judge_device(u, d, leaf.signature_key().as_slice()) {
                         Ok(()) => {}
                         Err(ClientError::NeedIdentities(u)) => {
                             return Err(ClientError::NeedIdentities(u));
                         }
-                        Err(e) => {
-                            let why = e.to_string();
-                            if let Some(c) = self.convs.get_mut(&conv) {
-                                c.blocked = Some(why.clone());
-                            }
-                            self.dirty.insert(conv_key(conv));
-                            return Err(ClientError::Blocked(why));
-                        }
+                        Err(e) => return Err(self.stop_for(conv, e, u)),
                     }
                 }
                 let group = self
@@ -1651,6 +1801,16 @@ impl Client {
         }
         self.advance(conv, msg.seq);
         Ok(updates)
+    }
+
+    /// Stops a conversation over a trust failure about `person`.
+    fn stop_for(&mut self, conv: ConversationId, e: ClientError, person: UserId) -> ClientError {
+        let reason = match e {
+            ClientError::IdentityChanged(_) => StopReason::IdentityChanged,
+            ClientError::UntrustedDevice { .. } => StopReason::UntrustedDevice,
+            _ => StopReason::ForgedChange,
+        };
+        self.stop(conv, reason, Some(person))
     }
 
     /// Starts judging one message: only bundles fetched from now on count as fresh.

@@ -1,5 +1,6 @@
 //! What can go wrong in the client core.
 
+use crate::history::StopReason;
 use kontor_proto::{DeviceId, UserId};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +28,18 @@ pub enum ClientError {
     /// Messages must be processed in order; fetch from `expected`.
     #[error("message out of order: expected seq {expected}, got {got}")]
     Gap { expected: u64, got: u64 },
-    /// The conversation was stopped because something untrusted happened in it.
-    #[error("conversation stopped: {0}")]
-    Blocked(String),
+    /// The conversation was stopped on this device because something only a lying server can
+    /// cause happened in it.
+    #[error("conversation stopped: {0:?}")]
+    Stopped(StopReason),
+    /// This device could not process a change of the conversation: it must be added again
+    /// (the session asks members to).
+    #[error("this device is out of step with the conversation and asks to be added again")]
+    OutOfStep,
+    /// This device waits to be added to the conversation again; it can neither read nor send
+    /// until a member does.
+    #[error("this device waits to be added to the conversation again")]
+    Rejoining,
     /// openmls refused.
     #[error("mls: {0}")]
     Mls(String),

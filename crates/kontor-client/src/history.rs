@@ -81,10 +81,18 @@ pub struct ConversationState {
     pub name: Option<String>,
     /// Every message up to this sequence number is processed.
     pub cursor: u64,
-    /// Why this device stopped processing the conversation, if it did (an untrusted device was
-    /// added). Shown to the person; nothing more is decrypted or sent.
+    /// Why this device stopped the conversation, if it did: something only a lying server can
+    /// cause. Shown to the person; nothing more is decrypted or sent until they try again.
+    #[serde(default, alias = "blocked", deserialize_with = "stopped_or_legacy")]
+    pub stopped: Option<Stopped>,
+    /// This device could not process a change and asked to be added again: it reads nothing
+    /// until a member renews it (a Welcome), and then goes on.
     #[serde(default)]
-    pub blocked: Option<String>,
+    pub rejoining: bool,
+    /// People with a device that asked to be added again: what is sent does not reach that
+    /// device until a member renews it (as the delivery service last said).
+    #[serde(default)]
+    pub unreachable: Vec<UserId>,
     /// This device was removed from the group (or left).
     #[serde(default)]
     pub removed: bool,
@@ -104,12 +112,56 @@ impl ConversationState {
             kind,
             name: None,
             cursor: 0,
-            blocked: None,
+            stopped: None,
+            rejoining: false,
+            unreachable: Vec::new(),
             removed: false,
             own_seqs: Vec::new(),
             read: 0,
         }
     }
+}
+
+/// Why a device stopped a conversation. Each is something only a lying server can cause:
+/// the delivery service refuses what a member could send to the same effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// A device that its person never signed into their device list was added (judged with
+    /// their list fetched afresh).
+    UntrustedDevice,
+    /// A person's identity key differs from the one this device pinned.
+    IdentityChanged,
+    /// A change in somebody's name that they did not make.
+    ForgedChange,
+}
+
+/// A stopped conversation: why, and about whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stopped {
+    pub reason: StopReason,
+    /// The person the reason is about (whose device or identity), when there is one.
+    #[serde(default)]
+    pub person: Option<UserId>,
+}
+
+/// Reads a stop as this version writes it, or as a reason text of earlier versions (which
+/// said nothing more specific than that something untrusted happened).
+fn stopped_or_legacy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Stopped>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Now(Stopped),
+        Legacy(serde::de::IgnoredAny),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Now(s) => s,
+        Either::Legacy(_) => Stopped {
+            reason: StopReason::ForgedChange,
+            person: None,
+        },
+    }))
 }
 
 /// Applies an edit, deletion or reaction to the message it targets. Only the sender of a

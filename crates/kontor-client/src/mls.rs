@@ -2,7 +2,6 @@
 //! host persists), the group configuration and Kontor's MLS credentials.
 
 use crate::error::ClientError;
-use kontor_proto::identity::label;
 use kontor_proto::{DeviceId, UserId};
 use openmls::prelude::*;
 use openmls_memory_storage::MemoryStorage;
@@ -90,9 +89,10 @@ impl Provider {
     }
 }
 
-/// Configuration for joining from a Welcome, matching the groups Kontor creates: encrypted
-/// handshakes (the server sees no membership detail inside MLS), the ratchet tree in Welcomes,
-/// and a small bounded window of past-epoch secrets.
+/// Configuration for joining from a Welcome, matching the groups Kontor creates: signed
+/// handshakes in the clear (the delivery service follows the group's public state and refuses
+/// what no member could process), the ratchet tree in Welcomes, and a small bounded window of
+/// past-epoch secrets.
 pub fn join_config() -> MlsGroupJoinConfig {
     MlsGroupJoinConfig::builder()
         .wire_format_policy(WIRE_FORMAT_POLICY)
@@ -110,17 +110,16 @@ pub fn capabilities() -> Capabilities {
         .build()
 }
 
-/// Handshakes and application messages leave encrypted; incoming plaintext is accepted only
-/// because the delivery service's proposals (as external sender) are plaintext by protocol —
-/// they are still signed and checked against the pinned key.
-pub const WIRE_FORMAT_POLICY: WireFormatPolicy = MIXED_CIPHERTEXT_WIRE_FORMAT_POLICY;
+/// Application messages leave encrypted; commits and proposals leave as signed
+/// `PublicMessage`s, so that the delivery service can validate them against the group's public
+/// state before they take an epoch. What is secret in them (path secrets) is HPKE-encrypted to
+/// members either way; what the server reads (who is added or removed, leaf keys) it knows
+/// already from routing.
+pub const WIRE_FORMAT_POLICY: WireFormatPolicy = MIXED_PLAINTEXT_WIRE_FORMAT_POLICY;
 
 /// The identity bytes of a device's basic credential: label, person, device.
 pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
-    let mut out = label::MLS_CREDENTIAL.to_vec();
-    out.extend_from_slice(user.0.as_bytes());
-    out.extend_from_slice(device.0.as_bytes());
-    out
+    kontor_proto::identity::credential_identity(user, device)
 }
 
 /// Reads back who a credential claims to be. The claim means nothing until the signature key
@@ -128,18 +127,8 @@ pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
 pub fn parse_credential(credential: &Credential) -> Result<(UserId, DeviceId), ClientError> {
     let basic = BasicCredential::try_from(credential.clone())
         .map_err(|_| ClientError::Invalid("credential type"))?;
-    let id = basic.identity();
-    let rest = id
-        .strip_prefix(label::MLS_CREDENTIAL)
-        .ok_or(ClientError::Invalid("credential label"))?;
-    if rest.len() != 32 {
-        return Err(ClientError::Invalid("credential length"));
-    }
-    let user =
-        uuid::Uuid::from_slice(&rest[..16]).map_err(|_| ClientError::Invalid("credential"))?;
-    let device =
-        uuid::Uuid::from_slice(&rest[16..]).map_err(|_| ClientError::Invalid("credential"))?;
-    Ok((UserId(user), DeviceId(device)))
+    kontor_proto::identity::parse_credential_identity(basic.identity())
+        .ok_or(ClientError::Invalid("credential"))
 }
 
 /// Serialises an MLS message for the wire.

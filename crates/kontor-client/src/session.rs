@@ -567,7 +567,7 @@ impl<H: Host> Session<H> {
             let Some(state) = self.core.conversation(conv) else {
                 return Ok(updates);
             };
-            if state.blocked.is_some() || state.removed {
+            if state.stopped.is_some() || state.removed || state.rejoining {
                 return Ok(updates);
             }
             let after = state.cursor;
@@ -635,9 +635,18 @@ impl<H: Host> Session<H> {
                     .report(&format!("message {} in {conv} skipped: {e}", m.seq));
                 Ok(Processed::Updates(Vec::new()))
             }
-            Err(ClientError::Blocked(why)) => {
+            Err(ClientError::Stopped(why)) => {
                 self.host
-                    .report(&format!("conversation {conv} stopped: {why}"));
+                    .report(&format!("conversation {conv} stopped: {why:?}"));
+                Ok(Processed::Stop)
+            }
+            Err(ClientError::OutOfStep) => {
+                self.host.report(&format!(
+                    "conversation {conv}: message {} could not be processed; asking to be added again",
+                    m.seq
+                ));
+                self.persist().await?;
+                self.ask_to_rejoin(conv).await?;
                 Ok(Processed::Stop)
             }
             Err(e) => {
@@ -655,7 +664,7 @@ impl<H: Host> Session<H> {
             // A conversation this device does not know yet: its Welcome comes first.
             return self.accept_welcomes().await;
         };
-        if state.blocked.is_some() || state.removed || m.seq <= state.cursor {
+        if state.stopped.is_some() || state.removed || state.rejoining || m.seq <= state.cursor {
             return Ok(Vec::new());
         }
         if m.seq != state.cursor + 1 {
@@ -749,13 +758,40 @@ impl<H: Host> Session<H> {
     /// The member duties for one conversation (its members' bundles are fresh).
     async fn maintain(&mut self, conv: &Conversation) -> Result<Vec<Update>> {
         let mut updates = Vec::new();
-        let usable = self
-            .core
-            .conversation(conv.id)
-            .is_some_and(|c| c.blocked.is_none() && !c.removed);
-        if !usable {
+        let me = self.core.user();
+        let my_device = self.core.device();
+        self.core.set_unreachable(
+            conv.id,
+            conv.members
+                .iter()
+                .filter(|m| {
+                    m.devices
+                        .iter()
+                        .any(|d| conv.rejoining.contains(d) && *d != my_device)
+                })
+                .map(|m| m.user_id)
+                .collect(),
+        );
+        let Some(state) = self.core.conversation(conv.id) else {
+            return Ok(updates);
+        };
+        if state.rejoining {
+            // Asked to be added again: make sure the delivery service knows (the first
+            // request may have been lost), and wait for a member's Welcome.
+            if !conv.rejoining.contains(&my_device) {
+                self.ask_to_rejoin(conv.id).await?;
+            }
             return Ok(updates);
         }
+        if state.stopped.is_some() || state.removed {
+            return Ok(updates);
+        }
+        // Readers change nothing but their own devices (the delivery service refuses more).
+        let reader = conv
+            .members
+            .iter()
+            .any(|m| m.user_id == me && m.role == MemberRole::Reader);
+        let mine = |u: &UserId| !reader || *u == me;
         // The delivery service proposed removals (leavers, deprovisioned people): commit them.
         if self.core.has_pending_proposals(conv.id) {
             updates.extend(
@@ -778,11 +814,96 @@ impl<H: Host> Session<H> {
                     .await?,
             );
         }
-        let missing = self.core.missing_devices(conv.id)?;
+        // Devices that could not process a change and asked to be added again.
+        let renew: Vec<DeviceId> = conv
+            .members
+            .iter()
+            .filter(|m| mine(&m.user_id))
+            .flat_map(|m| m.devices.iter())
+            .filter(|d| conv.rejoining.contains(d) && **d != my_device)
+            .copied()
+            .collect();
+        if !renew.is_empty() {
+            updates.extend(self.renew(conv.id, &renew).await?);
+        }
+        let missing: Vec<UserId> = self
+            .core
+            .missing_devices(conv.id)?
+            .into_iter()
+            .filter(mine)
+            .collect();
         if !missing.is_empty() {
             updates.extend(self.add_people(conv.id, &missing).await?);
         }
         Ok(updates)
+    }
+
+    /// Tells the delivery service that this device could not process a change and asks to be
+    /// added again. Without an answer the request is made again at the next sync.
+    async fn ask_to_rejoin(&mut self, conv: ConversationId) -> Result<()> {
+        match call::<_, serde_json::Value>(
+            &mut self.host,
+            Method::Post,
+            &format!("/conversations/{conv}/rejoin"),
+            None,
+        )
+        .await
+        {
+            Ok(_) | Err(SessionError::Unreachable(_)) => Ok(()),
+            Err(e) if e.code() == Some(ErrorCode::NotFound) => {
+                // No longer routed to: this device was removed meanwhile.
+                self.core.forget(conv);
+                self.persist().await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The person tries a stopped conversation again: this device asks to be added afresh,
+    /// and a member's Welcome, checked like any other, lets it go on.
+    pub async fn try_again(&mut self, conv: ConversationId) -> Result<()> {
+        self.core.try_again(conv)?;
+        self.persist().await?;
+        self.ask_to_rejoin(conv).await
+    }
+
+    /// Renews devices that asked to be added again: one commit removes their leaves and adds
+    /// them with fresh key packages.
+    async fn renew(&mut self, conv: ConversationId, devices: &[DeviceId]) -> Result<Vec<Update>> {
+        let server = self.conversation(conv).await?;
+        let users: Vec<UserId> = server
+            .members
+            .iter()
+            .filter(|m| m.devices.iter().any(|d| devices.contains(d)))
+            .map(|m| m.user_id)
+            .collect();
+        let mut updates = Vec::new();
+        for _ in 0..RETRIES {
+            updates.extend(self.settle(conv).await?);
+            self.learn(&users).await?;
+            let claimed: ClaimedKeyPackages = self
+                .post(
+                    "/key-packages/claim",
+                    &ClaimKeyPackages {
+                        users: users.clone(),
+                    },
+                )
+                .await?;
+            let (body, refused) = self.core.renew(conv, devices, &claimed)?;
+            for (device, why) in refused {
+                self.host
+                    .report(&format!("device {device} not renewed: {why}"));
+            }
+            let Some(body) = body else {
+                return Ok(updates);
+            };
+            self.persist().await?;
+            if let Some(u) = self.deliver_commit(conv, &body).await? {
+                updates.extend(u);
+                return Ok(updates);
+            }
+        }
+        Err(SessionError::KeepsChanging)
     }
 
     // --- changing groups ------------------------------------------------------------------
@@ -889,16 +1010,11 @@ impl<H: Host> Session<H> {
             self.persist().await?;
             if let Some(u) = self.deliver_commit(conv, &body).await? {
                 updates.extend(u);
-                // The new devices cannot read what came before: tell them the name.
+                // The new devices cannot read what came before: tell them the name. Best
+                // effort: the devices are in, and a channel's readers may not write.
                 let name = self.core.conversation(conv).and_then(|c| c.name.clone());
                 if name.is_some() {
-                    Box::pin(self.send(
-                        conv,
-                        &Payload::System {
-                            note: SystemNote::State { name },
-                        },
-                    ))
-                    .await?;
+                    Box::pin(self.tell(conv, SystemNote::State { name })).await;
                 }
                 return Ok(updates);
             }

@@ -4,7 +4,7 @@
 //! these as JSON (their TypeScript types are generated from here) and only renders them.
 
 use crate::client::{Client, Update};
-use crate::history::ChatMessage;
+use crate::history::{ChatMessage, StopReason};
 use crate::markdown::{self, Block};
 use kontor_proto::conversation::ConversationKind;
 use kontor_proto::payload::{Envelope, Payload, SystemNote};
@@ -29,8 +29,14 @@ pub struct ConversationView {
     pub last: Option<MessageView>,
     /// When the newest message was written (sender's clock, ms), for sorting; 0 for none.
     pub last_at: i64,
-    /// Why this device stopped processing the conversation, if it did.
-    pub blocked: Option<String>,
+    /// Why this device stopped the conversation, if it did (the app says it in the person's
+    /// language, with what to do, and offers to try again).
+    pub stopped: Option<StopView>,
+    /// This device could not process a change and waits to be added again by a member.
+    pub rejoining: bool,
+    /// People with a device that what is sent does not reach yet (it waits to be added
+    /// again): shown to the sender.
+    pub unreachable: Vec<UserId>,
     /// This device left or was removed.
     pub removed: bool,
     /// Messages written here that wait in the outbox.
@@ -40,6 +46,14 @@ pub struct ConversationView {
     /// The people in the encrypted group as this device sees it (not as the server says),
     /// with how many of their devices are in it.
     pub members: Vec<GroupMember>,
+}
+
+/// Why a conversation stopped on this device, and about whom.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StopView {
+    pub reason: StopReason,
+    pub person: Option<UserId>,
 }
 
 /// A person in a conversation's MLS group.
@@ -211,7 +225,12 @@ impl Client {
             unread: u32::try_from(self.unread(conv)).unwrap_or(u32::MAX),
             last_at: last.as_ref().map_or(0, |m| m.sent_at),
             last,
-            blocked: c.blocked.clone(),
+            stopped: c.stopped.as_ref().map(|s| StopView {
+                reason: s.reason,
+                person: s.person,
+            }),
+            rejoining: c.rejoining,
+            unreachable: c.unreachable.clone(),
             removed: c.removed,
             queued: u32::try_from(queued).unwrap_or(u32::MAX),
             read: c.read,

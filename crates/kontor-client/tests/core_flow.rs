@@ -384,11 +384,11 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
     assert!(
         matches!(anna.learn(&[forged_bundle]), Err(ClientError::IdentityChanged(u)) if u == ben.user())
     );
-    assert!(matches!(anna.receive(&m), Err(ClientError::Blocked(_))));
-    assert!(anna.conversation(conv).unwrap().blocked.is_some());
+    assert!(matches!(anna.receive(&m), Err(ClientError::Stopped(_))));
+    assert!(anna.conversation(conv).unwrap().stopped.is_some());
     assert!(matches!(
         anna.encrypt(conv, &text("x"), 0),
-        Err(ClientError::Blocked(_))
+        Err(ClientError::Stopped(_))
     ));
     // Safety numbers show it: Chris's number with "Ben" is not the one Anna has with Ben.
     ben.learn(&real).unwrap();
@@ -663,7 +663,7 @@ fn a_colleague_linking_a_device_never_stops_the_conversation() {
             result.unwrap_or_else(|e| panic!("{case}: message {} refused: {e}", m.seq));
         }
         let state = anna.conversation(conv).unwrap();
-        assert!(state.blocked.is_none(), "{case}: not stopped");
+        assert!(state.stopped.is_none(), "{case}: not stopped");
         let texts: Vec<_> = anna
             .messages(conv)
             .map(|m| (m.text(), m.verified))

@@ -76,6 +76,9 @@ pub struct CreateConversation {
     /// Chosen by the client (it is the MLS group id); creating twice is idempotent.
     pub id: ConversationId,
     pub kind: ConversationKind,
+    /// The new group's MLS GroupInfo with its ratchet tree (the creating device alone, epoch
+    /// 0): the delivery service follows the group's public state from here.
+    pub group_info: Bytes,
 }
 
 /// One person in a conversation, as the server routes to them.
@@ -101,6 +104,10 @@ pub struct Conversation {
     /// Devices the server asked members to remove (leavers, deprovisioned people). Nothing is
     /// delivered to or from them; the next member online commits their removal.
     pub pending_removals: Vec<DeviceId>,
+    /// Devices that could not process a change and asked to be added again. Until a member
+    /// renews them they cannot read what is sent.
+    #[serde(default)]
+    pub rejoining: Vec<DeviceId>,
     pub created_at: String,
 }
 

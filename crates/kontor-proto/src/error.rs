@@ -141,6 +141,14 @@ error_codes! {
     NotAMember = 403, "You are not a member of this conversation.", "Sie sind nicht Mitglied dieser Unterhaltung.";
     /// Only the conversation's admins may do this (or only posters may write in a channel).
     NotConversationAdmin = 403, "Only the conversation's admins may do this.", "Das dürfen nur die Admins der Unterhaltung.";
+    /// The delivery service refused a commit or proposal that does not fit the group's state
+    /// or the sender's rights: no member could have processed it.
+    GroupChangeRefused = 400, "This change to the conversation was refused: it does not fit the conversation.", "Diese Änderung der Unterhaltung wurde abgelehnt: Sie passt nicht zur Unterhaltung.";
+    /// The conversation was made by an older version of Kontor: its members can no longer be
+    /// changed. Messages still go through.
+    ConversationOutdated = 409, "This conversation was created with an older version of Kontor; its members can no longer be changed. Please start a new conversation.", "Diese Unterhaltung wurde mit einer älteren Version von Kontor angelegt; ihre Mitglieder lassen sich nicht mehr ändern. Bitte beginnen Sie eine neue Unterhaltung.";
+    /// This device is not linked to its person's identity yet (not in their signed device list).
+    DeviceNotLinked = 403, "This device is not linked yet. Please confirm it on another device or with the recovery key.", "Dieses Gerät ist noch nicht verknüpft. Bitte bestätigen Sie es auf einem anderen Gerät oder mit dem Wiederherstellungsschlüssel.";
     /// A person has no device with a key package left; they must log in once first.
     NoKeyPackage = 409, "This person cannot be added yet: they have not logged in on any device.", "Diese Person kann noch nicht hinzugefügt werden: Sie hat sich noch auf keinem Gerät angemeldet.";
     /// The signed device list is older than the stored one or its signature does not verify.

@@ -32,6 +32,26 @@ pub mod label {
     pub const EXTERNAL_SENDER: &[u8] = b"kontor/v1/delivery-service\0";
 }
 
+/// The identity bytes of a device's MLS basic credential: label, person, device.
+pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
+    let mut out = label::MLS_CREDENTIAL.to_vec();
+    out.extend_from_slice(user.0.as_bytes());
+    out.extend_from_slice(device.0.as_bytes());
+    out
+}
+
+/// Who a credential's identity bytes claim to be. The claim means nothing until the signature
+/// key is found in that person's signed device list.
+pub fn parse_credential_identity(identity: &[u8]) -> Option<(UserId, DeviceId)> {
+    let rest = identity.strip_prefix(label::MLS_CREDENTIAL)?;
+    if rest.len() != 32 {
+        return None;
+    }
+    let user = uuid::Uuid::from_slice(&rest[..16]).ok()?;
+    let device = uuid::Uuid::from_slice(&rest[16..]).ok()?;
+    Some((UserId(user), DeviceId(device)))
+}
+
 /// The public keys of one device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -18,6 +18,7 @@ pub mod actions;
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod directory_index;
 pub mod error;
 pub mod external_sender;

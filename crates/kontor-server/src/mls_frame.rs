@@ -19,8 +19,15 @@ pub fn check(
     welcome: Option<&[u8]>,
 ) -> Result<(), ApiError> {
     let msg = MlsMessageIn::tls_deserialize_exact(body).map_err(|_| ApiError::invalid("body"))?;
-    let (group, msg_epoch, content) = match msg.extract() {
-        MlsMessageBodyIn::PrivateMessage(m) => (m.group_id().clone(), m.epoch(), m.content_type()),
+    // Application messages are encrypted; commits and proposals are signed in the clear so
+    // that the delivery service can follow the group (see `delivery`).
+    let (group, msg_epoch, content) = match (msg.extract(), kind) {
+        (MlsMessageBodyIn::PrivateMessage(m), MessageKind::Application) => {
+            (m.group_id().clone(), m.epoch(), m.content_type())
+        }
+        (MlsMessageBodyIn::PublicMessage(m), MessageKind::Commit | MessageKind::Proposal) => {
+            (m.group_id().clone(), m.epoch(), m.content_type())
+        }
         _ => return Err(ApiError::invalid("body")),
     };
     let expected = match kind {

@@ -183,7 +183,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         data = %cfg.data_dir.display(),
         "Kontor is serving"
     );
-    say(&format!("Kontor läuft auf / is serving at {}", running.url()));
+    say(&format!(
+        "Kontor läuft auf / is serving at {}",
+        running.url()
+    ));
     if !running.state.web().is_built() {
         say(&format!(
             "Die Web-App ist nicht gebaut (./run.sh baut sie) / the web app is not built (./run.sh builds it): {}",

@@ -719,117 +719,248 @@ async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Stor
     );
 }
 
-fn send(
-    kind: kontor_proto::conversation::MessageKind,
-    epoch: u64,
-    id: u128,
-) -> kontor_proto::conversation::SendMessage {
-    kontor_proto::conversation::SendMessage {
-        client_msg_id: kontor_proto::ClientMsgId(uuid::Uuid::from_u128(id)),
-        kind,
-        epoch,
-        body: kontor_proto::Bytes(vec![1, 2, 3, id as u8]),
-        welcome: None,
-        added: vec![],
-        removed: vec![],
-        proposed_removals: vec![],
+/// A person with a real client core, whose identity (signed device list) is published, so
+/// the delivery service can judge the commits their device makes.
+struct Member {
+    ids: LoginIds,
+    core: kontor_client::Client,
+    bundle: kontor_proto::identity::IdentityBundle,
+}
+
+/// The organisation's keys as a client pins them, made up for the store's tests: certificates
+/// come from `membership`, the delivery service's proposals from `external`.
+struct OrgKeys {
+    membership: ed25519_dalek::SigningKey,
+    external: ed25519_dalek::SigningKey,
+}
+
+impl OrgKeys {
+    fn new() -> Self {
+        OrgKeys {
+            membership: ed25519_dalek::SigningKey::from_bytes(&[21; 32]),
+            external: ed25519_dalek::SigningKey::from_bytes(&[22; 32]),
+        }
     }
 }
 
-async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store: Store) {
-    use kontor_proto::conversation::{AddedDevice, ConversationKind, MessageKind};
-    let (org, _) = org_with_owner(&store, "Gamma").await;
-    let anna = add_person(&store, org, "anna@gamma.example", "Anna", Role::Member).await;
-    let ben = add_person(&store, org, "ben@gamma.example", "Ben", Role::Member).await;
-    let conv = kontor_proto::ConversationId(uuid::Uuid::from_u128(77));
+async fn mls_member(store: &Store, keys: &OrgKeys, org: OrgId, email: &str, name: &str) -> Member {
+    use ed25519_dalek::Signer;
+    use kontor_proto::Bytes;
+    use kontor_proto::identity::*;
+    let ids = add_person(store, org, email, name, Role::Member).await;
+    let mut core = kontor_client::Client::new_device(org, ids.user, ids.device).unwrap();
+    core.pin_org_key(&OrgKey {
+        org_id: org,
+        signing_key: Bytes(keys.membership.verifying_key().to_bytes().to_vec()),
+        external_sender_key: Bytes(keys.external.verifying_key().to_bytes().to_vec()),
+    })
+    .unwrap();
+    let (publish, _) = core.create_identity().unwrap();
+    let list = &publish.device_list;
     store
-        .create_conversation(
+        .publish_identity(
             org,
-            conv,
-            ConversationKind::Group,
-            anna.user,
-            anna.device,
+            ids.user,
+            &NewDeviceList {
+                identity_key: &list.list.identity_key.0,
+                version: list.list.version,
+                json: &serde_json::to_string(list).unwrap(),
+                devices: &[ids.device],
+                recovery_backup: None,
+            },
             T0,
         )
         .await
         .unwrap();
-    // Creating again is a no-op; by someone else it is refused.
-    store
-        .create_conversation(
-            org,
-            conv,
-            ConversationKind::Group,
-            anna.user,
-            anna.device,
-            T0,
-        )
-        .await
-        .unwrap();
-    assert!(
-        store
-            .create_conversation(org, conv, ConversationKind::Group, ben.user, ben.device, T0)
-            .await
-            .is_err()
+    let membership = Membership {
+        org_id: org,
+        user_id: ids.user,
+        identity_key: list.list.identity_key.clone(),
+        display_name: name.into(),
+        issued_at: 0,
+    };
+    let signature = Bytes(
+        keys.membership
+            .sign(&membership.signed_bytes())
+            .to_bytes()
+            .to_vec(),
     );
+    let bundle = IdentityBundle {
+        certificate: MembershipCertificate {
+            membership,
+            signature,
+        },
+        device_list: list.clone(),
+    };
+    Member { ids, core, bundle }
+}
+
+async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store: Store) {
+    use kontor_proto::conversation::{ConversationKind, SendMessage};
+    use kontor_proto::identity::{ClaimedKeyPackage, ClaimedKeyPackages};
+    use kontor_server::delivery;
+    let keys = OrgKeys::new();
+    let (org, _) = org_with_owner(&store, "Gamma").await;
+    let mut anna = mls_member(&store, &keys, org, "anna@gamma.example", "Anna").await;
+    let mut ben = mls_member(&store, &keys, org, "ben@gamma.example", "Ben").await;
+    let bundles = [anna.bundle.clone(), ben.bundle.clone()];
+    anna.core.learn(&bundles).unwrap();
+    ben.core.learn(&bundles).unwrap();
+    let external = keys.external.verifying_key().to_bytes();
+    let created = anna
+        .core
+        .create_conversation(ConversationKind::Group)
+        .unwrap();
+    let conv = created.id;
+    let genesis = delivery::genesis(
+        conv,
+        created.group_info.as_slice(),
+        (anna.ids.user, anna.ids.device),
+        anna.core.device_keys().mls_signature_key.as_slice(),
+        &external,
+    )
+    .unwrap();
+    // A GroupInfo naming another device, or another external sender, is not a beginning.
+    assert!(
+        delivery::genesis(
+            conv,
+            created.group_info.as_slice(),
+            (ben.ids.user, ben.ids.device),
+            anna.core.device_keys().mls_signature_key.as_slice(),
+            &external,
+        )
+        .is_err()
+    );
+    assert!(
+        delivery::genesis(
+            conv,
+            created.group_info.as_slice(),
+            (anna.ids.user, anna.ids.device),
+            anna.core.device_keys().mls_signature_key.as_slice(),
+            &[7; 32],
+        )
+        .is_err()
+    );
+    let create = |by: &Member| {
+        store.create_conversation(
+            org,
+            conv,
+            ConversationKind::Group,
+            by.ids.user,
+            by.ids.device,
+            &genesis,
+            T0,
+        )
+    };
+    create(&anna).await.unwrap();
+    // Creating again is a no-op; by someone else it is refused.
+    create(&anna).await.unwrap();
+    assert!(create(&ben).await.is_err());
 
     // Anna adds Ben at epoch 0; Ben's view starts there.
-    let mut add = send(MessageKind::Commit, 0, 1);
-    add.added = vec![AddedDevice {
-        user_id: ben.user,
-        device_id: ben.device,
-        leaf: Some(1),
-    }];
-    add.welcome = Some(kontor_proto::Bytes(vec![9]));
+    let kp = ben
+        .core
+        .key_packages(1, false)
+        .unwrap()
+        .key_packages
+        .remove(0);
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![ClaimedKeyPackage {
+            user_id: ben.ids.user,
+            device_id: ben.ids.device,
+            key_package: kp,
+        }],
+    };
+    let (add, _) = anna.core.add(conv, &[ben.ids.user], &claimed).unwrap();
+    let add = add.unwrap();
+    // What a commit declares must be what it does.
+    let overstated = SendMessage {
+        removed: vec![anna.ids.device],
+        ..add.clone()
+    };
+    assert!(matches!(
+        store
+            .send_message(org, conv, anna.ids.user, anna.ids.device, &overstated, T0)
+            .await,
+        Err(StoreError::Refused(
+            ErrorCode::InvalidInput,
+            Some("removed")
+        ))
+    ));
+    // Nobody posts a commit in another device's name.
+    assert!(matches!(
+        store
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &add, T0)
+            .await,
+        Err(StoreError::Refused(ErrorCode::NotAMember, _))
+    ));
     let out = store
-        .send_message(org, conv, anna.user, anna.device, &add, T0)
+        .send_message(org, conv, anna.ids.user, anna.ids.device, &add, T0)
         .await
         .unwrap();
     assert_eq!(
         (out.sent.seq, out.sent.epoch, out.sent.duplicate),
         (1, 1, false)
     );
-    assert_eq!(out.welcomed, vec![ben.device]);
-    assert_eq!(
-        store.pending_welcomes(org, ben.device).await.unwrap().len(),
-        1
-    );
+    anna.core
+        .on_sent(conv, add.client_msg_id, Ok(&out.sent))
+        .unwrap();
+    assert_eq!(out.welcomed, vec![ben.ids.device]);
+    let welcomes = store.pending_welcomes(org, ben.ids.device).await.unwrap();
+    assert_eq!(welcomes.len(), 1);
+    ben.core.join(&welcomes[0]).unwrap();
 
     // A second commit for epoch 0 loses; one for epoch 1 wins.
-    let late = send(MessageKind::Commit, 0, 2);
+    let late = SendMessage {
+        epoch: 0,
+        ..ben.core.update_keys(conv).unwrap()
+    };
     assert!(matches!(
         store
-            .send_message(org, conv, ben.user, ben.device, &late, T0)
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &late, T0)
             .await,
         Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
     ));
+    ben.core
+        .on_sent(conv, late.client_msg_id, Err(ErrorCode::StaleEpoch))
+        .unwrap();
     // Application messages only in the current epoch, each client message id once.
-    let msg = send(MessageKind::Application, 1, 3);
+    let msg = ben
+        .core
+        .encrypt(
+            conv,
+            &kontor_proto::payload::Payload::Text {
+                text: "eins".into(),
+                mentions: vec![],
+                reply_to: None,
+            },
+            T0,
+        )
+        .unwrap();
     let first = store
-        .send_message(org, conv, ben.user, ben.device, &msg, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, T0)
         .await
         .unwrap();
     let again = store
-        .send_message(org, conv, ben.user, ben.device, &msg, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, T0)
         .await
         .unwrap();
     assert_eq!(first.sent.seq, 2);
     assert_eq!((again.sent.seq, again.sent.duplicate), (2, true));
-    assert_eq!(first.recipients, vec![anna.device]);
+    assert_eq!(first.recipients, vec![anna.ids.device]);
+    let old = SendMessage {
+        client_msg_id: kontor_proto::ClientMsgId(uuid::Uuid::from_u128(4)),
+        epoch: 0,
+        ..msg.clone()
+    };
     assert!(matches!(
         store
-            .send_message(
-                org,
-                conv,
-                ben.user,
-                ben.device,
-                &send(MessageKind::Application, 0, 4),
-                T0
-            )
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &old, T0)
             .await,
         Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
     ));
     let (page, last) = store
-        .messages_after(org, conv, ben.device, 0, 100)
+        .messages_after(org, conv, ben.ids.device, 0, 100)
         .await
         .unwrap();
     assert_eq!(last, 2);
@@ -839,43 +970,68 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
         "only since joining"
     );
 
-    // Ben leaves: his device is pending removal and gets nothing; Anna's commit removes it.
-    let mut leave = send(MessageKind::Proposal, 1, 5);
-    leave.proposed_removals = vec![ben.device];
+    // Ben leaves: his device is pending removal and gets nothing; the delivery service
+    // proposes his removal, and Anna's commit takes it up.
+    let leave = ben.core.leave(conv, &[ben.ids.device]).unwrap();
     store
-        .send_message(org, conv, ben.user, ben.device, &leave, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &leave, T0)
         .await
         .unwrap();
     let (epoch, due) = store.removals_to_propose(org, conv).await.unwrap();
-    assert_eq!((epoch, due), (1, vec![(ben.device, 1)]));
+    assert_eq!((epoch, due.clone()), (1, vec![(ben.ids.device, 1)]));
     assert!(
         store
-            .messages_after(org, conv, ben.device, 0, 100)
+            .messages_after(org, conv, ben.ids.device, 0, 100)
             .await
             .is_err()
     );
-    let mut remove = send(MessageKind::Commit, 1, 6);
-    remove.removed = vec![ben.device];
-    store
-        .send_message(org, conv, anna.user, anna.device, &remove, T0)
+    let proposal =
+        kontor_server::external_sender::remove_proposal(&keys.external, conv, epoch, due[0].1)
+            .unwrap();
+    let (stored, _) = store
+        .append_server_proposals(
+            org,
+            conv,
+            epoch,
+            &[(ben.ids.device, proposal, kontor_proto::ClientMsgId::new())],
+            T0,
+        )
         .await
         .unwrap();
-    let c = store.conversation(org, conv, anna.device).await.unwrap();
-    assert_eq!((c.epoch, c.last_seq, c.members.len()), (2, 4, 1));
+    // Anna has not read Ben's messages yet: the proposal waits behind them.
+    assert!(matches!(
+        anna.core.receive(&stored[0]),
+        Err(kontor_client::ClientError::Gap { .. })
+    ));
+    let (page, _) = store
+        .messages_after(org, conv, anna.ids.device, 1, 100)
+        .await
+        .unwrap();
+    for m in &page {
+        anna.core.receive(m).unwrap();
+    }
+    let remove = anna.core.commit_proposals(conv).unwrap().unwrap();
+    store
+        .send_message(org, conv, anna.ids.user, anna.ids.device, &remove, T0)
+        .await
+        .unwrap();
+    let c = store
+        .conversation(org, conv, anna.ids.device)
+        .await
+        .unwrap();
+    assert_eq!((c.epoch, c.last_seq, c.members.len()), (2, 5, 1));
     assert!(c.pending_removals.is_empty());
     // Another organisation sees none of it.
     let (other, _) = org_with_owner(&store, "Delta").await;
-    assert!(store.conversation(other, conv, anna.device).await.is_err());
     assert!(
         store
-            .send_message(
-                other,
-                conv,
-                anna.user,
-                anna.device,
-                &send(MessageKind::Application, 2, 7),
-                T0
-            )
+            .conversation(other, conv, anna.ids.device)
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .send_message(other, conv, anna.ids.user, anna.ids.device, &msg, T0)
             .await
             .is_err()
     );

@@ -20,7 +20,7 @@ use futures_util::lock::Mutex;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use kontor_client::session::{Answer, Host, Method};
 use kontor_client::view::UpdateView;
-use kontor_client::{Changes, Session, SessionError, Update};
+use kontor_client::{Changes, ClientError, Session, SessionError, Update};
 use kontor_proto::conversation::{ConversationKind, MemberRole};
 use kontor_proto::event::ServerFrame;
 use kontor_proto::payload::{Payload, SystemNote};
@@ -147,6 +147,8 @@ fn error(e: SessionError) -> JsValue {
     let (kind, code) = match &e {
         SessionError::Api(body) => ("api", serde_json::to_value(body.error.code).ok()),
         SessionError::Unreachable(_) => ("unreachable", None),
+        SessionError::Core(ClientError::Stopped(_)) => ("stopped", None),
+        SessionError::Core(ClientError::Rejoining | ClientError::OutOfStep) => ("rejoining", None),
         SessionError::Core(_) => ("core", None),
         SessionError::Store(_) => ("store", None),
         SessionError::NotLinked => ("not_linked", None),
@@ -452,6 +454,16 @@ impl Device {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let mut s = s.lock().await;
             s.leave(conv).await.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Tries a conversation that stopped on this device again: asks members to add it afresh.
+    pub fn try_again(&self, conv: String) -> Promise {
+        self.with(|s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let mut s = s.lock().await;
+            s.try_again(conv).await.map_err(error)?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -17,4 +17,9 @@ last_seq: number, members: Array<ConversationMember>,
  * Devices the server asked members to remove (leavers, deprovisioned people). Nothing is
  * delivered to or from them; the next member online commits their removal.
  */
-pending_removals: Array<DeviceId>, created_at: string, };
+pending_removals: Array<DeviceId>, 
+/**
+ * Devices that could not process a change and asked to be added again. Until a member
+ * renews them they cannot read what is sent.
+ */
+rejoining: Array<DeviceId>, created_at: string, };

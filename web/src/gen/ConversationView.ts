@@ -3,6 +3,8 @@ import type { ConversationId } from "./ConversationId";
 import type { ConversationKind } from "./ConversationKind";
 import type { GroupMember } from "./GroupMember";
 import type { MessageView } from "./MessageView";
+import type { StopView } from "./StopView";
+import type { UserId } from "./UserId";
 
 /**
  * One conversation in the list.
@@ -26,9 +28,19 @@ last: MessageView | null,
  */
 last_at: number, 
 /**
- * Why this device stopped processing the conversation, if it did.
+ * Why this device stopped the conversation, if it did (the app says it in the person's
+ * language, with what to do, and offers to try again).
  */
-blocked: string | null, 
+stopped: StopView | null, 
+/**
+ * This device could not process a change and waits to be added again by a member.
+ */
+rejoining: boolean, 
+/**
+ * People with a device that what is sent does not reach yet (it waits to be added
+ * again): shown to the sender.
+ */
+unreachable: Array<UserId>, 
 /**
  * This device left or was removed.
  */

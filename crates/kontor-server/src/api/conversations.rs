@@ -102,6 +102,34 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateConversation>,
 ) -> Result<(StatusCode, ApiJson<Conversation>), ApiError> {
+    // The group starts as the creating device alone, with the key its person signed, and the
+    // delivery service as its external sender: from here the server follows its public state.
+    let listed = state
+        .store()
+        .identities(caller.org, &[caller.user])
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|i| {
+            serde_json::from_str::<kontor_proto::identity::SignedDeviceList>(&i.device_list).ok()
+        })
+        .and_then(|l| {
+            l.list
+                .devices
+                .into_iter()
+                .find(|d| d.device_id == caller.device)
+        })
+        .ok_or(ApiError::new(kontor_proto::ErrorCode::DeviceNotLinked))?;
+    let external =
+        identity::org_key(&state, caller.org, identity::purpose::EXTERNAL_SENDER).await?;
+    let genesis = crate::delivery::genesis(
+        body.id,
+        body.group_info.as_slice(),
+        (caller.user, caller.device),
+        listed.mls_signature_key.as_slice(),
+        external.verifying_key().as_bytes(),
+    )
+    .map_err(|r| ApiError::field(r.code, r.field))?;
     state
         .store()
         .create_conversation(
@@ -110,6 +138,7 @@ pub async fn create(
             body.kind,
             caller.user,
             caller.device,
+            &genesis,
             state.now(),
         )
         .await?;
@@ -229,6 +258,27 @@ pub async fn send(
         }
     }
     Ok(ApiJson(outcome.sent))
+}
+
+/// The calling device could not process a change of the conversation (a commit whose secrets
+/// it cannot open): it asks members to add it again. Nothing more is delivered it can read
+/// until one does; members see which devices wait (`rejoining`). Asking again is a no-op.
+#[utoipa::path(post, path = "/conversations/{id}/rejoin", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path)),
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn rejoin(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .store()
+        .request_rejoin(caller.org, id, caller.device, state.now())
+        .await?
+    {
+        announce_changed(&state, &[id]).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Messages after a sequence number, oldest first; only those since the device joined.

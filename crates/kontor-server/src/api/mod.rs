@@ -127,6 +127,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::welcomes))
         .routes(routes!(conversations::ack_welcome))
         .routes(routes!(conversations::set_role))
+        .routes(routes!(conversations::rejoin))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(uploads)
         .merge(mls);

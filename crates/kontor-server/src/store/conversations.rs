@@ -7,9 +7,10 @@
 //! Writes that touch several conversations (retiring a leaver's devices) lock the conversation
 //! rows in id order before anything else, so they cannot deadlock with sends.
 
-use super::{StoreError, StoreResult, Tx, col_i64, col_parse, col_str};
+use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
 use crate::access::conversation as rules;
 use crate::clock::fmt_ms;
+use crate::delivery::{self, Facts, GroupState, Handshake, Refusal, RoutedDevice};
 use kontor_proto::conversation::{
     Conversation, ConversationKind, ConversationMember, MemberRole, MessageKind, PendingWelcome,
     SendMessage, Sent, StoredMessage,
@@ -40,6 +41,53 @@ struct DeviceRow {
     device: DeviceId,
     user: UserId,
     removing: bool,
+    /// It asked to be added again (it could not process a commit).
+    rejoining: bool,
+}
+
+impl From<&DeviceRow> for RoutedDevice {
+    fn from(d: &DeviceRow) -> Self {
+        RoutedDevice {
+            device: d.device,
+            user: d.user,
+            removing: d.removing,
+            rejoining: d.rejoining,
+        }
+    }
+}
+
+impl From<Refusal> for StoreError {
+    fn from(r: Refusal) -> Self {
+        StoreError::refused_field(r.code, r.field)
+    }
+}
+
+/// The delivery service's copy of a group's public state.
+async fn group_state(tx: &mut Tx, conv: ConversationId) -> StoreResult<Option<GroupState>> {
+    let state: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT state FROM group_states WHERE conversation_id = $1")
+            .bind(conv.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(state.map(GroupState))
+}
+
+async fn write_group_state(
+    tx: &mut Tx,
+    conv: ConversationId,
+    epoch: u64,
+    state: &GroupState,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO group_states (conversation_id, epoch, state) VALUES ($1, $2, $3) \
+         ON CONFLICT (conversation_id) DO UPDATE SET epoch = $2, state = $3",
+    )
+    .bind(conv.to_string())
+    .bind(epoch as i64)
+    .bind(state.0.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn lock_conversation(
@@ -70,7 +118,7 @@ async fn device_rows(
     conv: ConversationId,
 ) -> StoreResult<Vec<DeviceRow>> {
     sqlx::query(
-        "SELECT device_id, user_id, removing FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
+        "SELECT device_id, user_id, removing, rejoin_requested_at FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
     )
     .bind(conv.to_string())
     .fetch_all(exec)
@@ -81,6 +129,7 @@ async fn device_rows(
             device: col_parse(r, "device_id")?,
             user: col_parse(r, "user_id")?,
             removing: col_i64(r, "removing")? != 0,
+            rejoining: col_opt_i64(r, "rejoin_requested_at")?.is_some(),
         })
     })
     .collect()
@@ -110,7 +159,7 @@ async fn devices_and_members(
     conv: ConversationId,
 ) -> StoreResult<(Vec<DeviceRow>, BTreeMap<UserId, MemberRole>)> {
     let rows = sqlx::query(
-        "SELECT d.device_id, d.user_id, d.removing, m.role FROM conversation_devices d \
+        "SELECT d.device_id, d.user_id, d.removing, d.rejoin_requested_at, m.role FROM conversation_devices d \
          LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.user_id = d.user_id \
          WHERE d.conversation_id = $1 ORDER BY d.device_id",
     )
@@ -124,6 +173,7 @@ async fn devices_and_members(
             device: col_parse(r, "device_id")?,
             user: col_parse(r, "user_id")?,
             removing: col_i64(r, "removing")? != 0,
+            rejoining: col_opt_i64(r, "rejoin_requested_at")?.is_some(),
         };
         if let Some(role) = super::col_opt_str(r, "role")? {
             members.insert(
@@ -153,9 +203,70 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
     })
 }
 
+/// Judges a commit or proposal against the group's public state and the conversation's rules
+/// ([`delivery`]). What the sender declares it adds and removes must be what the commit does.
+#[allow(clippy::too_many_arguments)]
+async fn judge_handshake(
+    tx: &mut Tx,
+    org: OrgId,
+    conv: ConversationId,
+    kind: ConversationKind,
+    sender: (UserId, DeviceId),
+    m: &SendMessage,
+    members: &BTreeMap<UserId, MemberRole>,
+    devices: &[DeviceRow],
+) -> StoreResult<delivery::Verdict> {
+    let state = group_state(tx, conv)
+        .await?
+        .ok_or(StoreError::refused(ErrorCode::ConversationOutdated))?;
+    let handshake = Handshake::parse(&state, conv, m.body.as_slice())?;
+    let listed = super::identity::listed_keys(tx, org, &handshake.people()).await?;
+    let routed: Vec<RoutedDevice> = devices.iter().map(RoutedDevice::from).collect();
+    let verdict = handshake.judge(&Facts {
+        kind,
+        sender,
+        members,
+        devices: &routed,
+        listed: &listed,
+    })?;
+    if m.kind == MessageKind::Commit {
+        let set = |v: &mut Vec<DeviceId>| {
+            v.sort();
+            v.dedup();
+        };
+        let mut declared: Vec<DeviceId> = m.added.iter().map(|a| a.device_id).collect();
+        let mut actual: Vec<DeviceId> = verdict.added.iter().map(|a| a.device_id).collect();
+        set(&mut declared);
+        set(&mut actual);
+        if declared != actual
+            || m.added.iter().any(|a| {
+                !verdict
+                    .added
+                    .iter()
+                    .any(|v| v.device_id == a.device_id && v.user_id == a.user_id)
+            })
+        {
+            return Err(StoreError::refused_field(ErrorCode::InvalidInput, "added"));
+        }
+        let mut declared = m.removed.clone();
+        let mut actual = verdict.removed.clone();
+        set(&mut declared);
+        set(&mut actual);
+        if declared != actual {
+            return Err(StoreError::refused_field(
+                ErrorCode::InvalidInput,
+                "removed",
+            ));
+        }
+    }
+    Ok(verdict)
+}
+
 impl super::Store {
-    /// Creates a conversation with the caller's device as its only member, at epoch 0.
-    /// Creating the same id again by the same person is a no-op.
+    /// Creates a conversation with the caller's device as its only member, at epoch 0, with
+    /// the group's first public state ([`delivery::genesis`]). Creating the same id again by
+    /// the same person is a no-op.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_conversation(
         &self,
         org: OrgId,
@@ -163,6 +274,7 @@ impl super::Store {
         kind: ConversationKind,
         user: UserId,
         device: DeviceId,
+        state: &GroupState,
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
@@ -209,6 +321,7 @@ impl super::Store {
         .bind(user.to_string())
         .execute(&mut *tx)
         .await?;
+        write_group_state(&mut tx, id, 0, state).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -254,6 +367,11 @@ impl super::Store {
             pending_removals: devices
                 .iter()
                 .filter(|d| d.removing)
+                .map(|d| d.device)
+                .collect(),
+            rejoining: devices
+                .iter()
+                .filter(|d| d.rejoining && !d.removing)
                 .map(|d| d.device)
                 .collect(),
             created_at: fmt_ms(col_i64(&row, "created_at")?),
@@ -352,69 +470,74 @@ impl super::Store {
         if m.epoch != epoch {
             return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
         }
-        let owner_of = |d: DeviceId| devices.iter().find(|r| r.device == d).copied();
         let mut new_epoch = epoch;
         let mut changed = false;
         let mut welcomed = Vec::new();
+        let mut added = Vec::new();
         match m.kind {
             MessageKind::Application => {
                 rules::may_write(kind, my_role).map_err(StoreError::refused)?
             }
-            MessageKind::Proposal => {
-                if m.proposed_removals.is_empty()
-                    || m.proposed_removals
+            MessageKind::Proposal | MessageKind::Commit => {
+                let verdict = judge_handshake(
+                    &mut tx,
+                    org,
+                    conv,
+                    kind,
+                    (user, device),
+                    m,
+                    &members,
+                    &devices,
+                )
+                .await?;
+                if m.kind == MessageKind::Proposal {
+                    // A leave proposal removes the sender's own leaf; the server stops routing
+                    // to every device of theirs that they name.
+                    let own =
+                        |d: &DeviceId| devices.iter().any(|r| r.device == *d && r.user == user);
+                    if !verdict
+                        .proposed_removals
                         .iter()
-                        .any(|d| owner_of(*d).is_none_or(|r| r.user != user))
-                {
-                    return Err(StoreError::refused_field(
-                        ErrorCode::Forbidden,
-                        "proposed_removals",
-                    ));
-                }
-            }
-            MessageKind::Commit => {
-                new_epoch = epoch + 1;
-                for d in &m.removed {
-                    let row = owner_of(*d).ok_or(StoreError::refused_field(
-                        ErrorCode::InvalidInput,
-                        "removed",
-                    ))?;
-                    rules::may_remove(user, my_role, row.user, row.removing)
-                        .map_err(StoreError::refused)?;
-                }
-                let mut people: Vec<UserId> = members.keys().copied().collect();
-                for a in &m.added {
-                    if owner_of(a.device_id).is_some_and(|r| !m.removed.contains(&r.device)) {
-                        return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "added"));
+                        .all(|d| m.proposed_removals.contains(d))
+                        || !m.proposed_removals.iter().all(own)
+                    {
+                        return Err(StoreError::refused_field(
+                            ErrorCode::Forbidden,
+                            "proposed_removals",
+                        ));
                     }
-                    // An UPDATE, not a SELECT: it takes the device's row lock, so a revocation
-                    // running at the same time either waits for this commit (and then sees the
-                    // device in this conversation) or wins (and the device is refused here).
-                    let ok: Option<String> = sqlx::query_scalar(
-                        "UPDATE devices SET last_seen_at = last_seen_at \
-                         WHERE org_id = $1 AND id = $2 AND user_id = $3 AND revoked_at IS NULL \
-                           AND user_id IN (SELECT id FROM users WHERE org_id = $1 AND status = 'active') \
-                         RETURNING id",
-                    )
-                    .bind(org.to_string())
-                    .bind(a.device_id.to_string())
-                    .bind(a.user_id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if ok.is_none() {
-                        return Err(StoreError::refused_field(ErrorCode::NotFound, "added"));
+                } else {
+                    new_epoch = epoch + 1;
+                    added = verdict.added;
+                    if let Some(state) = &verdict.state {
+                        write_group_state(&mut tx, conv, new_epoch, state).await?;
                     }
-                    if !people.contains(&a.user_id) {
-                        rules::may_add_person(kind, my_role, people.len())
-                            .map_err(StoreError::refused)?;
-                        people.push(a.user_id);
+                    for a in &added {
+                        // An UPDATE, not a SELECT: it takes the device's row lock, so a
+                        // revocation running at the same time either waits for this commit
+                        // (and then sees the device in this conversation) or wins (and the
+                        // device is refused here).
+                        let ok: Option<String> = sqlx::query_scalar(
+                            "UPDATE devices SET last_seen_at = last_seen_at \
+                             WHERE org_id = $1 AND id = $2 AND user_id = $3 AND revoked_at IS NULL \
+                               AND user_id IN (SELECT id FROM users WHERE org_id = $1 AND status = 'active') \
+                             RETURNING id",
+                        )
+                        .bind(org.to_string())
+                        .bind(a.device_id.to_string())
+                        .bind(a.user_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if ok.is_none() {
+                            return Err(StoreError::refused_field(ErrorCode::NotFound, "added"));
+                        }
                     }
-                }
-                if !m.added.is_empty() && m.welcome.is_none() {
-                    return Err(StoreError::refused_field(
-                        ErrorCode::InvalidInput,
-                        "welcome",
-                    ));
+                    if !added.is_empty() && m.welcome.is_none() {
+                        return Err(StoreError::refused_field(
+                            ErrorCode::InvalidInput,
+                            "welcome",
+                        ));
+                    }
                 }
             }
         }
@@ -463,7 +586,7 @@ impl super::Store {
                     .await?;
                 changed = true;
             }
-            for a in &m.added {
+            for a in &added {
                 sqlx::query(
                     "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq, leaf_index) \
                      VALUES ($1, $2, $3, 0, $4, $5)",
@@ -728,7 +851,16 @@ impl super::Store {
         let server = kontor_proto::UserId(uuid::Uuid::nil());
         let server_device = DeviceId(uuid::Uuid::nil());
         let mut stored = Vec::with_capacity(proposals.len());
+        let mut state = group_state(&mut tx, conv).await?;
         for (device, body, id) in proposals {
+            if let Some(s) = &state {
+                // The commit that takes the proposal up refers to it: the public state must
+                // hold it too.
+                match delivery::queue_server_proposal(s, conv, body) {
+                    Ok(next) => state = Some(next),
+                    Err(_) => continue,
+                }
+            }
             seq += 1;
             sqlx::query(
                 "INSERT INTO conversation_messages \
@@ -770,6 +902,9 @@ impl super::Store {
             .bind(seq as i64)
             .execute(&mut *tx)
             .await?;
+        if let Some(state) = &state {
+            write_group_state(&mut tx, conv, epoch, state).await?;
+        }
         let recipients = device_rows(&mut *tx, conv)
             .await?
             .into_iter()
@@ -778,6 +913,39 @@ impl super::Store {
             .collect();
         tx.commit().await?;
         Ok((stored, recipients))
+    }
+
+    /// A device that could not process a commit asks to be added again: members renew it
+    /// (remove its leaf and add it with a fresh key package, in one commit). Until then nothing
+    /// more is decrypted on it. Returns whether this is news (asking again changes nothing).
+    pub async fn request_rejoin(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        device: DeviceId,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        lock_conversation(&mut tx, org, conv).await?;
+        let devices = device_rows(&mut *tx, conv).await?;
+        let me = devices
+            .iter()
+            .find(|d| d.device == device && !d.removing)
+            .ok_or(StoreError::NotFound)?;
+        if me.rejoining {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE conversation_devices SET rejoin_requested_at = $3 \
+             WHERE conversation_id = $1 AND device_id = $2",
+        )
+        .bind(conv.to_string())
+        .bind(device.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Whether two people are members of one conversation.

@@ -473,6 +473,38 @@ async fn insert_key_package(
 }
 
 /// Deletes what a revoked device leaves behind: key packages and link requests.
+/// The MLS signature key of every device in these people's newest published device lists,
+/// read in the caller's transaction (the delivery service judges commits against them).
+pub(crate) async fn listed_keys(
+    tx: &mut super::Tx,
+    org: OrgId,
+    users: &[UserId],
+) -> StoreResult<std::collections::BTreeMap<(UserId, DeviceId), Vec<u8>>> {
+    let mut out = std::collections::BTreeMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT device_list FROM identities WHERE org_id = $1 AND user_id IN ({})",
+        super::placeholders(2, users.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(org.to_string());
+    for u in users {
+        q = q.bind(u.to_string());
+    }
+    for json in q.fetch_all(&mut **tx).await? {
+        let list: kontor_proto::identity::SignedDeviceList =
+            serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("device_list"))?;
+        for d in list.list.devices {
+            out.insert(
+                (list.list.user_id, d.device_id),
+                d.mls_signature_key.0.clone(),
+            );
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) async fn forget_devices(tx: &mut super::Tx, devices: &[DeviceId]) -> StoreResult<()> {
     for d in devices {
         sqlx::query("DELETE FROM key_packages WHERE device_id = $1")

@@ -208,6 +208,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_foundation.sql")),
     (2, include_str!("migrations/0002_conversations.sql")),
     (3, include_str!("migrations/0003_web.sql")),
+    (6, include_str!("migrations/0006_group_state.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

@@ -1,0 +1,458 @@
+//! The delivery service's copy of each conversation's MLS group, without its secrets, and the
+//! rules every commit and proposal must pass before it takes an epoch.
+//!
+//! Handshake messages travel as MLS `PublicMessage`s: signed, not encrypted (their secrets are
+//! HPKE-encrypted to members inside the UpdatePath and the Welcome). So the delivery service
+//! follows each group with openmls's `PublicGroup` and refuses, before it stores anything,
+//! what no honest member could process:
+//!
+//! ```text
+//!   POST …/messages (commit) ─► parse against the group's public state ─► judge ─► store
+//!        framing, epoch, member sender,    │ Facts: kind, roles, routed  │ the new public
+//!        signature, proposals, tree        │ devices, published keys     │ state, added and
+//!        (openmls, RFC 9420 §12)           ▼                             ▼ removed devices
+//! ```
+//!
+//! - the sender is the leaf of the very device that posts it, with the key its person signed;
+//! - only Add and Remove change a group (no context extensions, PSKs or re-inits); every added
+//!   device and every renewed leaf is in its person's newest published device list with that
+//!   very key, so no member can make others stop over a device its person never signed;
+//! - who may change what follows the conversation's rules (`access::conversation`): readers
+//!   and guests add only their own devices, and remove only their own, those the server asked
+//!   to remove, and those that asked to be added again.
+//!
+//! What the delivery service cannot check is what is encrypted to members (path secrets, the
+//! Welcome). A device that cannot process a commit therefore asks to be added again
+//! ([`crate::store::Store::request_rejoin`]) instead of stopping for good.
+//!
+//! Everything here is pure: bytes and the facts the store read go in, a verdict comes out.
+
+use crate::access::conversation as rules;
+use kontor_proto::conversation::{AddedDevice, ConversationKind, MemberRole};
+use kontor_proto::identity::{label, parse_credential_identity};
+use kontor_proto::{ConversationId, DeviceId, ErrorCode, UserId};
+use openmls::prelude::tls_codec::Deserialize as _;
+use openmls::prelude::*;
+use openmls_memory_storage::MemoryStorage;
+use openmls_rust_crypto::RustCrypto;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// RFC 9420 ciphersuite 0x0001, the only one Kontor's groups use.
+const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+
+/// Why a handshake message is refused: the stable code for the answer and the field it is
+/// about. Nothing of the message is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub field: &'static str,
+}
+
+fn refused(field: &'static str) -> Refusal {
+    Refusal {
+        code: ErrorCode::GroupChangeRefused,
+        field,
+    }
+}
+
+fn not_allowed(code: ErrorCode) -> Refusal {
+    Refusal {
+        code,
+        field: "body",
+    }
+}
+
+/// A group's public state (its ratchet tree without secrets, context, transcript hash and
+/// the delivery service's queued proposals), encoded for one database column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupState(pub Vec<u8>);
+
+impl GroupState {
+    fn encode(storage: &MemoryStorage) -> GroupState {
+        let values = storage.values.read().unwrap_or_else(|e| e.into_inner());
+        let mut entries: Vec<_> = values.iter().collect();
+        entries.sort();
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            for part in [k, v] {
+                out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+                out.extend_from_slice(part);
+            }
+        }
+        GroupState(out)
+    }
+
+    fn decode(&self) -> Option<MemoryStorage> {
+        let mut values = HashMap::new();
+        let mut rest = self.0.as_slice();
+        let take = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_be_bytes(*len) as usize;
+            let part = tail.get(..len)?.to_vec();
+            *rest = &tail[len..];
+            Some(part)
+        };
+        while !rest.is_empty() {
+            let k = take(&mut rest)?;
+            let v = take(&mut rest)?;
+            values.insert(k, v);
+        }
+        Some(MemoryStorage {
+            values: std::sync::RwLock::new(values),
+        })
+    }
+
+    fn load(&self, conv: ConversationId) -> Result<(MemoryStorage, PublicGroup), Refusal> {
+        let storage = self.decode().ok_or(refused("state"))?;
+        let group = PublicGroup::load(&storage, &group_id(conv))
+            .ok()
+            .flatten()
+            .ok_or(refused("state"))?;
+        Ok((storage, group))
+    }
+
+    /// The group's epoch.
+    pub fn epoch(&self, conv: ConversationId) -> Option<u64> {
+        self.load(conv)
+            .ok()
+            .map(|(_, g)| g.group_context().epoch().as_u64())
+    }
+
+    /// The devices in the group, by leaf.
+    pub fn members(&self, conv: ConversationId) -> Vec<(u32, UserId, DeviceId)> {
+        let Ok((_, group)) = self.load(conv) else {
+            return Vec::new();
+        };
+        group
+            .members()
+            .filter_map(|m| device_of(&m.credential).map(|(u, d)| (m.index.u32(), u, d)))
+            .collect()
+    }
+}
+
+fn group_id(conv: ConversationId) -> GroupId {
+    GroupId::from_slice(conv.0.as_bytes())
+}
+
+fn device_of(credential: &Credential) -> Option<(UserId, DeviceId)> {
+    let basic = BasicCredential::try_from(credential.clone()).ok()?;
+    parse_credential_identity(basic.identity())
+}
+
+fn parse(body: &[u8]) -> Result<MlsMessageBodyIn, Refusal> {
+    MlsMessageIn::tls_deserialize_exact(body)
+        .map(MlsMessageIn::extract)
+        .map_err(|_| refused("body"))
+}
+
+/// The first public state of a new conversation, from the GroupInfo its creator exported:
+/// the conversation's group at epoch 0, the creating device alone in it with the key its
+/// person signed, and the delivery service as the one external sender.
+pub fn genesis(
+    conv: ConversationId,
+    group_info: &[u8],
+    creator: (UserId, DeviceId),
+    creator_key: &[u8],
+    external_sender_key: &[u8],
+) -> Result<GroupState, Refusal> {
+    let MlsMessageBodyIn::GroupInfo(info) = parse(group_info).map_err(|_| refused("group_info"))?
+    else {
+        return Err(refused("group_info"));
+    };
+    let tree = info
+        .extensions()
+        .ratchet_tree()
+        .ok_or(refused("group_info"))?
+        .ratchet_tree()
+        .clone();
+    let storage = MemoryStorage::default();
+    let (group, _) = PublicGroup::from_external(
+        &RustCrypto::default(),
+        &storage,
+        tree,
+        info,
+        ProposalStore::new(),
+    )
+    .map_err(|_| refused("group_info"))?;
+    let context = group.group_context();
+    let expected_sender = ExternalSender::new(
+        external_sender_key.to_vec().into(),
+        BasicCredential::new(label::EXTERNAL_SENDER.to_vec()).into(),
+    );
+    let members: Vec<Member> = group.members().collect();
+    let ok = context.group_id() == &group_id(conv)
+        && context.epoch().as_u64() == 0
+        && context.ciphersuite() == CIPHERSUITE
+        && context.extensions().external_senders() == Some(&vec![expected_sender])
+        && members.len() == 1
+        && device_of(&members[0].credential) == Some(creator)
+        && members[0].signature_key == creator_key;
+    if !ok {
+        return Err(refused("group_info"));
+    }
+    Ok(GroupState::encode(&storage))
+}
+
+/// A device the server routes to in a conversation.
+#[derive(Clone, Copy, Debug)]
+pub struct RoutedDevice {
+    pub device: DeviceId,
+    pub user: UserId,
+    /// The server asked members to remove it (a leaver, a revoked device).
+    pub removing: bool,
+    /// It asked to be added again (it could not process a commit).
+    pub rejoining: bool,
+}
+
+/// What the store knows when judging a handshake message.
+pub struct Facts<'a> {
+    pub kind: ConversationKind,
+    /// The posting device and its person.
+    pub sender: (UserId, DeviceId),
+    /// The people in the conversation and their roles.
+    pub members: &'a BTreeMap<UserId, MemberRole>,
+    pub devices: &'a [RoutedDevice],
+    /// The MLS signature key of each device in its person's newest published device list.
+    pub listed: &'a BTreeMap<(UserId, DeviceId), Vec<u8>>,
+}
+
+impl Facts<'_> {
+    fn role(&self) -> Result<MemberRole, Refusal> {
+        self.members
+            .get(&self.sender.0)
+            .copied()
+            .ok_or(not_allowed(ErrorCode::NotAMember))
+    }
+
+    fn routed(&self, device: DeviceId) -> Option<&RoutedDevice> {
+        self.devices.iter().find(|d| d.device == device)
+    }
+
+    /// A leaf that enters the group or renews itself: a device its person signed, with that key.
+    fn listed_with(&self, who: (UserId, DeviceId), key: &[u8]) -> Result<(), Refusal> {
+        match self.listed.get(&who) {
+            Some(k) if k.as_slice() == key => Ok(()),
+            _ => Err(refused("added")),
+        }
+    }
+}
+
+/// What a handshake message, once judged, does to the conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Devices a commit adds, with the leaves the group put them in.
+    pub added: Vec<AddedDevice>,
+    /// Devices a commit removes (a device both removed and added was renewed).
+    pub removed: Vec<DeviceId>,
+    /// Devices a proposal asks to remove (a member leaving).
+    pub proposed_removals: Vec<DeviceId>,
+    /// The group's public state afterwards (a commit), unchanged for a proposal.
+    pub state: Option<GroupState>,
+}
+
+/// A handshake message parsed and validated against a group's public state, not yet judged
+/// against the conversation's rules.
+pub struct Handshake {
+    conv: ConversationId,
+    storage: MemoryStorage,
+    group: PublicGroup,
+    sender: Option<(UserId, DeviceId)>,
+    content: ProcessedMessageContent,
+}
+
+impl std::fmt::Debug for Handshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handshake")
+            .field("conv", &self.conv)
+            .field("sender", &self.sender)
+            .finish()
+    }
+}
+
+impl Handshake {
+    /// Validates a commit or proposal of a member against the group's public state: it must be
+    /// a `PublicMessage` of this group, in its epoch, from a member, correctly signed, with a
+    /// valid tree and proposals (openmls's checks of RFC 9420).
+    pub fn parse(
+        state: &GroupState,
+        conv: ConversationId,
+        body: &[u8],
+    ) -> Result<Handshake, Refusal> {
+        let (storage, group) = state.load(conv)?;
+        let MlsMessageBodyIn::PublicMessage(message) = parse(body)? else {
+            return Err(refused("body"));
+        };
+        let processed = group
+            .process_message(&RustCrypto::default(), message)
+            .map_err(|e| match e {
+                PublicProcessMessageError::ValidationError(ValidationError::WrongEpoch) => {
+                    Refusal {
+                        code: ErrorCode::StaleEpoch,
+                        field: "epoch",
+                    }
+                }
+                _ => refused("body"),
+            })?;
+        let sender = match processed.sender() {
+            Sender::Member(_) => Some(device_of(processed.credential()).ok_or(refused("body"))?),
+            _ => None,
+        };
+        Ok(Handshake {
+            conv,
+            storage,
+            group,
+            sender,
+            content: processed.into_content(),
+        })
+    }
+
+    /// The people whose published device lists judging needs: those of added devices and of
+    /// the sender.
+    pub fn people(&self) -> Vec<UserId> {
+        let mut out = BTreeSet::new();
+        out.extend(self.sender.map(|(u, _)| u));
+        if let ProcessedMessageContent::StagedCommitMessage(staged) = &self.content {
+            for add in staged.add_proposals() {
+                if let Some((u, _)) =
+                    device_of(add.add_proposal().key_package().leaf_node().credential())
+                {
+                    out.insert(u);
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Judges the message against the conversation's rules and, for a commit, merges it into
+    /// the public state.
+    pub fn judge(self, facts: &Facts<'_>) -> Result<Verdict, Refusal> {
+        // The commit or proposal is the posting device's own: no member speaks for another.
+        if self.sender != Some(facts.sender) {
+            return Err(refused("body"));
+        }
+        let role = facts.role()?;
+        let leaf_owner = |leaf: LeafNodeIndex| -> Result<(UserId, DeviceId), Refusal> {
+            self.group
+                .leaf(leaf)
+                .and_then(|l| device_of(l.credential()))
+                .ok_or(refused("removed"))
+        };
+        match self.content {
+            ProcessedMessageContent::ProposalMessage(proposal) => {
+                // A member's only proposal is leaving: removing a leaf of their own.
+                let Proposal::Remove(remove) = proposal.proposal() else {
+                    return Err(refused("body"));
+                };
+                let (owner, device) = leaf_owner(remove.removed())?;
+                if owner != facts.sender.0 {
+                    return Err(not_allowed(ErrorCode::Forbidden));
+                }
+                Ok(Verdict {
+                    proposed_removals: vec![device],
+                    ..Verdict::default()
+                })
+            }
+            ProcessedMessageContent::StagedCommitMessage(staged) => {
+                let mut removed = Vec::new();
+                let mut added = Vec::new();
+                for queued in staged.queued_proposals() {
+                    match queued.proposal() {
+                        Proposal::Remove(r) => {
+                            let (owner, device) = leaf_owner(r.removed())?;
+                            let routed = facts.routed(device);
+                            let asked = routed.is_some_and(|d| d.removing || d.rejoining);
+                            rules::may_remove(facts.sender.0, role, owner, asked)
+                                .map_err(not_allowed)?;
+                            removed.push(device);
+                        }
+                        Proposal::Add(add) => {
+                            let leaf = add.key_package().leaf_node();
+                            let who = device_of(leaf.credential()).ok_or(refused("added"))?;
+                            facts.listed_with(who, leaf.signature_key().as_slice())?;
+                            added.push(who);
+                        }
+                        _ => return Err(refused("body")),
+                    }
+                }
+                // A renewed leaf of the committer: still its own device, with the signed key.
+                if let Some(leaf) = staged.update_path_leaf_node() {
+                    let who = device_of(leaf.credential()).ok_or(refused("body"))?;
+                    if who != facts.sender {
+                        return Err(refused("body"));
+                    }
+                    facts.listed_with(who, leaf.signature_key().as_slice())?;
+                }
+                let mut people: BTreeSet<UserId> = facts.members.keys().copied().collect();
+                for (owner, device) in &added {
+                    let renewed = removed.contains(device);
+                    if facts.routed(*device).is_some() && !renewed {
+                        return Err(Refusal {
+                            code: ErrorCode::AlreadyExists,
+                            field: "added",
+                        });
+                    }
+                    if *owner == facts.sender.0 {
+                        continue;
+                    }
+                    if people.contains(owner) {
+                        // Another member's device (one they linked, or one to renew): not for
+                        // readers, who change nothing but their own.
+                        if role == MemberRole::Reader {
+                            return Err(not_allowed(ErrorCode::NotConversationAdmin));
+                        }
+                    } else {
+                        rules::may_add_person(facts.kind, role, people.len())
+                            .map_err(not_allowed)?;
+                        people.insert(*owner);
+                    }
+                }
+                let mut group = self.group;
+                group
+                    .merge_commit(&self.storage, *staged)
+                    .map_err(|_| refused("body"))?;
+                let leaves: BTreeMap<DeviceId, u32> = group
+                    .members()
+                    .filter_map(|m| device_of(&m.credential).map(|(_, d)| (d, m.index.u32())))
+                    .collect();
+                let added = added
+                    .into_iter()
+                    .map(|(user_id, device_id)| AddedDevice {
+                        user_id,
+                        device_id,
+                        leaf: leaves.get(&device_id).copied(),
+                    })
+                    .collect();
+                Ok(Verdict {
+                    added,
+                    removed,
+                    proposed_removals: Vec::new(),
+                    state: Some(GroupState::encode(&self.storage)),
+                })
+            }
+            _ => Err(refused("body")),
+        }
+    }
+}
+
+/// Queues one of the delivery service's own Remove proposals (as the group's external
+/// sender) in the public state, so that the member commit that takes it up can be followed.
+pub fn queue_server_proposal(
+    state: &GroupState,
+    conv: ConversationId,
+    body: &[u8],
+) -> Result<GroupState, Refusal> {
+    let (storage, mut group) = state.load(conv)?;
+    let MlsMessageBodyIn::PublicMessage(message) = parse(body)? else {
+        return Err(refused("body"));
+    };
+    let processed = group
+        .process_message(&RustCrypto::default(), message)
+        .map_err(|_| refused("body"))?;
+    let ProcessedMessageContent::ProposalMessage(proposal) = processed.into_content() else {
+        return Err(refused("body"));
+    };
+    group
+        .add_proposal(&storage, *proposal)
+        .map_err(|_| refused("state"))?;
+    Ok(GroupState::encode(&storage))
+}
