@@ -760,18 +760,7 @@ impl<H: Host> Session<H> {
         let mut updates = Vec::new();
         let me = self.core.user();
         let my_device = self.core.device();
-        self.core.set_unreachable(
-            conv.id,
-            conv.members
-                .iter()
-                .filter(|m| {
-                    m.devices
-                        .iter()
-                        .any(|d| conv.rejoining.contains(d) && *d != my_device)
-                })
-                .map(|m| m.user_id)
-                .collect(),
-        );
+        self.note_unreachable(conv, &[]);
         let Some(state) = self.core.conversation(conv.id) else {
             return Ok(updates);
         };
@@ -786,12 +775,10 @@ impl<H: Host> Session<H> {
         if state.stopped.is_some() || state.removed {
             return Ok(updates);
         }
-        // Readers change nothing but their own devices (the delivery service refuses more).
-        let reader = conv
-            .members
-            .iter()
-            .any(|m| m.user_id == me && m.role == MemberRole::Reader);
-        let mine = |u: &UserId| !reader || *u == me;
+        // Readers of a channel and guests do not commit: admins and writers do it for them.
+        if !conv.members.iter().any(|m| m.user_id == me && m.commits) {
+            return Ok(updates);
+        }
         // The delivery service proposed removals (leavers, deprovisioned people): commit them.
         if self.core.has_pending_proposals(conv.id) {
             updates.extend(
@@ -816,26 +803,35 @@ impl<H: Host> Session<H> {
         }
         // Devices that could not process a change and asked to be added again.
         let renew: Vec<DeviceId> = conv
-            .members
+            .rejoining
             .iter()
-            .filter(|m| mine(&m.user_id))
-            .flat_map(|m| m.devices.iter())
-            .filter(|d| conv.rejoining.contains(d) && **d != my_device)
+            .filter(|d| **d != my_device)
             .copied()
             .collect();
         if !renew.is_empty() {
             updates.extend(self.renew(conv.id, &renew).await?);
+            self.note_unreachable(conv, &renew);
         }
-        let missing: Vec<UserId> = self
-            .core
-            .missing_devices(conv.id)?
-            .into_iter()
-            .filter(mine)
-            .collect();
+        let missing = self.core.missing_devices(conv.id)?;
         if !missing.is_empty() {
             updates.extend(self.add_people(conv.id, &missing).await?);
         }
         Ok(updates)
+    }
+
+    /// Notes whom what is sent does not reach yet: people with a device (not this one) that
+    /// waits to be added again, but for the devices just renewed.
+    fn note_unreachable(&mut self, conv: &Conversation, renewed: &[DeviceId]) {
+        let my_device = self.core.device();
+        let waiting =
+            |d: &DeviceId| conv.rejoining.contains(d) && *d != my_device && !renewed.contains(d);
+        let people = conv
+            .members
+            .iter()
+            .filter(|m| m.devices.iter().any(waiting))
+            .map(|m| m.user_id)
+            .collect();
+        self.core.set_unreachable(conv.id, people);
     }
 
     /// Tells the delivery service that this device could not process a change and asks to be

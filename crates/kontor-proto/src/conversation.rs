@@ -87,6 +87,10 @@ pub struct CreateConversation {
 pub struct ConversationMember {
     pub user_id: UserId,
     pub role: MemberRole,
+    /// Whether this person's devices change the group (add, remove and renew devices): admins
+    /// and writers. Readers of a channel and guests only propose (leaving).
+    #[serde(default)]
+    pub commits: bool,
     pub devices: Vec<DeviceId>,
 }
 

@@ -317,6 +317,19 @@ pub mod conversation {
         }
     }
 
+    /// May a member with `role` commit changes to the group at all? Commits carry secrets the
+    /// delivery service cannot check, so one that no member can open would leave everyone
+    /// out of step: readers of a channel and guests (unless they admin the conversation) only
+    /// propose (leaving); admins and writers commit for them (adding their new devices,
+    /// removing leavers, renewing devices that fell out of step).
+    pub fn may_commit(role: MemberRole, guest: bool) -> Result<(), ErrorCode> {
+        match role {
+            MemberRole::Reader => Err(ErrorCode::NotConversationAdmin),
+            MemberRole::Member if guest => Err(ErrorCode::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
     /// May a member with `role` change people's roles? Admins, and not in direct chats.
     pub fn may_set_role(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
         if kind == ConversationKind::Direct {

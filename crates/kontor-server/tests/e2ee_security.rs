@@ -4,9 +4,10 @@
 mod common;
 
 use common::*;
-use kontor_proto::conversation::{Conversation, ConversationKind, SendMessage, Sent};
+use kontor_proto::conversation::{Conversation, ConversationKind, MessageKind, SendMessage, Sent};
 use kontor_proto::payload::Payload;
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode};
+use openmls::prelude::*;
 use reqwest::Method;
 
 /// A raw connection to the server's database, as an attacker who owns the server has.
@@ -514,4 +515,404 @@ async fn a_server_cannot_hand_a_person_a_forged_identity_of_their_own() {
     ben.s.sync().await.ok();
     db.close().await;
     w.server.stop().await;
+}
+
+// --- One member must not be able to stop a conversation for everybody --------------------
+
+/// Anna's group with Ben and Chris (guest), every device caught up.
+async fn group_of_three(
+    w: &World,
+) -> (
+    ChatDevice,
+    ChatDevice,
+    ChatDevice,
+    kontor_proto::ConversationId,
+) {
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let mut chris = ChatDevice::of(&url, &w.chris).await;
+    let conv = anna
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Station 3"),
+            &[w.ben.id(), w.chris.id()],
+        )
+        .await
+        .unwrap();
+    anna.say(conv, "Übergabe um 14 Uhr").await;
+    assert_eq!(ben.texts(conv).await, vec!["Übergabe um 14 Uhr"]);
+    assert_eq!(chris.texts(conv).await, vec!["Übergabe um 14 Uhr"]);
+    (anna, ben, chris, conv)
+}
+
+/// What everybody must still be able to do after a refused change: write, and read.
+async fn everybody_goes_on(
+    w: &World,
+    conv: kontor_proto::ConversationId,
+    devices: &mut [&mut ChatDevice],
+    epoch_before: u64,
+) {
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(seen.epoch, epoch_before, "the refused change took no epoch");
+    let line = format!("noch da? {}", uuid::Uuid::now_v7());
+    devices[0].say(conv, &line).await;
+    for d in devices.iter_mut() {
+        assert!(d.texts(conv).await.contains(&line));
+        let state = d.s.core.conversation(conv).unwrap();
+        assert!(state.stopped.is_none() && !state.rejoining);
+    }
+}
+
+async fn refusal(
+    url: &str,
+    actor: &Actor,
+    conv: kontor_proto::ConversationId,
+    body: &SendMessage,
+) -> ErrorCode {
+    let token = &actor.session.as_ref().unwrap().token;
+    post_raw(url, token, conv, body)
+        .await
+        .expect_err("the delivery service refuses it")
+}
+
+/// A commit correct in its framing but not in its content (here its signature): no member
+/// could process it, so the delivery service refuses it before it takes the epoch.
+#[tokio::test]
+async fn a_commit_that_no_member_could_process_is_refused_before_it_takes_the_epoch() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let mut body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    // The signature sits before the confirmation and membership tags (33 bytes each).
+    let n = body.body.0.len();
+    body.body.0[n - 66 - 32] ^= 0x01;
+    assert_eq!(
+        refusal(&url, &w.ben, conv, &body).await,
+        ErrorCode::GroupChangeRefused
+    );
+    everybody_goes_on(&w, conv, &mut [&mut anna, &mut ben, &mut chris], epoch).await;
+    w.server.stop().await;
+}
+
+/// Ben posts a commit that Anna's device made: the delivery service does not take a change
+/// in another device's name (every member would have stopped over it).
+#[tokio::test]
+async fn nobody_posts_a_commit_in_another_device_s_name() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let forger = Forger::of(&anna);
+    let mut group = forger.group(conv);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    assert_eq!(
+        refusal(&url, &w.ben, conv, &body).await,
+        ErrorCode::GroupChangeRefused
+    );
+    everybody_goes_on(&w, conv, &mut [&mut anna, &mut ben, &mut chris], epoch).await;
+    w.server.stop().await;
+}
+
+/// Anna, an admin, adds a device to Ben's account that Ben never signed (its key package is
+/// on the server): the delivery service refuses the commit, so nobody stops over it.
+#[tokio::test]
+async fn a_member_cannot_add_a_device_its_person_never_signed() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    // A second login of Ben's that was never linked: a device with a key package, not in
+    // Ben's signed device list.
+    let unlinked_actor = login_again(&url, &w.ben).await;
+    let mut unlinked = ChatDevice::of(&url, &unlinked_actor).await;
+    let (_request, _code) = unlinked.s.request_link().await.unwrap();
+    let claimed: kontor_proto::identity::ClaimedKeyPackages = w
+        .anna
+        .ok(
+            Method::POST,
+            "/key-packages/claim",
+            &kontor_proto::identity::ClaimKeyPackages {
+                users: vec![w.ben.id()],
+            },
+        )
+        .await;
+    let kp = claimed
+        .key_packages
+        .iter()
+        .find(|k| k.device_id == unlinked.s.core.device())
+        .expect("the unlinked device has key packages");
+    let kp = match kontor_client::mls::from_bytes(kp.key_package.as_slice()).unwrap() {
+        MlsMessageBodyIn::KeyPackage(k) => k
+            .validate(
+                OpenMlsProvider::crypto(&kontor_client::mls::Provider::default()),
+                ProtocolVersion::Mls10,
+            )
+            .unwrap(),
+        _ => unreachable!(),
+    };
+    let forger = Forger::of(&anna);
+    let mut group = forger.group(conv);
+    let (commit, welcome, _) = group
+        .add_members(&forger.provider, &forger.signer, &[kp])
+        .unwrap();
+    let mut body = Forger::body(MessageKind::Commit, epoch, &commit);
+    body.welcome = Some(kontor_proto::Bytes(
+        openmls::prelude::tls_codec::Serialize::tls_serialize_detached(&welcome).unwrap(),
+    ));
+    body.added = vec![kontor_proto::conversation::AddedDevice {
+        user_id: w.ben.id(),
+        device_id: unlinked.s.core.device(),
+        leaf: None,
+    }];
+    assert_eq!(
+        refusal(&url, &w.anna, conv, &body).await,
+        ErrorCode::GroupChangeRefused
+    );
+    everybody_goes_on(&w, conv, &mut [&mut anna, &mut ben, &mut chris], epoch).await;
+    w.server.stop().await;
+}
+
+/// A member who is no admin removes a colleague in a commit while declaring nothing: the
+/// delivery service reads what the commit does and refuses it.
+#[tokio::test]
+async fn a_member_who_is_no_admin_cannot_remove_a_colleague_by_stealth() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let chris_leaf = group
+        .members()
+        .find(|m| {
+            kontor_client::mls::parse_credential(&m.credential)
+                .is_ok_and(|(u, _)| u == w.chris.id())
+        })
+        .unwrap()
+        .index;
+    let (commit, _, _) = group
+        .remove_members(&forger.provider, &forger.signer, &[chris_leaf])
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, &commit);
+    assert_eq!(
+        refusal(&url, &w.ben, conv, &body).await,
+        ErrorCode::NotConversationAdmin
+    );
+    everybody_goes_on(&w, conv, &mut [&mut anna, &mut ben, &mut chris], epoch).await;
+    w.server.stop().await;
+}
+
+/// Nobody takes the delivery service out of a group's external senders (so that leavers
+/// could not be removed any more): only Add and Remove change a group.
+#[tokio::test]
+async fn nobody_changes_a_group_s_context() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let forger = Forger::of(&anna);
+    let mut group = forger.group(conv);
+    let (commit, _, _) = group
+        .update_group_context_extensions(&forger.provider, Extensions::empty(), &forger.signer)
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, &commit);
+    assert_eq!(
+        refusal(&url, &w.anna, conv, &body).await,
+        ErrorCode::GroupChangeRefused
+    );
+    everybody_goes_on(&w, conv, &mut [&mut anna, &mut ben, &mut chris], epoch).await;
+    w.server.stop().await;
+}
+
+/// A channel's reader and a group's guest make a commit that is correct in every way: they do
+/// not commit at all (what they commit the server cannot fully check), so it is refused.
+#[tokio::test]
+async fn channel_readers_and_guests_do_not_commit() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, group_conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(group_conv).unwrap();
+    let forger = Forger::of(&chris);
+    let mut group = forger.group(group_conv);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    assert_eq!(
+        refusal(&url, &w.chris, group_conv, &body).await,
+        ErrorCode::Forbidden
+    );
+    everybody_goes_on(
+        &w,
+        group_conv,
+        &mut [&mut anna, &mut ben, &mut chris],
+        epoch,
+    )
+    .await;
+
+    let channel = anna
+        .s
+        .create(
+            ConversationKind::Channel,
+            Some("Neuigkeiten"),
+            &[w.ben.id()],
+        )
+        .await
+        .unwrap();
+    anna.say(channel, "Willkommen").await;
+    assert_eq!(ben.texts(channel).await, vec!["Willkommen"]);
+    let epoch = anna.s.core.epoch(channel).unwrap();
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(channel);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    assert_eq!(
+        refusal(&url, &w.ben, channel, &body).await,
+        ErrorCode::NotConversationAdmin
+    );
+    let seen: Conversation = w.anna.get(&format!("/conversations/{channel}")).await;
+    assert_eq!(seen.epoch, epoch);
+    assert!(
+        !seen
+            .members
+            .iter()
+            .find(|m| m.user_id == w.ben.id())
+            .unwrap()
+            .commits
+    );
+    // The reader still reads, and leaves by proposing it.
+    anna.say(channel, "Zweite Meldung").await;
+    assert_eq!(
+        ben.texts(channel).await,
+        vec!["Willkommen", "Zweite Meldung"]
+    );
+    ben.s.leave(channel).await.unwrap();
+    anna.s.sync().await.unwrap();
+    let after: Conversation = w.anna.get(&format!("/conversations/{channel}")).await;
+    assert!(!after.members.iter().any(|m| m.user_id == w.ben.id()));
+    w.server.stop().await;
+}
+
+/// Ben's device falls out of step (its group state went astray, as a commit whose secrets do
+/// not open would leave it): it asks to be added again instead of stopping; Chris, who does
+/// not commit, sees that what is sent does not reach Ben meanwhile; Anna's next sync renews
+/// Ben's device, and he reads on.
+#[tokio::test]
+async fn a_device_that_cannot_process_a_commit_asks_to_be_added_again_and_reads_on() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
+    // Ben's state moves to an epoch of its own, which nobody else has.
+    let mut forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    group.merge_pending_commit(&forger.provider).unwrap();
+    forger.write_back();
+    let mut ben = ben.reopen().await;
+
+    // A real change: Anna renews her keys.
+    let body = anna.s.core.update_keys(conv).unwrap();
+    anna.s.persist().await.unwrap();
+    let token = anna_token(&w);
+    let sent = post_raw(&w.server.url, &token, conv, &body).await.unwrap();
+    anna.s
+        .core
+        .on_sent(conv, body.client_msg_id, Ok(&sent))
+        .unwrap();
+    anna.s.persist().await.unwrap();
+
+    // Ben cannot process it: he asks to be added again, and is not stopped.
+    ben.s.sync().await.unwrap();
+    let state = ben.s.core.conversation(conv).unwrap();
+    assert!(state.stopped.is_none(), "not stopped");
+    assert!(state.rejoining, "waits to be added again");
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(seen.rejoining, vec![ben.s.core.device()]);
+    // While he waits, he neither reads nor sends.
+    assert!(ben.s.send_text(conv, "hallo?".into(), None).await.is_err());
+
+    // Chris, a guest who does not commit, sees that what is sent does not reach Ben.
+    chris.s.sync().await.unwrap();
+    assert_eq!(
+        chris.s.core.conversation(conv).unwrap().unreachable,
+        vec![w.ben.id()]
+    );
+
+    // Anna's next sync renews Ben's device; Ben joins afresh and reads on.
+    anna.s.sync().await.unwrap();
+    assert!(
+        anna.s
+            .core
+            .conversation(conv)
+            .unwrap()
+            .unreachable
+            .is_empty()
+    );
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(seen.rejoining.is_empty());
+    anna.say(conv, "wieder alle dabei").await;
+    assert!(
+        ben.texts(conv)
+            .await
+            .contains(&"wieder alle dabei".to_string())
+    );
+    let state = ben.s.core.conversation(conv).unwrap();
+    assert!(state.stopped.is_none() && !state.rejoining);
+    ben.say(conv, "danke").await;
+    assert!(chris.texts(conv).await.contains(&"danke".to_string()));
+    assert!(
+        chris
+            .s
+            .core
+            .conversation(conv)
+            .unwrap()
+            .unreachable
+            .is_empty()
+    );
+    w.server.stop().await;
+}
+
+fn anna_token(w: &World) -> String {
+    w.anna.session.as_ref().unwrap().token.clone()
 }

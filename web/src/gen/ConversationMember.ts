@@ -6,4 +6,9 @@ import type { UserId } from "./UserId";
 /**
  * One person in a conversation, as the server routes to them.
  */
-export type ConversationMember = { user_id: UserId, role: MemberRole, devices: Array<DeviceId>, };
+export type ConversationMember = { user_id: UserId, role: MemberRole, 
+/**
+ * Whether this person's devices change the group (add, remove and renew devices): admins
+ * and writers. Readers of a channel and guests only propose (leaving).
+ */
+commits: boolean, devices: Array<DeviceId>, };

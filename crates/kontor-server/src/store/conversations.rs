@@ -203,6 +203,29 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
     })
 }
 
+/// Which of these people are guests of their organisation.
+async fn guests(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    users: &[UserId],
+) -> StoreResult<Vec<UserId>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE role = 'guest' AND id IN ({})",
+        super::placeholders(1, users.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql);
+    for u in users {
+        q = q.bind(u.to_string());
+    }
+    q.fetch_all(exec)
+        .await?
+        .iter()
+        .map(|s| s.parse().map_err(|_| StoreError::Corrupt("user_id")))
+        .collect()
+}
+
 /// Judges a commit or proposal against the group's public state and the conversation's rules
 /// ([`delivery`]). What the sender declares it adds and removes must be what the commit does.
 #[allow(clippy::too_many_arguments)]
@@ -216,6 +239,17 @@ async fn judge_handshake(
     members: &BTreeMap<UserId, MemberRole>,
     devices: &[DeviceRow],
 ) -> StoreResult<delivery::Verdict> {
+    if m.kind == MessageKind::Commit {
+        let role = members
+            .get(&sender.0)
+            .copied()
+            .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        rules::may_commit(
+            role,
+            guests(&mut **tx, &[sender.0]).await?.contains(&sender.0),
+        )
+        .map_err(StoreError::refused)?;
+    }
     let state = group_state(tx, conv)
         .await?
         .ok_or(StoreError::refused(ErrorCode::ConversationOutdated))?;
@@ -346,6 +380,8 @@ impl super::Store {
         .ok_or(StoreError::NotFound)?;
         let devices = device_rows(&self.read, id).await?;
         let members = member_rows(&self.read, id).await?;
+        let people: Vec<UserId> = members.keys().copied().collect();
+        let guests = guests(&self.read, &people).await?;
         Ok(Conversation {
             id,
             kind: ConversationKind::parse(&col_str(&row, "kind")?)
@@ -357,6 +393,7 @@ impl super::Store {
                 .map(|(user, role)| ConversationMember {
                     user_id: *user,
                     role: *role,
+                    commits: rules::may_commit(*role, guests.contains(user)).is_ok(),
                     devices: devices
                         .iter()
                         .filter(|d| d.user == *user && !d.removing)

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod forger;
 
 use kontor_proto::api::*;
 use kontor_server::clock::{Clock, SystemClock};
