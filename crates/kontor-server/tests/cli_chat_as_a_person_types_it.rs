@@ -306,3 +306,177 @@ fn people_chat_end_to_end_from_the_shell() {
         "left: the conversation is gone for Ben"
     );
 }
+
+/// Waits until the server has this many live WebSocket connections (a `tail` is listening).
+fn wait_for_sockets(url: &str, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    loop {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        if text.contains(&format!("kontor_websocket_connections {n}\n")) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "no live connection");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ben links a laptop and approves it while Anna follows their chat live (`kontor chat tail`)
+/// and Chris is away: neither's chat stops, Anna's tail shows what Ben writes from the laptop,
+/// and Chris reads it later.
+#[test]
+fn a_colleague_linking_a_device_breaks_nobody_s_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let [anna, ben, ben2, chris] = ["anna", "ben", "ben2", "chris"].map(|h| dir.path().join(h));
+    let out = json(&kontor(
+        &anna,
+        &[
+            "org",
+            "create",
+            "Pflegedienst Sonnenschein",
+            "--admin",
+            "anna@sonnenschein.example",
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    let code = out["invitation"]["code"].as_str().unwrap().to_owned();
+    let server = serve(&data, free_port(), None);
+    let url = server.url();
+    json(&kontor(
+        &anna,
+        &[
+            "join",
+            &code,
+            "--server",
+            &url,
+            "--name",
+            "Anna Schmidt",
+            "--json",
+        ],
+    ));
+    for (home, email, name) in [
+        (&ben, "ben@sonnenschein.example", "Ben Becker"),
+        (&chris, "chris@sonnenschein.example", "Chris Conrad"),
+    ] {
+        let inv = json(&kontor(&anna, &["admin", "invite", email, "--json"]));
+        let c = inv["code"].as_str().unwrap().to_owned();
+        json(&kontor(
+            home,
+            &["join", &c, "--server", &url, "--name", name, "--json"],
+        ));
+    }
+    json(&kontor(
+        &anna,
+        &[
+            "chat",
+            "new",
+            "--group",
+            "Station 3",
+            "ben@sonnenschein.example",
+            "chris@sonnenschein.example",
+            "--json",
+        ],
+    ));
+    json(&kontor(
+        &anna,
+        &["chat", "send", "Station 3", "Hallo zusammen", "--json"],
+    ));
+    for home in [&ben, &chris] {
+        let read = json(&kontor(home, &["chat", "read", "Station 3", "--json"]));
+        assert_eq!(texts(&read), vec!["Hallo zusammen"]);
+    }
+
+    // Anna follows live; Chris is away.
+    let mut tail = cmd(
+        &anna,
+        &[
+            "chat",
+            "tail",
+            "Station 3",
+            "--count",
+            "1",
+            "--timeout",
+            "60",
+            "--json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for_sockets(&url, 1);
+
+    // Ben logs in on his laptop and approves it on his phone.
+    kontor(
+        &ben2,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--org",
+            "pflegedienst-sonnenschein",
+            "--email",
+            "ben@sonnenschein.example",
+            "--json",
+        ],
+    );
+    let mut link = cmd(&ben2, &["device", "link", "--wait", "60", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(link.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&first).unwrap();
+    json(&kontor(
+        &ben,
+        &[
+            "device",
+            "approve",
+            shown["code"].as_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert!(link.wait().unwrap().success());
+    json(&kontor(
+        &ben2,
+        &["chat", "send", "Station 3", "vom Laptop", "--json"],
+    ));
+
+    // Anna's live chat got it, and did not stop.
+    let mut line = String::new();
+    BufReader::new(tail.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let out = tail.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let pushed: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(pushed["text"], "vom Laptop");
+    assert_eq!(pushed["verified"], true);
+    for home in [&anna, &chris] {
+        let read = kontor(home, &["chat", "read", "Station 3", "--json"]);
+        let stderr = String::from_utf8_lossy(&read.stderr).into_owned();
+        assert!(!stderr.contains('⚠'), "stopped: {stderr}");
+        assert_eq!(texts(&json(&read)), vec!["Hallo zusammen", "vom Laptop"]);
+        let list = json(&kontor(home, &["chat", "list", "--json"]));
+        assert_eq!(list[0]["stopped"], serde_json::Value::Null);
+    }
+    json(&kontor(
+        &anna,
+        &["chat", "send", "Station 3", "Willkommen, Laptop", "--json"],
+    ));
+    let read = json(&kontor(&ben2, &["chat", "read", "Station 3", "--json"]));
+    assert!(texts(&read).contains(&"Willkommen, Laptop".to_owned()));
+}

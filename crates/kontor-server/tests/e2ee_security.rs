@@ -916,3 +916,36 @@ async fn a_device_that_cannot_process_a_commit_asks_to_be_added_again_and_reads_
 fn anna_token(w: &World) -> String {
     w.anna.session.as_ref().unwrap().token.clone()
 }
+
+/// Once Ben's one-time key packages are used up, his last-resort one still lets Anna add him,
+/// to one conversation after another.
+#[tokio::test]
+async fn a_person_whose_one_time_key_packages_are_used_up_can_still_be_added() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let db = raw_db(&w.server).await;
+    for name in ["Erste", "Zweite"] {
+        // Used up (Ben's device tops its stock up when it syncs, so each time again).
+        let gone = sqlx::query("DELETE FROM key_packages WHERE device_id = $1 AND last_resort = 0")
+            .bind(ben.s.core.device().to_string())
+            .execute(&db)
+            .await
+            .unwrap();
+        assert!(gone.rows_affected() > 0);
+        let conv = anna
+            .s
+            .create(ConversationKind::Group, Some(name), &[w.ben.id()])
+            .await
+            .unwrap();
+        let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+        assert!(
+            seen.members.iter().any(|m| m.user_id == w.ben.id()),
+            "Ben is added with his last-resort key package"
+        );
+        anna.say(conv, name).await;
+        assert_eq!(ben.texts(conv).await, vec![name.to_string()]);
+    }
+    w.server.stop().await;
+}
