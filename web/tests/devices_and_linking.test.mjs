@@ -190,6 +190,66 @@ test("the right code links the phone: it becomes ready by itself, with the histo
     }
   }));
 
+test("Ben links a laptop while Anna's page is open and her phone is offline: nobody's chat stops", () =>
+  step("colleague-links", async () => {
+    // Anna's page has just caught up (a fresh start), with nothing new since: the first
+    // thing it processes will be the commit that adds Ben's laptop.
+    await anna.page.reload();
+    await anna.page.locator('[data-testid="connection"][data-state="online"]').waitFor({ state: "attached", timeout: 20000 });
+    await anna.page.getByRole("link", { name: /Ben Weber/ }).first().click();
+    // Anna's phone is away meanwhile.
+    await phone.context.setOffline(true);
+
+    const laptop = await browser({ locale: "de-DE" });
+    try {
+      await logIn(laptop.page, server, { org: slug, email: "ben@sonnenschein.example", lang: "de" });
+      await laptop.page.getByRole("heading", { name: "Dieses Gerät verknüpfen" }).waitFor({ timeout: 20000 });
+      const code = await eventually(
+        async () => {
+          const c = (await laptop.page.getByTestId("link-code").innerText()).trim();
+          return c && c !== "…" ? c : null;
+        },
+        { what: "the laptop's link code" },
+      );
+      await ben.page.getByRole("link", { name: "Profil und Einstellungen" }).click();
+      const request = ben.page.getByTestId("link-request");
+      await request.waitFor({ timeout: 15000 });
+      await request.getByRole("textbox").fill(code);
+      await request.getByRole("button", { name: "Verknüpfen" }).click();
+      await ben.page.locator(".toast").filter({ hasText: "Das neue Gerät ist verknüpft." }).waitFor({ timeout: 20000 });
+
+      // Ben writes from the laptop; Anna's open page shows it, and nothing stopped.
+      const item = laptop.page.locator("[data-conversation]").filter({ hasText: "Anna Schmidt" });
+      await item.waitFor({ timeout: 20000 });
+      await item.click();
+      await say(laptop.page, "Vom Laptop geschrieben");
+      await eventually(async () => (await texts(anna.page)).includes("Vom Laptop geschrieben"), {
+        timeout: 20000,
+        what: "the laptop's message on Anna's open page",
+      });
+      // Back online, the phone catches up and reads it too.
+      await phone.context.setOffline(false);
+      await eventually(async () => (await texts(phone.page)).includes("Vom Laptop geschrieben"), {
+        timeout: 30000,
+        what: "the laptop's message on Anna's phone after it was offline",
+      });
+      for (const page of [anna.page, phone.page, ben.page]) {
+        assert.equal(await page.getByTestId("stopped").count(), 0, "no conversation stopped");
+      }
+      await anna.page.screenshot({ path: `${ARTEFACTS}/colleague-linked-laptop-anna.png` });
+      // And Anna's answer reaches the laptop.
+      await say(anna.page, "Willkommen, Laptop");
+      await eventually(async () => (await texts(laptop.page)).includes("Willkommen, Laptop"), {
+        timeout: 20000,
+        what: "Anna's answer on Ben's laptop",
+      });
+    } finally {
+      await laptop.context.close();
+      // Ben's phone goes back to the conversation it showed.
+      await ben.page.goBack();
+    }
+  }));
+
 test("a third browser links with the recovery key from first start", () =>
   step("recovery", async () => {
     third = await browser({ locale: "en-GB" });

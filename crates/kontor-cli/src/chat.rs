@@ -74,7 +74,9 @@ fn core_err(e: ClientError) -> CliError {
         | ClientError::Stopped(_)
         | ClientError::Rejoining => crate::exit::CONFLICT,
         ClientError::UnknownConversation | ClientError::NotAMember => crate::exit::NOT_FOUND,
-        ClientError::BadRecoveryKey | ClientError::Invalid(_) => crate::exit::INVALID,
+        ClientError::BadRecoveryKey | ClientError::WrongLinkCode | ClientError::Invalid(_) => {
+            crate::exit::INVALID
+        }
         ClientError::NoIdentity => crate::exit::USAGE,
         _ => crate::exit::FAILURE,
     };

@@ -574,7 +574,7 @@ impl Client {
     ) -> Result<ApproveLinkRequest> {
         let expected = Self::link_code_of(request);
         if identity::normalize_code(&expected) != identity::normalize_code(typed_code) {
-            return Err(ClientError::Invalid("link code does not match"));
+            return Err(ClientError::WrongLinkCode);
         }
         let identity = self.me.identity.clone().ok_or(ClientError::NoIdentity)?;
         let signed = self.next_list(Some(request.keys.clone()), &[])?;

@@ -49,6 +49,9 @@ pub enum ClientError {
     /// This device holds no identity key (it was linked without one).
     #[error("this device holds no identity key")]
     NoIdentity,
+    /// The code typed to link a device is not the one the new device shows.
+    #[error("the link code does not match")]
+    WrongLinkCode,
     /// The recovery key is wrong.
     #[error("the recovery key does not fit")]
     BadRecoveryKey,

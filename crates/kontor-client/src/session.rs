@@ -688,7 +688,12 @@ impl<H: Host> Session<H> {
     pub async fn on_frame(&mut self, frame: &ServerFrame) -> Result<Vec<Update>> {
         match frame {
             ServerFrame::Message { message } => self.receive_pushed(message).await,
-            ServerFrame::Welcome { .. } => self.accept_welcomes().await,
+            ServerFrame::Welcome { .. } => {
+                let mut updates = self.accept_welcomes().await?;
+                // A device added again sends what waited meanwhile.
+                updates.extend(self.flush_waiting(None).await?);
+                Ok(updates)
+            }
             ServerFrame::ConversationChanged { conversation_id } => {
                 self.sync_conversation(*conversation_id).await
             }
@@ -700,9 +705,19 @@ impl<H: Host> Session<H> {
     /// Joins waiting conversations, catches up on all, sends what waits in the outbox, and
     /// does what members must do: commit pending removals, add members' newly linked devices,
     /// drop revoked ones.
+    ///
+    /// What waits in the outbox goes first: a message written offline is sent as soon as the
+    /// server answers again, not after every other duty. Every step after it stands alone: one
+    /// that is refused is reported and the rest goes on; only an unreachable server ends the
+    /// sync (the next one starts over).
     pub async fn sync(&mut self) -> Result<Vec<Update>> {
         self.require_linked()?;
-        let mut updates = self.accept_welcomes().await?;
+        let mut updates = self.flush_outbox(None).await?;
+        match self.accept_welcomes().await {
+            Ok(u) => updates.extend(u),
+            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e) => self.host.report(&format!("Welcomes: {e}")),
+        }
         let list: Conversations = self.get("/conversations").await?;
         // Everybody's newest device lists, fetched once for all conversations: the member
         // duties below compare them with the groups.
@@ -711,8 +726,14 @@ impl<H: Host> Session<H> {
             .iter()
             .flat_map(|c| c.members.iter().map(|m| m.user_id))
             .collect();
-        self.learn_or_report(&people.into_iter().collect::<Vec<_>>())
-            .await?;
+        match self
+            .learn_or_report(&people.into_iter().collect::<Vec<_>>())
+            .await
+        {
+            Ok(()) => {}
+            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e) => self.host.report(&format!("identities: {e}")),
+        }
         for conv in &list.conversations {
             if self.core.conversation(conv.id).is_none() {
                 continue;
@@ -731,8 +752,13 @@ impl<H: Host> Session<H> {
                 Err(e) => self.host.report(&format!("conversation {}: {e}", conv.id)),
             }
         }
-        updates.extend(self.flush_outbox(None).await?);
-        self.top_up().await?;
+        // What could not go before (a conversation that had to catch up or be joined first).
+        updates.extend(self.flush_waiting(None).await?);
+        match self.top_up().await {
+            Ok(()) => {}
+            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e) => self.host.report(&format!("key packages: {e}")),
+        }
         Ok(updates)
     }
 
@@ -752,7 +778,21 @@ impl<H: Host> Session<H> {
         let mut updates = self.catch_up(conv).await?;
         updates.extend(self.maintain(&server).await?);
         updates.push(Update::Members(conv));
+        updates.extend(self.flush_waiting(Some(conv)).await?);
         Ok(updates)
+    }
+
+    /// Sends what waits in the outbox, if anything does.
+    async fn flush_waiting(&mut self, only: Option<ConversationId>) -> Result<Vec<Update>> {
+        if self
+            .core
+            .outbox()
+            .any(|e| only.is_none_or(|c| c == e.conversation_id))
+        {
+            self.flush_outbox(only).await
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// The member duties for one conversation (its members' bundles are fresh).
@@ -1284,6 +1324,11 @@ impl<H: Host> Session<H> {
             }
             let body = match self.core.reencrypt(conv, id) {
                 Ok(b) => b,
+                Err(ClientError::Rejoining) => {
+                    // It goes once a member has added this device again.
+                    held.insert(conv);
+                    continue;
+                }
                 Err(e) => {
                     // The conversation is gone or stopped on this device: it cannot be sent.
                     self.host

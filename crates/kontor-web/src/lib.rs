@@ -148,6 +148,8 @@ fn error(e: SessionError) -> JsValue {
         SessionError::Api(body) => ("api", serde_json::to_value(body.error.code).ok()),
         SessionError::Unreachable(_) => ("unreachable", None),
         SessionError::Core(ClientError::Stopped(_)) => ("stopped", None),
+        SessionError::Core(ClientError::WrongLinkCode) => ("wrong_link_code", None),
+        SessionError::Core(ClientError::BadRecoveryKey) => ("wrong_recovery_key", None),
         SessionError::Core(ClientError::Rejoining | ClientError::OutOfStep) => ("rejoining", None),
         SessionError::Core(_) => ("core", None),
         SessionError::Store(_) => ("store", None),
@@ -455,6 +457,15 @@ impl Device {
             let mut s = s.lock().await;
             s.leave(conv).await.map_err(error)?;
             Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Sends what waits in the outbox, oldest first (after the connection came back).
+    pub fn flush(&self) -> Promise {
+        self.with(|s| async move {
+            let mut s = s.lock().await;
+            let u = s.flush_outbox(None).await.map_err(error)?;
+            Ok(updates(&u))
         })
     }
 

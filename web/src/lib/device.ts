@@ -37,6 +37,10 @@ export interface KontorError extends Error {
     | "api"
     | "unreachable"
     | "core"
+    | "stopped"
+    | "rejoining"
+    | "wrong_link_code"
+    | "wrong_recovery_key"
     | "store"
     | "not_linked"
     | "keeps_changing"
@@ -121,6 +125,10 @@ export class Device {
     json<UpdateView[]>(await this.core.add_people(id, people));
   removePeople = async (id: string, people: string[]) =>
     json<UpdateView[]>(await this.core.remove_people(id, people));
+  flush = async () => json<UpdateView[]>(await this.core.flush());
+  tryAgain = async (id: string) => {
+    await this.core.try_again(id);
+  };
   leave = async (id: string) => {
     await this.core.leave(id);
   };

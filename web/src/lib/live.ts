@@ -9,6 +9,7 @@ import { applyUpdates, endSession, refreshConversations } from "./session";
 import {
   account,
   connection,
+  conversations,
   device,
   directoryChanged,
   info,
@@ -113,9 +114,10 @@ async function handle(text: string): Promise<void> {
       retry = 0;
       lastSeq = lastSeq ?? frame.last_seq;
       connection.value = "online";
-      // Catch up on everything since the last connection, and send what waited.
+      // Send what waited, then catch up on everything since the last connection.
       await applyUpdates(await device().onFrame(text));
       await refreshConversations(true);
+      keepFlushing();
       return;
     case "event":
       lastSeq = Math.max(lastSeq ?? 0, frame.event.seq);
@@ -129,6 +131,32 @@ async function handle(text: string): Promise<void> {
     default:
       await applyUpdates(await device().onFrame(text));
   }
+}
+
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let flushTry = 0;
+
+/** While messages wait in the outbox and the connection is up, they are sent again, sooner
+ * at first, then every half minute: a message the server could not take a moment ago goes
+ * out without a reload. */
+export function keepFlushing(): void {
+  if (flushTimer || connection.value !== "online") return;
+  if (!conversations.value.some((c) => c.queued > 0)) {
+    flushTry = 0;
+    return;
+  }
+  const steps = [1000, 2000, 5000, 10000, 30000];
+  const ms = steps[Math.min(flushTry++, steps.length - 1)];
+  flushTimer = setTimeout(() => {
+    flushTimer = null;
+    queue = queue
+      .then(async () => {
+        await applyUpdates(await device().flush());
+        await refreshConversations();
+      })
+      .catch((e) => console.warn("kontor: flush", e))
+      .then(keepFlushing);
+  }, ms);
 }
 
 async function refreshMe(): Promise<void> {

@@ -6,6 +6,7 @@ import { Icon } from "./icons";
 import type { MessageView } from "../gen/MessageView";
 import { t } from "../lib/i18n";
 import { isKontorError } from "../lib/device";
+import { keepFlushing } from "../lib/live";
 import { refreshConversations, touched } from "../lib/session";
 import { device, me, serverConversations, toast } from "../lib/state";
 import { nameOf } from "../lib/people";
@@ -109,8 +110,15 @@ export function Composer(props: {
       if (editing) await device().edit(props.id, editing.id, body);
       else await device().sendText(props.id, body, reply?.id);
     } catch (e) {
-      if (isKontorError(e) && e.kind === "unreachable") {
+      // Kept in the outbox (the server is out of reach, or asked to wait): it goes out by
+      // itself once it can.
+      const kept =
+        isKontorError(e) &&
+        (e.kind === "unreachable" ||
+          (e.kind === "api" && ["rate_limited", "unavailable", "internal"].includes(e.code ?? "")));
+      if (kept) {
         toast(t("message.queuedToast"));
+        keepFlushing();
       } else {
         // Refused for good: the text comes back so nothing is lost.
         setText(draft);

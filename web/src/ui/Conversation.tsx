@@ -13,12 +13,13 @@ import {
   toast,
 } from "../lib/state";
 import { refreshConversations, touched } from "../lib/session";
+import type { ConversationView } from "../gen/ConversationView";
 import type { MessageView } from "../gen/MessageView";
 import { Avatar, errorText } from "./common";
 import { Composer } from "./Composer";
 import { Members } from "./Members";
 import { Message, type MessageActions } from "./Message";
-import { conversationName } from "./names";
+import { conversationName, personName } from "./names";
 import { VirtualList } from "./VirtualList";
 
 const PAGE = 100;
@@ -64,12 +65,58 @@ function merge(loaded: MessageView[], fresh: MessageView[]): MessageView[] {
   return [...sent, ...fresh.filter((m) => m.queued)];
 }
 
+/** What the person must know about the conversation on this device: why it stopped and what
+ * to do, that this device is being added again, whom messages do not reach yet. */
+function StateBanners(props: { view: ConversationView }) {
+  const v = props.view;
+  const [busy, setBusy] = useState(false);
+  const who = personName(v.stopped?.person);
+  return (
+    <>
+      {v.stopped && (
+        <div class="banner warn" role="alert" data-testid="stopped">
+          <p>{t(`stop.${v.stopped.reason}`, { who })}</p>
+          <p>{t("stop.whatToDo", { who })}</p>
+          <button
+            type="button"
+            class="button"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              void device()
+                .tryAgain(v.id)
+                .catch((e) => toast(errorText(e), "error"))
+                .finally(() => {
+                  setBusy(false);
+                  void refreshConversations();
+                });
+            }}
+          >
+            {t("stop.tryAgain")}
+          </button>
+        </div>
+      )}
+      {v.rejoining && (
+        <p class="banner" role="status" data-testid="rejoining">
+          {t("conversation.rejoining")}
+        </p>
+      )}
+      {v.unreachable.length > 0 && (
+        <p class="banner" role="status" data-testid="unreachable">
+          {t("conversation.unreachable", { names: v.unreachable.map((u) => personName(u)).join(", ") })}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function ConversationPane(props: { id: string; panel?: "members" }) {
   const id = props.id;
   const view = conversations.value.find((c) => c.id === id);
   const server = serverConversations.value[id];
   const mine = server?.members.find((m) => m.user_id === me.value?.person.id);
-  const canWrite = !!view && !view.removed && !view.blocked && mine?.role !== "reader";
+  const canWrite =
+    !!view && !view.removed && !view.stopped && !view.rejoining && mine?.role !== "reader";
   const [messages, setMessages] = useState<MessageView[]>([]);
   const [more, setMore] = useState(false);
   const [loaded, setLoaded] = useState(false);
@@ -220,11 +267,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
           <Icon name="people" />
         </button>
       </header>
-      {view.blocked && (
-        <p class="banner warn" role="alert">
-          {t("conversation.blocked", { reason: view.blocked })}
-        </p>
-      )}
+      <StateBanners view={view} />
       {props.panel === "members" ? (
         <Members id={id} />
       ) : (
@@ -277,7 +320,11 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
             />
           ) : (
             <p class="banner" data-testid="read-only">
-              {view.blocked ? t("conversation.blockedShort") : t("conversation.readOnly")}
+              {view.stopped
+                ? t("conversation.stoppedShort")
+                : view.rejoining
+                  ? t("conversation.rejoiningShort")
+                  : t("conversation.readOnly")}
             </p>
           )}
         </>

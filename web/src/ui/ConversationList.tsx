@@ -114,7 +114,13 @@ function Item(props: { c: ConversationView; open: boolean }) {
           </span>
           <span class="item-bottom">
             <span class="item-preview">
-              {c.blocked ? `⚠ ${t("conversation.blockedShort")}` : c.removed ? t("conversation.left") : who + preview(last)}
+              {c.stopped
+                ? `⚠ ${t("conversation.stoppedShort")}`
+                : c.removed
+                  ? t("conversation.left")
+                  : c.rejoining
+                    ? t("conversation.rejoiningShort")
+                    : who + preview(last)}
             </span>
             {c.queued > 0 && (
               <span class="queued" title={t("message.queued")} aria-label={t("message.queued")}>

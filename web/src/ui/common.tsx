@@ -25,8 +25,16 @@ export function errorText(e: unknown, opts: { queued?: boolean } = {}): string {
         return t("error.notLinked");
       case "keeps_changing":
         return t("error.keepsChanging");
+      case "stopped":
+        return t("error.stopped");
+      case "wrong_link_code":
+        return t("error.wrongLinkCode");
+      case "wrong_recovery_key":
+        return t("error.wrongRecoveryKey");
+      case "rejoining":
+        return t("error.rejoining");
       case "core":
-        return t("error.core", { reason: e.message });
+        return t("error.core");
       default:
         return t("error.generic");
     }
