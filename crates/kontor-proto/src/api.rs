@@ -387,14 +387,40 @@ pub struct LoginRequest {
     pub email: String,
     pub password: String,
     pub device: NewDevice,
+    /// The credential of a device that logged in to this account before (from its
+    /// `SessionCreated`): with it, the right password gets through even while someone else's
+    /// wrong guesses have the address or the account limited.
+    #[serde(default)]
+    pub known_device: Option<KnownDevice>,
+}
+
+/// What a device keeps from its login to prove, at a later login, that it has been here
+/// before (a "device cookie"). It opens nothing by itself: the password is still needed.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct KnownDevice {
+    pub device_id: DeviceId,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for KnownDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownDevice")
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A new session: the token is shown only now and is needed for every later request.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SessionCreated {
     /// Opaque bearer token.
     pub token: String,
+    /// This device's credential for later logins (`LoginRequest.known_device` with
+    /// `device.id`); shown only now. Keep it with the device, also after logging out.
+    pub device_secret: String,
     pub session: SessionInfo,
     pub device: Device,
     pub person: Person,
@@ -700,7 +726,18 @@ redacted_debug!(
         display_name,
         device
     },
-    LoginRequest { org, email, device },
+    LoginRequest {
+        org,
+        email,
+        device,
+        known_device
+    },
+    SessionCreated {
+        session,
+        device,
+        person,
+        org
+    },
     AcceptInvitationRequest {
         display_name,
         device

@@ -254,17 +254,13 @@ impl FromRequestParts<AppState> for Operator {
             .operator_token_hash()
             .ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
         let presented = tokens::hash(tokens::label::OPERATOR, token);
-        if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        if !tokens::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::new(ErrorCode::Unauthenticated));
         }
         Ok(Operator {
             address: ClientAddr::from_request_parts(parts, state).await?.0,
         })
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Who may do what inside a conversation. The delivery service calls these inside the

@@ -157,7 +157,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     })
 }
 
-/// Deletes old events once an hour.
+/// Deletes old events and ended login-limit windows once an hour.
 fn spawn_pruner(state: AppState, retention_ms: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -167,6 +167,13 @@ fn spawn_pruner(state: AppState, retention_ms: i64) {
                 Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned old events"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+            }
+            if let Err(e) = state
+                .store()
+                .prune_login_limits(state.now(), crate::lockout::LONGEST_WINDOW_MS)
+                .await
+            {
+                tracing::warn!(error = %e, "pruning login limits failed");
             }
         }
     });

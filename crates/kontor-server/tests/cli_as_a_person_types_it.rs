@@ -51,6 +51,21 @@ fn http_get(port: u16, path: &str) -> (String, String) {
     )
 }
 
+/// A plain HTTP/1.1 POST of JSON over loopback: the status line.
+fn http_post(port: u16, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
 struct Serve(Child);
 
 impl Drop for Serve {
@@ -193,6 +208,42 @@ fn an_admin_runs_kontor_from_the_shell() {
     );
     let who = json(&kontor(&anna_home, &["whoami", "--json"]));
     assert_eq!(who["person"]["display_name"], "Anna Schmidt");
+    let modes = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(modes(&anna_home), 0o700);
+    assert_eq!(modes(&anna_home.join("session.json")), 0o600);
+    assert_eq!(modes(&anna_home.join("known-devices.json")), 0o600);
+
+    // Someone at the same address guesses Anna's password five times: a new device now waits,
+    // but Anna, logging in again from the home that logged in before, gets in.
+    assert!(kontor(&anna_home, &["logout"]).status.success());
+    let guess = r#"{"org":"pflegedienst-sonnenschein","email":"anna@sonnenschein.example","password":"guess-guess-guess","device":{"name":"x","platform":"web"}}"#;
+    for _ in 0..5 {
+        assert!(http_post(port, "/api/v1/auth/login", guess).contains("401"));
+    }
+    let login = [
+        "login",
+        "--server",
+        &url,
+        "--org",
+        "pflegedienst-sonnenschein",
+        "--email",
+        "anna@sonnenschein.example",
+    ];
+    let stranger = dir.path().join("stranger");
+    assert_eq!(
+        kontor(&stranger, &login).status.code(),
+        Some(8),
+        "rate limited"
+    );
+    let out = kontor(&anna_home, &login);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Teams, an invitation and a CSV import with a report line per input line.
     assert!(

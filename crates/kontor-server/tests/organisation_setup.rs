@@ -107,6 +107,7 @@ async fn anna_creates_her_organisation_and_logs_in_on_two_devices() {
             name: "x".into(),
             platform: "web".into(),
         },
+        known_device: None,
     };
     server
         .anonymous()

@@ -253,24 +253,24 @@ fn skip(line: usize, email: Option<String>, e: ApiError, lang: Lang) -> ImportLi
     }
 }
 
-/// Counts a failed code against the address; refuses when it has failed too often.
+/// Counts a code attempt against the address before the code is looked at, and refuses when
+/// the address has failed too often: the check and the count are one step, so parallel
+/// guesses cannot overshoot. Attempts that were not wrong codes are taken back.
 fn check_code_limit(state: &AppState, addr: &ClientAddr) -> Result<String, ApiError> {
     let key = format!("invitation-addr:{}", addr.key());
     state
         .limiter()
-        .check(&key, limits::INVITATION_PER_ADDRESS, state.now())
+        .acquire(&key, limits::INVITATION_PER_ADDRESS, state.now())
         .map_err(ApiError::rate_limited)?;
     Ok(key)
 }
 
 fn count_failure(state: &AppState, key: &str, e: &ApiError) {
-    if matches!(
+    if !matches!(
         e.code,
         ErrorCode::InvitationInvalid | ErrorCode::InvitationExpired
     ) {
-        state
-            .limiter()
-            .hit(key, limits::INVITATION_PER_ADDRESS, state.now());
+        state.limiter().release(key);
     }
 }
 
@@ -327,7 +327,7 @@ pub async fn accept(
     let display_name = validate::display_name(&req.display_name)?;
     let local = inv.email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;
-    let (token, new_session) = new_session(&state, &req.device)?;
+    let (minted, new_session) = new_session(&state, &req.device)?;
     let password_hash = super::auth::hash_password(&state, req.password).await?;
     let ids = state
         .store()
@@ -344,5 +344,5 @@ pub async fn accept(
         .await?;
     state.hub().notify(ids.org);
     tracing::info!(org = %ids.org, user = %ids.user, "invitation accepted");
-    Ok(ApiJson(session_created(&state, ids, token).await?))
+    Ok(ApiJson(session_created(&state, ids, minted).await?))
 }

@@ -148,19 +148,24 @@ pub(crate) async fn branded_org(
     slug: Option<&str>,
 ) -> Result<Org, ApiError> {
     let key = format!("branding-miss:{}", addr.key());
+    // Counted before the lookup (one step with the check), taken back on a hit.
     state
         .limiter()
-        .check(&key, BRANDING_MISSES, state.now())
+        .acquire(&key, BRANDING_MISSES, state.now())
         .map_err(ApiError::rate_limited)?;
     let org = match slug.filter(|s| !s.is_empty()) {
-        Some(slug) => state.store().org_by_slug(slug).await?,
-        None => state.store().only_org().await?,
+        Some(slug) => state.store().org_by_slug(slug).await,
+        None => state.store().only_org().await,
     };
     match org {
-        Some(o) => Ok(o),
-        None => {
-            state.limiter().hit(&key, BRANDING_MISSES, state.now());
-            Err(ApiError::new(ErrorCode::NotFound))
+        Ok(Some(o)) => {
+            state.limiter().release(&key);
+            Ok(o)
+        }
+        Ok(None) => Err(ApiError::new(ErrorCode::NotFound)),
+        Err(e) => {
+            state.limiter().release(&key);
+            Err(e.into())
         }
     }
 }

@@ -24,6 +24,7 @@ mod backend;
 mod conversations;
 mod events;
 mod identity;
+mod limits;
 mod orgs;
 mod people;
 mod teams;
@@ -34,6 +35,7 @@ pub use backend::{Backend, Postgres, Sqlite};
 pub use conversations::SendOutcome;
 pub use events::Audience;
 pub use identity::{NewDeviceList, StoredIdentity, StoredLinkRequest};
+pub use limits::FailureLimit;
 pub use orgs::{NewInvitation, OrgChange};
 pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
@@ -208,6 +210,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_foundation.sql")),
     (2, include_str!("migrations/0002_conversations.sql")),
     (3, include_str!("migrations/0003_web.sql")),
+    (4, include_str!("migrations/0004_hardening.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).
