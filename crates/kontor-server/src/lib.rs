@@ -26,6 +26,7 @@ pub mod hub;
 pub mod lockout;
 pub mod metrics;
 pub mod mls_frame;
+pub mod org_keys;
 pub mod password;
 pub mod ratelimit;
 pub mod search;
