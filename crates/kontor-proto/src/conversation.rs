@@ -72,6 +72,7 @@ impl MemberRole {
 /// added with a commit afterwards.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversation {
     /// Chosen by the client (it is the MLS group id); creating twice is idempotent.
     pub id: ConversationId,
@@ -141,6 +142,7 @@ impl MessageKind {
 /// A device added by a commit, so the server can route to it and hand it the Welcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct AddedDevice {
     pub user_id: UserId,
     pub device_id: DeviceId,
@@ -153,6 +155,7 @@ pub struct AddedDevice {
 /// `POST /conversations/{id}/messages`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub client_msg_id: ClientMsgId,
     pub kind: MessageKind,
@@ -238,6 +241,7 @@ pub struct PendingWelcomes {
 /// `PUT /conversations/{id}/members/{user_id}`: set a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SetMemberRole {
     pub role: MemberRole,
 }

@@ -124,6 +124,7 @@ pub struct OrgKey {
 /// `PUT /identity`: publish a new signed device list (first device: also the recovery backup).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct PublishIdentity {
     pub device_list: SignedDeviceList,
     /// The identity secret key sealed under the recovery key; the server cannot open it.
@@ -148,6 +149,7 @@ pub struct IdentityBundles {
 /// `POST /key-packages`: add one-time key packages and optionally replace the last-resort one.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct UploadKeyPackages {
     #[serde(default)]
     pub key_packages: Vec<Bytes>,
@@ -166,6 +168,7 @@ pub struct KeyPackageStock {
 /// `POST /key-packages/claim`: one key package per device of each person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ClaimKeyPackages {
     pub users: Vec<UserId>,
 }
@@ -188,6 +191,7 @@ pub struct ClaimedKeyPackages {
 /// `POST /identity/link-requests`, sent by a new device that wants to join its person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateLinkRequest {
     pub keys: DeviceKeys,
     /// X25519 key the approving device seals the identity key and history to.
@@ -226,6 +230,7 @@ pub struct LinkRequests {
 /// `POST /identity/link-requests/{id}/approve`, sent by an existing device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ApproveLinkRequest {
     pub device_list: SignedDeviceList,
     pub sealed: Bytes,

@@ -505,3 +505,106 @@ fn no_endpoint_answers_500_to_anything() {
     );
     rt.block_on(w.server.stop());
 }
+
+#[tokio::test]
+async fn unknown_fields_and_arrays_for_objects_are_refused_naming_the_field() {
+    let w = World::new().await;
+    let anna = &w.anna;
+    async fn refused(anna: &Actor, body: Value) -> Value {
+        let (status, value) = anna.call(Method::POST, "/teams", Some(&body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{value}");
+        assert_eq!(value["error"]["code"], "malformed_body", "{value}");
+        value["error"]["field"].clone()
+    }
+    assert_eq!(
+        refused(
+            anna,
+            json!({ "name": "Pflege", "kind": "group", "colour": "red" })
+        )
+        .await,
+        "colour"
+    );
+    assert_eq!(
+        refused(anna, json!(["Pflege", "group", null, ""])).await,
+        Value::Null
+    );
+    // Nested: the device of a login, as an array and with a field too many.
+    let login = |device: Value| json!({ "org": anna.slug(), "email": anna.email(), "password": PASSWORD, "device": device });
+    for (device, field) in [
+        (json!(["laptop", "web"]), "device"),
+        (
+            json!({ "name": "laptop", "platform": "web", "trusted": true }),
+            "device.trusted",
+        ),
+    ] {
+        let (status, value) = w
+            .server
+            .anonymous()
+            .call(Method::POST, "/auth/login", Some(&login(device)))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{value}");
+        assert_eq!(value["error"]["field"], field, "{value}");
+    }
+    // A profile change with a field the API does not have changes nothing.
+    let (status, value) = anna
+        .call(
+            Method::PATCH,
+            &format!("/people/{}", anna.id()),
+            Some(&json!({ "display_name": "Anna S.", "role": "owner" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(value["error"]["field"], "role");
+    let me: Person = anna.get(&format!("/people/{}", anna.id())).await;
+    assert_eq!(me.display_name, "Anna Schmidt");
+    // The right shape still works.
+    let (status, _) = anna
+        .call(
+            Method::POST,
+            "/teams",
+            Some(&json!({ "name": "Pflege", "kind": "group" })),
+        )
+        .await;
+    assert!(status.is_success());
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn offsets_and_cursors_beyond_their_range_are_refused_naming_the_field() {
+    let w = World::new().await;
+    async fn field_of_in(anna: &Actor, path: String) -> String {
+        let (status, value) = anna.call::<()>(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {value}");
+        assert_eq!(value["error"]["code"], "invalid_input", "{path}: {value}");
+        value["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    let field_of = |path: String| field_of_in(&w.anna, path);
+    assert_eq!(
+        field_of("/directory?offset=99999999999".into()).await,
+        "offset"
+    );
+    assert_eq!(field_of("/directory?offset=-1".into()).await, "offset");
+    assert_eq!(field_of("/directory?offset=500".into()).await, "offset");
+    assert_eq!(field_of("/directory?limit=1000".into()).await, "limit");
+    assert_eq!(
+        field_of("/events/poll?after=18446744073709551615".into()).await,
+        "after"
+    );
+    assert_eq!(field_of("/events/poll?after=-5".into()).await, "after");
+    let page: EventPage = w.anna.get("/events/poll?after=0").await;
+    assert_eq!(
+        field_of(format!("/events/poll?after={}", page.last_seq + 1)).await,
+        "after"
+    );
+    // The end of the directory is still a page.
+    let all: DirectoryPage = w.anna.get("/directory").await;
+    let end: DirectoryPage = w
+        .anna
+        .get(&format!("/directory?offset={}", all.total))
+        .await;
+    assert!(end.people.is_empty());
+    w.server.stop().await;
+}

@@ -250,6 +250,9 @@ pub async fn messages(
         .store()
         .messages_after(caller.org, id, caller.device, after, limit)
         .await?;
+    if after > last_seq {
+        return Err(ApiError::invalid("after"));
+    }
     Ok(ApiJson(MessagePage { messages, last_seq }))
 }
 
