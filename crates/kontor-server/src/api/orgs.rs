@@ -261,34 +261,13 @@ pub async fn patch_policies(
         }
         p.self_registration_domains = clean;
     }
-    let guests_locked_out =
-        !p.guest_access && state.store().policies(caller.org).await?.guest_access;
-    state
+    // Turning guest access off ends the guests' sessions for good (in the store's
+    // transaction); their event streams close now.
+    let ended = state
         .store()
         .set_policies(caller.org, &p, &caller.audit(&state))
         .await?;
-    if guests_locked_out {
-        // Requests of guests fail from now on; close their event streams too.
-        let filter = crate::store::CandidateFilter {
-            role: Some(kontor_proto::api::Role::Guest),
-            include_inactive: true,
-            ..Default::default()
-        };
-        for guest in state
-            .store()
-            .directory_candidates(caller.org, &filter)
-            .await?
-        {
-            let sessions: Vec<_> = state
-                .store()
-                .sessions(caller.org, guest.id, state.now())
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect();
-            state.hub().end_sessions(&sessions);
-        }
-    }
+    state.hub().end_sessions(&ended);
     state.hub().notify(caller.org);
     Ok(ApiJson(p))
 }
