@@ -114,6 +114,9 @@ error_codes! {
     AccountDisabled = 403, "This account is disabled. Please contact your administrator.", "Dieses Konto ist gesperrt. Bitte wenden Sie sich an Ihre Administration.";
     /// The caller may not do this.
     Forbidden = 403, "You are not allowed to do this.", "Dazu sind Sie nicht berechtigt.";
+    /// Only a device in the person's signed device list may do this (revoke other devices,
+    /// end their sessions, change the password): link this device first.
+    DeviceNotLinked = 403, "Only a linked device can do this. Link this device first: approve it on another of your devices or use your recovery key.", "Das geht nur auf einem verknüpften Gerät. Verknüpfen Sie dieses Gerät zuerst: Bestätigen Sie es auf einem anderen Ihrer Geräte oder nutzen Sie Ihren Wiederherstellungsschlüssel.";
     /// The object does not exist or is not visible to the caller.
     NotFound = 404, "Not found.", "Nicht gefunden.";
     /// The method is not allowed on this path.

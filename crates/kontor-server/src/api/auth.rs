@@ -196,7 +196,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<ApiJson
     }))
 }
 
-/// Changes the caller's password; every other session ends.
+/// Changes the caller's password (from a linked device); every other session ends.
 #[utoipa::path(post, path = "/me/password", tag = "auth", security(("session" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -205,6 +205,7 @@ pub async fn change_password(
     caller: Caller,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_linked_device(&state).await?;
     // A stolen token must not become an unlimited password-guessing tool.
     let counted = lockout::count(
         &state,
@@ -266,7 +267,8 @@ pub async fn devices(
     Ok(ApiJson(own_devices(&state, &caller).await?))
 }
 
-/// Revokes one of the caller's devices and ends its sessions at once.
+/// Revokes one of the caller's devices and ends its sessions at once. Another device than the
+/// caller's own needs a linked device (`device_not_linked` otherwise).
 #[utoipa::path(delete, path = "/me/devices/{device_id}", tag = "auth", security(("session" = [])),
     params(("device_id" = DeviceId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -275,6 +277,9 @@ pub async fn revoke_device(
     caller: Caller,
     ApiPath(device_id): ApiPath<DeviceId>,
 ) -> Result<StatusCode, ApiError> {
+    if device_id != caller.device {
+        caller.require_linked_device(&state).await?;
+    }
     let ended = state
         .store()
         .revoke_device(caller.org, caller.user, device_id, state.now())
@@ -295,7 +300,7 @@ pub async fn sessions(
     Ok(ApiJson(own_sessions(&state, &caller).await?))
 }
 
-/// Ends one of the caller's sessions.
+/// Ends one of the caller's sessions; one of another device needs a linked device.
 #[utoipa::path(delete, path = "/me/sessions/{session_id}", tag = "auth", security(("session" = [])),
     params(("session_id" = SessionId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -304,6 +309,13 @@ pub async fn revoke_session(
     caller: Caller,
     ApiPath(session_id): ApiPath<SessionId>,
 ) -> Result<StatusCode, ApiError> {
+    let own_device = own_sessions(&state, &caller)
+        .await?
+        .iter()
+        .any(|s| s.id == session_id && s.device_id == caller.device);
+    if !own_device {
+        caller.require_linked_device(&state).await?;
+    }
     state
         .store()
         .end_session(caller.org, caller.user, session_id, state.now())
