@@ -132,6 +132,35 @@ impl WebApp {
     }
 }
 
+/// Middleware: headers every answer carries. API answers are never cached (they are one
+/// person's data) and never sniffed; with an `https` public address, browsers are told to
+/// use nothing else (HSTS, a year).
+pub async fn transport_headers(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with(kontor_proto::API_PREFIX);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if api {
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if !h.contains_key(header::CACHE_CONTROL) {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+    if state.config().public_url.starts_with("https://") {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
+}
+
 fn security_headers(h: &mut HeaderMap, html: bool) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
