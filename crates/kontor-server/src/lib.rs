@@ -23,6 +23,7 @@ pub mod error;
 pub mod external_sender;
 pub mod extract;
 pub mod hub;
+pub mod images;
 pub mod lockout;
 pub mod metrics;
 pub mod mls_frame;

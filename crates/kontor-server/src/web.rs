@@ -315,7 +315,7 @@ pub async fn manifest(
     ];
     if let Some(o) = org.as_ref().filter(|o| o.has_logo)
         && let Ok((content_type, bytes)) = state.store().logo(o.id).await
-        && let Some((w, h)) = png_size(&bytes)
+        && let Some((w, h)) = crate::images::png(&bytes)
     {
         icons.insert(
             0,
@@ -359,16 +359,6 @@ pub async fn manifest(
     res
 }
 
-/// Width and height of a PNG, from its header.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() < 24 || !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || &bytes[12..16] != b"IHDR" {
-        return None;
-    }
-    let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-    let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-    Some((w, h))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,14 +377,5 @@ mod tests {
         assert_eq!(js.content_type, "text/javascript; charset=utf-8");
         assert!(js.br.is_some() && js.gzip.is_none());
         assert!(!WebApp::load(&dir.path().join("missing")).is_built());
-    }
-
-    #[test]
-    fn reads_png_sizes() {
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-        png.extend_from_slice(&512u32.to_be_bytes());
-        png.extend_from_slice(&256u32.to_be_bytes());
-        assert_eq!(png_size(&png), Some((512, 256)));
-        assert_eq!(png_size(b"GIF89a"), None);
     }
 }

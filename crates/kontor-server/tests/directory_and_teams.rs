@@ -436,7 +436,7 @@ async fn teams_profiles_and_a_directory_that_finds_the_right_colleague() {
 async fn avatars_are_checked_by_their_bytes() {
     let w = World::new().await;
     let ben = &w.ben;
-    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+    let png = png(64, 64);
     let put = |bytes: Vec<u8>| {
         let ben = ben.clone();
         async move {
@@ -479,6 +479,64 @@ async fn avatars_are_checked_by_their_bytes() {
             "not_found",
         )
         .await;
+    w.server.stop().await;
+}
+
+/// The start of a PNG that says it is `w` × `h` pixels.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    p.extend_from_slice(&w.to_be_bytes());
+    p.extend_from_slice(&h.to_be_bytes());
+    p.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    p
+}
+
+#[tokio::test]
+async fn avatars_and_logos_declaring_twenty_thousand_pixels_a_side_are_refused() {
+    let w = World::new().await;
+    let ben = &w.ben;
+    let put = |path: String, actor: &Actor, bytes: Vec<u8>| {
+        let actor = actor.clone();
+        async move {
+            let res = actor
+                .raw(Method::PUT, &path)
+                .await
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (
+                status,
+                res.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let avatar = format!("/people/{}/avatar", ben.id());
+    // A few hundred bytes that would decode to 1.6 GB of pixels.
+    let jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x4A, 0x46, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x4E, 0x20,
+        0x4E, 0x20, 0x03,
+    ];
+    let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0".to_vec();
+    webp.extend_from_slice(&[0x1F, 0x4E, 0x00, 0x1F, 0x4E, 0x00]);
+    for bomb in [png(20000, 20000), png(64, 20000), jpeg, webp] {
+        let (status, body) = put(avatar.clone(), ben, bomb).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(body["error"]["field"], "image");
+    }
+    let (status, _) = put("/org/logo".into(), &w.anna, png(20000, 20000)).await;
+    assert_eq!(status, 413);
+    // A header that says no size at all is not an image.
+    let (status, _) = put(
+        avatar.clone(),
+        ben,
+        [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat(),
+    )
+    .await;
+    assert_eq!(status, 415);
+    let (status, _) = put(avatar, ben, png(4096, 4096)).await;
+    assert_eq!(status, 200);
     w.server.stop().await;
 }
 

@@ -89,8 +89,8 @@ pub async fn patch_org(
 /// The largest logo accepted.
 pub const LOGO_MAX_BYTES: usize = 256 * 1024;
 
-/// Sets the organisation's logo (admins): PNG, JPEG or WebP, at most 256 KiB, checked by its
-/// bytes (SVG refused). A square PNG of 512 × 512 pixels suits the installed app best.
+/// Sets the organisation's logo (admins): PNG, JPEG or WebP, at most 256 KiB and 4096 pixels a
+/// side, checked by its bytes (SVG refused). A square PNG of 512 × 512 pixels suits the installed app best.
 #[utoipa::path(put, path = "/org/logo", tag = "orgs", security(("session" = [])),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
@@ -100,11 +100,7 @@ pub async fn put_logo(
     body: Bytes,
 ) -> Result<ApiJson<Org>, ApiError> {
     caller.require_admin()?;
-    if body.len() > LOGO_MAX_BYTES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-    }
-    let content_type =
-        super::people::image_type(&body).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let content_type = crate::images::check(&body, LOGO_MAX_BYTES)?;
     let org = state
         .store()
         .set_logo(
