@@ -358,3 +358,36 @@ async fn signing_keys_an_older_version_kept_in_plain_text_are_sealed_at_start_an
     assert_eq!(key.signing_key.as_slice(), old.verifying_key().as_bytes());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_csv_line_with_an_unterminated_quote_is_reported_and_the_import_goes_on() {
+    let w = World::new().await;
+    let mut csv = String::from("email,display_name,job_title\n");
+    csv.push_str("p1@sonnenschein.example,Person Eins,Pflege\n");
+    csv.push_str("p2@sonnenschein.example,\"Person Zwei, Pflege\n");
+    for i in 3..12 {
+        csv.push_str(&format!(
+            "p{i}@sonnenschein.example,Person {i},\"Pflege, Nacht\"\n"
+        ));
+    }
+    let res = w
+        .anna
+        .raw(Method::POST, "/invitations/import")
+        .await
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let report: ImportReport = res.json().await.unwrap();
+    assert_eq!((report.imported, report.skipped), (10, 1), "{report:?}");
+    let bad = report.lines.iter().find(|l| !l.imported).unwrap();
+    assert_eq!(bad.line, 3);
+    let error = bad.error.as_ref().unwrap();
+    assert_eq!(error.code, kontor_proto::ErrorCode::MalformedBody);
+    assert_eq!(error.field.as_deref(), Some("line"));
+    let lines: Vec<usize> = report.lines.iter().map(|l| l.line).collect();
+    assert_eq!(lines, (2..=12).collect::<Vec<_>>());
+    w.server.stop().await;
+}

@@ -114,14 +114,27 @@ pub async fn import(
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?
+    // One person per line: a field never spans lines, so every line is parsed on its own and
+    // a broken one (an unterminated quote) cannot swallow the lines after it.
+    let parse = |line: &str| -> Option<csv::StringRecord> {
+        if line.matches('"').count() % 2 == 1 {
+            return None;
+        }
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .trim(csv::Trim::All)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+    };
+    let mut lines = text.lines().enumerate();
+    let headers: Vec<String> = lines
+        .next()
+        .and_then(|(_, h)| parse(h))
+        .ok_or(ApiError::new(ErrorCode::MalformedBody))?
         .iter()
         .map(|h| h.trim().to_lowercase().replace([' ', '-'], "_"))
         .collect();
@@ -142,27 +155,21 @@ pub async fn import(
     };
     let mut seen = std::collections::HashSet::new();
     // Read the whole file first: an oversized one is refused before anything is invited.
-    let records: Vec<(usize, Result<csv::StringRecord, csv::Error>)> = reader
-        .records()
-        .map(|r| {
-            let line = match &r {
-                Ok(rec) => rec.position().map(|p| p.line() as usize),
-                Err(e) => e.position().map(|p| p.line() as usize),
-            };
-            (line.unwrap_or(0), r)
-        })
+    let records: Vec<(usize, Option<csv::StringRecord>)> = lines
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, parse(l)))
         .take(MAX_IMPORT_LINES + 1)
         .collect();
     if records.len() > MAX_IMPORT_LINES {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
     for (line, record) in records {
-        let Ok(record) = record else {
+        let Some(record) = record else {
             report.skipped += 1;
             report.lines.push(skip(
                 line,
                 None,
-                ApiError::new(ErrorCode::MalformedBody),
+                ApiError::field(ErrorCode::MalformedBody, "line"),
                 lang,
             ));
             continue;
