@@ -30,6 +30,7 @@ pub mod label {
     pub const SAFETY_NUMBER: &[u8] = b"kontor/v1/safety-number\0";
     pub const MLS_CREDENTIAL: &[u8] = b"kontor/v1/device\0";
     pub const EXTERNAL_SENDER: &[u8] = b"kontor/v1/delivery-service\0";
+    pub const CONVERSATION_ID: &[u8] = b"kontor/v1/conversation-id\0";
 }
 
 /// The public keys of one device.

@@ -599,6 +599,25 @@ async fn offsets_and_cursors_beyond_their_range_are_refused_naming_the_field() {
         field_of(format!("/events/poll?after={}", page.last_seq + 1)).await,
         "after"
     );
+    // A conversation's log: past its newest message is out of range too.
+    let conv =
+        kontor_proto::conversation::bound_conversation_id(w.anna.org(), w.anna.id(), [1; 16]);
+    let _: Value = w
+        .anna
+        .ok(
+            Method::POST,
+            "/conversations",
+            &json!({ "id": conv, "kind": "group" }),
+        )
+        .await;
+    let _: Value = w
+        .anna
+        .get(&format!("/conversations/{conv}/messages?after=0"))
+        .await;
+    assert_eq!(
+        field_of(format!("/conversations/{conv}/messages?after=5")).await,
+        "after"
+    );
     // The end of the directory is still a page.
     let all: DirectoryPage = w.anna.get("/directory").await;
     let end: DirectoryPage = w

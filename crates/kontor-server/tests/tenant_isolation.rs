@@ -151,3 +151,48 @@ fn organisations_never_see_each_other() {
     assert_eq!(counter.get(), 12, "every case ran");
     rt.block_on(server.stop());
 }
+
+#[tokio::test]
+async fn another_organisations_conversation_id_answers_like_any_new_id() {
+    use kontor_proto::conversation::{ConversationKind, CreateConversation, bound_conversation_id};
+    let w = World::new().await;
+    let create = |actor: &Actor, id: kontor_proto::ConversationId| {
+        let actor = actor.clone();
+        async move {
+            actor
+                .call(
+                    Method::POST,
+                    "/conversations",
+                    Some(&CreateConversation {
+                        id,
+                        kind: ConversationKind::Group,
+                    }),
+                )
+                .await
+        }
+    };
+    // Anna's conversation exists.
+    let annas = bound_conversation_id(w.anna.org(), w.anna.id(), [7; 16]);
+    let (status, _) = create(&w.anna, annas).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (again, _) = create(&w.anna, annas).await;
+    assert_eq!(
+        again,
+        reqwest::StatusCode::CREATED,
+        "creating twice is idempotent"
+    );
+    // Dora next door, and Ben in Anna's organisation, try Anna's id and an id nobody has:
+    // the answers are the same, so neither learns that Anna's exists.
+    let never_used = kontor_proto::ConversationId(uuid::Uuid::from_bytes([9; 16]));
+    for outsider in [&w.dora, &w.ben] {
+        let taken = create(outsider, annas).await;
+        let fresh = create(outsider, never_used).await;
+        assert_eq!(taken, fresh);
+        assert_eq!(taken.0, reqwest::StatusCode::BAD_REQUEST);
+        assert_eq!(taken.1["error"]["field"], "id");
+        // An id of their own works.
+        let own = bound_conversation_id(outsider.org(), outsider.id(), [7; 16]);
+        assert_eq!(create(outsider, own).await.0, reqwest::StatusCode::CREATED);
+    }
+    w.server.stop().await;
+}
