@@ -503,6 +503,11 @@ pub struct Person {
     pub has_avatar: bool,
     pub teams: Vec<TeamMembership>,
     pub created_at: String,
+    /// Present when someone else in the organisation has the same display name or one that
+    /// looks the same (a Cyrillic "А" for a Latin "A", "rn" for "m"): what tells them apart
+    /// (the e-mail address). Apps show it next to the name.
+    #[serde(default)]
+    pub disambiguator: Option<String>,
 }
 
 /// A team a person belongs to, as seen from the person.

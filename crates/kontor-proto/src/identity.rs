@@ -108,6 +108,10 @@ pub struct MembershipCertificate {
 pub struct IdentityBundle {
     pub certificate: MembershipCertificate,
     pub device_list: SignedDeviceList,
+    /// As [`crate::api::Person::disambiguator`]: present when a colleague's name looks the
+    /// same as this person's (not signed: the directory says it too).
+    #[serde(default)]
+    pub disambiguator: Option<String>,
 }
 
 /// `GET /identity/org-key`: the organisation's public signing key, pinned by clients.

@@ -551,3 +551,91 @@ fn urlencode(s: &str) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn colleagues_with_the_same_or_a_lookalike_name_can_be_told_apart() {
+    let w = World::new().await;
+    let (anna, ben, chris) = (&w.anna, &w.ben, &w.chris);
+    let rename = |actor: &Actor, name: &str| {
+        let actor = actor.clone();
+        let name = name.to_owned();
+        async move {
+            actor
+                .call(
+                    Method::PATCH,
+                    &format!("/people/{}", actor.id()),
+                    Some(&serde_json::json!({ "display_name": name })),
+                )
+                .await
+        }
+    };
+    // Names that show nothing, or nothing but marks, are refused.
+    for invisible in [
+        "\u{3164}",
+        "\u{2800}\u{2800}",
+        "\u{115F}\u{1160}",
+        "!!! ...",
+        "🌻🌻",
+        "Anna\u{E0041}",
+        "An\u{034F}na",
+        "Anna\u{2028}Schmidt",
+    ] {
+        let (status, body) = rename(ben, invisible).await;
+        assert_eq!(status.as_u16(), 400, "{invisible:?}: {body}");
+        assert_eq!(body["error"]["field"], "display_name", "{invisible:?}");
+    }
+    // Alone with her name, Anna needs nothing else; Dora's "Anna Schmidt" next door is not a
+    // colleague.
+    rename(&w.dora, "Anna Schmidt").await;
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert!(me["disambiguator"].is_null(), "{me}");
+    // Ben takes her exact name, Chris a look-alike with a Cyrillic А: everyone of them now
+    // carries what tells them apart, in the directory and in the identity answers.
+    let (status, body) = rename(ben, "Anna Schmidt").await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body["disambiguator"], ben.email());
+    let (status, body) = rename(chris, "\u{0410}nna  Schmidt").await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body["disambiguator"], chris.email());
+    let (_, page) = anna
+        .call::<()>(Method::GET, "/directory?q=Schmidt&limit=10", None)
+        .await;
+    let people = page["people"].as_array().unwrap();
+    assert_eq!(people.len(), 3, "{page}");
+    for p in people {
+        assert_eq!(p["disambiguator"], p["email"], "{p}");
+    }
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert_eq!(me["disambiguator"], anna.email());
+    let mut anna_device = ChatDevice::of(&w.server.url, anna).await;
+    let _ben_device = ChatDevice::of(&w.server.url, ben).await;
+    let (_, bundles) = anna
+        .call::<()>(
+            Method::GET,
+            &format!("/identity/users?ids={}", ben.id()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        bundles["bundles"][0]["disambiguator"],
+        ben.email(),
+        "{bundles}"
+    );
+    // The change reached Anna's devices too: her own person changed.
+    anna_device.s.sync().await.unwrap();
+    // Ben takes another name: Anna and Chris remain look-alikes of each other.
+    rename(ben, "Ben Becker").await;
+    let (_, b) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", ben.id()), None)
+        .await;
+    assert!(b["disambiguator"].is_null());
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert_eq!(me["disambiguator"], anna.email());
+    w.server.stop().await;
+}

@@ -258,6 +258,7 @@ pub async fn bundles(
                 signature,
             },
             device_list,
+            disambiguator: person.disambiguator.clone(),
         });
     }
     Ok(ApiJson(IdentityBundles { bundles }))

@@ -464,6 +464,7 @@ impl super::Store {
             .await?;
         let (device, session) = insert_session(&mut tx, org, user, &a.new_session, now).await?;
         super::people::refresh_search(&mut tx, org, &[user]).await?;
+        super::people::announce_namesakes(&mut tx, org, user, None, now).await?;
         let ctx = AuditCtx {
             actor: Some(user),
             address: a.address.clone(),

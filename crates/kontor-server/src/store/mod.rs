@@ -123,6 +123,7 @@ impl Store {
             backend_name: backend.name(),
         };
         store.migrate(backend).await?;
+        store.fill_name_skeletons().await?;
         Ok(store)
     }
 
@@ -168,6 +169,25 @@ impl Store {
                 .await?;
             tx.commit().await?;
             tracing::info!(version, "applied database migration");
+        }
+        Ok(())
+    }
+
+    /// Computes the name skeletons that rows from before migration 4 lack.
+    async fn fill_name_skeletons(&self) -> anyhow::Result<()> {
+        let rows: Vec<(String, String)> =
+            sqlx::query("SELECT id, display_name FROM users WHERE name_skeleton = ''")
+                .fetch_all(&self.write)
+                .await?
+                .iter()
+                .map(|r| Ok((col_str(r, "id")?, col_str(r, "display_name")?)))
+                .collect::<StoreResult<_>>()?;
+        for (id, name) in rows {
+            sqlx::query("UPDATE users SET name_skeleton = $2 WHERE id = $1")
+                .bind(id)
+                .bind(crate::search::skeleton(&name))
+                .execute(&self.write)
+                .await?;
         }
         Ok(())
     }

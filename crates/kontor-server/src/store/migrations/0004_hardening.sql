@@ -33,3 +33,8 @@ CREATE INDEX device_credentials_user ON device_credentials (user_id);
 -- 1: `secret_key` is sealed with the key in the data directory (`org-keys.key`); 0: plain,
 -- from before version 4 (sealed at the next start).
 ALTER TABLE org_keys ADD COLUMN sealed BIGINT NOT NULL DEFAULT 0;
+
+-- What a person's display name looks like (`search::skeleton`), so that colleagues whose
+-- names could be taken for each other are told apart. Filled in at start for older rows.
+ALTER TABLE users ADD COLUMN name_skeleton TEXT NOT NULL DEFAULT '';
+CREATE INDEX users_name_skeleton ON users (org_id, name_skeleton);
