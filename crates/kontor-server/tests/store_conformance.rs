@@ -85,6 +85,7 @@ conformance!(
     key_packages_are_handed_out_once_and_identities_only_move_forward,
     first_start_happens_once_and_branding_round_trips,
     login_failures_are_counted_atomically_and_known_addresses_expire,
+    device_credentials_sealed_org_keys_and_namesakes_round_trip,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -1129,4 +1130,58 @@ async fn login_failures_are_counted_atomically_and_known_addresses_expire(store:
             .unwrap()
             .is_ok()
     );
+}
+
+async fn device_credentials_sealed_org_keys_and_namesakes_round_trip(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Creds").await;
+    assert_eq!(store.person(org, owner).await.unwrap().disambiguator, None);
+    // Ben joins under the owner's name: both can now be told apart by their addresses.
+    let ben = add_person(&store, org, "ben@creds.example", "0wner", Role::Member).await;
+    let p = store.person(org, owner).await.unwrap();
+    assert_eq!(p.disambiguator.as_deref(), Some("owner@creds.example"));
+    let b = store.person(org, ben.user).await.unwrap();
+    assert_eq!(b.disambiguator.as_deref(), Some("ben@creds.example"));
+    // The credential of Ben's device, only for Ben, only while the device lives.
+    let token_hash = tokens::hash(tokens::label::SESSION, "token-code-ben@creds.example-0wner");
+    let credential = format!("credential-{token_hash}");
+    assert!(
+        store
+            .device_credential_valid(org, ben.user, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .device_credential_valid(org, owner, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .device_credential_valid(org, ben.user, ben.device, "credential-other")
+            .await
+            .unwrap()
+    );
+    store
+        .revoke_device(org, ben.user, ben.device, T0 + 1)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .device_credential_valid(org, ben.user, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    // Organisation keys are stored as given (sealed by the caller) and marked sealed.
+    let (public, secret, sealed) = store
+        .org_key_pair(org, "membership", || (vec![1; 32], vec![2; 60]), T0)
+        .await
+        .unwrap();
+    assert_eq!((public, secret, sealed), (vec![1; 32], vec![2; 60], true));
+    let again = store
+        .org_key_pair(org, "membership", || panic!("made once"), T0)
+        .await
+        .unwrap();
+    assert_eq!(again.1, vec![2; 60]);
+    assert!(store.plain_org_keys().await.unwrap().is_empty());
 }
