@@ -227,6 +227,7 @@ async fn seed(
             device_name: "seed".into(),
             platform: "bench".into(),
             token_hash: tokens::hash(tokens::label::SESSION, &format!("seed-{i}")),
+            credential_hash: tokens::hash(tokens::label::DEVICE_CREDENTIAL, &format!("seed-{i}")),
             expires_at: now + 86_400_000,
         },
         address: None,
@@ -359,6 +360,7 @@ async fn login(
                 name: "bench".into(),
                 platform: "bench".into(),
             },
+            known_device: None,
         })
         .send()
         .await?;

@@ -168,6 +168,10 @@ async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, Devi
             device_name: "bench".into(),
             platform: "bench".into(),
             token_hash: tokens::hash(tokens::label::SESSION, &format!("bench-token-{i}")),
+            credential_hash: tokens::hash(
+                tokens::label::DEVICE_CREDENTIAL,
+                &format!("bench-device-{i}"),
+            ),
             expires_at: now + 86_400_000,
         },
         address: None,

@@ -140,7 +140,7 @@ impl Session {
         let api = Api::new(&saved.server, Some(saved.token.clone()));
         let path = state_path(home, &saved.device_id);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(CliError::other)?;
+            profile::private_dir(dir)?;
         }
         let store = SqliteStore::open(&path).map_err(CliError::other)?;
         let entries = store.load().map_err(CliError::other)?;

@@ -434,6 +434,7 @@ fn session_client(o: &Opts) -> Result<(Client, SavedSession), CliError> {
 }
 
 fn save_session(o: &Opts, server: &str, created: &SessionCreated) -> Result<(), CliError> {
+    profile::remember_device(o.home.as_ref(), server, created)?;
     profile::save(
         o.home.as_ref(),
         &SavedSession {
@@ -508,6 +509,9 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
         Command::Login(a) => {
             let password = a.password.read("Passwort / password: ")?;
             let c = Client::new(&a.server, None);
+            // A device this home logged in with before is never locked out by others' guesses.
+            let known_device =
+                profile::known_device(a.o.home.as_ref(), &a.server, &a.org, &a.email);
             let created: SessionCreated = c
                 .post(
                     "/auth/login",
@@ -519,6 +523,7 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                             name: a.device_name.unwrap_or_else(default_device_name),
                             platform: "cli".to_owned(),
                         },
+                        known_device,
                     },
                 )
                 .await?;

@@ -1,9 +1,12 @@
-//! The saved session of the command line, in `$KONTOR_HOME/session.json` (readable only by
-//! the user).
+//! The saved session of the command line, in `$KONTOR_HOME/session.json`, and the
+//! credentials of the devices it logged in with, in `$KONTOR_HOME/known-devices.json`
+//! (kept after logging out, so that the next login is a known device's). Everything under
+//! `$KONTOR_HOME` is readable only by the user: files 0600 in folders 0700.
 
 use crate::CliError;
+use kontor_proto::api::{KnownDevice, SessionCreated};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What `kontor login` saves.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,11 +49,37 @@ pub fn load(explicit: Option<&PathBuf>) -> Result<SavedSession, CliError> {
     serde_json::from_str(&text).map_err(|e| CliError::other(format!("{}: {e}", path.display())))
 }
 
+/// Creates a folder of Kontor's (and its parents) readable only by the user, and makes an
+/// existing one so.
+pub fn private_dir(dir: &Path) -> Result<(), CliError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(CliError::other)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(CliError::other)?;
+    }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(CliError::other)?;
+    Ok(())
+}
+
 pub fn save(explicit: Option<&PathBuf>, s: &SavedSession) -> Result<(), CliError> {
-    let dir = home(explicit);
-    std::fs::create_dir_all(&dir).map_err(CliError::other)?;
-    let path = dir.join("session.json");
-    let tmp = dir.join("session.json.tmp");
+    write_private(
+        &home(explicit),
+        "session.json",
+        &serde_json::to_string_pretty(s).map_err(CliError::other)?,
+    )
+}
+
+/// Writes a file of Kontor's atomically, readable only by the user.
+fn write_private(dir: &Path, name: &str, text: &str) -> Result<(), CliError> {
+    private_dir(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -60,12 +89,7 @@ pub fn save(explicit: Option<&PathBuf>, s: &SavedSession) -> Result<(), CliError
     }
     use std::io::Write;
     let mut f = options.open(&tmp).map_err(CliError::other)?;
-    f.write_all(
-        serde_json::to_string_pretty(s)
-            .map_err(CliError::other)?
-            .as_bytes(),
-    )
-    .map_err(CliError::other)?;
+    f.write_all(text.as_bytes()).map_err(CliError::other)?;
     f.sync_all().map_err(CliError::other)?;
     std::fs::rename(&tmp, &path).map_err(CliError::other)?;
     Ok(())
@@ -73,4 +97,54 @@ pub fn save(explicit: Option<&PathBuf>, s: &SavedSession) -> Result<(), CliError
 
 pub fn remove(explicit: Option<&PathBuf>) {
     let _ = std::fs::remove_file(home(explicit).join("session.json"));
+}
+
+/// Which account a device credential belongs to.
+fn account_key(server: &str, org: &str, email: &str) -> String {
+    format!(
+        "{} {} {}",
+        server.trim_end_matches('/'),
+        org.to_lowercase(),
+        email.trim().to_lowercase()
+    )
+}
+
+type KnownDevices = std::collections::BTreeMap<String, KnownDevice>;
+
+fn known_devices(explicit: Option<&PathBuf>) -> KnownDevices {
+    std::fs::read_to_string(home(explicit).join("known-devices.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// The credential of the device this home last logged in to the account with, if any.
+pub fn known_device(
+    explicit: Option<&PathBuf>,
+    server: &str,
+    org: &str,
+    email: &str,
+) -> Option<KnownDevice> {
+    known_devices(explicit).remove(&account_key(server, org, email))
+}
+
+/// Keeps the credential of the device a login or join made, for the next login.
+pub fn remember_device(
+    explicit: Option<&PathBuf>,
+    server: &str,
+    created: &SessionCreated,
+) -> Result<(), CliError> {
+    let mut all = known_devices(explicit);
+    all.insert(
+        account_key(server, &created.org.slug, &created.person.email),
+        KnownDevice {
+            device_id: created.device.id,
+            secret: created.device_secret.clone(),
+        },
+    );
+    write_private(
+        &home(explicit),
+        "known-devices.json",
+        &serde_json::to_string_pretty(&all).map_err(CliError::other)?,
+    )
 }

@@ -853,7 +853,11 @@ impl Client {
     /// Starts a conversation: a new MLS group with this device alone. Send the returned body to
     /// `POST /conversations`, then add people.
     pub fn create_conversation(&mut self, kind: ConversationKind) -> Result<CreateConversation> {
-        let id = ConversationId(new_uuid(&self.provider)?);
+        let id = kontor_proto::conversation::bound_conversation_id(
+            self.me.org,
+            self.me.user,
+            self.provider.random::<16>()?,
+        );
         let ds_key = self
             .trust
             .external_sender_key

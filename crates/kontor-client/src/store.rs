@@ -52,21 +52,67 @@ mod sqlite {
     use rusqlite::{Connection, params};
 
     /// A device's state in one SQLite file (WAL, synchronous=FULL: a committed change
-    /// survives power loss).
+    /// survives power loss), readable only by the user (0600; SQLite gives the `-wal` and
+    /// `-shm` files the database file's mode).
+    ///
+    /// What a change replaces or deletes is really gone from the files: `secure_delete`
+    /// overwrites freed content with zeros, and every commit is checkpointed into the database
+    /// and the WAL truncated, so neither free pages nor old WAL frames keep an old value (a
+    /// recovery key that was "cleared", an MLS epoch secret that forward secrecy retired).
     #[derive(Debug)]
     pub struct SqliteStore {
         conn: Connection,
     }
 
+    /// Creates the file 0600 if it is missing, and makes it and its companions so if not.
+    fn private_file(path: &std::path::Path) -> Result<(), String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| e.to_string())?;
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                if let Ok(meta) = std::fs::metadata(&p)
+                    && meta.permissions().mode() & 0o077 != 0
+                {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+        Ok(())
+    }
+
     impl SqliteStore {
         pub fn open(path: &std::path::Path) -> Result<Self, String> {
+            private_file(path)?;
             let conn = Connection::open(path).map_err(|e| e.to_string())?;
             conn.execute_batch(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                "PRAGMA secure_delete=ON; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
                  CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);",
             )
             .map_err(|e| e.to_string())?;
-            Ok(SqliteStore { conn })
+            let mut store = SqliteStore { conn };
+            // Whatever an earlier version left in free pages or the WAL goes now.
+            store.scrub()?;
+            Ok(store)
+        }
+
+        /// Copies the WAL into the database and truncates it (with `secure_delete`, freed
+        /// space is zeroed on the way).
+        fn scrub(&mut self) -> Result<(), String> {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| e.to_string())
         }
     }
 
@@ -99,7 +145,8 @@ mod sqlite {
                 }
                 .map_err(|e| e.to_string())?;
             }
-            tx.commit().map_err(|e| e.to_string())
+            tx.commit().map_err(|e| e.to_string())?;
+            self.scrub()
         }
     }
 }
@@ -124,6 +171,47 @@ mod tests {
     #[test]
     fn memory_store_applies_changes() {
         round_trip(&mut MemoryStore::default());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn an_overwritten_or_deleted_value_is_gone_from_the_files() {
+        let dir = std::env::temp_dir().join(format!("kontor-kv-erase-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("device.sqlite");
+        let secret = b"RECOVERY-KEY-CANARY-7Q2W-9ZXC".to_vec();
+        let mut store = SqliteStore::open(&path).unwrap();
+        let mut big = secret.clone();
+        big.extend(std::iter::repeat_n(b'x', 9000)); // spills into overflow pages
+        store
+            .commit(&vec![
+                ("me".into(), Some(secret.clone())),
+                ("big".into(), Some(big)),
+            ])
+            .unwrap();
+        store
+            .commit(&vec![
+                ("me".into(), Some(b"no key any more".to_vec())),
+                ("big".into(), None),
+            ])
+            .unwrap();
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            let bytes = std::fs::read(&p).unwrap();
+            if bytes.windows(secret.len()).any(|w| w == secret) {
+                found.push(p);
+            }
+        }
+        assert!(found.is_empty(), "the old value is still in {found:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(feature = "sqlite")]

@@ -59,6 +59,7 @@ impl Org {
                 signature,
             },
             device_list: list,
+            disambiguator: None,
         }
     }
 }
@@ -358,6 +359,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
             signature,
         },
         device_list: forged_list,
+        disambiguator: None,
     };
     chris.learn(std::slice::from_ref(&forged_bundle)).unwrap();
     let claimed = ClaimedKeyPackages {

@@ -175,6 +175,7 @@ pub struct BrandingQuery {
 /// directory (`setup-code`), so that nobody else who reaches the server first can take it.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SetupRequest {
     pub setup_code: String,
     pub org_name: String,
@@ -187,6 +188,7 @@ pub struct SetupRequest {
 /// Create an organisation with its first owner (server operator only).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateOrgRequest {
     pub name: String,
     /// The e-mail address of the owner, who is invited.
@@ -205,6 +207,7 @@ pub struct CreateOrgResponse {
 /// goes back to Kontor's.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct OrgPatch {
     pub name: Option<String>,
     /// `#rrggbb`, or `""` for the default.
@@ -255,6 +258,7 @@ impl Default for Policies {
 /// A change to the policies; absent fields stay as they are.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct PoliciesPatch {
     pub presence: Option<PresenceMode>,
     pub read_receipts: Option<bool>,
@@ -271,6 +275,7 @@ pub struct PoliciesPatch {
 /// Invite one person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     pub email: String,
     #[serde(default = "default_role")]
@@ -329,6 +334,7 @@ pub struct InvitationPreview {
 /// An invitation code, in a body rather than a URL so that it never lands in access logs.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct InvitationCodeRequest {
     pub code: String,
 }
@@ -336,6 +342,7 @@ pub struct InvitationCodeRequest {
 /// Accept an invitation: choose a name and password, get a session on a new device.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     pub code: String,
     pub display_name: String,
@@ -371,6 +378,7 @@ pub struct ImportLine {
 /// A device being registered at login or when accepting an invitation.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct NewDevice {
     /// e.g. "Anna's phone"
     pub name: String,
@@ -381,20 +389,47 @@ pub struct NewDevice {
 /// Log in with e-mail address and password.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The organisation's slug.
     pub org: String,
     pub email: String,
     pub password: String,
     pub device: NewDevice,
+    /// The credential of a device that logged in to this account before (from its
+    /// `SessionCreated`): with it, the right password gets through even while someone else's
+    /// wrong guesses have the address or the account limited.
+    #[serde(default)]
+    pub known_device: Option<KnownDevice>,
+}
+
+/// What a device keeps from its login to prove, at a later login, that it has been here
+/// before (a "device cookie"). It opens nothing by itself: the password is still needed.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct KnownDevice {
+    pub device_id: DeviceId,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for KnownDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownDevice")
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A new session: the token is shown only now and is needed for every later request.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SessionCreated {
     /// Opaque bearer token.
     pub token: String,
+    /// This device's credential for later logins (`LoginRequest.known_device` with
+    /// `device.id`); shown only now. Keep it with the device, also after logging out.
+    pub device_secret: String,
     pub session: SessionInfo,
     pub device: Device,
     pub person: Person,
@@ -442,6 +477,7 @@ pub struct Me {
 /// Change one's own password.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
@@ -467,6 +503,11 @@ pub struct Person {
     pub has_avatar: bool,
     pub teams: Vec<TeamMembership>,
     pub created_at: String,
+    /// Present when someone else in the organisation has the same display name or one that
+    /// looks the same (a Cyrillic "А" for a Latin "A", "rn" for "m"): what tells them apart
+    /// (the e-mail address). Apps show it next to the name.
+    #[serde(default)]
+    pub disambiguator: Option<String>,
 }
 
 /// A team a person belongs to, as seen from the person.
@@ -482,6 +523,7 @@ pub struct TeamMembership {
 /// A change to a profile; absent fields stay as they are.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     pub display_name: Option<String>,
     pub job_title: Option<String>,
@@ -494,6 +536,7 @@ pub struct ProfilePatch {
 /// Change a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SetRoleRequest {
     pub role: Role,
 }
@@ -568,6 +611,7 @@ pub struct TeamMember {
 /// Create a team.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateTeamRequest {
     pub name: String,
     pub kind: TeamKind,
@@ -581,6 +625,7 @@ pub struct CreateTeamRequest {
 /// top-level.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct TeamPatch {
     pub name: Option<String>,
     pub kind: Option<TeamKind>,
@@ -593,6 +638,7 @@ pub struct TeamPatch {
 /// Add a person to a team or change their role in it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SetTeamMemberRequest {
     #[serde(default)]
     pub role: TeamRole,
@@ -700,7 +746,18 @@ redacted_debug!(
         display_name,
         device
     },
-    LoginRequest { org, email, device },
+    LoginRequest {
+        org,
+        email,
+        device,
+        known_device
+    },
+    SessionCreated {
+        session,
+        device,
+        person,
+        org
+    },
     AcceptInvitationRequest {
         display_name,
         device

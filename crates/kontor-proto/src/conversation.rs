@@ -68,12 +68,44 @@ impl MemberRole {
     }
 }
 
+/// A new conversation id for `creator`: 12 random bytes (a UUID v4's) and a 4-byte tag bound
+/// to the creator. The server creates a conversation only under an id bound to the caller, so
+/// an id that exists elsewhere — in another organisation, or another person's — is refused
+/// exactly like any unbound id, and an outsider learns nothing from trying one.
+pub fn bound_conversation_id(org: OrgId, creator: UserId, random: [u8; 16]) -> ConversationId {
+    let mut bytes = *uuid::Builder::from_random_bytes(random)
+        .into_uuid()
+        .as_bytes();
+    let tag = conversation_id_tag(org, creator, &bytes);
+    bytes[12..].copy_from_slice(&tag);
+    ConversationId(uuid::Uuid::from_bytes(bytes))
+}
+
+/// Whether `id` is bound to `creator` (see [`bound_conversation_id`]).
+pub fn is_bound_conversation_id(id: ConversationId, org: OrgId, creator: UserId) -> bool {
+    let bytes = id.0.as_bytes();
+    bytes[12..] == conversation_id_tag(org, creator, bytes)
+}
+
+fn conversation_id_tag(org: OrgId, creator: UserId, id: &[u8; 16]) -> [u8; 4] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(crate::identity::label::CONVERSATION_ID);
+    h.update(org.0.as_bytes());
+    h.update(creator.0.as_bytes());
+    h.update(&id[..12]);
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
 /// `POST /conversations`: the creator's device becomes the only member at epoch 0; people are
 /// added with a commit afterwards.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversation {
-    /// Chosen by the client (it is the MLS group id); creating twice is idempotent.
+    /// Chosen by the client (it is the MLS group id) with [`bound_conversation_id`]; creating
+    /// twice is idempotent.
     pub id: ConversationId,
     pub kind: ConversationKind,
     /// The new group's MLS GroupInfo with its ratchet tree (the creating device alone, epoch
@@ -152,6 +184,7 @@ impl MessageKind {
 /// A device added by a commit, so the server can route to it and hand it the Welcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct AddedDevice {
     pub user_id: UserId,
     pub device_id: DeviceId,
@@ -164,6 +197,7 @@ pub struct AddedDevice {
 /// `POST /conversations/{id}/messages`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub client_msg_id: ClientMsgId,
     pub kind: MessageKind,
@@ -249,6 +283,7 @@ pub struct PendingWelcomes {
 /// `PUT /conversations/{id}/members/{user_id}`: set a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct SetMemberRole {
     pub role: MemberRole,
 }

@@ -114,6 +114,9 @@ error_codes! {
     AccountDisabled = 403, "This account is disabled. Please contact your administrator.", "Dieses Konto ist gesperrt. Bitte wenden Sie sich an Ihre Administration.";
     /// The caller may not do this.
     Forbidden = 403, "You are not allowed to do this.", "Dazu sind Sie nicht berechtigt.";
+    /// Only a device in the person's signed device list may do this (revoke other devices,
+    /// end their sessions, change the password): link this device first.
+    DeviceNotLinked = 403, "Only a linked device can do this. Link this device first: approve it on another of your devices or use your recovery key.", "Das geht nur auf einem verknüpften Gerät. Verknüpfen Sie dieses Gerät zuerst: Bestätigen Sie es auf einem anderen Ihrer Geräte oder nutzen Sie Ihren Wiederherstellungsschlüssel.";
     /// The object does not exist or is not visible to the caller.
     NotFound = 404, "Not found.", "Nicht gefunden.";
     /// The method is not allowed on this path.
@@ -147,8 +150,6 @@ error_codes! {
     /// The conversation was made by an older version of Kontor: its members can no longer be
     /// changed. Messages still go through.
     ConversationOutdated = 409, "This conversation was created with an older version of Kontor; its members can no longer be changed. Please start a new conversation.", "Diese Unterhaltung wurde mit einer älteren Version von Kontor angelegt; ihre Mitglieder lassen sich nicht mehr ändern. Bitte beginnen Sie eine neue Unterhaltung.";
-    /// This device is not linked to its person's identity yet (not in their signed device list).
-    DeviceNotLinked = 403, "This device is not linked yet. Please confirm it on another device or with the recovery key.", "Dieses Gerät ist noch nicht verknüpft. Bitte bestätigen Sie es auf einem anderen Gerät oder mit dem Wiederherstellungsschlüssel.";
     /// A person has no device with a key package left; they must log in once first.
     NoKeyPackage = 409, "This person cannot be added yet: they have not logged in on any device.", "Diese Person kann noch nicht hinzugefügt werden: Sie hat sich noch auf keinem Gerät angemeldet.";
     /// The signed device list is older than the stored one or its signature does not verify.

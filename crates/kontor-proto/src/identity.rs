@@ -30,6 +30,7 @@ pub mod label {
     pub const SAFETY_NUMBER: &[u8] = b"kontor/v1/safety-number\0";
     pub const MLS_CREDENTIAL: &[u8] = b"kontor/v1/device\0";
     pub const EXTERNAL_SENDER: &[u8] = b"kontor/v1/delivery-service\0";
+    pub const CONVERSATION_ID: &[u8] = b"kontor/v1/conversation-id\0";
 }
 
 /// The identity bytes of a device's MLS basic credential: label, person, device.
@@ -127,6 +128,10 @@ pub struct MembershipCertificate {
 pub struct IdentityBundle {
     pub certificate: MembershipCertificate,
     pub device_list: SignedDeviceList,
+    /// As [`crate::api::Person::disambiguator`]: present when a colleague's name looks the
+    /// same as this person's (not signed: the directory says it too).
+    #[serde(default)]
+    pub disambiguator: Option<String>,
 }
 
 /// `GET /identity/org-key`: the organisation's public signing key, pinned by clients.
@@ -144,6 +149,7 @@ pub struct OrgKey {
 /// `PUT /identity`: publish a new signed device list (first device: also the recovery backup).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct PublishIdentity {
     pub device_list: SignedDeviceList,
     /// The identity secret key sealed under the recovery key; the server cannot open it.
@@ -168,6 +174,7 @@ pub struct IdentityBundles {
 /// `POST /key-packages`: add one-time key packages and optionally replace the last-resort one.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct UploadKeyPackages {
     #[serde(default)]
     pub key_packages: Vec<Bytes>,
@@ -186,6 +193,7 @@ pub struct KeyPackageStock {
 /// `POST /key-packages/claim`: one key package per device of each person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ClaimKeyPackages {
     pub users: Vec<UserId>,
 }
@@ -208,6 +216,7 @@ pub struct ClaimedKeyPackages {
 /// `POST /identity/link-requests`, sent by a new device that wants to join its person.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct CreateLinkRequest {
     pub keys: DeviceKeys,
     /// X25519 key the approving device seals the identity key and history to.
@@ -246,6 +255,7 @@ pub struct LinkRequests {
 /// `POST /identity/link-requests/{id}/approve`, sent by an existing device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
 pub struct ApproveLinkRequest {
     pub device_list: SignedDeviceList,
     pub sealed: Bytes,

@@ -84,6 +84,31 @@ impl Caller {
         self.role.is_admin()
     }
 
+    /// May the caller act for the whole person: revoke their other devices, end the sessions
+    /// of other devices, change the password? Only from a device that the person's own
+    /// identity key lists (the newest signed device list the server stored and checked), so
+    /// that a password alone, on a device nobody linked, cannot lock the person's real
+    /// devices out. A person without an identity yet has no linked device to protect.
+    pub async fn require_linked_device(&self, state: &AppState) -> Result<(), ApiError> {
+        let Some(stored) = state
+            .store()
+            .identities(self.org, &[self.user])
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(());
+        };
+        let list: kontor_proto::identity::SignedDeviceList =
+            serde_json::from_str(&stored.device_list)
+                .map_err(|_| ApiError::from(crate::store::StoreError::Corrupt("device_list")))?;
+        if list.list.devices.iter().any(|d| d.device_id == self.device) {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::DeviceNotLinked))
+        }
+    }
+
     /// Owners and admins only.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.is_admin() {
@@ -254,17 +279,13 @@ impl FromRequestParts<AppState> for Operator {
             .operator_token_hash()
             .ok_or(ApiError::new(ErrorCode::Unauthenticated))?;
         let presented = tokens::hash(tokens::label::OPERATOR, token);
-        if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        if !tokens::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::new(ErrorCode::Unauthenticated));
         }
         Ok(Operator {
             address: ClientAddr::from_request_parts(parts, state).await?.0,
         })
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Who may do what inside a conversation. The delivery service calls these inside the

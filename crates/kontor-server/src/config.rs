@@ -55,6 +55,9 @@ pub struct FileConfig {
     pub argon2_iterations: Option<u32>,
     /// "text" (default) or "json" log lines.
     pub log_format: Option<String>,
+    /// Serve Prometheus metrics at `/metrics` to requests with `Authorization: Bearer <this>`
+    /// (also `KONTOR_METRICS_TOKEN`); unset: `/metrics` is off.
+    pub metrics_token: Option<String>,
 }
 
 impl FileConfig {
@@ -72,6 +75,7 @@ impl FileConfig {
             argon2_memory_kib: Some(HashCost::default().memory_kib),
             argon2_iterations: Some(HashCost::default().iterations),
             log_format: Some("text".to_owned()),
+            metrics_token: Some(String::new()),
         };
         toml::to_string(&c).unwrap_or_default()
     }
@@ -90,6 +94,8 @@ pub struct Config {
     pub event_retention_days: u32,
     pub hash_cost: HashCost,
     pub log_json: bool,
+    /// The bearer token `/metrics` needs; `None`: metrics are off.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -147,6 +153,11 @@ impl Config {
                 iterations: file.argon2_iterations.unwrap_or(defaults.iterations),
             },
             log_json: file.log_format.as_deref() == Some("json"),
+            metrics_token: std::env::var("KONTOR_METRICS_TOKEN")
+                .ok()
+                .or(file.metrics_token)
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
         })
     }
 
@@ -166,6 +177,7 @@ impl Config {
                 iterations: 1,
             },
             log_json: false,
+            metrics_token: None,
         }
     }
 }

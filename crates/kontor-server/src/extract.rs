@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -22,39 +22,90 @@ fn from_status(status: StatusCode) -> ApiError {
 }
 
 /// A JSON body (request) or JSON answer (response).
+///
+/// A request body must have exactly the shape of its type: a field the type does not know is
+/// refused (the request types deny unknown fields), and so is an array where the type has an
+/// object (serde would take `["a", "b"]` for a struct). The error names the field.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + Serialize,
     S: Send + Sync,
 {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                // Say which field, never echo the input. The text reads
-                // "<prefix>: <path>: <serde error>" or "<prefix>: missing field `x` …".
-                let text = e.body_text();
-                let rest = text.split_once(": ").map(|(_, r)| r).unwrap_or_default();
-                let field = match rest.split_once(": ") {
-                    Some((path, _)) if !path.contains(' ') => Some(path.to_owned()),
-                    _ => rest
-                        .split_once("missing field `")
-                        .and_then(|(_, r)| r.split_once('`'))
-                        .map(|(f, _)| f.to_owned()),
-                }
-                .filter(|p| p.len() < 64 && !p.is_empty());
-                Err(ApiError {
-                    code: ErrorCode::MalformedBody,
-                    field,
-                    retry_after_secs: None,
-                })
-            }
-            Err(r) => Err(from_status(r.status())),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(r) => return Err(from_status(r.status())),
+        };
+        let parsed: T = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.inner().to_string();
+            let named = ["unknown field `", "missing field `"]
+                .iter()
+                .find_map(|p| inner.strip_prefix(p))
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(f, _)| f)
+                .filter(|f| is_field_name(f));
+            malformed(match named {
+                // The path may already end in the unknown key.
+                Some(f) if path != f && !path.ends_with(&format!(".{f}")) => join(&path, f),
+                _ => path,
+            })
+        })?;
+        let shaped = serde_json::to_value(&parsed).map_err(|_| ApiError::internal())?;
+        if let Some(path) = array_for_object(&value, &shaped, String::new()) {
+            return Err(malformed(path));
         }
+        Ok(ApiJson(parsed))
+    }
+}
+
+/// A field name worth repeating to the client (never arbitrary input).
+fn is_field_name(f: &str) -> bool {
+    (1..=40).contains(&f.len())
+        && f.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn join(path: &str, field: &str) -> String {
+    if path.is_empty() || path == "." {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+fn malformed(path: String) -> ApiError {
+    ApiError {
+        code: ErrorCode::MalformedBody,
+        // Only a path of field names is repeated, never other input.
+        field: Some(path).filter(|p| p.split('.').all(is_field_name) && p.len() < 64),
+        retry_after_secs: None,
+    }
+}
+
+/// Where the input has an array but the type an object, if anywhere.
+fn array_for_object(
+    input: &serde_json::Value,
+    shaped: &serde_json::Value,
+    path: String,
+) -> Option<String> {
+    use serde_json::Value;
+    match (input, shaped) {
+        (Value::Array(_), Value::Object(_)) => Some(path),
+        (Value::Object(i), Value::Object(o)) => i.iter().find_map(|(k, v)| {
+            o.get(k)
+                .and_then(|w| array_for_object(v, w, join(&path, k)))
+        }),
+        (Value::Array(i), Value::Array(o)) => i
+            .iter()
+            .zip(o)
+            .enumerate()
+            .find_map(|(n, (v, w))| array_for_object(v, w, join(&path, &n.to_string()))),
+        _ => None,
     }
 }
 
@@ -92,11 +143,21 @@ where
     S: Send + Sync,
 {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiQuery(p.0))
-            .map_err(|_: QueryRejection| ApiError::new(ErrorCode::InvalidInput))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        // Parsed with the path tracked, so that a value out of its type's range (an `offset`
+        // past u32, a negative `after`) is refused naming its parameter.
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError {
+                    code: ErrorCode::InvalidInput,
+                    field: Some(path).filter(|p| is_field_name(p)),
+                    retry_after_secs: None,
+                }
+            })
     }
 }
 

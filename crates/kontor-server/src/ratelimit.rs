@@ -1,10 +1,7 @@
-//! Fixed-window counters for rate limits, in memory on each node.
-//!
-//! Login uses three of them so that an attacker alone can never lock the real person out:
-//! - per address (any account): stops one address from spraying many accounts;
-//! - per account *and* address: stops guessing one account from one address;
-//! - per account from addresses that never logged in to it successfully: stops a guessing
-//!   attack spread over many addresses, without touching addresses the person has used.
+//! Fixed-window counters for rate limits, in memory on each node (invitation and setup codes,
+//! branding misses). Login limits are kept in the database instead: see [`crate::lockout`].
+//! Failure limits use [`RateLimiter::acquire`] before the check and [`RateLimiter::release`]
+//! after a success, so the check and the count are one step even under parallel requests.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,7 +23,6 @@ struct Window {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: Mutex<HashMap<String, Window>>,
-    known: Mutex<HashMap<String, i64>>,
 }
 
 const MAX_KEYS: usize = 100_000;
@@ -99,50 +95,16 @@ impl RateLimiter {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
-
-    /// Remembers that `key` (an account and address) succeeded, for `ttl_ms`.
-    pub fn mark_known(&self, key: &str, now: i64, ttl_ms: i64) {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if known.len() >= MAX_KEYS {
-            known.retain(|_, until| *until > now);
-            if known.len() >= MAX_KEYS {
-                known.clear();
-            }
-        }
-        known.insert(key.to_owned(), now + ttl_ms);
-    }
-
-    pub fn is_known(&self, key: &str, now: i64) -> bool {
-        self.known
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .is_some_and(|until| *until > now)
-    }
 }
 
-/// The limits of login attempts (failures).
+/// The limits of code attempts (failures).
 pub mod login {
     use super::Limit;
-    pub const PER_ADDRESS: Limit = Limit {
-        max: 30,
-        window_ms: 10 * 60 * 1000,
-    };
-    pub const PER_ACCOUNT_ADDRESS: Limit = Limit {
-        max: 5,
-        window_ms: 15 * 60 * 1000,
-    };
-    pub const PER_ACCOUNT_UNKNOWN_ADDRESSES: Limit = Limit {
-        max: 100,
-        window_ms: 60 * 60 * 1000,
-    };
     /// Failed invitation codes per address.
     pub const INVITATION_PER_ADDRESS: Limit = Limit {
         max: 20,
         window_ms: 10 * 60 * 1000,
     };
-    /// How long a successful address stays known.
-    pub const KNOWN_TTL_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 }
 
 #[cfg(test)]

@@ -57,6 +57,52 @@ fn fold_with(s: &str, german: bool) -> String {
     out
 }
 
+/// A name's skeleton: what it looks like, for telling whether two names could be taken for
+/// each other (after UTS #39's idea, with a small table): compatibility forms and diacritics
+/// go, case goes, letters of other scripts that look like Latin ones become those, and so do
+/// `0`, `1`, `I`/`l` and `rn`/`vv`; everything but letters and digits goes.
+pub fn skeleton(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfkd().flat_map(char::to_lowercase) {
+        if unicode_normalization::char::is_combining_mark(c) || !c.is_alphanumeric() {
+            continue;
+        }
+        let mapped: &str = match c {
+            'а' | 'α' => "a",
+            'в' | 'β' | 'ь' => "b",
+            'с' | 'ϲ' => "c",
+            'ԁ' | 'đ' => "d",
+            'е' | 'ё' | 'ε' | 'є' => "e",
+            'һ' | 'н' | 'ħ' => "h",
+            'і' | 'ї' | 'ι' | 'ı' | 'i' | 'l' | 'ł' | 'ӏ' | '1' => "l",
+            'ј' => "j",
+            'к' | 'κ' => "k",
+            'м' => "m",
+            'η' | 'п' => "n",
+            'о' | 'ο' | 'σ' | 'ø' | '0' => "o",
+            'р' | 'ρ' => "p",
+            'ԛ' => "q",
+            'ѕ' | 'ſ' => "s",
+            'т' | 'τ' => "t",
+            'υ' | 'μ' => "u",
+            'ν' => "v",
+            'ԝ' | 'ω' => "w",
+            'х' | 'χ' => "x",
+            'у' | 'γ' => "y",
+            'ζ' => "z",
+            'ß' => "ss",
+            'æ' => "ae",
+            'œ' => "oe",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(mapped);
+    }
+    out.replace("rn", "m").replace("vv", "w")
+}
+
 /// The searchable fields of a person.
 #[derive(Clone, Debug, Default)]
 pub struct Searchable<'a> {
@@ -195,6 +241,23 @@ fn word_score(term: &str, field: &str, exact: u32, prefix: u32, inner: u32) -> u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_names_share_a_skeleton() {
+        let anna = skeleton("Anna Schmidt");
+        for alike in [
+            "\u{0410}nna Schmidt",
+            "anna  schmidt",
+            "Anna-Schmidt",
+            "Ánna Schmídt",
+            "Αnnа Sсhmidt",
+            "Anna Schrnidt",
+        ] {
+            assert_eq!(skeleton(alike), anna, "{alike}");
+        }
+        assert_eq!(skeleton("Ian"), skeleton("lan"));
+        assert_ne!(skeleton("Anna Schmidt"), skeleton("Anne Schmidt"));
+    }
 
     #[test]
     fn folding_handles_umlauts_case_and_accents() {

@@ -72,6 +72,19 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .context("cannot open the database")
 }
 
+/// Loads the key that seals the organisations' signing keys (making it on first start) and
+/// seals the keys an older version stored in plain text.
+pub async fn open_org_key_seal(
+    config: &Config,
+    store: &Store,
+) -> anyhow::Result<crate::org_keys::OrgKeySeal> {
+    let seal = crate::org_keys::OrgKeySeal::load_or_create(&config.data_dir)?;
+    crate::org_keys::seal_plain_keys(store, &seal)
+        .await
+        .context("cannot seal the organisation keys")?;
+    Ok(seal)
+}
+
 /// A server running in this process.
 #[derive(Debug)]
 pub struct Running {
@@ -117,6 +130,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         );
     }
     let store = open_store(&config).await?;
+    let seal = open_org_key_seal(&config, &store).await?;
     let token = ensure_operator_token(&config.data_dir)?;
     crate::setup::prepare(&config.data_dir, store.has_orgs().await?)?;
     let listener = TcpListener::bind(config.listen)
@@ -129,6 +143,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
         clock,
         config,
         Some(tokens::hash(tokens::label::OPERATOR, &token)),
+        seal,
     );
     let app = crate::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
@@ -157,7 +172,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     })
 }
 
-/// Deletes old events once an hour.
+/// Deletes old events and ended login-limit windows once an hour.
 fn spawn_pruner(state: AppState, retention_ms: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -167,6 +182,13 @@ fn spawn_pruner(state: AppState, retention_ms: i64) {
                 Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned old events"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+            }
+            if let Err(e) = state
+                .store()
+                .prune_login_limits(state.now(), crate::lockout::LONGEST_WINDOW_MS)
+                .await
+            {
+                tracing::warn!(error = %e, "pruning login limits failed");
             }
         }
     });

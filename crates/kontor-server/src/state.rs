@@ -25,6 +25,7 @@ struct Inner {
     hashing: tokio::sync::Semaphore,
     directory: crate::directory_index::DirectoryIndex,
     web: crate::web::WebApp,
+    org_key_seal: crate::org_keys::OrgKeySeal,
 }
 
 impl AppState {
@@ -33,6 +34,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: Config,
         operator_token_hash: Option<String>,
+        org_key_seal: crate::org_keys::OrgKeySeal,
     ) -> Self {
         let dummy_hash = crate::password::dummy_hash(config.hash_cost);
         let web = crate::web::WebApp::load(&config.web_dir);
@@ -47,6 +49,7 @@ impl AppState {
             dummy_hash,
             directory: Default::default(),
             web,
+            org_key_seal,
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -82,6 +85,11 @@ impl AppState {
     /// The in-memory directory used by search.
     pub fn directory(&self) -> &crate::directory_index::DirectoryIndex {
         &self.0.directory
+    }
+
+    /// The key that seals the organisations' signing keys in the database.
+    pub fn org_key_seal(&self) -> &crate::org_keys::OrgKeySeal {
+        &self.0.org_key_seal
     }
 
     /// The built web app.

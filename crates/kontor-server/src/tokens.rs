@@ -13,6 +13,14 @@ pub mod label {
     pub const INVITATION: &str = "kontor/v1/invitation-code";
     pub const OPERATOR: &str = "kontor/v1/operator-token";
     pub const SETUP: &str = "kontor/v1/setup-code";
+    pub const DEVICE_CREDENTIAL: &str = "kontor/v1/device-credential";
+    /// Keys of the login limiter (addresses, accounts), so they are not kept in plain text.
+    pub const LIMIT_KEY: &str = "kontor/v1/limit-key";
+}
+
+/// Compares two secrets (or their hashes) in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Hashes a secret under a domain label, hex-encoded.
@@ -41,6 +49,11 @@ fn random_b64(prefix: &str) -> String {
 /// A new opaque session token (256 random bits).
 pub fn new_session_token() -> String {
     random_b64("kst_")
+}
+
+/// A new device credential for later logins (256 random bits).
+pub fn new_device_secret() -> String {
+    random_b64("kdc_")
 }
 
 /// A new operator token (256 random bits).

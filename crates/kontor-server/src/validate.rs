@@ -8,8 +8,11 @@ use kontor_proto::ErrorCode;
 /// another (bidirectional overrides, zero-width characters, byte-order marks).
 fn is_hidden(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{2800}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0D}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
 fn has_control(s: &str) -> bool {
@@ -64,9 +67,14 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
     }
 }
 
-/// A person's display name.
+/// A person's display name: a line with at least one visible letter (a name of dots, emoji
+/// or blank fillers tells nobody who it is).
 pub fn display_name(value: &str) -> Result<String, ApiError> {
-    line("display_name", value, 1, 100)
+    let v = line("display_name", value, 1, 100)?;
+    if !v.chars().any(char::is_alphabetic) {
+        return Err(ApiError::invalid("display_name"));
+    }
+    Ok(v)
 }
 
 /// A list of short labels (competences, languages): trimmed, without duplicates (ignoring
@@ -206,6 +214,16 @@ mod tests {
         assert!(display_name("Anna\u{202E}tdimhcS").is_err());
         assert!(display_name("An\u{200B}na").is_err());
         assert!(display_name("Zoë Ñúñez 🌻").is_ok());
+        for blank in [
+            "\u{3164}",
+            "\u{2800}",
+            "🌻",
+            "...",
+            "An\u{034F}na",
+            "A\u{E0041}",
+        ] {
+            assert!(display_name(blank).is_err(), "{blank:?}");
+        }
         assert!(text("description", "zwei\nZeilen", 100).is_ok());
     }
 

@@ -132,6 +132,35 @@ impl WebApp {
     }
 }
 
+/// Middleware: headers every answer carries. API answers are never cached (they are one
+/// person's data) and never sniffed; with an `https` public address, browsers are told to
+/// use nothing else (HSTS, a year).
+pub async fn transport_headers(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with(kontor_proto::API_PREFIX);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if api {
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if !h.contains_key(header::CACHE_CONTROL) {
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+    if state.config().public_url.starts_with("https://") {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
+}
+
 fn security_headers(h: &mut HeaderMap, html: bool) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -286,7 +315,7 @@ pub async fn manifest(
     ];
     if let Some(o) = org.as_ref().filter(|o| o.has_logo)
         && let Ok((content_type, bytes)) = state.store().logo(o.id).await
-        && let Some((w, h)) = png_size(&bytes)
+        && let Some((w, h)) = crate::images::png(&bytes)
     {
         icons.insert(
             0,
@@ -330,16 +359,6 @@ pub async fn manifest(
     res
 }
 
-/// Width and height of a PNG, from its header.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.len() < 24 || !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || &bytes[12..16] != b"IHDR" {
-        return None;
-    }
-    let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-    let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-    Some((w, h))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,14 +377,5 @@ mod tests {
         assert_eq!(js.content_type, "text/javascript; charset=utf-8");
         assert!(js.br.is_some() && js.gzip.is_none());
         assert!(!WebApp::load(&dir.path().join("missing")).is_built());
-    }
-
-    #[test]
-    fn reads_png_sizes() {
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-        png.extend_from_slice(&512u32.to_be_bytes());
-        png.extend_from_slice(&256u32.to_be_bytes());
-        assert_eq!(png_size(&png), Some((512, 256)));
-        assert_eq!(png_size(b"GIF89a"), None);
     }
 }

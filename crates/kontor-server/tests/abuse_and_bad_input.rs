@@ -18,6 +18,17 @@ async fn login_from(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
+    login_as(server, address, org, email, password, None).await
+}
+
+async fn login_as(
+    server: &TestServer,
+    address: &str,
+    org: &str,
+    email: &str,
+    password: &str,
+    known_device: Option<KnownDevice>,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}/api/v1/auth/login", server.url))
         .header("x-forwarded-for", address)
@@ -29,47 +40,38 @@ async fn login_from(
                 name: "d".into(),
                 platform: "web".into(),
             },
+            known_device,
         })
         .send()
         .await
         .unwrap()
 }
 
-#[tokio::test]
-async fn an_attacker_cannot_lock_out_the_real_user() {
+/// A server that takes the client address from X-Forwarded-For, with Anna in her office.
+async fn office() -> (TestServer, Actor) {
     let server =
         TestServer::start_custom(Arc::new(SystemClock), |c| c.trust_forwarded_for = true).await;
     let org = server.create_org("Rathaus", "anna@rathaus.example").await;
     let anna = server.join(&org.invitation.code, "Anna").await;
-    let slug = anna.slug();
-    let home = "198.51.100.7";
-    // Anna logs in from her usual address.
-    assert_eq!(
-        login_from(&server, home, &slug, "anna@rathaus.example", PASSWORD)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    (server, anna)
+}
 
-    // One attacking address: five wrong guesses, then 429 with Retry-After.
-    let attacker = "203.0.113.66";
+const ANNA: &str = "anna@rathaus.example";
+const GUESS: &str = "guess-guess-guess";
+
+#[tokio::test]
+async fn five_wrong_passwords_from_a_shared_address_do_not_block_a_known_device() {
+    let (server, anna) = office().await;
+    let slug = anna.slug();
+    // Everyone in the office is behind one address; a colleague guesses Anna's password.
+    let office_nat = "198.51.100.7";
     for _ in 0..5 {
-        let res = login_from(
-            &server,
-            attacker,
-            &slug,
-            "anna@rathaus.example",
-            "guess-guess-guess",
-        )
-        .await;
+        let res = login_from(&server, office_nat, &slug, ANNA, GUESS).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = login_from(&server, attacker, &slug, "anna@rathaus.example", PASSWORD).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
-    );
+    // An unknown device at that address now waits, even with the right password …
+    let res = login_from(&server, office_nat, &slug, ANNA, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = res.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -79,35 +81,81 @@ async fn an_attacker_cannot_lock_out_the_real_user() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
     assert_eq!(body["error"]["retry_after_secs"], retry);
+    // … and a made-up credential changes nothing.
+    let forged = KnownDevice {
+        device_id: anna.known_device().device_id,
+        secret: "kdc_forged".into(),
+    };
+    let res = login_as(&server, office_nat, &slug, ANNA, PASSWORD, Some(forged)).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Anna's own laptop, which logged in before, gets in at once.
+    let res = login_as(
+        &server,
+        office_nat,
+        &slug,
+        ANNA,
+        PASSWORD,
+        Some(anna.known_device()),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again: SessionCreated = res.json().await.unwrap();
+    // The credential moves to the new device: the old one is spent.
+    let res = login_as(
+        &server,
+        office_nat,
+        &slug,
+        ANNA,
+        PASSWORD,
+        Some(anna.known_device()),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let next = KnownDevice {
+        device_id: again.device.id,
+        secret: again.device_secret.clone(),
+    };
+    let res = login_as(
+        &server,
+        office_nat,
+        &slug,
+        ANNA,
+        PASSWORD,
+        Some(next.clone()),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    server.stop().await;
+}
 
-    // A guessing attack spread over many addresses trips the account-wide limit …
-    for i in 0..110 {
+#[tokio::test]
+async fn a_hundred_wrong_passwords_from_twenty_addresses_do_not_block_a_known_device() {
+    let (server, anna) = office().await;
+    let slug = anna.slug();
+    for i in 0..105 {
         let _ = login_from(
             &server,
-            &format!("203.0.113.{}", i % 250 + 1),
+            &format!("203.0.113.{}", i % 21 + 1),
             &slug,
-            "anna@rathaus.example",
-            "guess-guess-guess",
+            ANNA,
+            GUESS,
         )
         .await;
     }
-    let res = login_from(
+    // An unknown device at a new address waits for the hour …
+    let res = login_from(&server, "192.0.2.200", &slug, ANNA, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // … Anna's laptop, travelling, does not.
+    let res = login_as(
         &server,
-        "192.0.2.200",
+        "192.0.2.201",
         &slug,
-        "anna@rathaus.example",
+        ANNA,
         PASSWORD,
+        Some(anna.known_device()),
     )
     .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "new addresses are limited"
-    );
-    // … but Anna, from where she always logs in, still gets in.
-    let res = login_from(&server, home, &slug, "anna@rathaus.example", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
-
     // One address spraying many accounts is stopped too.
     let sprayer = "192.0.2.99";
     let mut limited = false;
@@ -126,6 +174,104 @@ async fn an_attacker_cannot_lock_out_the_real_user() {
         }
     }
     assert!(limited);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn failures_and_known_addresses_survive_a_restart() {
+    let (mut server, anna) = office().await;
+    let slug = anna.slug();
+    let home = "198.51.100.20";
+    assert_eq!(
+        login_from(&server, home, &slug, ANNA, PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let attacker = "203.0.113.66";
+    for _ in 0..5 {
+        let _ = login_from(&server, attacker, &slug, ANNA, GUESS).await;
+    }
+    for i in 0..105 {
+        let _ = login_from(
+            &server,
+            &format!("203.0.114.{}", i % 21 + 1),
+            &slug,
+            ANNA,
+            GUESS,
+        )
+        .await;
+    }
+    server
+        .restart_custom(|c| c.trust_forwarded_for = true)
+        .await;
+    // The attacker's failures are remembered …
+    let res = login_from(&server, attacker, &slug, ANNA, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = login_from(&server, "192.0.2.77", &slug, ANNA, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // … and so is the address Anna logs in from.
+    let res = login_from(&server, home, &slug, ANNA, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_cannot_overshoot_the_limit() {
+    let (server, anna) = office().await;
+    let slug = anna.slug();
+    let attempts = (0..20).map(|_| login_from(&server, "203.0.113.9", &slug, ANNA, GUESS));
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, limited),
+        (5, 15),
+        "exactly five guesses were checked"
+    );
+    // Parallel wrong invitation codes from one address stop at their limit too.
+    let codes = (0..30).map(|i| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/invitations/preview", server.url))
+            .header("x-forwarded-for", "203.0.113.10")
+            .json(&json!({ "code": format!("AAAA-BBBB-CCCC-{i:04}") }))
+            .send()
+    });
+    let answers = futures_util::future::join_all(codes).await;
+    let wrong = answers
+        .iter()
+        .filter(|r| r.as_ref().unwrap().status() == StatusCode::GONE)
+        .count();
+    assert_eq!(wrong, 20, "exactly twenty codes were looked at");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_not_a_known_device_any_more() {
+    let (server, anna) = office().await;
+    let slug = anna.slug();
+    let laptop = anna.known_device();
+    let phone = login_as(&server, "198.51.100.1", &slug, ANNA, PASSWORD, None).await;
+    let phone: SessionCreated = phone.json().await.unwrap();
+    let phone = Actor::from_session(&server.url, phone);
+    phone
+        .call::<()>(
+            Method::DELETE,
+            &format!("/me/devices/{}", laptop.device_id),
+            None,
+        )
+        .await;
+    for _ in 0..5 {
+        let _ = login_from(&server, "198.51.100.2", &slug, ANNA, GUESS).await;
+    }
+    let res = login_as(&server, "198.51.100.2", &slug, ANNA, PASSWORD, Some(laptop)).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     server.stop().await;
 }
 
@@ -358,4 +504,126 @@ fn no_endpoint_answers_500_to_anything() {
         "some requests must get through for the fuzzer to reach handlers"
     );
     rt.block_on(w.server.stop());
+}
+
+#[tokio::test]
+async fn unknown_fields_and_arrays_for_objects_are_refused_naming_the_field() {
+    let w = World::new().await;
+    let anna = &w.anna;
+    async fn refused(anna: &Actor, body: Value) -> Value {
+        let (status, value) = anna.call(Method::POST, "/teams", Some(&body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{value}");
+        assert_eq!(value["error"]["code"], "malformed_body", "{value}");
+        value["error"]["field"].clone()
+    }
+    assert_eq!(
+        refused(
+            anna,
+            json!({ "name": "Pflege", "kind": "group", "colour": "red" })
+        )
+        .await,
+        "colour"
+    );
+    assert_eq!(
+        refused(anna, json!(["Pflege", "group", null, ""])).await,
+        Value::Null
+    );
+    // Nested: the device of a login, as an array and with a field too many.
+    let login = |device: Value| json!({ "org": anna.slug(), "email": anna.email(), "password": PASSWORD, "device": device });
+    for (device, field) in [
+        (json!(["laptop", "web"]), "device"),
+        (
+            json!({ "name": "laptop", "platform": "web", "trusted": true }),
+            "device.trusted",
+        ),
+    ] {
+        let (status, value) = w
+            .server
+            .anonymous()
+            .call(Method::POST, "/auth/login", Some(&login(device)))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{value}");
+        assert_eq!(value["error"]["field"], field, "{value}");
+    }
+    // A profile change with a field the API does not have changes nothing.
+    let (status, value) = anna
+        .call(
+            Method::PATCH,
+            &format!("/people/{}", anna.id()),
+            Some(&json!({ "display_name": "Anna S.", "role": "owner" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(value["error"]["field"], "role");
+    let me: Person = anna.get(&format!("/people/{}", anna.id())).await;
+    assert_eq!(me.display_name, "Anna Schmidt");
+    // The right shape still works.
+    let (status, _) = anna
+        .call(
+            Method::POST,
+            "/teams",
+            Some(&json!({ "name": "Pflege", "kind": "group" })),
+        )
+        .await;
+    assert!(status.is_success());
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn offsets_and_cursors_beyond_their_range_are_refused_naming_the_field() {
+    let w = World::new().await;
+    async fn field_of_in(anna: &Actor, path: String) -> String {
+        let (status, value) = anna.call::<()>(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {value}");
+        assert_eq!(value["error"]["code"], "invalid_input", "{path}: {value}");
+        value["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    let field_of = |path: String| field_of_in(&w.anna, path);
+    assert_eq!(
+        field_of("/directory?offset=99999999999".into()).await,
+        "offset"
+    );
+    assert_eq!(field_of("/directory?offset=-1".into()).await, "offset");
+    assert_eq!(field_of("/directory?offset=500".into()).await, "offset");
+    assert_eq!(field_of("/directory?limit=1000".into()).await, "limit");
+    assert_eq!(
+        field_of("/events/poll?after=18446744073709551615".into()).await,
+        "after"
+    );
+    assert_eq!(field_of("/events/poll?after=-5".into()).await, "after");
+    let page: EventPage = w.anna.get("/events/poll?after=0").await;
+    assert_eq!(
+        field_of(format!("/events/poll?after={}", page.last_seq + 1)).await,
+        "after"
+    );
+    // A conversation's log: past its newest message is out of range too.
+    let mut device = ChatDevice::of(&w.server.url, &w.anna).await;
+    let conv = device
+        .s
+        .create(
+            kontor_proto::conversation::ConversationKind::Group,
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
+    let _: Value = w
+        .anna
+        .get(&format!("/conversations/{conv}/messages?after=0"))
+        .await;
+    assert_eq!(
+        field_of(format!("/conversations/{conv}/messages?after=5")).await,
+        "after"
+    );
+    // The end of the directory is still a page.
+    let all: DirectoryPage = w.anna.get("/directory").await;
+    let end: DirectoryPage = w
+        .anna
+        .get(&format!("/directory?offset={}", all.total))
+        .await;
+    assert!(end.people.is_empty());
+    w.server.stop().await;
 }

@@ -430,3 +430,27 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
     );
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn turning_guest_access_off_ends_guests_sessions_for_good() {
+    let w = World::new().await;
+    let (anna, chris, ben) = (&w.anna, &w.chris, &w.ben);
+    let set = |on: bool| PoliciesPatch {
+        guest_access: Some(on),
+        ..Default::default()
+    };
+    let _: Policies = anna.ok(Method::PATCH, "/org/policies", &set(false)).await;
+    chris
+        .fails::<()>(Method::GET, "/me", None, "unauthenticated")
+        .await;
+    // Turning it on again does not bring the old sessions back: guests log in anew.
+    let _: Policies = anna.ok(Method::PATCH, "/org/policies", &set(true)).await;
+    chris
+        .fails::<()>(Method::GET, "/me", None, "unauthenticated")
+        .await;
+    let again = w.server.login(&chris.slug(), &chris.email()).await;
+    let _: Me = again.get("/me").await;
+    // Members were not touched.
+    let _: Me = ben.get("/me").await;
+    w.server.stop().await;
+}

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kontor");
 const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
+const METRICS_TOKEN: &str = "scraper-token-0123456789abcdef";
 
 fn kontor(home: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -35,11 +36,16 @@ fn json(o: &Output) -> serde_json::Value {
 
 /// A plain HTTP/1.1 GET over loopback: status line and body.
 fn http_get(port: u16, path: &str) -> (String, String) {
+    http_get_with(port, path, "")
+}
+
+/// Like [`http_get`], with extra header lines.
+fn http_get_with(port: u16, path: &str, headers: &str) -> (String, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -49,6 +55,21 @@ fn http_get(port: u16, path: &str) -> (String, String) {
         head.lines().next().unwrap_or_default().to_owned(),
         body.to_owned(),
     )
+}
+
+/// A plain HTTP/1.1 POST of JSON over loopback: the status line.
+fn http_post(port: u16, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 struct Serve(Child);
@@ -72,6 +93,7 @@ fn serve(data: &Path, port: u16) -> Serve {
     let child = Command::new(BIN)
         .args(["serve", "--data", data.to_str().unwrap()])
         .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KONTOR_METRICS_TOKEN", METRICS_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -124,7 +146,7 @@ fn an_admin_runs_kontor_from_the_shell() {
     let port = free_port();
     let mut server = serve(&data, port);
     let url = format!("http://127.0.0.1:{port}");
-    // It says where it serves, and answers health, readiness and metrics.
+    // It says where it serves, and answers health and readiness.
     let mut first_line = String::new();
     std::io::BufRead::read_line(
         &mut std::io::BufReader::new(server.0.stdout.take().unwrap()),
@@ -193,6 +215,42 @@ fn an_admin_runs_kontor_from_the_shell() {
     );
     let who = json(&kontor(&anna_home, &["whoami", "--json"]));
     assert_eq!(who["person"]["display_name"], "Anna Schmidt");
+    let modes = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(modes(&anna_home), 0o700);
+    assert_eq!(modes(&anna_home.join("session.json")), 0o600);
+    assert_eq!(modes(&anna_home.join("known-devices.json")), 0o600);
+
+    // Someone at the same address guesses Anna's password five times: a new device now waits,
+    // but Anna, logging in again from the home that logged in before, gets in.
+    assert!(kontor(&anna_home, &["logout"]).status.success());
+    let guess = r#"{"org":"pflegedienst-sonnenschein","email":"anna@sonnenschein.example","password":"guess-guess-guess","device":{"name":"x","platform":"web"}}"#;
+    for _ in 0..5 {
+        assert!(http_post(port, "/api/v1/auth/login", guess).contains("401"));
+    }
+    let login = [
+        "login",
+        "--server",
+        &url,
+        "--org",
+        "pflegedienst-sonnenschein",
+        "--email",
+        "anna@sonnenschein.example",
+    ];
+    let stranger = dir.path().join("stranger");
+    assert_eq!(
+        kontor(&stranger, &login).status.code(),
+        Some(8),
+        "rate limited"
+    );
+    let out = kontor(&anna_home, &login);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Teams, an invitation and a CSV import with a report line per input line.
     assert!(
@@ -341,7 +399,13 @@ fn an_admin_runs_kontor_from_the_shell() {
     let people = stdout(&kontor(&anna_home, &["admin", "people", "--inactive"]));
     assert!(people.contains("deprovisioned"), "{people}");
 
-    let (status, metrics) = http_get(port, "/metrics");
+    // Metrics only for the scraper that has the token.
+    assert_eq!(http_get(port, "/metrics").0, "HTTP/1.1 401 Unauthorized");
+    let (status, metrics) = http_get_with(
+        port,
+        "/metrics",
+        &format!("Authorization: Bearer {METRICS_TOKEN}\r\n"),
+    );
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert!(
         metrics.contains("# TYPE kontor_http_responses_total counter"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 mod common;
 
-use common::binary::{BIN, free_port, serve};
+use common::binary::{BIN, METRICS_TOKEN, free_port, serve};
 const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
 
 fn cmd(home: &Path, args: &[&str]) -> Command {
@@ -44,6 +44,56 @@ fn texts(v: &serde_json::Value) -> Vec<String> {
         .filter(|m| m["payload"]["kind"] == "text")
         .map(|m| m["text"].as_str().unwrap().to_owned())
         .collect()
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// Every file of the CLI is 0600 in 0700 folders, and the recovery key, shown once, is in none
+/// of them any more: not in the store's pages, its free pages or its WAL.
+fn device_files_are_private_and_keep_no_recovery_key(home: &Path, recovery_key: &str) {
+    let mut stack = vec![home.to_owned()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            files += 1;
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+            let bytes = std::fs::read(&p).unwrap();
+            assert!(
+                !bytes
+                    .windows(recovery_key.len())
+                    .any(|w| w == recovery_key.as_bytes()),
+                "the recovery key is still in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(files >= 3, "session, known devices and the device store");
+}
+
+/// The server's database and its WAL are 0600 in a 0700 data directory.
+fn server_files_are_private(data: &Path) {
+    assert_eq!(mode(data), 0o700);
+    for name in [
+        "kontor.db",
+        "kontor.db-wal",
+        "kontor.db-shm",
+        "operator-token",
+    ] {
+        let p = data.join(name);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{name}");
+        }
+    }
+    assert!(data.join("kontor.db").exists());
 }
 
 #[test]
@@ -81,7 +131,10 @@ fn people_chat_end_to_end_from_the_shell() {
             "--json",
         ],
     ));
-    assert!(joined["e2ee"]["recovery_key"].as_str().unwrap().len() > 50);
+    let anna_recovery = joined["e2ee"]["recovery_key"].as_str().unwrap().to_owned();
+    assert!(anna_recovery.len() > 50);
+    device_files_are_private_and_keep_no_recovery_key(&anna, &anna_recovery);
+    server_files_are_private(&data);
     let inv = json(&kontor(
         &anna,
         &["admin", "invite", "ben@sonnenschein.example", "--json"],
@@ -316,7 +369,7 @@ fn wait_for_sockets(url: &str, n: usize) {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         write!(
             s,
-            "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {METRICS_TOKEN}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut text = String::new();

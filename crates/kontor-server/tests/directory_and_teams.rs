@@ -436,7 +436,7 @@ async fn teams_profiles_and_a_directory_that_finds_the_right_colleague() {
 async fn avatars_are_checked_by_their_bytes() {
     let w = World::new().await;
     let ben = &w.ben;
-    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+    let png = png(64, 64);
     let put = |bytes: Vec<u8>| {
         let ben = ben.clone();
         async move {
@@ -482,6 +482,64 @@ async fn avatars_are_checked_by_their_bytes() {
     w.server.stop().await;
 }
 
+/// The start of a PNG that says it is `w` × `h` pixels.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut p = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    p.extend_from_slice(&w.to_be_bytes());
+    p.extend_from_slice(&h.to_be_bytes());
+    p.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    p
+}
+
+#[tokio::test]
+async fn avatars_and_logos_declaring_twenty_thousand_pixels_a_side_are_refused() {
+    let w = World::new().await;
+    let ben = &w.ben;
+    let put = |path: String, actor: &Actor, bytes: Vec<u8>| {
+        let actor = actor.clone();
+        async move {
+            let res = actor
+                .raw(Method::PUT, &path)
+                .await
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (
+                status,
+                res.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let avatar = format!("/people/{}/avatar", ben.id());
+    // A few hundred bytes that would decode to 1.6 GB of pixels.
+    let jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x4A, 0x46, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x4E, 0x20,
+        0x4E, 0x20, 0x03,
+    ];
+    let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0".to_vec();
+    webp.extend_from_slice(&[0x1F, 0x4E, 0x00, 0x1F, 0x4E, 0x00]);
+    for bomb in [png(20000, 20000), png(64, 20000), jpeg, webp] {
+        let (status, body) = put(avatar.clone(), ben, bomb).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(body["error"]["field"], "image");
+    }
+    let (status, _) = put("/org/logo".into(), &w.anna, png(20000, 20000)).await;
+    assert_eq!(status, 413);
+    // A header that says no size at all is not an image.
+    let (status, _) = put(
+        avatar.clone(),
+        ben,
+        [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat(),
+    )
+    .await;
+    assert_eq!(status, 415);
+    let (status, _) = put(avatar, ben, png(4096, 4096)).await;
+    assert_eq!(status, 200);
+    w.server.stop().await;
+}
+
 fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.as_bytes() {
@@ -492,4 +550,92 @@ fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn colleagues_with_the_same_or_a_lookalike_name_can_be_told_apart() {
+    let w = World::new().await;
+    let (anna, ben, chris) = (&w.anna, &w.ben, &w.chris);
+    let rename = |actor: &Actor, name: &str| {
+        let actor = actor.clone();
+        let name = name.to_owned();
+        async move {
+            actor
+                .call(
+                    Method::PATCH,
+                    &format!("/people/{}", actor.id()),
+                    Some(&serde_json::json!({ "display_name": name })),
+                )
+                .await
+        }
+    };
+    // Names that show nothing, or nothing but marks, are refused.
+    for invisible in [
+        "\u{3164}",
+        "\u{2800}\u{2800}",
+        "\u{115F}\u{1160}",
+        "!!! ...",
+        "🌻🌻",
+        "Anna\u{E0041}",
+        "An\u{034F}na",
+        "Anna\u{2028}Schmidt",
+    ] {
+        let (status, body) = rename(ben, invisible).await;
+        assert_eq!(status.as_u16(), 400, "{invisible:?}: {body}");
+        assert_eq!(body["error"]["field"], "display_name", "{invisible:?}");
+    }
+    // Alone with her name, Anna needs nothing else; Dora's "Anna Schmidt" next door is not a
+    // colleague.
+    rename(&w.dora, "Anna Schmidt").await;
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert!(me["disambiguator"].is_null(), "{me}");
+    // Ben takes her exact name, Chris a look-alike with a Cyrillic А: everyone of them now
+    // carries what tells them apart, in the directory and in the identity answers.
+    let (status, body) = rename(ben, "Anna Schmidt").await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body["disambiguator"], ben.email());
+    let (status, body) = rename(chris, "\u{0410}nna  Schmidt").await;
+    assert!(status.is_success(), "{body}");
+    assert_eq!(body["disambiguator"], chris.email());
+    let (_, page) = anna
+        .call::<()>(Method::GET, "/directory?q=Schmidt&limit=10", None)
+        .await;
+    let people = page["people"].as_array().unwrap();
+    assert_eq!(people.len(), 3, "{page}");
+    for p in people {
+        assert_eq!(p["disambiguator"], p["email"], "{p}");
+    }
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert_eq!(me["disambiguator"], anna.email());
+    let mut anna_device = ChatDevice::of(&w.server.url, anna).await;
+    let _ben_device = ChatDevice::of(&w.server.url, ben).await;
+    let (_, bundles) = anna
+        .call::<()>(
+            Method::GET,
+            &format!("/identity/users?ids={}", ben.id()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        bundles["bundles"][0]["disambiguator"],
+        ben.email(),
+        "{bundles}"
+    );
+    // The change reached Anna's devices too: her own person changed.
+    anna_device.s.sync().await.unwrap();
+    // Ben takes another name: Anna and Chris remain look-alikes of each other.
+    rename(ben, "Ben Becker").await;
+    let (_, b) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", ben.id()), None)
+        .await;
+    assert!(b["disambiguator"].is_null());
+    let (_, me) = anna
+        .call::<()>(Method::GET, &format!("/people/{}", anna.id()), None)
+        .await;
+    assert_eq!(me["disambiguator"], anna.email());
+    w.server.stop().await;
 }

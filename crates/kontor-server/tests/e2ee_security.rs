@@ -949,3 +949,64 @@ async fn a_person_whose_one_time_key_packages_are_used_up_can_still_be_added() {
     }
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_password_only_device_cannot_revoke_linked_devices_or_change_the_password() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    // Anna's laptop holds her identity; someone with her password logs in elsewhere.
+    let mut laptop = ChatDevice::of(&url, &w.anna).await;
+    assert!(laptop.s.is_linked());
+    let intruder = login_again(&url, &w.anna).await;
+    let laptop_device = w.anna.session.as_ref().unwrap().device.id;
+    let laptop_session = w.anna.session.as_ref().unwrap().session.id;
+    let status = intruder
+        .fails::<()>(
+            Method::DELETE,
+            &format!("/me/devices/{laptop_device}"),
+            None,
+            "device_not_linked",
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+    intruder
+        .fails::<()>(
+            Method::DELETE,
+            &format!("/me/sessions/{laptop_session}"),
+            None,
+            "device_not_linked",
+        )
+        .await;
+    intruder
+        .fails(
+            Method::POST,
+            "/me/password",
+            Some(&kontor_proto::api::ChangePasswordRequest {
+                current_password: PASSWORD.into(),
+                new_password: "Ganz-neues-Passwort-42".into(),
+            }),
+            "device_not_linked",
+        )
+        .await;
+    // The laptop still works, and it can end the intruder's device; the intruder's device may
+    // always end itself.
+    let _: kontor_proto::api::Me = w.anna.get("/me").await;
+    let other = login_again(&url, &w.anna).await;
+    let other_device = other.session.as_ref().unwrap().device.id;
+    let (status, _) = other
+        .call::<()>(Method::DELETE, &format!("/me/devices/{other_device}"), None)
+        .await;
+    assert!(status.is_success());
+    let intruder_device = intruder.session.as_ref().unwrap().device.id;
+    let (status, _) = w
+        .anna
+        .call::<()>(
+            Method::DELETE,
+            &format!("/me/devices/{intruder_device}"),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    laptop.s.sync().await.unwrap();
+    w.server.stop().await;
+}

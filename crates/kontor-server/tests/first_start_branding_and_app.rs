@@ -358,3 +358,73 @@ async fn nobody_guesses_organisations_through_their_branding() {
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn api_answers_are_neither_cached_nor_sniffed_and_https_gets_hsts() {
+    let server = TestServer::start_custom(Arc::new(kontor_server::clock::SystemClock), |c| {
+        c.public_url = "https://chat.example.org".into()
+    })
+    .await;
+    let org = server.create_org("Rathaus", "anna@rathaus.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let http = reqwest::Client::new();
+    for (path, token) in [
+        ("/api/v1/me", anna.token.clone()),
+        ("/api/v1/server", None),
+        ("/api/v1/nothing-here", None),
+        ("/api/v1/me", None),
+    ] {
+        let mut rb = http.get(format!("{}{path}", server.url));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        let res = rb.send().await.unwrap();
+        let h = res.headers();
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["strict-transport-security"], "max-age=31536000", "{path}");
+    }
+    // Without https in the public address, no HSTS (it would break plain-HTTP setups).
+    let plain = TestServer::start().await;
+    let res = http
+        .get(format!("{}/api/v1/server", plain.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    plain.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_off_unless_a_token_is_set_and_then_need_it() {
+    let http = reqwest::Client::new();
+    let off = TestServer::start().await;
+    let res = http
+        .get(format!("{}/metrics", off.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    off.stop().await;
+    let token = "metrics-token-for-the-prometheus-scraper";
+    let on = TestServer::start_custom(Arc::new(kontor_server::clock::SystemClock), |c| {
+        c.metrics_token = Some(token.into())
+    })
+    .await;
+    let url = format!("{}/metrics", on.url);
+    let res = http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http.get(&url).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("# TYPE kontor_http_responses_total counter")
+    );
+    on.stop().await;
+}

@@ -107,6 +107,7 @@ async fn anna_creates_her_organisation_and_logs_in_on_two_devices() {
             name: "x".into(),
             platform: "web".into(),
         },
+        known_device: None,
     };
     server
         .anonymous()
@@ -258,4 +259,135 @@ async fn one_server_holds_many_organisations_with_the_same_addresses() {
         )
         .await;
     server.stop().await;
+}
+
+/// The database as a dump would show it: every row of `org_keys`.
+async fn org_key_rows(server: &TestServer) -> Vec<(String, Vec<u8>, Vec<u8>, i64)> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let url = server
+        .database_url
+        .clone()
+        .unwrap_or_else(|| kontor_server::config::sqlite_url(server.dir.path()));
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let rows = sqlx::query("SELECT purpose, public_key, secret_key, sealed FROM org_keys")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    rows.iter()
+        .map(|r| {
+            (
+                r.get::<String, _>("purpose"),
+                r.get::<Vec<u8>, _>("public_key"),
+                r.get::<Vec<u8>, _>("secret_key"),
+                r.get::<i64, _>("sealed"),
+            )
+        })
+        .collect()
+}
+
+/// Whether any 32 bytes of `dump` are the secret half of `public`.
+fn holds_secret_of(dump: &[u8], public: &[u8]) -> bool {
+    dump.windows(32).any(|w| {
+        let secret: [u8; 32] = w.try_into().unwrap();
+        ed25519_dalek::SigningKey::from_bytes(&secret)
+            .verifying_key()
+            .as_bytes()
+            == public
+    })
+}
+
+#[tokio::test]
+async fn an_organisations_signing_keys_are_not_in_a_database_dump() {
+    let server = TestServer::start().await;
+    let org = server.create_org("Rathaus", "anna@rathaus.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let key: kontor_proto::identity::OrgKey = anna.get("/identity/org-key").await;
+    let rows = org_key_rows(&server).await;
+    assert_eq!(rows.len(), 2, "membership and external sender");
+    for (purpose, public, secret, sealed) in &rows {
+        assert_eq!(*sealed, 1, "{purpose}");
+        assert!(!holds_secret_of(secret, public), "{purpose} in plain text");
+        assert!(!holds_secret_of(secret, key.signing_key.as_slice()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(server.dir.path().join("org-keys.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn signing_keys_an_older_version_kept_in_plain_text_are_sealed_at_start_and_keep_working() {
+    let mut server = TestServer::start().await;
+    let org = server.create_org("Rathaus", "anna@rathaus.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    // What a database of the version before looks like: the secret in plain text.
+    let old = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    {
+        sqlx::any::install_default_drivers();
+        let url = server
+            .database_url
+            .clone()
+            .unwrap_or_else(|| kontor_server::config::sqlite_url(server.dir.path()));
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO org_keys (org_id, purpose, public_key, secret_key, created_at) VALUES ($1, 'membership', $2, $3, 0)",
+        )
+        .bind(anna.org().to_string())
+        .bind(old.verifying_key().as_bytes().to_vec())
+        .bind(old.to_bytes().to_vec())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    server.restart().await;
+    let rows = org_key_rows(&server).await;
+    let (_, _, secret, sealed) = rows.iter().find(|r| r.0 == "membership").unwrap();
+    assert_eq!(*sealed, 1);
+    assert!(!holds_secret_of(secret, old.verifying_key().as_bytes()));
+    // The same key still signs: clients pinned it.
+    let key: kontor_proto::identity::OrgKey = anna.get("/identity/org-key").await;
+    assert_eq!(key.signing_key.as_slice(), old.verifying_key().as_bytes());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_csv_line_with_an_unterminated_quote_is_reported_and_the_import_goes_on() {
+    let w = World::new().await;
+    let mut csv = String::from("email,display_name,job_title\n");
+    csv.push_str("p1@sonnenschein.example,Person Eins,Pflege\n");
+    csv.push_str("p2@sonnenschein.example,\"Person Zwei, Pflege\n");
+    for i in 3..12 {
+        csv.push_str(&format!(
+            "p{i}@sonnenschein.example,Person {i},\"Pflege, Nacht\"\n"
+        ));
+    }
+    let res = w
+        .anna
+        .raw(Method::POST, "/invitations/import")
+        .await
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let report: ImportReport = res.json().await.unwrap();
+    assert_eq!((report.imported, report.skipped), (10, 1), "{report:?}");
+    let bad = report.lines.iter().find(|l| !l.imported).unwrap();
+    assert_eq!(bad.line, 3);
+    let error = bad.error.as_ref().unwrap();
+    assert_eq!(error.code, kontor_proto::ErrorCode::MalformedBody);
+    assert_eq!(error.field.as_deref(), Some("line"));
+    let lines: Vec<usize> = report.lines.iter().map(|l| l.line).collect();
+    assert_eq!(lines, (2..=12).collect::<Vec<_>>());
+    w.server.stop().await;
 }

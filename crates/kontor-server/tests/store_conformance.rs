@@ -84,6 +84,8 @@ conformance!(
     delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once,
     key_packages_are_handed_out_once_and_identities_only_move_forward,
     first_start_happens_once_and_branding_round_trips,
+    login_failures_are_counted_atomically_and_known_addresses_expire,
+    device_credentials_sealed_org_keys_and_namesakes_round_trip,
 );
 
 const T0: i64 = 1_800_000_000_000;
@@ -117,6 +119,10 @@ fn acceptance(code: &str, name: &str) -> Acceptance {
             device_name: "laptop".into(),
             platform: "test".into(),
             token_hash: tokens::hash(tokens::label::SESSION, &format!("token-{code}-{name}")),
+            credential_hash: format!(
+                "credential-{}",
+                tokens::hash(tokens::label::SESSION, &format!("token-{code}-{name}"))
+            ),
             expires_at: T0 + 30 * 86_400_000,
         },
         address: Some("192.0.2.2".into()),
@@ -666,8 +672,10 @@ async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Stor
                 device_name: "phone".into(),
                 platform: "web".into(),
                 token_hash: "h2".into(),
+                credential_hash: "c2".into(),
                 expires_at: T0 + 1000,
             },
+            None,
             T0,
         )
         .await
@@ -695,8 +703,10 @@ async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Stor
                     device_name: "x".into(),
                     platform: "web".into(),
                     token_hash: "h3".into(),
+                    credential_hash: "c3".into(),
                     expires_at: T0 + 1000
                 },
+                None,
                 T0
             )
             .await,
@@ -791,6 +801,7 @@ async fn mls_member(store: &Store, keys: &OrgKeys, org: OrgId, email: &str, name
             signature,
         },
         device_list: list.clone(),
+        disambiguator: None,
     };
     Member { ids, core, bundle }
 }
@@ -1126,6 +1137,7 @@ fn first_start(name: &str, token: &str) -> FirstStart {
             device_name: "browser".into(),
             platform: "web".into(),
             token_hash: tokens::hash(tokens::label::SESSION, token),
+            credential_hash: format!("credential-{}", tokens::hash(tokens::label::SESSION, token)),
             expires_at: T0 + 30 * 86_400_000,
         },
         address: None,
@@ -1215,4 +1227,118 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
         .filter(|e| matches!(e.kind, EventKind::OrgChanged { .. }))
         .count();
     assert_eq!(changes, 4);
+}
+
+async fn login_failures_are_counted_atomically_and_known_addresses_expire(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Limits").await;
+    let limit = FailureLimit {
+        max: 5,
+        window_ms: 1000,
+    };
+    let key = || vec![("k1".to_owned(), limit), ("k2".to_owned(), limit)];
+    // Twenty parallel attempts: exactly five are let through.
+    let attempts = (0..20).map(|_| {
+        let store = store.clone();
+        let keys = key();
+        async move { store.count_attempt(&keys, T0).await.unwrap() }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 5);
+    assert!(answers.iter().filter_map(|a| a.err()).all(|w| w == 1));
+    // A refused attempt counted nothing: taking one back lets exactly one more in.
+    store
+        .forgive_attempt(&["k1".to_owned(), "k2".to_owned()], &[])
+        .await
+        .unwrap();
+    assert!(store.count_attempt(&key(), T0 + 1).await.unwrap().is_ok());
+    assert!(store.count_attempt(&key(), T0 + 2).await.unwrap().is_err());
+    // A new window starts over; a reset forgets the key.
+    assert!(
+        store
+            .count_attempt(&key(), T0 + 1000)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    store
+        .forgive_attempt(&[], &["k1".to_owned()])
+        .await
+        .unwrap();
+    // Known addresses, until they expire.
+    assert!(!store.is_known_address(org, owner, "a", T0).await.unwrap());
+    store
+        .remember_address(org, owner, "a", T0 + 10)
+        .await
+        .unwrap();
+    assert!(store.is_known_address(org, owner, "a", T0).await.unwrap());
+    assert!(
+        !store
+            .is_known_address(org, owner, "a", T0 + 10)
+            .await
+            .unwrap()
+    );
+    let other = OrgId(uuid::Uuid::from_u128(5));
+    assert!(!store.is_known_address(other, owner, "a", T0).await.unwrap());
+    assert!(store.prune_login_limits(T0 + 5000, 1000).await.unwrap() >= 2);
+    assert!(
+        store
+            .count_attempt(&key(), T0 + 5000)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+}
+
+async fn device_credentials_sealed_org_keys_and_namesakes_round_trip(store: Store) {
+    let (org, owner) = org_with_owner(&store, "Creds").await;
+    assert_eq!(store.person(org, owner).await.unwrap().disambiguator, None);
+    // Ben joins under the owner's name: both can now be told apart by their addresses.
+    let ben = add_person(&store, org, "ben@creds.example", "0wner", Role::Member).await;
+    let p = store.person(org, owner).await.unwrap();
+    assert_eq!(p.disambiguator.as_deref(), Some("owner@creds.example"));
+    let b = store.person(org, ben.user).await.unwrap();
+    assert_eq!(b.disambiguator.as_deref(), Some("ben@creds.example"));
+    // The credential of Ben's device, only for Ben, only while the device lives.
+    let token_hash = tokens::hash(tokens::label::SESSION, "token-code-ben@creds.example-0wner");
+    let credential = format!("credential-{token_hash}");
+    assert!(
+        store
+            .device_credential_valid(org, ben.user, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .device_credential_valid(org, owner, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .device_credential_valid(org, ben.user, ben.device, "credential-other")
+            .await
+            .unwrap()
+    );
+    store
+        .revoke_device(org, ben.user, ben.device, T0 + 1)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .device_credential_valid(org, ben.user, ben.device, &credential)
+            .await
+            .unwrap()
+    );
+    // Organisation keys are stored as given (sealed by the caller) and marked sealed.
+    let (public, secret, sealed) = store
+        .org_key_pair(org, "membership", || (vec![1; 32], vec![2; 60]), T0)
+        .await
+        .unwrap();
+    assert_eq!((public, secret, sealed), (vec![1; 32], vec![2; 60], true));
+    let again = store
+        .org_key_pair(org, "membership", || panic!("made once"), T0)
+        .await
+        .unwrap();
+    assert_eq!(again.1, vec![2; 60]);
+    assert!(store.plain_org_keys().await.unwrap().is_empty());
 }

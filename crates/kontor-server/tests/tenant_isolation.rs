@@ -151,3 +151,66 @@ fn organisations_never_see_each_other() {
     assert_eq!(counter.get(), 12, "every case ran");
     rt.block_on(server.stop());
 }
+
+#[tokio::test]
+async fn another_organisations_conversation_id_answers_like_any_new_id() {
+    use kontor_proto::conversation::{ConversationKind, CreateConversation};
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let create = |actor: &Actor, body: CreateConversation| {
+        let actor = actor.clone();
+        async move {
+            actor
+                .call(Method::POST, "/conversations", Some(&body))
+                .await
+        }
+    };
+    // Anna's conversation exists.
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let annas = anna
+        .s
+        .core
+        .create_conversation(ConversationKind::Group)
+        .unwrap();
+    let (status, _) = create(&w.anna, annas.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (again, _) = create(&w.anna, annas.clone()).await;
+    assert_eq!(
+        again,
+        reqwest::StatusCode::CREATED,
+        "creating twice is idempotent"
+    );
+    // Dora next door, and Ben in Anna's organisation, try Anna's id and an id nobody has:
+    // the answers are the same, so neither learns that Anna's exists.
+    let never_used = kontor_proto::ConversationId(uuid::Uuid::from_bytes([9; 16]));
+    for outsider in [&w.dora, &w.ben] {
+        let mut device = ChatDevice::of(&url, outsider).await;
+        let own = device
+            .s
+            .core
+            .create_conversation(ConversationKind::Group)
+            .unwrap();
+        let taken = create(
+            outsider,
+            CreateConversation {
+                id: annas.id,
+                ..own.clone()
+            },
+        )
+        .await;
+        let fresh = create(
+            outsider,
+            CreateConversation {
+                id: never_used,
+                ..own.clone()
+            },
+        )
+        .await;
+        assert_eq!(taken, fresh);
+        assert_eq!(taken.0, reqwest::StatusCode::BAD_REQUEST);
+        assert_eq!(taken.1["error"]["field"], "id");
+        // An id of their own works.
+        assert_eq!(create(outsider, own).await.0, reqwest::StatusCode::CREATED);
+    }
+    w.server.stop().await;
+}

@@ -9,7 +9,8 @@ import type { ConversationKind } from "./ConversationKind";
  */
 export type CreateConversation = { 
 /**
- * Chosen by the client (it is the MLS group id); creating twice is idempotent.
+ * Chosen by the client (it is the MLS group id) with [`bound_conversation_id`]; creating
+ * twice is idempotent.
  */
 id: ConversationId, kind: ConversationKind, 
 /**

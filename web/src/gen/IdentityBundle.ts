@@ -5,4 +5,9 @@ import type { SignedDeviceList } from "./SignedDeviceList";
 /**
  * Everything a client needs to decide which devices of a person to trust.
  */
-export type IdentityBundle = { certificate: MembershipCertificate, device_list: SignedDeviceList, };
+export type IdentityBundle = { certificate: MembershipCertificate, device_list: SignedDeviceList, 
+/**
+ * As [`crate::api::Person::disambiguator`]: present when a colleague's name looks the
+ * same as this person's (not signed: the directory says it too).
+ */
+disambiguator: string | null, };

@@ -7,4 +7,10 @@ import type { UserId } from "./UserId";
 /**
  * A person in the directory.
  */
-export type Person = { id: UserId, display_name: string, email: string, role: Role, status: PersonStatus, job_title: string, competences: Array<string>, languages: Array<string>, location: string, phone_extension: string, has_avatar: boolean, teams: Array<TeamMembership>, created_at: string, };
+export type Person = { id: UserId, display_name: string, email: string, role: Role, status: PersonStatus, job_title: string, competences: Array<string>, languages: Array<string>, location: string, phone_extension: string, has_avatar: boolean, teams: Array<TeamMembership>, created_at: string, 
+/**
+ * Present when someone else in the organisation has the same display name or one that
+ * looks the same (a Cyrillic "А" for a Latin "A", "rn" for "m"): what tells them apart
+ * (the e-mail address). Apps show it next to the name.
+ */
+disambiguator: string | null, };

@@ -11,4 +11,9 @@ export type SessionCreated = {
 /**
  * Opaque bearer token.
  */
-token: string, session: SessionInfo, device: Device, person: Person, org: Org, };
+token: string, 
+/**
+ * This device's credential for later logins (`LoginRequest.known_device` with
+ * `device.id`); shown only now. Keep it with the device, also after logging out.
+ */
+device_secret: string, session: SessionInfo, device: Device, person: Person, org: Org, };

@@ -11,6 +11,7 @@ import {
   type Account,
 } from "./db";
 import { Device, loadCore } from "./device";
+import { knownDevice, rememberDevice } from "./known";
 import { connect, disconnect } from "./live";
 import { ensurePeople, primePeople } from "./people";
 import {
@@ -79,7 +80,14 @@ export async function boot(): Promise<void> {
 /** Logs in, accepts an invitation or sets up (`path`): a new session on a new device. */
 export async function signIn(path: string, body: Record<string, unknown>): Promise<void> {
   const device = { name: deviceName(), platform: "web" };
-  await loggedIn(await api<SessionCreated>("POST", path, { ...body, device }));
+  const extra: Record<string, unknown> = { device };
+  if (path === "/auth/login") {
+    // A device this browser logged in with before is never locked out by others' guesses.
+    extra.known_device = await knownDevice(String(body.org ?? ""), String(body.email ?? ""));
+  }
+  const created = await api<SessionCreated>("POST", path, { ...body, ...extra });
+  await rememberDevice(created);
+  await loggedIn(created);
 }
 
 /** A name for this browser as a device, e.g. "Chrome on Linux". */

@@ -105,6 +105,7 @@ export function PersonPicker(props: {
                 <Avatar id={p.id} name={p.display_name} size="s" />
                 <span class="person-body">
                   <span class="person-name">{p.display_name}</span>
+                  {p.disambiguator && <span class="muted small">{p.disambiguator}</span>}
                   <span class="muted">
                     {[p.job_title, ...p.teams.map((x) => x.name)].filter(Boolean).join(" · ")}
                   </span>

@@ -3,10 +3,9 @@
 use crate::access::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientAddr};
-use crate::ratelimit::login as limits;
 use crate::state::AppState;
 use crate::store::{LoginIds, NewSession};
-use crate::{clock, password, tokens, validate};
+use crate::{clock, lockout, password, tokens, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
@@ -16,28 +15,43 @@ use kontor_proto::api::{
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};
 use std::sync::atomic::Ordering;
 
-/// Validates a device description and mints a session token for it.
+/// A new session's secrets, shown once: the bearer token and the device's credential for
+/// later logins.
+pub(super) struct Minted {
+    pub token: String,
+    pub device_secret: String,
+}
+
+/// Validates a device description and mints a session token and device credential for it.
 pub(super) fn new_session(
     state: &AppState,
     device: &NewDevice,
-) -> Result<(String, NewSession), ApiError> {
+) -> Result<(Minted, NewSession), ApiError> {
     let name = validate::line("device.name", &device.name, 1, 64)?;
     let platform = validate::platform(&device.platform)?;
     let token = tokens::new_session_token();
+    let device_secret = tokens::new_device_secret();
     let session = NewSession {
         device_name: name,
         platform,
         token_hash: tokens::hash(tokens::label::SESSION, &token),
+        credential_hash: tokens::hash(tokens::label::DEVICE_CREDENTIAL, &device_secret),
         expires_at: state.now() + i64::from(state.config().session_ttl_days) * clock::DAY_MS,
     };
-    Ok((token, session))
+    Ok((
+        Minted {
+            token,
+            device_secret,
+        },
+        session,
+    ))
 }
 
 /// Everything a client needs after login.
 pub(super) async fn session_created(
     state: &AppState,
     ids: LoginIds,
-    token: String,
+    minted: Minted,
 ) -> Result<SessionCreated, ApiError> {
     let store = state.store();
     let person = store.person(ids.org, ids.user).await?;
@@ -57,7 +71,8 @@ pub(super) async fn session_created(
         .ok_or(ApiError::internal())?;
     session.current = true;
     Ok(SessionCreated {
-        token,
+        token: minted.token,
+        device_secret: minted.device_secret,
         session,
         device,
         person,
@@ -83,50 +98,12 @@ pub(super) async fn hash_password(state: &AppState, password: String) -> Result<
         .map_err(|_| ApiError::internal())
 }
 
-/// Counts an attempt against each limit before the password is checked, so that parallel
-/// guesses cannot slip through; a successful login takes its counts back.
-struct Attempt<'a> {
-    state: &'a AppState,
-    counted: Vec<String>,
-}
-
-impl<'a> Attempt<'a> {
-    fn start(
-        state: &'a AppState,
-        limits: &[(String, crate::ratelimit::Limit)],
-    ) -> Result<Self, ApiError> {
-        let now = state.now();
-        let mut attempt = Attempt {
-            state,
-            counted: Vec::new(),
-        };
-        for (key, limit) in limits {
-            if let Err(wait) = state.limiter().acquire(key, *limit, now) {
-                attempt.undo();
-                state
-                    .metrics()
-                    .logins_limited
-                    .fetch_add(1, Ordering::Relaxed);
-                return Err(ApiError::rate_limited(wait));
-            }
-            attempt.counted.push(key.clone());
-        }
-        Ok(attempt)
-    }
-
-    fn undo(&mut self) {
-        for key in self.counted.drain(..) {
-            self.state.limiter().release(&key);
-        }
-    }
-}
-
 /// Logs in with e-mail address and password and registers a new device.
 ///
-/// Failed attempts are limited per address, per account and address, and per account from
-/// addresses it never logged in from; the answer is 429 with `Retry-After`. An address the
-/// account has logged in from before is exempt from the per-address and per-account limits,
-/// so an attacker alone cannot lock the person out.
+/// Failed attempts are limited (429 with `Retry-After`) so that an attacker alone can never
+/// lock the person out: a device that logged in before (`known_device`) counts only its own
+/// failures, and an address the person is known at is exempt from the per-address and
+/// per-account limits (see [`crate::lockout`]).
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionCreated), (status = "4XX", body = ErrorBody)))]
 pub async fn login(
@@ -140,24 +117,19 @@ pub async fn login(
     if req.password.chars().count() > password::MAX_LEN {
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     }
-    let (token, new) = new_session(&state, &req.device)?;
-    let ip = addr.key();
-    let pair_key = format!("login-pair:{slug}:{email}:{ip}");
-    let known = state.limiter().is_known(&pair_key, now);
-    let mut limits = vec![(pair_key.clone(), limits::PER_ACCOUNT_ADDRESS)];
-    if !known {
-        limits.push((format!("login-addr:{ip}"), limits::PER_ADDRESS));
-        limits.push((
-            format!("login-account:{slug}:{email}"),
-            limits::PER_ACCOUNT_UNKNOWN_ADDRESSES,
-        ));
-    }
-    let mut attempt = Attempt::start(&state, &limits)?;
+    let (minted, new) = new_session(&state, &req.device)?;
     let org = state.store().org_by_slug(&slug).await?;
     let creds = match &org {
         Some(org) => state.store().credentials(org.id, &email).await?,
         None => None,
     };
+    let account = lockout::Account {
+        slug: &slug,
+        email: &email,
+        org: org.as_ref().map(|o| o.id),
+        user: creds.as_ref().map(|c| c.user),
+    };
+    let admitted = lockout::admit(&state, account, &addr, req.known_device.as_ref()).await?;
     let hash = creds
         .as_ref()
         .map(|c| c.password_hash.clone())
@@ -170,24 +142,21 @@ pub async fn login(
             .fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::new(ErrorCode::InvalidCredentials));
     };
-    attempt.undo();
-    state.limiter().reset(&pair_key);
+    let replaces = admitted.known_device;
+    admitted.succeeded(&state, org.id, creds.user).await?;
     if creds.status != PersonStatus::Active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     if creds.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    state
-        .limiter()
-        .mark_known(&pair_key, now, limits::KNOWN_TTL_MS);
     let ids = state
         .store()
-        .create_login(org.id, creds.user, &new, now)
+        .create_login(org.id, creds.user, &new, replaces, now)
         .await?;
     state.metrics().logins_ok.fetch_add(1, Ordering::Relaxed);
-    tracing::info!(org = %org.id, user = %creds.user, device = %ids.device, "login");
-    Ok(ApiJson(session_created(&state, ids, token).await?))
+    tracing::info!(org = %org.id, user = %creds.user, device = %ids.device, known_device = replaces.is_some(), "login");
+    Ok(ApiJson(session_created(&state, ids, minted).await?))
 }
 
 /// Ends the current session. The device stays registered.
@@ -227,7 +196,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<ApiJson
     }))
 }
 
-/// Changes the caller's password; every other session ends.
+/// Changes the caller's password (from a linked device); every other session ends.
 #[utoipa::path(post, path = "/me/password", tag = "auth", security(("session" = [])),
     request_body = ChangePasswordRequest,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -236,9 +205,14 @@ pub async fn change_password(
     caller: Caller,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
+    caller.require_linked_device(&state).await?;
     // A stolen token must not become an unlimited password-guessing tool.
-    let key = format!("password-change:{}", caller.user);
-    let mut attempt = Attempt::start(&state, &[(key, limits::PER_ACCOUNT_ADDRESS)])?;
+    let counted = lockout::count(
+        &state,
+        &["password-change", &caller.user.to_string()],
+        lockout::PER_ACCOUNT_ADDRESS,
+    )
+    .await?;
     let person = state.store().person(caller.org, caller.user).await?;
     let creds = state
         .store()
@@ -251,7 +225,7 @@ pub async fn change_password(
             "current_password",
         ));
     }
-    attempt.undo();
+    lockout::forgive(&state, &counted).await?;
     let local = person.email.split('@').next().unwrap_or_default();
     validate::new_password("new_password", &req.new_password, &[local])?;
     let hash = hash_password(&state, req.new_password).await?;
@@ -293,7 +267,8 @@ pub async fn devices(
     Ok(ApiJson(own_devices(&state, &caller).await?))
 }
 
-/// Revokes one of the caller's devices and ends its sessions at once.
+/// Revokes one of the caller's devices and ends its sessions at once. Another device than the
+/// caller's own needs a linked device (`device_not_linked` otherwise).
 #[utoipa::path(delete, path = "/me/devices/{device_id}", tag = "auth", security(("session" = [])),
     params(("device_id" = DeviceId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -302,6 +277,9 @@ pub async fn revoke_device(
     caller: Caller,
     ApiPath(device_id): ApiPath<DeviceId>,
 ) -> Result<StatusCode, ApiError> {
+    if device_id != caller.device {
+        caller.require_linked_device(&state).await?;
+    }
     let ended = state
         .store()
         .revoke_device(caller.org, caller.user, device_id, state.now())
@@ -322,7 +300,7 @@ pub async fn sessions(
     Ok(ApiJson(own_sessions(&state, &caller).await?))
 }
 
-/// Ends one of the caller's sessions.
+/// Ends one of the caller's sessions; one of another device needs a linked device.
 #[utoipa::path(delete, path = "/me/sessions/{session_id}", tag = "auth", security(("session" = [])),
     params(("session_id" = SessionId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
@@ -331,6 +309,13 @@ pub async fn revoke_session(
     caller: Caller,
     ApiPath(session_id): ApiPath<SessionId>,
 ) -> Result<StatusCode, ApiError> {
+    let own_device = own_sessions(&state, &caller)
+        .await?
+        .iter()
+        .any(|s| s.id == session_id && s.device_id == caller.device);
+    if !own_device {
+        caller.require_linked_device(&state).await?;
+    }
     state
         .store()
         .end_session(caller.org, caller.user, session_id, state.now())

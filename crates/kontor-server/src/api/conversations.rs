@@ -93,7 +93,9 @@ pub(crate) async fn propose_removals(state: &AppState, org: OrgId, conv: Convers
 }
 
 /// Creates a conversation with the calling device as its only member (epoch 0). People join
-/// when a member commits their addition. Creating the same id again is a no-op.
+/// when a member commits their addition. Creating the same id again is a no-op. The id must be
+/// bound to the caller (`bound_conversation_id`): any other id, whether it exists somewhere
+/// or not, is refused the same way, so nobody learns from the answer that an id exists.
 #[utoipa::path(post, path = "/conversations", tag = "conversations", security(("session" = [])),
     request_body = CreateConversation,
     responses((status = 201, body = Conversation), (status = "4XX", body = ErrorBody)))]
@@ -102,6 +104,9 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateConversation>,
 ) -> Result<(StatusCode, ApiJson<Conversation>), ApiError> {
+    if !kontor_proto::conversation::is_bound_conversation_id(body.id, caller.org, caller.user) {
+        return Err(ApiError::invalid("id"));
+    }
     // The group starts as the creating device alone, with the key its person signed, and the
     // delivery service as its external sender: from here the server follows its public state.
     let listed = state
@@ -300,6 +305,9 @@ pub async fn messages(
         .store()
         .messages_after(caller.org, id, caller.device, after, limit)
         .await?;
+    if after > last_seq {
+        return Err(ApiError::invalid("after"));
+    }
     Ok(ApiJson(MessagePage { messages, last_seq }))
 }
 

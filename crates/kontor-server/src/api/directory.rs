@@ -114,6 +114,10 @@ pub async fn search(
         hits.push((score, entry.sort_key.as_str(), entry));
     }
     let total = hits.len() as u64;
+    if u64::from(offset) > total {
+        // Past the end of the results: say so rather than answer an empty page.
+        return Err(ApiError::invalid("offset"));
+    }
     hits.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then_with(|| a.1.cmp(b.1))

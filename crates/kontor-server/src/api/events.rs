@@ -279,6 +279,10 @@ pub async fn poll(
     let limit = validate::limit(q.limit, 500, 1000)?;
     let after = q.after.unwrap_or(0);
     let (last, oldest) = state.store().event_bounds(caller.org).await?;
+    if after > last {
+        // A cursor from the future (another server, a restored backup): not quietly "caught up".
+        return Err(ApiError::invalid("after"));
+    }
     if after.saturating_add(1) < oldest && after < last {
         return Err(ApiError::field(ErrorCode::Conflict, "after"));
     }

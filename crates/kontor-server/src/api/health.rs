@@ -4,8 +4,8 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use kontor_proto::api::ServerInfo;
 
 /// The process is up.
@@ -21,8 +21,24 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus metrics.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics: only when a metrics token is configured, and only with it (they tell
+/// how many people log in and how busy the server is).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config().metrics_token.as_deref() else {
+        return ApiError::not_found().into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let label = "kontor/v1/metrics-token";
+    if !crate::tokens::constant_time_eq(
+        crate::tokens::hash(label, presented).as_bytes(),
+        crate::tokens::hash(label, expected).as_bytes(),
+    ) {
+        return ApiError::new(kontor_proto::ErrorCode::Unauthenticated).into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -30,6 +46,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics().render(state.hub().connections()),
     )
+        .into_response()
 }
 
 /// Facts a client needs before anyone logs in.

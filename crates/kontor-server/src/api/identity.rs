@@ -46,13 +46,15 @@ pub(crate) async fn org_signing_key(
     org_key(state, org, purpose::MEMBERSHIP).await
 }
 
-/// The organisation's key for one purpose, made on first use.
+/// The organisation's key for one purpose, made on first use; stored sealed (see
+/// [`crate::org_keys`]).
 pub(crate) async fn org_key(
     state: &AppState,
     org: kontor_proto::OrgId,
     purpose: &str,
 ) -> Result<SigningKey, ApiError> {
-    let (_, secret) = state
+    let seal = state.org_key_seal();
+    let (_, stored, sealed) = state
         .store()
         .org_key_pair(
             org,
@@ -61,12 +63,20 @@ pub(crate) async fn org_key(
                 let key = SigningKey::generate(&mut rand::rngs::OsRng);
                 (
                     key.verifying_key().to_bytes().to_vec(),
-                    key.to_bytes().to_vec(),
+                    seal.seal(org, purpose, &key.to_bytes()),
                 )
             },
             state.now(),
         )
         .await?;
+    let secret = if sealed {
+        seal.open(org, purpose, &stored).ok_or_else(|| {
+            tracing::error!(org = %org, purpose, "an organisation key does not open with org-keys.key");
+            ApiError::internal()
+        })?
+    } else {
+        stored
+    };
     let secret: [u8; 32] = secret
         .try_into()
         .map_err(|_| ApiError::from(StoreError::Corrupt("secret_key")))?;
@@ -248,6 +258,7 @@ pub async fn bundles(
                 signature,
             },
             device_list,
+            disambiguator: person.disambiguator.clone(),
         });
     }
     Ok(ApiJson(IdentityBundles { bundles }))

@@ -114,14 +114,27 @@ pub async fn import(
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|_| ApiError::new(ErrorCode::MalformedBody))?
+    // One person per line: a field never spans lines, so every line is parsed on its own and
+    // a broken one (an unterminated quote) cannot swallow the lines after it.
+    let parse = |line: &str| -> Option<csv::StringRecord> {
+        if line.matches('"').count() % 2 == 1 {
+            return None;
+        }
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .trim(csv::Trim::All)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+    };
+    let mut lines = text.lines().enumerate();
+    let headers: Vec<String> = lines
+        .next()
+        .and_then(|(_, h)| parse(h))
+        .ok_or(ApiError::new(ErrorCode::MalformedBody))?
         .iter()
         .map(|h| h.trim().to_lowercase().replace([' ', '-'], "_"))
         .collect();
@@ -142,27 +155,21 @@ pub async fn import(
     };
     let mut seen = std::collections::HashSet::new();
     // Read the whole file first: an oversized one is refused before anything is invited.
-    let records: Vec<(usize, Result<csv::StringRecord, csv::Error>)> = reader
-        .records()
-        .map(|r| {
-            let line = match &r {
-                Ok(rec) => rec.position().map(|p| p.line() as usize),
-                Err(e) => e.position().map(|p| p.line() as usize),
-            };
-            (line.unwrap_or(0), r)
-        })
+    let records: Vec<(usize, Option<csv::StringRecord>)> = lines
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, parse(l)))
         .take(MAX_IMPORT_LINES + 1)
         .collect();
     if records.len() > MAX_IMPORT_LINES {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
     for (line, record) in records {
-        let Ok(record) = record else {
+        let Some(record) = record else {
             report.skipped += 1;
             report.lines.push(skip(
                 line,
                 None,
-                ApiError::new(ErrorCode::MalformedBody),
+                ApiError::field(ErrorCode::MalformedBody, "line"),
                 lang,
             ));
             continue;
@@ -253,24 +260,24 @@ fn skip(line: usize, email: Option<String>, e: ApiError, lang: Lang) -> ImportLi
     }
 }
 
-/// Counts a failed code against the address; refuses when it has failed too often.
+/// Counts a code attempt against the address before the code is looked at, and refuses when
+/// the address has failed too often: the check and the count are one step, so parallel
+/// guesses cannot overshoot. Attempts that were not wrong codes are taken back.
 fn check_code_limit(state: &AppState, addr: &ClientAddr) -> Result<String, ApiError> {
     let key = format!("invitation-addr:{}", addr.key());
     state
         .limiter()
-        .check(&key, limits::INVITATION_PER_ADDRESS, state.now())
+        .acquire(&key, limits::INVITATION_PER_ADDRESS, state.now())
         .map_err(ApiError::rate_limited)?;
     Ok(key)
 }
 
 fn count_failure(state: &AppState, key: &str, e: &ApiError) {
-    if matches!(
+    if !matches!(
         e.code,
         ErrorCode::InvitationInvalid | ErrorCode::InvitationExpired
     ) {
-        state
-            .limiter()
-            .hit(key, limits::INVITATION_PER_ADDRESS, state.now());
+        state.limiter().release(key);
     }
 }
 
@@ -327,7 +334,7 @@ pub async fn accept(
     let display_name = validate::display_name(&req.display_name)?;
     let local = inv.email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;
-    let (token, new_session) = new_session(&state, &req.device)?;
+    let (minted, new_session) = new_session(&state, &req.device)?;
     let password_hash = super::auth::hash_password(&state, req.password).await?;
     let ids = state
         .store()
@@ -344,5 +351,5 @@ pub async fn accept(
         .await?;
     state.hub().notify(ids.org);
     tracing::info!(org = %ids.org, user = %ids.user, "invitation accepted");
-    Ok(ApiJson(session_created(&state, ids, token).await?))
+    Ok(ApiJson(session_created(&state, ids, minted).await?))
 }

@@ -164,6 +164,10 @@ pub fn app(state: AppState) -> Router {
             },
         ))
         .layer(axum::middleware::from_fn(error::shape_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::transport_headers,
+        ))
         .layer(axum::middleware::from_fn(error::localize))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

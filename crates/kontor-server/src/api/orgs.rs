@@ -89,8 +89,8 @@ pub async fn patch_org(
 /// The largest logo accepted.
 pub const LOGO_MAX_BYTES: usize = 256 * 1024;
 
-/// Sets the organisation's logo (admins): PNG, JPEG or WebP, at most 256 KiB, checked by its
-/// bytes (SVG refused). A square PNG of 512 × 512 pixels suits the installed app best.
+/// Sets the organisation's logo (admins): PNG, JPEG or WebP, at most 256 KiB and 4096 pixels a
+/// side, checked by its bytes (SVG refused). A square PNG of 512 × 512 pixels suits the installed app best.
 #[utoipa::path(put, path = "/org/logo", tag = "orgs", security(("session" = [])),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
@@ -100,11 +100,7 @@ pub async fn put_logo(
     body: Bytes,
 ) -> Result<ApiJson<Org>, ApiError> {
     caller.require_admin()?;
-    if body.len() > LOGO_MAX_BYTES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-    }
-    let content_type =
-        super::people::image_type(&body).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let content_type = crate::images::check(&body, LOGO_MAX_BYTES)?;
     let org = state
         .store()
         .set_logo(
@@ -148,19 +144,24 @@ pub(crate) async fn branded_org(
     slug: Option<&str>,
 ) -> Result<Org, ApiError> {
     let key = format!("branding-miss:{}", addr.key());
+    // Counted before the lookup (one step with the check), taken back on a hit.
     state
         .limiter()
-        .check(&key, BRANDING_MISSES, state.now())
+        .acquire(&key, BRANDING_MISSES, state.now())
         .map_err(ApiError::rate_limited)?;
     let org = match slug.filter(|s| !s.is_empty()) {
-        Some(slug) => state.store().org_by_slug(slug).await?,
-        None => state.store().only_org().await?,
+        Some(slug) => state.store().org_by_slug(slug).await,
+        None => state.store().only_org().await,
     };
     match org {
-        Some(o) => Ok(o),
-        None => {
-            state.limiter().hit(&key, BRANDING_MISSES, state.now());
-            Err(ApiError::new(ErrorCode::NotFound))
+        Ok(Some(o)) => {
+            state.limiter().release(&key);
+            Ok(o)
+        }
+        Ok(None) => Err(ApiError::new(ErrorCode::NotFound)),
+        Err(e) => {
+            state.limiter().release(&key);
+            Err(e.into())
         }
     }
 }
@@ -256,34 +257,13 @@ pub async fn patch_policies(
         }
         p.self_registration_domains = clean;
     }
-    let guests_locked_out =
-        !p.guest_access && state.store().policies(caller.org).await?.guest_access;
-    state
+    // Turning guest access off ends the guests' sessions for good (in the store's
+    // transaction); their event streams close now.
+    let ended = state
         .store()
         .set_policies(caller.org, &p, &caller.audit(&state))
         .await?;
-    if guests_locked_out {
-        // Requests of guests fail from now on; close their event streams too.
-        let filter = crate::store::CandidateFilter {
-            role: Some(kontor_proto::api::Role::Guest),
-            include_inactive: true,
-            ..Default::default()
-        };
-        for guest in state
-            .store()
-            .directory_candidates(caller.org, &filter)
-            .await?
-        {
-            let sessions: Vec<_> = state
-                .store()
-                .sessions(caller.org, guest.id, state.now())
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect();
-            state.hub().end_sessions(&sessions);
-        }
-    }
+    state.hub().end_sessions(&ended);
     state.hub().notify(caller.org);
     Ok(ApiJson(p))
 }

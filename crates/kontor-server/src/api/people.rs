@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kontor_proto::api::{Person, PersonStatus, ProfilePatch, Role, SetRoleRequest};
 use kontor_proto::event::close_code;
-use kontor_proto::{ErrorBody, ErrorCode, UserId};
+use kontor_proto::{ErrorBody, UserId};
 
 /// A person in the caller's organisation (guests: only people they share a team with).
 #[utoipa::path(get, path = "/people/{user_id}", tag = "people", security(("session" = [])),
@@ -153,20 +153,8 @@ pub async fn deprovision(
 /// The largest avatar image.
 pub const AVATAR_MAX_BYTES: usize = 512 * 1024;
 
-/// The image type, from the bytes themselves (never from what the client claims).
-pub(crate) fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
-
-/// Sets an avatar: PNG, JPEG or WebP, at most 512 KiB, checked by its bytes (SVG refused).
+/// Sets an avatar: PNG, JPEG or WebP, at most 512 KiB and 4096 pixels a side, checked by its
+/// bytes (SVG refused).
 #[utoipa::path(put, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
     params(("user_id" = UserId, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -180,10 +168,7 @@ pub async fn put_avatar(
     caller.require_visible(&state, user).await?;
     let target = state.store().person(caller.org, user).await?;
     caller.require_profile_edit(user, target.role)?;
-    if body.len() > AVATAR_MAX_BYTES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-    }
-    let content_type = image_type(&body).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let content_type = crate::images::check(&body, AVATAR_MAX_BYTES)?;
     let person = state
         .store()
         .set_avatar(caller.org, user, content_type, &body, &caller.audit(&state))

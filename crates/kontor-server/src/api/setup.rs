@@ -22,21 +22,26 @@ pub async fn setup(
     ApiJson(req): ApiJson<SetupRequest>,
 ) -> Result<ApiJson<SessionCreated>, ApiError> {
     let key = format!("setup-addr:{}", addr.key());
+    // Counted before the code is checked (one step, so parallel guesses cannot overshoot);
+    // taken back unless the code was wrong.
     state
         .limiter()
-        .check(&key, limits::INVITATION_PER_ADDRESS, state.now())
+        .acquire(&key, limits::INVITATION_PER_ADDRESS, state.now())
         .map_err(ApiError::rate_limited)?;
-    if state.store().has_orgs().await? {
-        return Err(ApiError::new(ErrorCode::AlreadySetUp));
-    }
-    match setup::check(&state.config().data_dir, &req.setup_code) {
-        None => return Err(ApiError::new(ErrorCode::AlreadySetUp)),
-        Some(false) => {
-            state
-                .limiter()
-                .hit(&key, limits::INVITATION_PER_ADDRESS, state.now());
-            return Err(ApiError::field(ErrorCode::SetupCodeInvalid, "setup_code"));
+    let checked = match state.store().has_orgs().await {
+        Ok(false) => setup::check(&state.config().data_dir, &req.setup_code),
+        Ok(true) => None,
+        Err(e) => {
+            state.limiter().release(&key);
+            return Err(e.into());
         }
+    };
+    if checked != Some(false) {
+        state.limiter().release(&key);
+    }
+    match checked {
+        None => return Err(ApiError::new(ErrorCode::AlreadySetUp)),
+        Some(false) => return Err(ApiError::field(ErrorCode::SetupCodeInvalid, "setup_code")),
         Some(true) => {}
     }
     let org_name = validate::line("org_name", &req.org_name, 2, 100)?;
@@ -45,7 +50,7 @@ pub async fn setup(
     let slug = validate::slug_of(&org_name);
     let local = email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org_name, &slug])?;
-    let (token, new_session) = new_session(&state, &req.device)?;
+    let (minted, new_session) = new_session(&state, &req.device)?;
     let password_hash = hash_password(&state, req.password).await?;
     let ids = state
         .store()
@@ -63,8 +68,7 @@ pub async fn setup(
         )
         .await?;
     setup::finish(&state.config().data_dir);
-    state.limiter().release(&key);
     state.hub().notify(ids.org);
     tracing::info!(org = %ids.org, user = %ids.user, "first organisation set up");
-    Ok(ApiJson(session_created(&state, ids, token).await?))
+    Ok(ApiJson(session_created(&state, ids, minted).await?))
 }

@@ -114,6 +114,8 @@ pub struct NewSession {
     pub device_name: String,
     pub platform: String,
     pub token_hash: String,
+    /// The hash of the new device's credential for later logins.
+    pub credential_hash: String,
     pub expires_at: i64,
 }
 
@@ -221,6 +223,7 @@ async fn insert_session(
     .bind(new.expires_at)
     .execute(&mut **tx)
     .await?;
+    super::limits::insert_credential(tx, org, user, device, &new.credential_hash, now).await?;
     Ok((device, session))
 }
 
@@ -461,6 +464,7 @@ impl super::Store {
             .await?;
         let (device, session) = insert_session(&mut tx, org, user, &a.new_session, now).await?;
         super::people::refresh_search(&mut tx, org, &[user]).await?;
+        super::people::announce_namesakes(&mut tx, org, user, None, now).await?;
         let ctx = AuditCtx {
             actor: Some(user),
             address: a.address.clone(),
@@ -567,12 +571,15 @@ impl super::Store {
         .transpose()
     }
 
-    /// Creates a device and a session for a person who has proved their password.
+    /// Creates a device and a session for a person who has proved their password. The
+    /// credential of `replaces` (the known device the login came from) is retired: the
+    /// installation holds the new device's from now on.
     pub async fn create_login(
         &self,
         org: OrgId,
         user: UserId,
         new: &NewSession,
+        replaces: Option<DeviceId>,
         now: i64,
     ) -> StoreResult<LoginIds> {
         let mut tx = self.begin_org(org).await?;
@@ -584,6 +591,13 @@ impl super::Store {
                 .await?;
         if status.as_deref() != Some("active") {
             return Err(StoreError::refused(ErrorCode::AccountDisabled));
+        }
+        if let Some(old) = replaces {
+            sqlx::query("DELETE FROM device_credentials WHERE device_id = $1 AND user_id = $2")
+                .bind(old.to_string())
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         let (device, session) = insert_session(&mut tx, org, user, new, now).await?;
         tx.commit().await?;

@@ -34,6 +34,7 @@ impl Backend for Sqlite {
         "BLOB"
     }
     async fn connect(&self, url: &str) -> anyhow::Result<(AnyPool, AnyPool)> {
+        private_database_file(url)?;
         let url = if url.contains('?') {
             url.to_owned()
         } else {
@@ -63,6 +64,41 @@ impl Backend for Sqlite {
             .await?;
         Ok((read, write))
     }
+}
+
+/// Creates a missing SQLite database file readable only by this user (0600): SQLite gives the
+/// `-wal` and `-shm` files the database file's mode. An existing file that others can read is
+/// reported, not changed (an operator may have reasons).
+fn private_database_file(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        path,
+                        "the database file can be read by other users of this machine: chmod 600 it (and its -wal and -shm files)"
+                    );
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// PostgreSQL, for scale-out.

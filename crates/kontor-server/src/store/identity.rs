@@ -43,37 +43,42 @@ pub struct StoredLinkRequest {
 }
 
 impl super::Store {
-    /// The organisation's key pair `(public, secret)` for `purpose`, made on first use by
-    /// `make`.
+    /// The organisation's key pair `(public, secret, sealed)` for `purpose`, made on first
+    /// use by `make` (which returns the public key and the sealed secret key). `sealed` is
+    /// false only for a key an older version stored in plain text and not yet sealed.
     pub async fn org_key_pair(
         &self,
         org: OrgId,
         purpose: &str,
         make: impl FnOnce() -> (Vec<u8>, Vec<u8>),
         now: i64,
-    ) -> StoreResult<(Vec<u8>, Vec<u8>)> {
-        let load = "SELECT public_key, secret_key FROM org_keys WHERE org_id = $1 AND purpose = $2";
+    ) -> StoreResult<(Vec<u8>, Vec<u8>, bool)> {
+        let load = "SELECT public_key, secret_key, sealed FROM org_keys WHERE org_id = $1 AND purpose = $2";
+        let read = |row: &sqlx::any::AnyRow| -> StoreResult<(Vec<u8>, Vec<u8>, bool)> {
+            Ok((
+                col_bytes(row, "public_key")?,
+                col_bytes(row, "secret_key")?,
+                col_i64(row, "sealed")? != 0,
+            ))
+        };
         if let Some(row) = sqlx::query(load)
             .bind(org.to_string())
             .bind(purpose)
             .fetch_optional(&self.read)
             .await?
         {
-            return Ok((
-                col_bytes(&row, "public_key")?,
-                col_bytes(&row, "secret_key")?,
-            ));
+            return read(&row);
         }
-        let (public, secret) = make();
+        let (public, sealed) = make();
         let mut tx = self.begin_org(org).await?;
         sqlx::query(
-            "INSERT INTO org_keys (org_id, purpose, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO org_keys (org_id, purpose, public_key, secret_key, created_at, sealed) VALUES ($1, $2, $3, $4, $5, 1) \
              ON CONFLICT (org_id, purpose) DO NOTHING",
         )
         .bind(org.to_string())
         .bind(purpose)
         .bind(public)
-        .bind(secret)
+        .bind(sealed)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -83,10 +88,46 @@ impl super::Store {
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok((
-            col_bytes(&row, "public_key")?,
-            col_bytes(&row, "secret_key")?,
-        ))
+        read(&row)
+    }
+
+    /// The organisation keys still stored in plain text: `(org, purpose, secret)`.
+    pub async fn plain_org_keys(&self) -> StoreResult<Vec<(OrgId, String, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT org_id, purpose, secret_key FROM org_keys WHERE sealed = 0")
+            .fetch_all(&self.write)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    super::col_parse(row, "org_id")?,
+                    col_str(row, "purpose")?,
+                    col_bytes(row, "secret_key")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Replaces a plain-text organisation key (`plain`, as read) by its sealed form.
+    pub async fn seal_org_key(
+        &self,
+        org: OrgId,
+        purpose: &str,
+        sealed: &[u8],
+        plain: &[u8],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_org(org).await?;
+        sqlx::query(
+            "UPDATE org_keys SET secret_key = $3, sealed = 1 \
+             WHERE org_id = $1 AND purpose = $2 AND sealed = 0 AND secret_key = $4",
+        )
+        .bind(org.to_string())
+        .bind(purpose)
+        .bind(sealed.to_vec())
+        .bind(plain.to_vec())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Stores a newer device list of `user`. The identity key is fixed by the first list; a

@@ -24,6 +24,7 @@ mod backend;
 mod conversations;
 mod events;
 mod identity;
+mod limits;
 mod orgs;
 mod people;
 mod teams;
@@ -34,6 +35,7 @@ pub use backend::{Backend, Postgres, Sqlite};
 pub use conversations::SendOutcome;
 pub use events::Audience;
 pub use identity::{NewDeviceList, StoredIdentity, StoredLinkRequest};
+pub use limits::FailureLimit;
 pub use orgs::{NewInvitation, OrgChange};
 pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
@@ -121,6 +123,7 @@ impl Store {
             backend_name: backend.name(),
         };
         store.migrate(backend).await?;
+        store.fill_name_skeletons().await?;
         Ok(store)
     }
 
@@ -170,6 +173,25 @@ impl Store {
         Ok(())
     }
 
+    /// Computes the name skeletons that rows from before migration 4 lack.
+    async fn fill_name_skeletons(&self) -> anyhow::Result<()> {
+        let rows: Vec<(String, String)> =
+            sqlx::query("SELECT id, display_name FROM users WHERE name_skeleton = ''")
+                .fetch_all(&self.write)
+                .await?
+                .iter()
+                .map(|r| Ok((col_str(r, "id")?, col_str(r, "display_name")?)))
+                .collect::<StoreResult<_>>()?;
+        for (id, name) in rows {
+            sqlx::query("UPDATE users SET name_skeleton = $2 WHERE id = $1")
+                .bind(id)
+                .bind(crate::search::skeleton(&name))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
@@ -208,6 +230,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_foundation.sql")),
     (2, include_str!("migrations/0002_conversations.sql")),
     (3, include_str!("migrations/0003_web.sql")),
+    (4, include_str!("migrations/0004_hardening.sql")),
     (6, include_str!("migrations/0006_group_state.sql")),
 ];
 

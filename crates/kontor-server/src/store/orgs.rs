@@ -280,12 +280,14 @@ impl super::Store {
     }
 
     /// Replaces the policies with `next` (already validated) and tells every member.
+    /// Sets the policies. Turning guest access off ends every guest's sessions in the same
+    /// transaction (returned): turning it on again later must not bring old tokens back.
     pub async fn set_policies(
         &self,
         org: OrgId,
         next: &Policies,
         ctx: &AuditCtx,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<kontor_proto::SessionId>> {
         let mut tx = self.begin_org(org).await?;
         let row = sqlx::query("SELECT policies FROM orgs WHERE id = $1")
             .bind(org.to_string())
@@ -312,7 +314,21 @@ impl super::Store {
             policies: next.clone(),
         };
         emit(&mut tx, org, Audience::All, &event, ctx.now).await?;
+        let mut ended = Vec::new();
+        if before.guest_access && !next.guest_access {
+            let guests: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1 AND role = 'guest'")
+                    .bind(org.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for guest in guests {
+                let user = guest.parse().map_err(|_| StoreError::Corrupt("id"))?;
+                ended.extend(
+                    super::accounts::end_sessions(&mut tx, org, user, None, ctx.now).await?,
+                );
+            }
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(ended)
     }
 }

@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, u.role, u.status, u.job_title, \
     u.competences, u.languages, u.location, u.phone_extension, u.created_at, \
-    (SELECT COUNT(*) FROM avatars a WHERE a.user_id = u.id) AS avatar_count";
+    (SELECT COUNT(*) FROM avatars a WHERE a.user_id = u.id) AS avatar_count, \
+    (SELECT COUNT(*) FROM users n WHERE n.org_id = u.org_id AND n.name_skeleton = u.name_skeleton \
+       AND n.id <> u.id) AS namesakes";
 
 /// Loads people of one organisation with their teams, in the order of `ids`; unknown ids are
 /// left out.
@@ -54,6 +56,11 @@ pub(crate) async fn load_people(
                 has_avatar: col_i64(&row, "avatar_count")? > 0,
                 teams: Vec::new(),
                 created_at: fmt_ms(col_i64(&row, "created_at")?),
+                disambiguator: None,
+            };
+            let p = Person {
+                disambiguator: (col_i64(&row, "namesakes")? > 0).then(|| p.email.clone()),
+                ..p
             };
             people.insert(p.id, p);
         }
@@ -110,15 +117,44 @@ pub(crate) async fn refresh_search(tx: &mut Tx, org: OrgId, users: &[UserId]) ->
             team_names: &team_names,
         };
         sqlx::query(
-            "UPDATE users SET search_text = $3, search_facets = $4, sort_key = $5 WHERE org_id = $1 AND id = $2",
+            "UPDATE users SET search_text = $3, search_facets = $4, sort_key = $5, name_skeleton = $6 \
+             WHERE org_id = $1 AND id = $2",
         )
         .bind(org.to_string())
         .bind(person.id.to_string())
         .bind(s.search_text())
         .bind(s.facets())
         .bind(crate::search::fold(&person.display_name))
+        .bind(crate::search::skeleton(&person.display_name))
         .execute(&mut **tx)
         .await?;
+    }
+    Ok(())
+}
+
+/// After `user`'s name changed (from one that looked like `before`, if any): the people
+/// whose name looks like the old or the new one gain or lose their disambiguator, so they
+/// are announced again.
+pub(crate) async fn announce_namesakes(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    before: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT n.id FROM users n JOIN users u ON u.org_id = n.org_id AND u.id = $2 \
+         WHERE n.org_id = $1 AND n.id <> $2 AND (n.name_skeleton = u.name_skeleton OR n.name_skeleton = $3) \
+         ORDER BY n.id",
+    )
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .bind(before.unwrap_or_default())
+    .fetch_all(&mut **tx)
+    .await?;
+    for id in ids {
+        let other = id.parse().map_err(|_| StoreError::Corrupt("id"))?;
+        emit_person_changed(tx, org, other, now).await?;
     }
     Ok(())
 }
@@ -240,6 +276,10 @@ impl super::Store {
         .execute(&mut *tx)
         .await?;
         refresh_search(&mut tx, org, &[user]).await?;
+        let old_skeleton = crate::search::skeleton(&before.display_name);
+        if patch.display_name.is_some() {
+            announce_namesakes(&mut tx, org, user, Some(&old_skeleton), ctx.now).await?;
+        }
         if ctx.actor != Some(user) {
             let changed: Vec<&str> = [
                 ("display_name", patch.display_name.is_some()),

@@ -6,6 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_kontor");
+/// The token that opens `/metrics` of a server started here.
+pub const METRICS_TOKEN: &str = "metrics-token-for-the-tests-0123456789";
 
 /// A running `kontor serve`; killed when dropped.
 pub struct Serve {
@@ -39,7 +41,8 @@ pub fn free_port() -> u16 {
 pub fn serve(data: &Path, port: u16, log: Option<&Path>) -> Serve {
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--data", data.to_str().unwrap()])
-        .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"));
+        .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KONTOR_METRICS_TOKEN", METRICS_TOKEN);
     match log {
         Some(log) => {
             let out = std::fs::OpenOptions::new()

@@ -209,6 +209,7 @@ impl TestServer {
                         name: "second device".into(),
                         platform: "test".into(),
                     },
+                    known_device: None,
                 },
             )
             .await;
@@ -255,6 +256,15 @@ impl Actor {
 
     pub fn email(&self) -> String {
         self.session.as_ref().unwrap().person.email.clone()
+    }
+
+    /// The credential this device got at its login, for logging in again as a known device.
+    pub fn known_device(&self) -> KnownDevice {
+        let s = self.session.as_ref().unwrap();
+        KnownDevice {
+            device_id: s.device.id,
+            secret: s.device_secret.clone(),
+        }
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -339,6 +349,7 @@ impl Actor {
                 name: "another device".into(),
                 platform: "web".into(),
             },
+            known_device: None,
         }
     }
 
@@ -467,9 +478,15 @@ pub async fn wait_for_event(
 impl TestServer {
     /// Stops the server and starts it again on the same address, data and database.
     pub async fn restart(&mut self) {
+        self.restart_custom(|_| {}).await
+    }
+
+    /// Like [`TestServer::restart`], with a changed configuration.
+    pub async fn restart_custom(&mut self, change: impl FnOnce(&mut Config)) {
         let addr = self.running.as_ref().unwrap().addr;
         self.running.take().unwrap().shutdown().await.unwrap();
         let mut config = Config::for_tests(self.dir.path(), self.database_url.clone());
+        change(&mut config);
         config.listen = addr;
         self.running = Some(
             server::start(config, Arc::new(SystemClock))
@@ -581,6 +598,7 @@ pub async fn login_again(url: &str, actor: &Actor) -> Actor {
                     name: "second device".into(),
                     platform: "test".into(),
                 },
+                known_device: None,
             },
         )
         .await;

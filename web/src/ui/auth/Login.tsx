@@ -16,7 +16,7 @@ export function Login() {
       org: org.trim(),
       email: email.trim(),
       password,
-    } satisfies Omit<LoginRequest, "device">),
+    } satisfies Omit<LoginRequest, "device" | "known_device">),
   );
   // The organisation's look, once its short name is typed.
   useEffect(() => {
