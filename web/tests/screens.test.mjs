@@ -351,6 +351,95 @@ test("the messenger's screens in English and German, on a phone and a desk", () 
     assert.deepEqual(problems, []);
   }));
 
+/** Changes what this page's core keeps of a conversation (as a stop or a notice would leave
+ * it), then reloads: for the screens that only a tampering server or a lost commit bring. */
+async function keepConversation(page, id, change) {
+  await page.evaluate(
+    ({ id, change }) =>
+      new Promise((resolve, reject) => {
+        const r = indexedDB.open("kontor");
+        r.onsuccess = () => {
+          const tx = r.result.transaction("kv", "readwrite");
+          const store = tx.objectStore("kv");
+          const get = store.get(`conv/${id}`);
+          get.onsuccess = () => {
+            const raw = get.result;
+            const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw;
+            const state = JSON.parse(new TextDecoder().decode(bytes));
+            Object.assign(state, change);
+            const out = new TextEncoder().encode(JSON.stringify(state));
+            store.put(raw instanceof ArrayBuffer ? out.buffer : out, `conv/${id}`);
+          };
+          tx.oncomplete = () => {
+            r.result.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+        r.onerror = () => reject(r.error);
+      }),
+    { id, change },
+  );
+  await page.reload();
+}
+
+test("a stopped conversation says why and tries again; a device being added again, and whom messages miss", () =>
+  step("stopped", async () => {
+    const annaId = (await api(server, annaToken, "GET", "/me")).person.id;
+    const benId = (await api(server, await tokenOf(ben.page), "GET", "/me")).person.id;
+    // Ben's phone stopped the direct chat over a device of Anna's she never signed.
+    await keepConversation(ben.page, direct, { stopped: { reason: "untrusted_device", person: annaId } });
+    for (const lang of LANGS) {
+      await go(ben.page, "/profile");
+      await ben.page.locator("#set-lang").selectOption(lang);
+      await ben.page.locator(`html[lang="${lang}"]`).waitFor({ state: "attached" });
+      await go(ben.page, `/c/${direct}`);
+      const ready = () => ben.page.getByTestId("stopped").waitFor();
+      await shoot(ben.page, "stopped", lang, { ready });
+      if (lang === "de") {
+        await ben.page.emulateMedia({ colorScheme: "dark" });
+        await shoot(ben.page, "stopped", lang, { ready, dark: true });
+        await ben.page.emulateMedia({ colorScheme: "light" });
+      }
+    }
+    assert.equal(await ben.page.getByTestId("composer").count(), 0, "nothing is written into a stopped conversation");
+
+    // Anna is away; Ben tries again: his phone waits to be added afresh.
+    await anna.page.context().setOffline(true);
+    await ben.page.setViewportSize(VIEWPORTS.phone);
+    await ben.page.getByRole("button", { name: "Erneut versuchen" }).click();
+    await ben.page.getByTestId("rejoining").waitFor();
+    await shoot(ben.page, "rejoining", "de", { ready: () => ben.page.getByTestId("rejoining").waitFor() });
+    await eventually(
+      async () => {
+        const c = await api(server, annaToken, "GET", `/conversations/${direct}`);
+        return c.rejoining.length === 1;
+      },
+      { what: "the server knows Ben's phone waits" },
+    );
+
+    // What Anna sees meanwhile, in her language: her messages do not reach Ben's phone.
+    await keepConversation(anna.page, direct, { unreachable: [benId] });
+    await go(anna.page, `/c/${direct}`);
+    await shoot(anna.page, "unreachable", "en", { ready: () => anna.page.getByTestId("unreachable").waitFor() });
+
+    // Anna is back: her app adds Ben's phone again, and they talk on.
+    await anna.page.context().setOffline(false);
+    await ben.page.getByTestId("rejoining").waitFor({ state: "detached", timeout: 30000 });
+    await anna.page.getByTestId("unreachable").waitFor({ state: "detached", timeout: 30000 });
+    await say(anna.page, "Wieder verbunden");
+    await eventually(async () => (await texts(ben.page)).includes("Wieder verbunden"), {
+      timeout: 20000,
+      what: "Anna's message on Ben's renewed phone",
+    });
+    await say(ben.page, "Angekommen");
+    await eventually(async () => (await texts(anna.page)).includes("Angekommen"), {
+      timeout: 20000,
+      what: "Ben's answer",
+    });
+    assert.deepEqual(problems, []);
+  }));
+
 test("the session's end, after the device was removed", () =>
   step("ended", async () => {
     const device = await guest.page.evaluate(
