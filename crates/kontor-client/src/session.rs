@@ -706,13 +706,13 @@ impl<H: Host> Session<H> {
     /// does what members must do: commit pending removals, add members' newly linked devices,
     /// drop revoked ones.
     ///
-    /// What waits in the outbox goes first: a message written offline is sent as soon as the
-    /// server answers again, not after every other duty. Every step after it stands alone: one
-    /// that is refused is reported and the rest goes on; only an unreachable server ends the
-    /// sync (the next one starts over).
+    /// What waits in the outbox goes as early as it may: in each conversation right after it
+    /// is caught up and its leavers are removed (nothing is encrypted to a leaver), before
+    /// anything else. Every step stands alone: one that is refused is reported and the rest
+    /// goes on; only an unreachable server ends the sync (the next one starts over).
     pub async fn sync(&mut self) -> Result<Vec<Update>> {
         self.require_linked()?;
-        let mut updates = self.flush_outbox(None).await?;
+        let mut updates = Vec::new();
         match self.accept_welcomes().await {
             Ok(u) => updates.extend(u),
             Err(e @ SessionError::Unreachable(_)) => return Err(e),
@@ -734,6 +734,7 @@ impl<H: Host> Session<H> {
             Err(e @ SessionError::Unreachable(_)) => return Err(e),
             Err(e) => self.host.report(&format!("identities: {e}")),
         }
+        let mut held = BTreeSet::new();
         for conv in &list.conversations {
             if self.core.conversation(conv.id).is_none() {
                 continue;
@@ -749,11 +750,26 @@ impl<H: Host> Session<H> {
             match done {
                 Ok(u) => updates.extend(u),
                 Err(e @ SessionError::Unreachable(_)) => return Err(e),
-                Err(e) => self.host.report(&format!("conversation {}: {e}", conv.id)),
+                Err(e) => {
+                    // Its outbox waits: it may not be safe to send there yet.
+                    held.insert(conv.id);
+                    self.host.report(&format!("conversation {}: {e}", conv.id))
+                }
             }
         }
-        // What could not go before (a conversation that had to catch up or be joined first).
-        updates.extend(self.flush_waiting(None).await?);
+        // What is left (conversations the server no longer lists: refused and reported).
+        let listed: BTreeSet<ConversationId> = list.conversations.iter().map(|c| c.id).collect();
+        let rest: Vec<ConversationId> = self
+            .core
+            .outbox()
+            .map(|e| e.conversation_id)
+            .filter(|c| !listed.contains(c) && !held.contains(c))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for conv in rest {
+            updates.extend(self.flush_outbox(Some(conv)).await?);
+        }
         match self.top_up().await {
             Ok(()) => {}
             Err(e @ SessionError::Unreachable(_)) => return Err(e),
@@ -817,6 +833,7 @@ impl<H: Host> Session<H> {
         }
         // Readers of a channel and guests do not commit: admins and writers do it for them.
         if !conv.members.iter().any(|m| m.user_id == me && m.commits) {
+            updates.extend(self.flush_waiting(Some(conv.id)).await?);
             return Ok(updates);
         }
         // The delivery service proposed removals (leavers, deprovisioned people): commit them.
@@ -841,6 +858,9 @@ impl<H: Host> Session<H> {
                     .await?,
             );
         }
+        // What waited in the outbox goes now: after those who must go are gone (nothing is
+        // encrypted to a leaver), before the duties that only add.
+        updates.extend(self.flush_waiting(Some(conv.id)).await?);
         // Devices that could not process a change and asked to be added again.
         let renew: Vec<DeviceId> = conv
             .rejoining

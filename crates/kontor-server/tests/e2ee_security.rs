@@ -1010,3 +1010,157 @@ async fn a_password_only_device_cannot_revoke_linked_devices_or_change_the_passw
     laptop.s.sync().await.unwrap();
     w.server.stop().await;
 }
+
+/// Anna writes in two groups while the server is out of reach; meanwhile Erik, in both, is
+/// deprovisioned, and in one group the delivery service refuses the removal Anna's device
+/// commits (its state there is damaged). The first sync after the server is back sends her
+/// message in the healthy group at once, after Erik's removal (never to a leaver), and the
+/// refused step in the other group holds up nothing but that group's own message.
+#[tokio::test]
+async fn what_was_written_offline_goes_out_at_the_first_sync_and_one_refused_step_holds_up_nothing_else()
+ {
+    let mut w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let erik_inv = w
+        .anna
+        .invite("erik@sonnenschein.example", kontor_proto::api::Role::Member)
+        .await;
+    let erik_actor = w.server.join(&erik_inv.code, "Erik Engel").await;
+    let mut erik = ChatDevice::of(&url, &erik_actor).await;
+    let people = [w.ben.id(), erik_actor.id()];
+    let healthy = anna
+        .s
+        .create(ConversationKind::Group, Some("Station 3"), &people)
+        .await
+        .unwrap();
+    let damaged = anna
+        .s
+        .create(ConversationKind::Group, Some("Station 4"), &people)
+        .await
+        .unwrap();
+    for conv in [healthy, damaged] {
+        anna.say(conv, "vorher").await;
+        assert_eq!(erik.texts(conv).await, vec!["vorher"]);
+    }
+
+    // The server is out of reach: what Anna writes waits in her outbox.
+    let down = w.server.running.take().unwrap();
+    let addr = down.addr;
+    down.shutdown().await.unwrap();
+    for conv in [healthy, damaged] {
+        let e = anna
+            .s
+            .send_text(conv, "offline geschrieben".into(), None)
+            .await;
+        assert!(matches!(
+            e,
+            Err(kontor_client::SessionError::Unreachable(_))
+        ));
+    }
+    assert_eq!(anna.s.core.outbox().count(), 2);
+    w.server.restart_on(addr).await;
+
+    // Meanwhile Erik is deprovisioned, and the delivery service's state of one group is
+    // damaged (so any commit there is refused).
+    let _: serde_json::Value = w
+        .anna
+        .ok(
+            Method::POST,
+            &format!("/people/{}/deprovision", erik_actor.id()),
+            &serde_json::json!({}),
+        )
+        .await;
+    let db = raw_db(&w.server).await;
+    sqlx::query("UPDATE group_states SET state = $1 WHERE conversation_id = $2")
+        .bind(vec![0u8; 3])
+        .bind(damaged.to_string())
+        .execute(&db)
+        .await
+        .unwrap();
+
+    // One sync.
+    anna.s.sync().await.unwrap();
+    let sent: Vec<_> = anna.s.core.outbox().map(|e| e.conversation_id).collect();
+    assert_eq!(
+        sent,
+        vec![damaged],
+        "only the damaged group's message still waits"
+    );
+    let log: kontor_proto::conversation::MessagePage = w
+        .anna
+        .get(&format!(
+            "/conversations/{healthy}/messages?after=0&limit=1000"
+        ))
+        .await;
+    let removal = log
+        .messages
+        .iter()
+        .rposition(|m| m.kind == MessageKind::Commit)
+        .unwrap();
+    let message = log
+        .messages
+        .iter()
+        .rposition(|m| m.kind == MessageKind::Application)
+        .unwrap();
+    assert!(
+        removal < message,
+        "Erik was removed before the message went"
+    );
+    assert!(
+        erik.s
+            .core
+            .attempt_decrypt(healthy, log.messages[message].body.as_slice())
+            .is_none(),
+        "nothing sent after the removal is readable with Erik's state"
+    );
+    assert_eq!(
+        ben.texts(healthy).await,
+        vec!["vorher", "offline geschrieben"]
+    );
+    db.close().await;
+    w.server.stop().await;
+}
+
+/// Anna starts a group with Ben and Erik; Erik leaves the organisation before Ben opens the
+/// app. Ben still joins: the devices of someone who left can be verified in the group's tree,
+/// and the removal that follows takes Erik out.
+#[tokio::test]
+async fn a_colleague_joins_a_group_whose_member_left_before_they_opened_it() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let erik_inv = w
+        .anna
+        .invite("erik@sonnenschein.example", kontor_proto::api::Role::Member)
+        .await;
+    let erik_actor = w.server.join(&erik_inv.code, "Erik Engel").await;
+    let _erik = ChatDevice::of(&url, &erik_actor).await;
+    let conv = anna
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Station 3"),
+            &[w.ben.id(), erik_actor.id()],
+        )
+        .await
+        .unwrap();
+    anna.say(conv, "Übergabe um 14 Uhr").await;
+    let _: serde_json::Value = w
+        .anna
+        .ok(
+            Method::POST,
+            &format!("/people/{}/deprovision", erik_actor.id()),
+            &serde_json::json!({}),
+        )
+        .await;
+    anna.s.sync().await.unwrap();
+    assert_eq!(ben.texts(conv).await, vec!["Übergabe um 14 Uhr"]);
+    anna.say(conv, "Danke").await;
+    assert_eq!(ben.texts(conv).await, vec!["Übergabe um 14 Uhr", "Danke"]);
+    let members = ben.s.core.members(conv).unwrap();
+    assert!(!members.contains_key(&erik_actor.id()), "{members:?}");
+    w.server.stop().await;
+}

@@ -13,7 +13,6 @@ use crate::store::StoreError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use kontor_proto::api::PersonStatus;
 use kontor_proto::identity::{
     ApproveLinkRequest, CreateLinkRequest, DeviceKeys, IdentityBundle, IdentityBundles,
     LinkRequest, LinkRequests, LinkStatus, Membership, MembershipCertificate, OrgKey,
@@ -202,8 +201,11 @@ pub struct IdentityQuery {
     pub ids: String,
 }
 
-/// The identity bundles (membership certificate and signed device list) of these people. Only
-/// active people who published an identity are returned; guests only get people they may see.
+/// The identity bundles (membership certificate and signed device list) of these people who
+/// published an identity; guests only get people they may see. People who left or were
+/// suspended are included: a colleague joining a group they were in still has to verify
+/// their devices in its tree (the certificate vouches for the identity key, not for being in
+/// a conversation: the server's member list says who is).
 #[utoipa::path(get, path = "/identity/users", tag = "identity", security(("session" = [])),
     params(IdentityQuery),
     responses((status = 200, body = IdentityBundles), (status = "4XX", body = ErrorBody)))]
@@ -236,10 +238,7 @@ pub async fn bundles(
     let stored = state.store().identities(caller.org, &visible).await?;
     let mut bundles = Vec::with_capacity(stored.len());
     for s in stored {
-        let Some(person) = people
-            .iter()
-            .find(|p| p.id == s.user && p.status == PersonStatus::Active)
-        else {
+        let Some(person) = people.iter().find(|p| p.id == s.user) else {
             continue;
         };
         let device_list: SignedDeviceList =

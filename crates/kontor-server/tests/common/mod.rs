@@ -485,6 +485,16 @@ impl TestServer {
     pub async fn restart_custom(&mut self, change: impl FnOnce(&mut Config)) {
         let addr = self.running.as_ref().unwrap().addr;
         self.running.take().unwrap().shutdown().await.unwrap();
+        self.start_again(addr, change).await;
+    }
+
+    /// Starts the server again (after it was shut down) on `addr`, with the same data and
+    /// database.
+    pub async fn restart_on(&mut self, addr: std::net::SocketAddr) {
+        self.start_again(addr, |_| {}).await;
+    }
+
+    async fn start_again(&mut self, addr: std::net::SocketAddr, change: impl FnOnce(&mut Config)) {
         let mut config = Config::for_tests(self.dir.path(), self.database_url.clone());
         change(&mut config);
         config.listen = addr;
