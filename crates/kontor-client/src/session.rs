@@ -1302,7 +1302,12 @@ impl<H: Host> Session<H> {
                     let code = e.code();
                     let retry_later = matches!(
                         code,
-                        Some(ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal)
+                        Some(
+                            ErrorCode::RateLimited
+                                | ErrorCode::QuotaExceeded
+                                | ErrorCode::Unavailable
+                                | ErrorCode::Internal
+                        )
                     );
                     if !retry_later {
                         self.core.discard(id);

@@ -25,6 +25,7 @@ pub mod external_sender;
 pub mod extract;
 pub mod hub;
 pub mod images;
+pub mod listener;
 pub mod lockout;
 pub mod metrics;
 pub mod mls_frame;

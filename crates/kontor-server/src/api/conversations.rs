@@ -92,6 +92,42 @@ pub(crate) async fn propose_removals(state: &AppState, org: OrgId, conv: Convers
     }
 }
 
+/// Counts a message against its device's limits per minute (how many, how many bytes), or
+/// refuses it with 429 and `Retry-After`. Kept in memory on each node: a device talks to one.
+fn limit_sends(state: &AppState, caller: &Caller, body: &SendMessage) -> Result<(), ApiError> {
+    use crate::ratelimit::Limit;
+    let limits = &state.config().limits;
+    let minute = 60_000;
+    let bytes = body.body.len() + body.welcome.as_ref().map_or(0, |w| w.len());
+    let now = state.now();
+    let device = caller.device.to_string();
+    state
+        .limiter()
+        .acquire(
+            &format!("send:{device}"),
+            Limit {
+                max: limits.messages_per_minute,
+                window_ms: minute,
+            },
+            now,
+        )
+        .and_then(|()| {
+            state.limiter().take(
+                &format!("send-bytes:{device}"),
+                u32::try_from(bytes).unwrap_or(u32::MAX),
+                Limit {
+                    max: u32::try_from(limits.message_bytes_per_minute).unwrap_or(u32::MAX),
+                    window_ms: minute,
+                },
+                now,
+            )
+        })
+        .map_err(|secs| {
+            state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::rate_limited(secs)
+        })
+}
+
 /// Creates a conversation with the calling device as its only member (epoch 0). People join
 /// when a member commits their addition. Creating the same id again is a no-op. The id must be
 /// bound to the caller (`bound_conversation_id`): any other id, whether it exists somewhere
@@ -215,6 +251,7 @@ pub async fn send(
             }
         }
     }
+    limit_sends(&state, &caller, &body)?;
     crate::mls_frame::check(
         id,
         body.kind,
@@ -230,9 +267,16 @@ pub async fn send(
             caller.user,
             caller.device,
             &body,
+            state.config().limits.storage_per_org_bytes,
             state.now(),
         )
-        .await?;
+        .await
+        .map_err(ApiError::from)
+        .inspect_err(|e| {
+            if e.code == kontor_proto::ErrorCode::QuotaExceeded {
+                state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            }
+        })?;
     if let Some(message) = outcome.message {
         state
             .metrics()

@@ -447,7 +447,10 @@ impl super::Store {
             .collect())
     }
 
-    /// Stores one message of the delivery service; see the module docs for the rules.
+    /// Stores one message of the delivery service; see the module docs for the rules. Chat
+    /// messages count against the organisation's storage quota and the operator's
+    /// `storage_cap` (bytes).
+    #[allow(clippy::too_many_arguments)]
     pub async fn send_message(
         &self,
         org: OrgId,
@@ -455,6 +458,7 @@ impl super::Store {
         user: UserId,
         device: DeviceId,
         m: &SendMessage,
+        storage_cap: u64,
         now: i64,
     ) -> StoreResult<SendOutcome> {
         let mut tx = self.begin().await?;
@@ -577,6 +581,24 @@ impl super::Store {
                     }
                 }
             }
+        }
+        // What the message and its Welcome take counts against the organisation's quota. A
+        // full quota refuses chat messages only: membership changes (a leaver's removal
+        // above all) always go through.
+        let size = (m.body.len() + m.welcome.as_ref().map_or(0, |w| w.len())) as i64;
+        let within: Option<i64> = sqlx::query_scalar(
+            "UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
+               AND ($4 = 0 OR (stored_bytes + $2 <= storage_quota_bytes AND stored_bytes + $2 <= $3)) \
+             RETURNING stored_bytes",
+        )
+        .bind(org.to_string())
+        .bind(size)
+        .bind(storage_cap.min(i64::MAX as u64) as i64)
+        .bind(i64::from(m.kind == MessageKind::Application))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if within.is_none() {
+            return Err(StoreError::refused(ErrorCode::QuotaExceeded));
         }
         sqlx::query(
             "INSERT INTO conversation_messages \
