@@ -1164,3 +1164,51 @@ async fn a_colleague_joins_a_group_whose_member_left_before_they_opened_it() {
     assert!(!members.contains_key(&erik_actor.id()), "{members:?}");
     w.server.stop().await;
 }
+
+// --- Review of issue 9: what a writer who is no admin could still do -----------------------
+
+/// The leaf of a person's device in a forger's copy of the group.
+fn leaf_of(group: &MlsGroup, user: kontor_proto::UserId) -> LeafNodeIndex {
+    group
+        .members()
+        .find(|m| kontor_client::mls::parse_credential(&m.credential).is_ok_and(|(u, _)| u == user))
+        .expect("the person is in the group")
+        .index
+}
+
+/// Chris's device could not process a change and asks to be added again. Ben, who writes in
+/// the group but is no admin, does not renew it: he removes it and adds nothing back. A
+/// device that asked to be added again may be renewed by any committer, not dropped: Chris
+/// would be out of the group without anybody with the right to remove him deciding it.
+#[tokio::test]
+async fn a_member_who_is_no_admin_cannot_drop_a_device_that_asked_to_be_added_again() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let chris_device = chris.s.core.device();
+    let (status, _) = w
+        .chris
+        .call::<()>(Method::POST, &format!("/conversations/{conv}/rejoin"), None)
+        .await;
+    assert!(status.is_success());
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let leaf = leaf_of(&group, w.chris.id());
+    let (commit, _, _) = group
+        .remove_members(&forger.provider, &forger.signer, &[leaf])
+        .unwrap();
+    let mut body = Forger::body(MessageKind::Commit, epoch, &commit);
+    body.removed = vec![chris_device];
+    let refused = post_raw(&url, &w.ben.session.as_ref().unwrap().token, conv, &body).await;
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        refused.is_err(),
+        "a writer dropped Chris's device; members now: {:?}",
+        seen.members.iter().map(|m| m.user_id).collect::<Vec<_>>()
+    );
+    assert!(seen.members.iter().any(|m| m.user_id == w.chris.id()));
+    drop((anna, chris));
+    w.server.stop().await;
+}
