@@ -1212,3 +1212,82 @@ async fn a_member_who_is_no_admin_cannot_drop_a_device_that_asked_to_be_added_ag
     drop((anna, chris));
     w.server.stop().await;
 }
+
+/// Chris leaves the group. Before an admin commits his removal, Ben, who is no admin, "renews"
+/// Chris's leaving device (removes its leaf and adds it again with a key package he claimed):
+/// Chris would be back in a group he left, which only an admin adding him could do.
+#[tokio::test]
+async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
+    let chris_device = chris.s.core.device();
+    chris.s.leave(conv).await.unwrap();
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let claimed: kontor_proto::identity::ClaimedKeyPackages = w
+        .ben
+        .ok(
+            Method::POST,
+            "/key-packages/claim",
+            &kontor_proto::identity::ClaimKeyPackages {
+                users: vec![w.chris.id()],
+            },
+        )
+        .await;
+    let kp = claimed
+        .key_packages
+        .iter()
+        .find(|k| k.device_id == chris_device)
+        .expect("Chris's device still has key packages");
+    let kp = match kontor_client::mls::from_bytes(kp.key_package.as_slice()).unwrap() {
+        MlsMessageBodyIn::KeyPackage(k) => k
+            .validate(
+                OpenMlsProvider::crypto(&kontor_client::mls::Provider::default()),
+                ProtocolVersion::Mls10,
+            )
+            .unwrap(),
+        _ => unreachable!(),
+    };
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let leaf = leaf_of(&group, w.chris.id());
+    let bundle = group
+        .commit_builder()
+        .propose_removals(vec![leaf])
+        .propose_adds(vec![kp])
+        .force_self_update(true)
+        .load_psks(OpenMlsProvider::storage(&forger.provider))
+        .unwrap()
+        .build(
+            OpenMlsProvider::rand(&forger.provider),
+            OpenMlsProvider::crypto(&forger.provider),
+            &forger.signer,
+            |_| true,
+        )
+        .unwrap()
+        .stage_commit(&forger.provider)
+        .unwrap();
+    let welcome = bundle.to_welcome_msg().unwrap();
+    let (commit, _, _) = bundle.into_contents();
+    let mut body = Forger::body(MessageKind::Commit, epoch, &commit);
+    body.welcome = Some(kontor_proto::Bytes(
+        openmls::prelude::tls_codec::Serialize::tls_serialize_detached(&welcome).unwrap(),
+    ));
+    body.added = vec![kontor_proto::conversation::AddedDevice {
+        user_id: w.chris.id(),
+        device_id: chris_device,
+        leaf: None,
+    }];
+    body.removed = vec![chris_device];
+    let result = post_raw(&url, &w.ben.session.as_ref().unwrap().token, conv, &body).await;
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        result.is_err(),
+        "Chris is back: routed {:?}, pending removals {:?}",
+        seen.members.iter().map(|m| (m.user_id, m.devices.clone())).collect::<Vec<_>>(),
+        seen.pending_removals
+    );
+    drop(anna);
+    w.server.stop().await;
+}
