@@ -904,3 +904,27 @@ async fn a_device_that_sends_too_fast_is_told_to_wait_and_nothing_is_lost() {
     assert_eq!(ok.storage_quota_mib, 2048);
     server.stop().await;
 }
+
+/// A client holds a whole IPv6 /64 (2^64 addresses): the cap per address must count the
+/// network, as the login limits do, or one client opens connections from fresh addresses
+/// until the total cap refuses everybody.
+#[test]
+fn one_ipv6_network_holds_only_its_share_of_connections() {
+    use kontor_server::listener::Gate;
+    let mut limits = kontor_server::config::Limits::default();
+    limits.connections_per_address = 2;
+    let gate = Arc::new(Gate::new(&limits, false));
+    let mut held = Vec::new();
+    for i in 1..=10u16 {
+        let ip: std::net::IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
+        if let Ok(ticket) = gate.admit(ip) {
+            held.push(ticket);
+        }
+    }
+    assert_eq!(
+        held.len(),
+        2,
+        "one /64 held {} connections with a cap of 2 per address",
+        held.len()
+    );
+}
