@@ -1291,3 +1291,49 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
     drop(anna);
     w.server.stop().await;
 }
+
+/// Ben, who writes in the group, posts a commit whose signature is right but whose
+/// membership tag (which only members can check, with the epoch's membership key) is not.
+/// The delivery service cannot tell; every other device fails to process it and asks to be
+/// added again, and nobody in step is left to add them but Ben. One writer must not be able
+/// to halt a conversation for everybody: the others go on.
+#[tokio::test]
+async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversation() {
+    use common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let mut body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    // The membership tag is the last 32 bytes: outside the signature.
+    let n = body.body.0.len();
+    body.body.0[n - 1] ^= 0x01;
+    let _ = post_raw(&url, &w.ben.session.as_ref().unwrap().token, conv, &body).await;
+    for _ in 0..3 {
+        anna.s.sync().await.unwrap();
+        chris.s.sync().await.unwrap();
+    }
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    let sent = anna
+        .s
+        .send_text(conv, "noch da?".into(), None)
+        .await;
+    assert!(
+        sent.is_ok(),
+        "Anna cannot write any more ({:?}); waiting to be added again: {:?}",
+        sent.err(),
+        seen.rejoining
+    );
+    assert!(chris.texts(conv).await.contains(&"noch da?".to_string()));
+    drop(ben);
+    w.server.stop().await;
+}
