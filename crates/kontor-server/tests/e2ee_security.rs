@@ -1337,3 +1337,44 @@ async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversat
     drop(ben);
     w.server.stop().await;
 }
+
+/// Ben links a laptop while Chris is away; the laptop is added to their group; then Ben
+/// revokes it again (lost, or linked by mistake) and his identity key drops it from his list.
+/// When Chris comes back, the commit that added the laptop is judged against Ben's newest
+/// list, which no longer names it: an ordinary sequence of events must not stop Chris's
+/// conversation, as only a lying server should.
+#[tokio::test]
+async fn a_device_linked_and_revoked_while_a_colleague_was_away_stops_nothing() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let mut laptop = link_by_approval(&url, &w.ben, &mut ben).await;
+    let laptop_device = laptop.s.core.device();
+    ben.s.sync().await.unwrap();
+    anna.s.sync().await.unwrap();
+    anna.say(conv, "Hallo Laptop").await;
+    assert!(
+        laptop
+            .texts(conv)
+            .await
+            .contains(&"Hallo Laptop".to_string()),
+        "the laptop was added"
+    );
+    let (status, _) = w
+        .ben
+        .call::<()>(Method::DELETE, &format!("/me/devices/{laptop_device}"), None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert!(ben.s.drop_device(laptop_device).await.unwrap());
+    anna.s.sync().await.unwrap();
+    anna.say(conv, "Laptop ist weg").await;
+    let texts = chris.texts(conv).await;
+    let state = chris.s.core.conversation(conv).unwrap();
+    assert!(
+        state.stopped.is_none(),
+        "Chris's conversation stopped: {:?}",
+        state.stopped
+    );
+    assert!(texts.contains(&"Laptop ist weg".to_string()), "{texts:?}");
+    w.server.stop().await;
+}
