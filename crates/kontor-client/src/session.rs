@@ -906,6 +906,8 @@ impl<H: Host> Session<H> {
         .await
         {
             Ok(_) | Err(SessionError::Unreachable(_)) => Ok(()),
+            // Asked too often: the next sync asks again.
+            Err(e) if e.code() == Some(ErrorCode::RateLimited) => Ok(()),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => {
                 // No longer routed to: this device was removed meanwhile.
                 self.core.forget(conv);

@@ -423,10 +423,7 @@ impl Handshake {
                         people.insert(*owner);
                     }
                 }
-                if to_renew
-                    .iter()
-                    .any(|d| !added.iter().any(|(_, a)| a == d))
-                {
+                if to_renew.iter().any(|d| !added.iter().any(|(_, a)| a == d)) {
                     return Err(not_allowed(ErrorCode::NotConversationAdmin));
                 }
                 let mut group = self.group;

@@ -928,3 +928,54 @@ fn one_ipv6_network_holds_only_its_share_of_connections() {
         held.len()
     );
 }
+
+#[tokio::test]
+async fn a_retry_of_a_stored_message_is_answered_even_past_the_send_limit() {
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.messages_per_minute = 3;
+    })
+    .await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let mut device = ChatDevice::of(&server.url, &anna).await;
+    let notes = device
+        .s
+        .create(
+            kontor_proto::conversation::ConversationKind::Group,
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
+    let body = device
+        .s
+        .core
+        .encrypt(
+            notes,
+            &kontor_proto::payload::Payload::Text {
+                text: "Antwort verloren".into(),
+                mentions: vec![],
+                reply_to: None,
+            },
+            kontor_cli::chat::now_ms(),
+        )
+        .unwrap();
+    // The answer to the first try is lost; the device tries again and again.
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let sent: kontor_proto::conversation::Sent = anna
+            .ok(
+                Method::POST,
+                &format!("/conversations/{notes}/messages"),
+                &body,
+            )
+            .await;
+        answers.push((sent.seq, sent.duplicate));
+    }
+    assert!(!answers[0].1);
+    assert!(
+        answers[1..].iter().all(|a| *a == (answers[0].0, true)),
+        "every retry hears where it was stored: {answers:?}"
+    );
+    server.stop().await;
+}

@@ -1285,7 +1285,10 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
     assert!(
         result.is_err(),
         "Chris is back: routed {:?}, pending removals {:?}",
-        seen.members.iter().map(|m| (m.user_id, m.devices.clone())).collect::<Vec<_>>(),
+        seen.members
+            .iter()
+            .map(|m| (m.user_id, m.devices.clone()))
+            .collect::<Vec<_>>(),
         seen.pending_removals
     );
     drop(anna);
@@ -1324,10 +1327,7 @@ async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversat
         chris.s.sync().await.unwrap();
     }
     let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
-    let sent = anna
-        .s
-        .send_text(conv, "noch da?".into(), None)
-        .await;
+    let sent = anna.s.send_text(conv, "noch da?".into(), None).await;
     assert!(
         sent.is_ok(),
         "Anna cannot write any more ({:?}); waiting to be added again: {:?}",
@@ -1364,7 +1364,11 @@ async fn a_device_linked_and_revoked_while_a_colleague_was_away_stops_nothing() 
     );
     let (status, _) = w
         .ben
-        .call::<()>(Method::DELETE, &format!("/me/devices/{laptop_device}"), None)
+        .call::<()>(
+            Method::DELETE,
+            &format!("/me/devices/{laptop_device}"),
+            None,
+        )
         .await;
     assert!(status.is_success(), "{status}");
     assert!(ben.s.drop_device(laptop_device).await.unwrap());

@@ -1545,6 +1545,20 @@ async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: S
             .await,
         Err(StoreError::Refused(ErrorCode::QuotaExceeded, None))
     ));
+    // A Welcome that adds nobody is kept nowhere and refused, not counted.
+    let stray = SendMessage {
+        welcome: Some(kontor_proto::Bytes(vec![0; 8000])),
+        ..chat(5, 10)
+    };
+    assert!(matches!(
+        store
+            .send_message(org, conv, anna.ids.user, anna.ids.device, &stray, CAP, T0)
+            .await,
+        Err(StoreError::Refused(
+            ErrorCode::InvalidInput,
+            Some("welcome")
+        ))
+    ));
     // A smaller message still fits; nothing of the refused one was counted.
     store
         .send_message(

@@ -26,6 +26,8 @@ use std::sync::atomic::Ordering;
 pub const MESSAGE_LIMIT: usize = 8 * 1024 * 1024;
 /// Most devices one commit may add or remove.
 const MAX_CHANGES: usize = 1000;
+/// How often one device may ask to be added again to one conversation per hour.
+const REJOINS_PER_HOUR: u32 = 6;
 
 fn serialise(frame: &ServerFrame) -> Arc<str> {
     serde_json::to_string(frame).unwrap_or_default().into()
@@ -98,7 +100,9 @@ fn limit_sends(state: &AppState, caller: &Caller, body: &SendMessage) -> Result<
     use crate::ratelimit::Limit;
     let limits = &state.config().limits;
     let minute = 60_000;
-    let bytes = body.body.len() + body.welcome.as_ref().map_or(0, |w| w.len());
+    // What the server keeps: the message, and the Welcome once per device it adds.
+    let bytes =
+        body.body.len() + body.welcome.as_ref().map_or(0, |w| w.len()) * body.added.len().max(1);
     let now = state.now();
     let device = caller.device.to_string();
     state
@@ -251,7 +255,18 @@ pub async fn send(
             }
         }
     }
-    limit_sends(&state, &caller, &body)?;
+    if let Err(limited) = limit_sends(&state, &caller, &body) {
+        // A retry of what was stored already (its answer was lost) is answered, never refused:
+        // a refusal would make the sender drop a commit the group has.
+        return match state
+            .store()
+            .sent_before(caller.org, id, caller.device, body.client_msg_id)
+            .await?
+        {
+            Some(sent) => Ok(ApiJson(sent)),
+            None => Err(limited),
+        };
+    }
     crate::mls_frame::check(
         id,
         body.kind,
@@ -320,6 +335,21 @@ pub async fn rejoin(
     caller: Caller,
     ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<StatusCode, ApiError> {
+    // Every committer online answers a rejoin with a commit: a device asks only so often.
+    state
+        .limiter()
+        .acquire(
+            &format!("rejoin:{}:{id}", caller.device),
+            crate::ratelimit::Limit {
+                max: REJOINS_PER_HOUR,
+                window_ms: 3_600_000,
+            },
+            state.now(),
+        )
+        .map_err(|secs| {
+            state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::rate_limited(secs)
+        })?;
     if state
         .store()
         .request_rejoin(caller.org, id, caller.device, state.now())

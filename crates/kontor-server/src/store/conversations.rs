@@ -15,7 +15,7 @@ use kontor_proto::conversation::{
     Conversation, ConversationKind, ConversationMember, MemberRole, MessageKind, PendingWelcome,
     SendMessage, Sent, StoredMessage,
 };
-use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -447,6 +447,35 @@ impl super::Store {
             .collect())
     }
 
+    /// Where an earlier try of this device's message was stored, if it was: `(seq, epoch)`.
+    pub async fn sent_before(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        device: DeviceId,
+        id: ClientMsgId,
+    ) -> StoreResult<Option<Sent>> {
+        let row = sqlx::query(
+            "SELECT m.seq, c.epoch FROM conversation_messages m \
+             JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.org_id = $1 AND m.conversation_id = $2 AND m.sender_device = $3 AND m.client_msg_id = $4",
+        )
+        .bind(org.to_string())
+        .bind(conv.to_string())
+        .bind(device.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Sent {
+                seq: col_i64(&r, "seq")? as u64,
+                epoch: col_i64(&r, "epoch")? as u64,
+                duplicate: true,
+            })
+        })
+        .transpose()
+    }
+
     /// Stores one message of the delivery service; see the module docs for the rules. Chat
     /// messages count against the organisation's storage quota and the operator's
     /// `storage_cap` (bytes).
@@ -582,10 +611,18 @@ impl super::Store {
                 }
             }
         }
-        // What the message and its Welcome take counts against the organisation's quota. A
+        // What the message and its Welcomes take counts against the organisation's quota. A
         // full quota refuses chat messages only: membership changes (a leaver's removal
         // above all) always go through.
-        let size = (m.body.len() + m.welcome.as_ref().map_or(0, |w| w.len())) as i64;
+        // A Welcome is kept once per device it adds; one that adds nobody is not kept at all
+        // and has no business here.
+        if m.welcome.is_some() && added.is_empty() {
+            return Err(StoreError::refused_field(
+                ErrorCode::InvalidInput,
+                "welcome",
+            ));
+        }
+        let size = (m.body.len() + m.welcome.as_ref().map_or(0, |w| w.len()) * added.len()) as i64;
         let within: Option<i64> = sqlx::query_scalar(
             "UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
                AND ($4 = 0 OR (stored_bytes + $2 <= storage_quota_bytes AND stored_bytes + $2 <= $3)) \
