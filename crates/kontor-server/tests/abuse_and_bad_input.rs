@@ -911,8 +911,10 @@ async fn a_device_that_sends_too_fast_is_told_to_wait_and_nothing_is_lost() {
 #[test]
 fn one_ipv6_network_holds_only_its_share_of_connections() {
     use kontor_server::listener::Gate;
-    let mut limits = kontor_server::config::Limits::default();
-    limits.connections_per_address = 2;
+    let limits = kontor_server::config::Limits {
+        connections_per_address: 2,
+        ..Default::default()
+    };
     let gate = Arc::new(Gate::new(&limits, false));
     let mut held = Vec::new();
     for i in 1..=10u16 {
