@@ -215,7 +215,7 @@ pub async fn send(
             }
         }
     }
-    crate::mls_frame::check(
+    kontor_intake::mls_framing::check(
         id,
         body.kind,
         body.epoch,
