@@ -52,7 +52,7 @@ say "tests on PostgreSQL"
 KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
   -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it) and not binary(cli_chat_as_a_person_types_it) and not binary(durability_and_canary)'
 
-FUZZ_SECONDS=5
+FUZZ_SECONDS=4
 say "fuzzing: every decoder of remote input, $FUZZ_SECONDS s each"
 scripts/fuzz.sh "$FUZZ_SECONDS"
 
