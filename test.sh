@@ -14,6 +14,7 @@ ensure_chromium
 
 say "format"
 cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
 
 say "lints (clippy -D warnings)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
