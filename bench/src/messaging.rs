@@ -209,8 +209,16 @@ async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, Devi
 }
 
 fn start_server(bin: &Path, data: &Path, port: u16) -> anyhow::Result<Server> {
+    // One device sends thousands of messages a minute here, far past the per-device limits
+    // that stop a flood: they are raised so that the figures measure the delivery path.
+    let config = data.join("bench.toml");
+    std::fs::write(
+        &config,
+        "[limits]\nmessages_per_minute = 100000000\nmessage_mib_per_minute = 1000000\nsockets_per_person = 100000\nconnections_per_address = 1000000\nconnections_total = 1000000\n",
+    )?;
     let child = Command::new(bin)
         .args(["serve", "--data", data.to_str().unwrap_or_default()])
+        .args(["--config", config.to_str().unwrap_or_default()])
         .env("KONTOR_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -683,14 +683,19 @@ async fn tail(
             let text = match frame {
                 tokio_tungstenite::tungstenite::Message::Text(t) => t,
                 tokio_tungstenite::tungstenite::Message::Close(c) => {
-                    if c.as_ref().is_some_and(|c| {
-                        u16::from(c.code) == kontor_proto::event::close_code::SESSION_ENDED
-                    }) {
+                    let code = c.as_ref().map(|c| u16::from(c.code));
+                    if code == Some(kontor_proto::event::close_code::SESSION_ENDED) {
                         return Err(CliError {
                             exit_code: crate::exit::UNAUTHENTICATED,
                             message: "session ended / Sitzung beendet".into(),
                             body: None,
                         });
+                    }
+                    if code == Some(kontor_proto::event::close_code::TOO_MANY_CONNECTIONS) {
+                        // Reconnecting would close another window of this person's in turn.
+                        return Err(CliError::unavailable(
+                            "too many windows and terminals follow this person's chats; close some and start again / zu viele Fenster und Terminals folgen den Unterhaltungen dieser Person; schließen Sie einige und starten Sie neu",
+                        ));
                     }
                     continue 'connect;
                 }

@@ -412,6 +412,9 @@ pub enum PolicyCommand {
         retention_days: Option<u32>,
         #[arg(long)]
         max_upload_mb: Option<u64>,
+        /// The most the organisation's conversations may hold on the server, in MiB.
+        #[arg(long)]
+        storage_quota_mb: Option<u64>,
         #[arg(long, value_enum)]
         guest_access: Option<OnOff>,
         /// Repeat for several; pass "" to switch self-registration off.
@@ -873,6 +876,7 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
                     read_receipts,
                     retention_days,
                     max_upload_mb,
+                    storage_quota_mb,
                     guest_access,
                     self_registration_domains,
                 }) => {
@@ -889,6 +893,7 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
                             max_upload_bytes: max_upload_mb.map(|m| m.saturating_mul(1024 * 1024)),
                             guest_access: on(guest_access),
                             self_registration_domains: list_arg(self_registration_domains),
+                            storage_quota_mib: storage_quota_mb,
                         },
                     )
                     .await?

@@ -340,6 +340,7 @@ pub fn policies(p: &Policies, as_json: bool) {
         ),
         ("max_upload_bytes", p.max_upload_bytes.to_string()),
         ("guest_access", onoff(p.guest_access)),
+        ("storage_quota_mib", p.storage_quota_mib.to_string()),
         (
             "self_registration_domains",
             if p.self_registration_domains.is_empty() {

@@ -420,6 +420,7 @@ impl Client {
             identity_key: Bytes(identity.public()),
             version: 1,
             devices: vec![self.device_keys()],
+            retired: vec![],
         };
         let signed = identity::sign_device_list(&identity, list);
         self.trust.pin_own(self.me.user, &signed)?;
@@ -491,9 +492,22 @@ impl Client {
         let current = self.me.own_list.as_ref().ok_or(ClientError::NoIdentity)?;
         let mut list = current.list.clone();
         list.version += 1;
-        list.devices.retain(|d| !drop.contains(&d.device_id));
+        // A dropped device is remembered, so that what it did while listed stays authentic
+        // to colleagues who read it later.
+        let (dropped, kept): (Vec<_>, Vec<_>) = list
+            .devices
+            .into_iter()
+            .partition(|d| drop.contains(&d.device_id));
+        list.devices = kept;
+        for d in dropped {
+            list.retired.retain(|r| r.device_id != d.device_id);
+            list.retired.push(d);
+        }
+        let excess = list.retired.len().saturating_sub(DeviceList::MAX_RETIRED);
+        list.retired.drain(..excess);
         if let Some(k) = add {
             list.devices.retain(|d| d.device_id != k.device_id);
+            list.retired.retain(|d| d.device_id != k.device_id);
             list.devices.push(k);
         }
         Ok(identity::sign_device_list(identity, list))
@@ -1830,7 +1844,7 @@ impl Client {
     /// one they linked since: [`ClientError::NeedIdentities`] asks for the list afresh, and
     /// only a list fetched now can condemn the device.
     fn judge_device(&self, user: UserId, device: DeviceId, key: &[u8]) -> Result<()> {
-        match self.trust.check_device(user, device, key) {
+        match self.trust.check_device_once_listed(user, device, key) {
             Ok(_) => Ok(()),
             Err(ClientError::UntrustedDevice { .. }) if !self.fresh.contains(&user) => {
                 Err(ClientError::NeedIdentities(vec![user]))

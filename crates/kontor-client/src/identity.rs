@@ -349,6 +349,7 @@ mod tests {
             identity_key: Bytes(id.public()),
             version: 1,
             devices: vec![],
+            retired: vec![],
         };
         let mut signed = sign_device_list(&id, list);
         verify_device_list(&signed).unwrap();

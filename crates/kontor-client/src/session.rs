@@ -906,6 +906,8 @@ impl<H: Host> Session<H> {
         .await
         {
             Ok(_) | Err(SessionError::Unreachable(_)) => Ok(()),
+            // Asked too often: the next sync asks again.
+            Err(e) if e.code() == Some(ErrorCode::RateLimited) => Ok(()),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => {
                 // No longer routed to: this device was removed meanwhile.
                 self.core.forget(conv);
@@ -1302,7 +1304,12 @@ impl<H: Host> Session<H> {
                     let code = e.code();
                     let retry_later = matches!(
                         code,
-                        Some(ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal)
+                        Some(
+                            ErrorCode::RateLimited
+                                | ErrorCode::QuotaExceeded
+                                | ErrorCode::Unavailable
+                                | ErrorCode::Internal
+                        )
                     );
                     if !retry_later {
                         self.core.discard(id);

@@ -137,6 +137,30 @@ impl Trust {
         out
     }
 
+    /// Like [`Trust::check_device`], but a device the person listed before and dropped since
+    /// (with that very key) passes too: a change it made, or one that added it, while it was
+    /// listed is authentic, and a colleague who reads it only now must not stop over it. It
+    /// is stale ([`crate::Client::stale_devices`]): members remove it before they send.
+    pub fn check_device_once_listed(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        mls_signature_key: &[u8],
+    ) -> Result<()> {
+        match self.check_device(user, device, mls_signature_key) {
+            Ok(_) => Ok(()),
+            Err(e @ ClientError::UntrustedDevice { .. }) => {
+                let retired = self.people.get(&user).is_some_and(|p| {
+                    p.device_list.list.retired.iter().any(|r| {
+                        r.device_id == device && r.mls_signature_key.as_slice() == mls_signature_key
+                    })
+                });
+                if retired { Ok(()) } else { Err(e) }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The keys of a device, if its person's signed list names it with this MLS key.
     pub fn check_device(
         &self,

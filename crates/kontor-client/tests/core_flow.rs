@@ -343,6 +343,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
             identity_key: Bytes(fake.public()),
             version: 7,
             devices: vec![ghost.device_keys()],
+            retired: vec![],
         },
     );
     let membership = Membership {

@@ -240,6 +240,15 @@ pub struct Policies {
     pub guest_access: bool,
     /// E-mail domains whose owners may register themselves. Empty: off (the default).
     pub self_registration_domains: Vec<String>,
+    /// The most the organisation's conversations may hold on the server, in MiB (up to what
+    /// the server's operator allows).
+    #[serde(default = "default_storage_quota_mib")]
+    pub storage_quota_mib: u64,
+}
+
+/// 10 GiB.
+fn default_storage_quota_mib() -> u64 {
+    10 * 1024
 }
 
 impl Default for Policies {
@@ -251,6 +260,7 @@ impl Default for Policies {
             max_upload_bytes: 100 * 1024 * 1024,
             guest_access: true,
             self_registration_domains: Vec::new(),
+            storage_quota_mib: default_storage_quota_mib(),
         }
     }
 }
@@ -267,6 +277,7 @@ pub struct PoliciesPatch {
     pub max_upload_bytes: Option<u64>,
     pub guest_access: Option<bool>,
     pub self_registration_domains: Option<Vec<String>>,
+    pub storage_quota_mib: Option<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -162,6 +162,8 @@ error_codes! {
     UnsupportedMediaType = 415, "This type of content is not accepted.", "Diese Art von Inhalt wird nicht angenommen.";
     /// Too many attempts; see `retry_after_secs` and the `Retry-After` header.
     RateLimited = 429, "Too many attempts. Please wait a moment.", "Zu viele Versuche. Bitte warten Sie einen Moment.";
+    /// The organisation's conversations hold as much as its storage quota allows.
+    QuotaExceeded = 507, "Your organisation's storage on the server is full. Please ask an administrator.", "Der Speicher Ihrer Organisation auf dem Server ist voll. Bitte wenden Sie sich an die Administration.";
     /// Something broke on the server. Nothing about it is revealed.
     Internal = 500, "Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.";
     /// The server is not ready (e.g. the database is unreachable).

@@ -92,4 +92,8 @@ pub mod close_code {
     pub const UNAUTHENTICATED: u16 = 4003;
     /// The server is shutting down; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
+    /// This device or person opened more connections than the server keeps; this, the
+    /// oldest, was closed. Do not reconnect on your own (it would close another one): wait
+    /// until the person comes back to this window.
+    pub const TOO_MANY_CONNECTIONS: u16 = 4029;
 }

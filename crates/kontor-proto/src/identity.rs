@@ -75,9 +75,17 @@ pub struct DeviceList {
     /// Strictly increasing; a server replaying an old list is caught.
     pub version: u64,
     pub devices: Vec<DeviceKeys>,
+    /// Devices the person listed before and dropped (a lost or revoked one), newest last, at
+    /// most [`DeviceList::MAX_RETIRED`]. A change made while one was listed is still
+    /// authentic to whoever reads it later; nobody adds one now, and members remove it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<DeviceKeys>,
 }
 
 impl DeviceList {
+    /// How many dropped devices a list remembers.
+    pub const MAX_RETIRED: usize = 64;
+
     /// The bytes the identity key signs.
     pub fn signed_bytes(&self) -> Vec<u8> {
         let mut out = label::DEVICE_LIST.to_vec();

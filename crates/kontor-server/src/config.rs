@@ -58,6 +58,37 @@ pub struct FileConfig {
     /// Serve Prometheus metrics at `/metrics` to requests with `Authorization: Bearer <this>`
     /// (also `KONTOR_METRICS_TOKEN`); unset: `/metrics` is off.
     pub metrics_token: Option<String>,
+    /// Limits against abuse (`[limits]`); every field is optional.
+    pub limits: Option<LimitsFile>,
+}
+
+/// `[limits]` in the configuration file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    /// Seconds a connection may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request may take to send its body.
+    pub body_timeout_secs: Option<u64>,
+    /// Open connections per client address (not applied behind a trusted reverse proxy,
+    /// where every connection comes from the proxy).
+    pub connections_per_address: Option<usize>,
+    /// Open connections in total.
+    pub connections_total: Option<usize>,
+    /// Live event sockets per device; past it the oldest is closed.
+    pub sockets_per_device: Option<usize>,
+    /// Live event sockets per person, over all their devices.
+    pub sockets_per_person: Option<usize>,
+    /// Conversation messages one device may send per minute.
+    pub messages_per_minute: Option<u32>,
+    /// MiB of conversation messages one device may send per minute.
+    pub message_mib_per_minute: Option<u32>,
+    /// Key packages one device may claim per hour (each names one device of someone else).
+    pub key_package_claims_per_hour: Option<u32>,
+    /// The most storage an organisation's admins may give it, in MiB; its own quota is a
+    /// policy up to this.
+    pub storage_per_org_mib: Option<u64>,
 }
 
 impl FileConfig {
@@ -76,6 +107,7 @@ impl FileConfig {
             argon2_iterations: Some(HashCost::default().iterations),
             log_format: Some("text".to_owned()),
             metrics_token: Some(String::new()),
+            limits: Some(Limits::default().to_file()),
         };
         toml::to_string(&c).unwrap_or_default()
     }
@@ -96,6 +128,91 @@ pub struct Config {
     pub log_json: bool,
     /// The bearer token `/metrics` needs; `None`: metrics are off.
     pub metrics_token: Option<String>,
+    pub limits: Limits,
+}
+
+/// Limits against abuse, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub connections_per_address: usize,
+    pub connections_total: usize,
+    pub sockets: crate::hub::SocketCaps,
+    pub messages_per_minute: u32,
+    pub message_bytes_per_minute: u64,
+    pub key_package_claims_per_hour: u32,
+    pub storage_per_org_bytes: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(60),
+            connections_per_address: 512,
+            connections_total: 20_000,
+            sockets: crate::hub::SocketCaps::default(),
+            messages_per_minute: 600,
+            message_bytes_per_minute: 64 * MIB,
+            key_package_claims_per_hour: 2_000,
+            storage_per_org_bytes: 100 * 1024 * MIB,
+        }
+    }
+}
+
+impl Limits {
+    fn resolve(file: Option<LimitsFile>) -> Limits {
+        let d = Limits::default();
+        let f = file.unwrap_or_default();
+        let secs = |v: Option<u64>, d: std::time::Duration| {
+            v.map_or(d, |s| std::time::Duration::from_secs(s.clamp(1, 3600)))
+        };
+        Limits {
+            header_timeout: secs(f.header_timeout_secs, d.header_timeout),
+            body_timeout: secs(f.body_timeout_secs, d.body_timeout),
+            connections_per_address: f
+                .connections_per_address
+                .unwrap_or(d.connections_per_address)
+                .max(1),
+            connections_total: f.connections_total.unwrap_or(d.connections_total).max(1),
+            sockets: crate::hub::SocketCaps {
+                per_device: f.sockets_per_device.unwrap_or(d.sockets.per_device).max(1),
+                per_person: f.sockets_per_person.unwrap_or(d.sockets.per_person).max(1),
+            },
+            messages_per_minute: f
+                .messages_per_minute
+                .unwrap_or(d.messages_per_minute)
+                .max(1),
+            message_bytes_per_minute: f
+                .message_mib_per_minute
+                .map_or(d.message_bytes_per_minute, |m| u64::from(m.max(1)) * MIB),
+            key_package_claims_per_hour: f
+                .key_package_claims_per_hour
+                .unwrap_or(d.key_package_claims_per_hour)
+                .max(1),
+            storage_per_org_bytes: f
+                .storage_per_org_mib
+                .map_or(d.storage_per_org_bytes, |m| m.max(1).saturating_mul(MIB)),
+        }
+    }
+
+    fn to_file(self) -> LimitsFile {
+        LimitsFile {
+            header_timeout_secs: Some(self.header_timeout.as_secs()),
+            body_timeout_secs: Some(self.body_timeout.as_secs()),
+            connections_per_address: Some(self.connections_per_address),
+            connections_total: Some(self.connections_total),
+            sockets_per_device: Some(self.sockets.per_device),
+            sockets_per_person: Some(self.sockets.per_person),
+            messages_per_minute: Some(self.messages_per_minute),
+            message_mib_per_minute: Some((self.message_bytes_per_minute / MIB) as u32),
+            key_package_claims_per_hour: Some(self.key_package_claims_per_hour),
+            storage_per_org_mib: Some(self.storage_per_org_bytes / MIB),
+        }
+    }
 }
 
 impl Config {
@@ -158,6 +275,7 @@ impl Config {
                 .or(file.metrics_token)
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty()),
+            limits: Limits::resolve(file.limits),
         })
     }
 
@@ -178,6 +296,7 @@ impl Config {
             },
             log_json: false,
             metrics_token: None,
+            limits: Limits::default(),
         }
     }
 }

@@ -355,14 +355,24 @@ impl Handshake {
             ProcessedMessageContent::StagedCommitMessage(staged) => {
                 let mut removed = Vec::new();
                 let mut added = Vec::new();
+                // Devices removed only because they asked to be added again: whoever removes
+                // them without the right to remove them must add them back (renew them).
+                let mut to_renew = Vec::new();
                 for queued in staged.queued_proposals() {
                     match queued.proposal() {
                         Proposal::Remove(r) => {
                             let (owner, device) = leaf_owner(r.removed())?;
                             let routed = facts.routed(device);
-                            let asked = routed.is_some_and(|d| d.removing || d.rejoining);
-                            rules::may_remove(facts.sender.0, role, owner, asked)
+                            let removing = routed.is_some_and(|d| d.removing);
+                            let rejoining = routed.is_some_and(|d| d.rejoining);
+                            rules::may_remove(facts.sender.0, role, owner, removing || rejoining)
                                 .map_err(not_allowed)?;
+                            if rejoining
+                                && !removing
+                                && rules::may_remove(facts.sender.0, role, owner, false).is_err()
+                            {
+                                to_renew.push(device);
+                            }
                             removed.push(device);
                         }
                         Proposal::Add(add) => {
@@ -385,11 +395,18 @@ impl Handshake {
                 let mut people: BTreeSet<UserId> = facts.members.keys().copied().collect();
                 for (owner, device) in &added {
                     let renewed = removed.contains(device);
-                    if facts.routed(*device).is_some() && !renewed {
-                        return Err(Refusal {
-                            code: ErrorCode::AlreadyExists,
-                            field: "added",
-                        });
+                    if let Some(routed) = facts.routed(*device) {
+                        if !renewed {
+                            return Err(Refusal {
+                                code: ErrorCode::AlreadyExists,
+                                field: "added",
+                            });
+                        }
+                        // Only a device that asked to be added again is renewed: one the server
+                        // asked to remove (its person left, or it was revoked) stays out.
+                        if routed.removing || !routed.rejoining {
+                            return Err(not_allowed(ErrorCode::Forbidden));
+                        }
                     }
                     if *owner == facts.sender.0 {
                         continue;
@@ -405,6 +422,9 @@ impl Handshake {
                             .map_err(not_allowed)?;
                         people.insert(*owner);
                     }
+                }
+                if to_renew.iter().any(|d| !added.iter().any(|(_, a)| a == d)) {
+                    return Err(not_allowed(ErrorCode::NotConversationAdmin));
                 }
                 let mut group = self.group;
                 group

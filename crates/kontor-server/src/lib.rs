@@ -24,6 +24,7 @@ pub mod error;
 pub mod external_sender;
 pub mod extract;
 pub mod hub;
+pub mod listener;
 pub mod lockout;
 pub mod metrics;
 pub mod org_keys;

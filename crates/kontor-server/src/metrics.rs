@@ -21,6 +21,18 @@ pub struct Metrics {
     pub logins_limited: AtomicU64,
     pub events_sent: AtomicU64,
     pub messages_stored: AtomicU64,
+    /// Requests refused by a send, claim or storage limit.
+    pub limited: AtomicU64,
+}
+
+/// Gauges and counters kept elsewhere (the accept loop, the hub), read when rendering.
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    pub ws_connections: usize,
+    pub tcp_connections: usize,
+    pub refused_per_address: u64,
+    pub refused_total: u64,
+    pub sockets_evicted: u64,
 }
 
 impl Metrics {
@@ -38,7 +50,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, ws_connections: usize) -> String {
+    pub fn render(&self, live: Live) -> String {
         let mut s = String::new();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let _ = writeln!(
@@ -115,7 +127,41 @@ impl Metrics {
             "# HELP kontor_websocket_connections Live WebSocket connections."
         );
         let _ = writeln!(s, "# TYPE kontor_websocket_connections gauge");
-        let _ = writeln!(s, "kontor_websocket_connections {ws_connections}");
+        let _ = writeln!(s, "kontor_websocket_connections {}", live.ws_connections);
+        let _ = writeln!(s, "# HELP kontor_tcp_connections Open TCP connections.");
+        let _ = writeln!(s, "# TYPE kontor_tcp_connections gauge");
+        let _ = writeln!(s, "kontor_tcp_connections {}", live.tcp_connections);
+        let _ = writeln!(
+            s,
+            "# HELP kontor_connections_refused_total Connections refused by a connection cap."
+        );
+        let _ = writeln!(s, "# TYPE kontor_connections_refused_total counter");
+        let _ = writeln!(
+            s,
+            "kontor_connections_refused_total{{cap=\"per_address\"}} {}",
+            live.refused_per_address
+        );
+        let _ = writeln!(
+            s,
+            "kontor_connections_refused_total{{cap=\"total\"}} {}",
+            live.refused_total
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kontor_websockets_evicted_total Event sockets closed because their device or person had too many."
+        );
+        let _ = writeln!(s, "# TYPE kontor_websockets_evicted_total counter");
+        let _ = writeln!(
+            s,
+            "kontor_websockets_evicted_total {}",
+            live.sockets_evicted
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kontor_limited_total Requests refused by a send, key-package or storage limit."
+        );
+        let _ = writeln!(s, "# TYPE kontor_limited_total counter");
+        let _ = writeln!(s, "kontor_limited_total {}", get(&self.limited));
         s
     }
 }

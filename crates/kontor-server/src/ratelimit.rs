@@ -53,6 +53,26 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Counts `amount` (bytes, say) and refuses, atomically, if that would take the key past
+    /// `limit.max` in its window. An amount larger than the whole limit is refused outright
+    /// when the window has already seen something, and let through alone otherwise.
+    pub fn take(&self, key: &str, amount: u32, limit: Limit, now: i64) -> Result<(), u64> {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = windows.get(key)
+            && now - w.start < limit.window_ms
+            && w.count > 0
+            && w.count.saturating_add(amount) > limit.max
+        {
+            return Err(((w.start + limit.window_ms - now + 999) / 1000).max(1) as u64);
+        }
+        Self::count(&mut windows, key, limit, now);
+        if let Some(w) = windows.get_mut(key) {
+            // `count` added one; the amount is what counts.
+            w.count = w.count.saturating_sub(1).saturating_add(amount);
+        }
+        Ok(())
+    }
+
     /// Takes back one counted event (an attempt that turned out legitimate).
     pub fn release(&self, key: &str) {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());

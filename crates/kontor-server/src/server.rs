@@ -147,22 +147,13 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     );
     let app = crate::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let hub_state = state.clone();
-    // Answers go out at once, not when Nagle's algorithm gets round to them.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-            hub_state.hub().close_all();
-        })
-        .await
-    });
+    let task = tokio::spawn(crate::listener::serve(
+        listener,
+        app,
+        state.gate().clone(),
+        state.config().limits,
+        rx,
+    ));
     spawn_pruner(state.clone(), retention);
     Ok(Running {
         addr,
@@ -172,7 +163,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runn
     })
 }
 
-/// Deletes old events and ended login-limit windows once an hour.
+/// Deletes old events, ended login-limit windows and old key-package claims once an hour.
 fn spawn_pruner(state: AppState, retention_ms: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -189,6 +180,9 @@ fn spawn_pruner(state: AppState, retention_ms: i64) {
                 .await
             {
                 tracing::warn!(error = %e, "pruning login limits failed");
+            }
+            if let Err(e) = state.store().prune_key_package_claims(state.now()).await {
+                tracing::warn!(error = %e, "pruning key-package claims failed");
             }
         }
     });

@@ -18,6 +18,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: Config,
     hub: Hub,
+    gate: Arc<crate::listener::Gate>,
     limiter: RateLimiter,
     metrics: Metrics,
     operator_token_hash: Option<String>,
@@ -38,11 +39,17 @@ impl AppState {
     ) -> Self {
         let dummy_hash = crate::password::dummy_hash(config.hash_cost);
         let web = crate::web::WebApp::load(&config.web_dir);
+        let hub = Hub::new(config.limits.sockets);
+        let gate = Arc::new(crate::listener::Gate::new(
+            &config.limits,
+            config.trust_forwarded_for,
+        ));
         AppState(Arc::new(Inner {
             store,
             clock,
             config,
-            hub: Hub::default(),
+            hub,
+            gate,
             limiter: RateLimiter::default(),
             metrics: Metrics::default(),
             operator_token_hash,
@@ -66,6 +73,10 @@ impl AppState {
     }
     pub fn hub(&self) -> &Hub {
         &self.0.hub
+    }
+    /// The connection caps of the accept loop.
+    pub fn gate(&self) -> &Arc<crate::listener::Gate> {
+        &self.0.gate
     }
     pub fn limiter(&self) -> &RateLimiter {
         &self.0.limiter

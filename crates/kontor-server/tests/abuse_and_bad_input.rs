@@ -627,3 +627,357 @@ async fn offsets_and_cursors_beyond_their_range_are_refused_naming_the_field() {
     assert!(end.people.is_empty());
     w.server.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Slow, idle and piled-up connections; draining key packages; unlimited sends.
+
+/// A raw TCP connection to the server from a chosen loopback address.
+async fn tcp_from(server: &TestServer, from: [u8; 4]) -> tokio::net::TcpStream {
+    let to: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::from((from, 0))).unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+/// Whether the server closes the connection within `wait` (reading whatever it says first).
+async fn closed_within(conn: &mut tokio::net::TcpStream, wait: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, conn.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn healthy_from(server: &TestServer, from: [u8; 4]) -> bool {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap()
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+async fn metric(server: &TestServer, name: &str) -> u64 {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth("metrics-token-for-tests")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in {text}"))
+}
+
+#[tokio::test]
+async fn idle_and_trickling_connections_are_closed_and_everyone_else_is_served() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.header_timeout = std::time::Duration::from_secs(1);
+        c.limits.body_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let wait = std::time::Duration::from_secs(5);
+    // Connected and silent: closed after the header deadline.
+    let mut idle = tcp_from(&server, [127, 0, 0, 1]).await;
+    assert!(
+        closed_within(&mut idle, wait).await,
+        "an idle connection is closed"
+    );
+    // Headers trickling in a byte at a time: the deadline is for all of them.
+    let mut slow = tcp_from(&server, [127, 0, 0, 1]).await;
+    let trickle = async {
+        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
+            if slow.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let _ = tokio::time::timeout(wait, trickle).await;
+    assert!(
+        closed_within(&mut slow, std::time::Duration::from_millis(500)).await,
+        "headers that trickle in are cut off"
+    );
+    // A body trickling in: the request is refused and the connection does not stay.
+    let mut body = tcp_from(&server, [127, 0, 0, 1]).await;
+    body.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    let trickle = async {
+        loop {
+            if body.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), trickle).await;
+    assert!(
+        closed_within(&mut body, wait).await,
+        "a body that trickles in is cut off"
+    );
+    // A keep-alive connection that went quiet after a request is closed too.
+    let mut kept = tcp_from(&server, [127, 0, 0, 1]).await;
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut kept, wait).await,
+        "an idle keep-alive is closed"
+    );
+    assert!(healthy_from(&server, [127, 0, 0, 1]).await);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_connection_and_a_full_server_says_so() {
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.connections_per_address = 20;
+        c.limits.connections_total = 40;
+        c.metrics_token = Some("metrics-token-for-tests".into());
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(tcp_from(&server, [127, 0, 0, 2]).await);
+    }
+    let quick = std::time::Duration::from_secs(3);
+    // The 21st from the same address is closed at once; another address is served.
+    let mut over = tcp_from(&server, [127, 0, 0, 2]).await;
+    assert!(closed_within(&mut over, quick).await);
+    assert!(healthy_from(&server, [127, 0, 0, 3]).await);
+    assert!(!healthy_from(&server, [127, 0, 0, 2]).await);
+    // The ones held are still open: the cap refuses new ones, it does not drop old ones.
+    assert!(!closed_within(&mut held[0], std::time::Duration::from_millis(200)).await);
+    // Up to the total from many addresses; past it nobody new gets in, until some go.
+    for i in 0..20 {
+        held.push(tcp_from(&server, [127, 0, 1, i]).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut late = tcp_from(&server, [127, 0, 0, 5]).await;
+    assert!(closed_within(&mut late, quick).await, "past the total cap");
+    held.clear();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(healthy_from(&server, [127, 0, 0, 5]).await, "room again");
+    assert!(
+        metric(
+            &server,
+            "kontor_connections_refused_total{cap=\"per_address\"}"
+        )
+        .await
+            >= 2
+    );
+    assert!(metric(&server, "kontor_connections_refused_total{cap=\"total\"}").await >= 1);
+    drop(held);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_can_empty_a_colleagues_key_packages_and_a_claimer_is_limited() {
+    use kontor_proto::Bytes;
+    use kontor_proto::identity::*;
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.key_package_claims_per_hour = 50;
+    })
+    .await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let inv = anna.invite("ben@werk.example", Role::Member).await;
+    let ben = server.join(&inv.code, "Ben").await;
+    let inv = anna.invite("mallory@werk.example", Role::Member).await;
+    let mallory = server.join(&inv.code, "Mallory").await;
+    let stock: KeyPackageStock = ben
+        .ok(
+            Method::POST,
+            "/key-packages",
+            &UploadKeyPackages {
+                key_packages: (1..=48u8).map(|i| Bytes(vec![i; 64])).collect(),
+                last_resort: Some(Bytes(vec![0; 64])),
+            },
+        )
+        .await;
+    assert_eq!(stock.one_time, 48);
+    let claim = ClaimKeyPackages {
+        users: vec![ben.id()],
+    };
+    // One request may name many people, but Ben only once: and again and again.
+    let mut refused = None;
+    for _ in 0..60 {
+        let (status, body) = mallory
+            .call(Method::POST, "/key-packages/claim", Some(&claim))
+            .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(body);
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["key_packages"].as_array().unwrap().len(), 1);
+    }
+    let refused = refused.expect("a claimer is limited");
+    assert_eq!(refused["error"]["code"], "rate_limited");
+    assert!(refused["error"]["retry_after_secs"].as_u64().unwrap() > 0);
+    let stock: KeyPackageStock = ben.get("/key-packages/stock").await;
+    assert_eq!(
+        stock.one_time, 45,
+        "Mallory got only her share of one-time packages"
+    );
+    // Anna adding Ben still gets a one-time package.
+    let got: ClaimedKeyPackages = anna.ok(Method::POST, "/key-packages/claim", &claim).await;
+    assert_eq!(got.key_packages[0].key_package.0[0], 4);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_device_that_sends_too_fast_is_told_to_wait_and_nothing_is_lost() {
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.messages_per_minute = 5;
+    })
+    .await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let mut device = ChatDevice::of(&server.url, &anna).await;
+    let notes = device
+        .s
+        .create(
+            kontor_proto::conversation::ConversationKind::Group,
+            Some("Notizen"),
+            &[],
+        )
+        .await
+        .unwrap();
+    // Naming the group was a message too: count until the server says wait.
+    let mut refused = None;
+    for i in 0..10 {
+        let text = kontor_proto::payload::Payload::Text {
+            text: format!("Nachricht {i}"),
+            mentions: vec![],
+            reply_to: None,
+        };
+        if let Err(e) = device.s.send(notes, &text).await {
+            refused = Some(e);
+            break;
+        }
+    }
+    let refused = refused.expect("a sixth message in a minute waits");
+    let stored: kontor_proto::conversation::Conversation =
+        anna.get(&format!("/conversations/{notes}")).await;
+    assert_eq!(stored.last_seq, 5, "five got through in the minute");
+    assert_eq!(refused.code(), Some(kontor_proto::ErrorCode::RateLimited));
+    assert!(
+        device.s.core.outbox().any(|e| e.conversation_id == notes),
+        "the refused message waits in the outbox to go out later"
+    );
+    // The organisation's storage quota cannot be set above what the operator allows.
+    let too_much = serde_json::json!({ "storage_quota_mib": 10u64 << 40 });
+    let status = anna
+        .fails(
+            Method::PATCH,
+            "/org/policies",
+            Some(&too_much),
+            "invalid_input",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let ok: Policies = anna
+        .ok(
+            Method::PATCH,
+            "/org/policies",
+            &serde_json::json!({ "storage_quota_mib": 2048 }),
+        )
+        .await;
+    assert_eq!(ok.storage_quota_mib, 2048);
+    server.stop().await;
+}
+
+/// A client holds a whole IPv6 /64 (2^64 addresses): the cap per address must count the
+/// network, as the login limits do, or one client opens connections from fresh addresses
+/// until the total cap refuses everybody.
+#[test]
+fn one_ipv6_network_holds_only_its_share_of_connections() {
+    use kontor_server::listener::Gate;
+    let limits = kontor_server::config::Limits {
+        connections_per_address: 2,
+        ..Default::default()
+    };
+    let gate = Arc::new(Gate::new(&limits, false));
+    let mut held = Vec::new();
+    for i in 1..=10u16 {
+        let ip: std::net::IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
+        if let Ok(ticket) = gate.admit(ip) {
+            held.push(ticket);
+        }
+    }
+    assert_eq!(
+        held.len(),
+        2,
+        "one /64 held {} connections with a cap of 2 per address",
+        held.len()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_of_a_stored_message_is_answered_even_past_the_send_limit() {
+    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
+        c.limits.messages_per_minute = 3;
+    })
+    .await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let mut device = ChatDevice::of(&server.url, &anna).await;
+    let notes = device
+        .s
+        .create(
+            kontor_proto::conversation::ConversationKind::Group,
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
+    let body = device
+        .s
+        .core
+        .encrypt(
+            notes,
+            &kontor_proto::payload::Payload::Text {
+                text: "Antwort verloren".into(),
+                mentions: vec![],
+                reply_to: None,
+            },
+            kontor_cli::chat::now_ms(),
+        )
+        .unwrap();
+    // The answer to the first try is lost; the device tries again and again.
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let sent: kontor_proto::conversation::Sent = anna
+            .ok(
+                Method::POST,
+                &format!("/conversations/{notes}/messages"),
+                &body,
+            )
+            .await;
+        answers.push((sent.seq, sent.duplicate));
+    }
+    assert!(!answers[0].1);
+    assert!(
+        answers[1..].iter().all(|a| *a == (answers[0].0, true)),
+        "every retry hears where it was stored: {answers:?}"
+    );
+    server.stop().await;
+}

@@ -220,9 +220,11 @@ async fn policies_are_stored_served_and_announced() {
             "Sonnenschein.example".into(),
             "sonnenschein.example".into(),
         ]),
+        storage_quota_mib: Some(5 * 1024),
     };
     let p: Policies = anna.ok(Method::PATCH, "/org/policies", &patch).await;
     assert_eq!(p.self_registration_domains, vec!["sonnenschein.example"]);
+    assert_eq!(p.storage_quota_mib, 5 * 1024);
     let served: Policies = chris.get("/org/policies").await;
     assert_eq!(served, p);
     assert_eq!(served.retention_days, Some(90));

@@ -247,3 +247,65 @@ async fn bad_tokens_are_refused_before_and_after_the_upgrade() {
     assert_eq!(closed, Some(1009));
     w.server.stop().await;
 }
+
+#[tokio::test]
+async fn a_device_cannot_pile_up_event_sockets_and_the_oldest_makes_room() {
+    let server = TestServer::start_custom(
+        std::sync::Arc::new(kontor_server::clock::SystemClock),
+        |c| {
+            c.limits.sockets.per_device = 3;
+            c.limits.sockets.per_person = 4;
+        },
+    )
+    .await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    let token = anna.token.clone().unwrap();
+    let mut sockets = Vec::new();
+    for _ in 0..4 {
+        let mut ws = connect_events(&server.url, &token, u64::MAX).await;
+        assert!(matches!(
+            next_frame(&mut ws, WAIT).await,
+            Next::Frame(ServerFrame::Ready { .. })
+        ));
+        sockets.push(ws);
+    }
+    // The fourth of one device closed the first (it is most likely one left behind).
+    assert!(matches!(
+        next_frame(&mut sockets[0], WAIT).await,
+        Next::Closed(Some(close_code::TOO_MANY_CONNECTIONS))
+    ));
+    // Two from Anna's phone: her fifth open one in all closes her oldest.
+    let phone = server.login(&anna.slug(), &anna.email()).await;
+    let phone_token = phone.token.clone().unwrap();
+    for _ in 0..2 {
+        let mut ws = connect_events(&server.url, &phone_token, u64::MAX).await;
+        assert!(matches!(
+            next_frame(&mut ws, WAIT).await,
+            Next::Frame(ServerFrame::Ready { .. })
+        ));
+        sockets.push(ws);
+    }
+    assert!(matches!(
+        next_frame(&mut sockets[1], WAIT).await,
+        Next::Closed(Some(close_code::TOO_MANY_CONNECTIONS))
+    ));
+    // The ones left all hear what happens.
+    let _: Person = anna
+        .ok(
+            Method::PATCH,
+            &format!("/people/{}", anna.id()),
+            &ProfilePatch {
+                job_title: Some("Meisterin".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    for ws in &mut sockets[2..] {
+        wait_for_event(ws, WAIT, |e| {
+            matches!(&e.kind, EventKind::PersonChanged { .. })
+        })
+        .await;
+    }
+    server.stop().await;
+}

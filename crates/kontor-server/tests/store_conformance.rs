@@ -86,9 +86,19 @@ conformance!(
     first_start_happens_once_and_branding_round_trips,
     login_failures_are_counted_atomically_and_known_addresses_expire,
     device_credentials_sealed_org_keys_and_namesakes_round_trip,
+    nobody_can_drain_a_colleagues_one_time_key_packages,
+    a_full_storage_quota_refuses_chat_messages_but_never_a_removal,
 );
 
 const T0: i64 = 1_800_000_000_000;
+/// The operator's storage cap per organisation in these tests: no limit to speak of.
+const CAP: u64 = u64::MAX;
+/// Claim limits in these tests: generous, but for the test that is about them.
+const CLAIMS: ClaimLimits = ClaimLimits {
+    per_claimer: 10_000,
+    per_target: 1_000,
+    per_pair: 1_000,
+};
 
 fn ctx(now: i64) -> AuditCtx {
     AuditCtx {
@@ -891,7 +901,15 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     };
     assert!(matches!(
         store
-            .send_message(org, conv, anna.ids.user, anna.ids.device, &overstated, T0)
+            .send_message(
+                org,
+                conv,
+                anna.ids.user,
+                anna.ids.device,
+                &overstated,
+                CAP,
+                T0
+            )
             .await,
         Err(StoreError::Refused(
             ErrorCode::InvalidInput,
@@ -901,12 +919,12 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     // Nobody posts a commit in another device's name.
     assert!(matches!(
         store
-            .send_message(org, conv, ben.ids.user, ben.ids.device, &add, T0)
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &add, CAP, T0)
             .await,
         Err(StoreError::Refused(ErrorCode::NotAMember, _))
     ));
     let out = store
-        .send_message(org, conv, anna.ids.user, anna.ids.device, &add, T0)
+        .send_message(org, conv, anna.ids.user, anna.ids.device, &add, CAP, T0)
         .await
         .unwrap();
     assert_eq!(
@@ -928,7 +946,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     };
     assert!(matches!(
         store
-            .send_message(org, conv, ben.ids.user, ben.ids.device, &late, T0)
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &late, CAP, T0)
             .await,
         Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
     ));
@@ -949,11 +967,11 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
         )
         .unwrap();
     let first = store
-        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, CAP, T0)
         .await
         .unwrap();
     let again = store
-        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, CAP, T0)
         .await
         .unwrap();
     assert_eq!(first.sent.seq, 2);
@@ -966,7 +984,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     };
     assert!(matches!(
         store
-            .send_message(org, conv, ben.ids.user, ben.ids.device, &old, T0)
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &old, CAP, T0)
             .await,
         Err(StoreError::Refused(ErrorCode::StaleEpoch, _))
     ));
@@ -985,7 +1003,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     // proposes his removal, and Anna's commit takes it up.
     let leave = ben.core.leave(conv, &[ben.ids.device]).unwrap();
     store
-        .send_message(org, conv, ben.ids.user, ben.ids.device, &leave, T0)
+        .send_message(org, conv, ben.ids.user, ben.ids.device, &leave, CAP, T0)
         .await
         .unwrap();
     let (epoch, due) = store.removals_to_propose(org, conv).await.unwrap();
@@ -1023,7 +1041,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     }
     let remove = anna.core.commit_proposals(conv).unwrap().unwrap();
     store
-        .send_message(org, conv, anna.ids.user, anna.ids.device, &remove, T0)
+        .send_message(org, conv, anna.ids.user, anna.ids.device, &remove, CAP, T0)
         .await
         .unwrap();
     let c = store
@@ -1042,7 +1060,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
     );
     assert!(
         store
-            .send_message(other, conv, anna.ids.user, anna.ids.device, &msg, T0)
+            .send_message(other, conv, anna.ids.user, anna.ids.device, &msg, CAP, T0)
             .await
             .is_err()
     );
@@ -1075,8 +1093,9 @@ async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store
     let mut got = Vec::new();
     for _ in 0..3 {
         let claimed = store
-            .claim_key_packages(org, &[ben.user], anna.device)
+            .claim_key_packages(org, &[ben.user], anna.device, CLAIMS, T0)
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(claimed.len(), 1);
         got.push(claimed[0].2.clone());
@@ -1341,4 +1360,259 @@ async fn device_credentials_sealed_org_keys_and_namesakes_round_trip(store: Stor
         .unwrap();
     assert_eq!(again.1, vec![2; 60]);
     assert!(store.plain_org_keys().await.unwrap().is_empty());
+}
+
+async fn nobody_can_drain_a_colleagues_one_time_key_packages(store: Store) {
+    let (org, _) = org_with_owner(&store, "Theta").await;
+    let mallory = add_person(
+        &store,
+        org,
+        "mallory@theta.example",
+        "Mallory",
+        Role::Member,
+    )
+    .await;
+    let anna = add_person(&store, org, "anna@theta.example", "Anna", Role::Member).await;
+    let ben = add_person(&store, org, "ben@theta.example", "Ben", Role::Member).await;
+    let packages: Vec<Vec<u8>> = (1..=48).map(|i| vec![i]).collect();
+    store
+        .add_key_packages(org, ben.device, &packages, Some(&[99]), T0)
+        .await
+        .unwrap();
+    let limits = ClaimLimits {
+        per_claimer: 100,
+        per_target: 10,
+        per_pair: 3,
+    };
+    // Mallory claims Ben's packages over and over: three one-time ones, then the last resort.
+    let mut got = Vec::new();
+    for i in 0..60 {
+        match store
+            .claim_key_packages(org, &[ben.user], mallory.device, limits, T0 + i)
+            .await
+            .unwrap()
+        {
+            Ok(claimed) => got.push(claimed[0].2.clone()),
+            Err(wait) => {
+                assert!(wait > 0 && wait <= 3600, "{wait}");
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        got.len(),
+        60,
+        "claims within the claimer's total all get a package"
+    );
+    assert_eq!(&got[..3], &[vec![1], vec![2], vec![3]]);
+    assert!(
+        got[3..].iter().all(|kp| kp == &[99]),
+        "then the last resort"
+    );
+    assert_eq!(
+        store.key_package_stock(ben.device).await.unwrap(),
+        (45, true)
+    );
+    // Anna adding Ben still gets a one-time package: Mallory used only her own share.
+    let claimed = store
+        .claim_key_packages(org, &[ben.user], anna.device, limits, T0 + 100)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed[0].2, vec![4]);
+    // Past its hourly total the claimer is refused and told how long to wait; nothing is
+    // handed out by the refused request.
+    let mut refused = None;
+    for i in 0..100 {
+        if let Err(wait) = store
+            .claim_key_packages(org, &[ben.user], mallory.device, limits, T0 + 200 + i)
+            .await
+            .unwrap()
+        {
+            refused = Some(wait);
+            break;
+        }
+    }
+    let wait = refused.expect("the claimer's total is limited");
+    assert!((3000..=3600).contains(&wait), "{wait}");
+    // Over the hour, everybody together gets at most `per_target` one-time packages.
+    for n in 0..20 {
+        let who = add_person(
+            &store,
+            org,
+            &format!("p{n}@theta.example"),
+            "P",
+            Role::Member,
+        )
+        .await;
+        store
+            .claim_key_packages(org, &[ben.user], who.device, limits, T0 + 400)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(
+        store.key_package_stock(ben.device).await.unwrap(),
+        (38, true)
+    );
+    // An hour later the windows are over and old claims can be forgotten.
+    assert!(
+        store
+            .prune_key_package_claims(T0 + 3_700_000)
+            .await
+            .unwrap()
+            > 0
+    );
+    let claimed = store
+        .claim_key_packages(org, &[ben.user], mallory.device, limits, T0 + 3_700_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(claimed[0].2, vec![99]);
+}
+
+async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: Store) {
+    use kontor_proto::conversation::{ConversationKind, MessageKind, SendMessage};
+    use kontor_proto::identity::{ClaimedKeyPackage, ClaimedKeyPackages};
+    let keys = OrgKeys::new();
+    let (org, _) = org_with_owner(&store, "Iota").await;
+    let mut anna = mls_member(&store, &keys, org, "anna@iota.example", "Anna").await;
+    let mut ben = mls_member(&store, &keys, org, "ben@iota.example", "Ben").await;
+    let bundles = [anna.bundle.clone(), ben.bundle.clone()];
+    anna.core.learn(&bundles).unwrap();
+    let created = anna
+        .core
+        .create_conversation(ConversationKind::Group)
+        .unwrap();
+    let conv = created.id;
+    let genesis = kontor_server::delivery::genesis(
+        conv,
+        created.group_info.as_slice(),
+        (anna.ids.user, anna.ids.device),
+        anna.core.device_keys().mls_signature_key.as_slice(),
+        &keys.external.verifying_key().to_bytes(),
+    )
+    .unwrap();
+    store
+        .create_conversation(
+            org,
+            conv,
+            ConversationKind::Group,
+            anna.ids.user,
+            anna.ids.device,
+            &genesis,
+            T0,
+        )
+        .await
+        .unwrap();
+    // The operator allows this organisation 4 KiB in these tests.
+    let cap = 4096;
+    let chat = |n: u8, len: usize| SendMessage {
+        kind: MessageKind::Application,
+        epoch: 0,
+        client_msg_id: kontor_proto::ClientMsgId::new(),
+        body: kontor_proto::Bytes(vec![n; len]),
+        welcome: None,
+        added: vec![],
+        removed: vec![],
+        proposed_removals: vec![],
+    };
+    for n in 0..3 {
+        store
+            .send_message(
+                org,
+                conv,
+                anna.ids.user,
+                anna.ids.device,
+                &chat(n, 1200),
+                cap,
+                T0,
+            )
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        store
+            .send_message(
+                org,
+                conv,
+                anna.ids.user,
+                anna.ids.device,
+                &chat(9, 1200),
+                cap,
+                T0
+            )
+            .await,
+        Err(StoreError::Refused(ErrorCode::QuotaExceeded, None))
+    ));
+    // A Welcome that adds nobody is kept nowhere and refused, not counted.
+    let stray = SendMessage {
+        welcome: Some(kontor_proto::Bytes(vec![0; 8000])),
+        ..chat(5, 10)
+    };
+    assert!(matches!(
+        store
+            .send_message(org, conv, anna.ids.user, anna.ids.device, &stray, CAP, T0)
+            .await,
+        Err(StoreError::Refused(
+            ErrorCode::InvalidInput,
+            Some("welcome")
+        ))
+    ));
+    // A smaller message still fits; nothing of the refused one was counted.
+    store
+        .send_message(
+            org,
+            conv,
+            anna.ids.user,
+            anna.ids.device,
+            &chat(4, 400),
+            cap,
+            T0,
+        )
+        .await
+        .unwrap();
+    // Membership changes always go through, however full the organisation is.
+    let kp = ben
+        .core
+        .key_packages(1, false)
+        .unwrap()
+        .key_packages
+        .remove(0);
+    let claimed = ClaimedKeyPackages {
+        key_packages: vec![ClaimedKeyPackage {
+            user_id: ben.ids.user,
+            device_id: ben.ids.device,
+            key_package: kp,
+        }],
+    };
+    let (add, _) = anna.core.add(conv, &[ben.ids.user], &claimed).unwrap();
+    let out = store
+        .send_message(
+            org,
+            conv,
+            anna.ids.user,
+            anna.ids.device,
+            &add.unwrap(),
+            cap,
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.sent.epoch, 1);
+    // The organisation's own quota (a policy) counts too, below the operator's cap.
+    let mut policies = store.policies(org).await.unwrap();
+    assert_eq!(policies.storage_quota_mib, 10 * 1024, "the default");
+    policies.storage_quota_mib = 1;
+    store.set_policies(org, &policies, &ctx(T0)).await.unwrap();
+    let big = SendMessage {
+        epoch: 1,
+        ..chat(7, 1024 * 1024)
+    };
+    assert!(matches!(
+        store
+            .send_message(org, conv, anna.ids.user, anna.ids.device, &big, CAP, T0)
+            .await,
+        Err(StoreError::Refused(ErrorCode::QuotaExceeded, None))
+    ));
 }

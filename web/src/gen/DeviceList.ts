@@ -15,4 +15,10 @@ identity_key: Bytes,
 /**
  * Strictly increasing; a server replaying an old list is caught.
  */
-version: number, devices: Array<DeviceKeys>, };
+version: number, devices: Array<DeviceKeys>, 
+/**
+ * Devices the person listed before and dropped (a lost or revoked one), newest last, at
+ * most [`DeviceList::MAX_RETIRED`]. A change made while one was listed is still
+ * authentic to whoever reads it later; nobody adds one now, and members remove it.
+ */
+retired?: Array<DeviceKeys>, };

@@ -20,4 +20,9 @@ guest_access: boolean,
 /**
  * E-mail domains whose owners may register themselves. Empty: off (the default).
  */
-self_registration_domains: Array<string>, };
+self_registration_domains: Array<string>, 
+/**
+ * The most the organisation's conversations may hold on the server, in MiB (up to what
+ * the server's operator allows).
+ */
+storage_quota_mib: number, };

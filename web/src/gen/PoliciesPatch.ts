@@ -8,4 +8,4 @@ export type PoliciesPatch = { presence: PresenceMode | null, read_receipts: bool
 /**
  * `0` switches retention off (keep forever).
  */
-retention_days: number | null, max_upload_bytes: number | null, guest_access: boolean | null, self_registration_domains: Array<string> | null, };
+retention_days: number | null, max_upload_bytes: number | null, guest_access: boolean | null, self_registration_domains: Array<string> | null, storage_quota_mib: number | null, };

@@ -27,12 +27,17 @@ const SESSION_ENDED = 4001;
 /** Authentication refused: the session is gone (ended while this device was away). */
 const UNAUTHENTICATED = 4003;
 const RECONNECT = 4000;
+/** This device or person has too many windows open: this one was closed as the oldest. */
+const TOO_MANY_CONNECTIONS = 4029;
 
 let socket: WebSocket | null = null;
 let lastSeq: number | null = null;
 let retry = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let wanted = false;
+/** Closed for too many windows: reconnects only when the person comes back to this one, so
+ * that two windows never take turns closing each other. */
+let paused = false;
 /** Frames are handled one after another, in the order they came. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -77,9 +82,21 @@ function open(): void {
       return;
     }
     connection.value = "offline";
+    if (c.code === TOO_MANY_CONNECTIONS) {
+      paused = true;
+      return;
+    }
     schedule(c.code === RECONNECT ? 0 : undefined);
   };
 }
+
+function resume(): void {
+  if (!paused || document.visibilityState !== "visible") return;
+  paused = false;
+  if (wanted && !socket) schedule(0);
+}
+addEventListener("focus", resume);
+document.addEventListener("visibilitychange", resume);
 
 /** Why the server ended the session, as far as this device knows. */
 let reason: "session" | "suspended" | "deprovisioned" | "revoked" = "session";
@@ -99,7 +116,7 @@ function schedule(delay?: number): void {
 }
 
 addEventListener("online", () => {
-  if (wanted && !socket) schedule(0);
+  if (wanted && !socket && !paused) schedule(0);
 });
 
 async function handle(text: string): Promise<void> {

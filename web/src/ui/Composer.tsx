@@ -115,9 +115,12 @@ export function Composer(props: {
       const kept =
         isKontorError(e) &&
         (e.kind === "unreachable" ||
-          (e.kind === "api" && ["rate_limited", "unavailable", "internal"].includes(e.code ?? "")));
+          (e.kind === "api" &&
+            ["rate_limited", "quota_exceeded", "unavailable", "internal"].includes(e.code ?? "")));
       if (kept) {
-        toast(t("message.queuedToast"));
+        // A full organisation is the admins' to solve: say so, the message still waits.
+        if (isKontorError(e) && e.kind === "api" && e.code === "quota_exceeded") toast(errorText(e), "error");
+        else toast(t("message.queuedToast"));
         keepFlushing();
       } else {
         // Refused for good: the text comes back so nothing is lost.

@@ -168,7 +168,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
         .end_session(caller.org, caller.user, caller.session, state.now())
         .await?;
     state.hub().end_sessions(&[caller.session]);
-    state.hub().notify(caller.org);
+    state.hub().notify_user(caller.org, caller.user);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -234,7 +234,7 @@ pub async fn change_password(
         .set_password(caller.org, caller.user, &hash, caller.session, state.now())
         .await?;
     state.hub().end_sessions(&ended);
-    state.hub().notify(caller.org);
+    state.hub().notify_user(caller.org, caller.user);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -285,7 +285,7 @@ pub async fn revoke_device(
         .revoke_device(caller.org, caller.user, device_id, state.now())
         .await?;
     state.hub().end_sessions(&ended);
-    state.hub().notify(caller.org);
+    state.hub().notify_user(caller.org, caller.user);
     crate::api::conversations::announce_retired(&state, caller.org, &[device_id]).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -321,6 +321,6 @@ pub async fn revoke_session(
         .end_session(caller.org, caller.user, session_id, state.now())
         .await?;
     state.hub().end_sessions(&[session_id]);
-    state.hub().notify(caller.org);
+    state.hub().notify_user(caller.org, caller.user);
     Ok(StatusCode::NO_CONTENT)
 }

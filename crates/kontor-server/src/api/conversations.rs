@@ -26,6 +26,8 @@ use std::sync::atomic::Ordering;
 pub const MESSAGE_LIMIT: usize = 8 * 1024 * 1024;
 /// Most devices one commit may add or remove.
 const MAX_CHANGES: usize = 1000;
+/// How often one device may ask to be added again to one conversation per hour.
+const REJOINS_PER_HOUR: u32 = 6;
 
 fn serialise(frame: &ServerFrame) -> Arc<str> {
     serde_json::to_string(frame).unwrap_or_default().into()
@@ -90,6 +92,44 @@ pub(crate) async fn propose_removals(state: &AppState, org: OrgId, conv: Convers
         }
         Err(e) => tracing::warn!(error = %e, "could not store removal proposals"),
     }
+}
+
+/// Counts a message against its device's limits per minute (how many, how many bytes), or
+/// refuses it with 429 and `Retry-After`. Kept in memory on each node: a device talks to one.
+fn limit_sends(state: &AppState, caller: &Caller, body: &SendMessage) -> Result<(), ApiError> {
+    use crate::ratelimit::Limit;
+    let limits = &state.config().limits;
+    let minute = 60_000;
+    // What the server keeps: the message, and the Welcome once per device it adds.
+    let bytes =
+        body.body.len() + body.welcome.as_ref().map_or(0, |w| w.len()) * body.added.len().max(1);
+    let now = state.now();
+    let device = caller.device.to_string();
+    state
+        .limiter()
+        .acquire(
+            &format!("send:{device}"),
+            Limit {
+                max: limits.messages_per_minute,
+                window_ms: minute,
+            },
+            now,
+        )
+        .and_then(|()| {
+            state.limiter().take(
+                &format!("send-bytes:{device}"),
+                u32::try_from(bytes).unwrap_or(u32::MAX),
+                Limit {
+                    max: u32::try_from(limits.message_bytes_per_minute).unwrap_or(u32::MAX),
+                    window_ms: minute,
+                },
+                now,
+            )
+        })
+        .map_err(|secs| {
+            state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::rate_limited(secs)
+        })
 }
 
 /// Creates a conversation with the calling device as its only member (epoch 0). People join
@@ -215,6 +255,18 @@ pub async fn send(
             }
         }
     }
+    if let Err(limited) = limit_sends(&state, &caller, &body) {
+        // A retry of what was stored already (its answer was lost) is answered, never refused:
+        // a refusal would make the sender drop a commit the group has.
+        return match state
+            .store()
+            .sent_before(caller.org, id, caller.device, body.client_msg_id)
+            .await?
+        {
+            Some(sent) => Ok(ApiJson(sent)),
+            None => Err(limited),
+        };
+    }
     kontor_intake::mls_framing::check(
         id,
         body.kind,
@@ -230,9 +282,16 @@ pub async fn send(
             caller.user,
             caller.device,
             &body,
+            state.config().limits.storage_per_org_bytes,
             state.now(),
         )
-        .await?;
+        .await
+        .map_err(ApiError::from)
+        .inspect_err(|e| {
+            if e.code == kontor_proto::ErrorCode::QuotaExceeded {
+                state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            }
+        })?;
     if let Some(message) = outcome.message {
         state
             .metrics()
@@ -276,6 +335,21 @@ pub async fn rejoin(
     caller: Caller,
     ApiPath(id): ApiPath<ConversationId>,
 ) -> Result<StatusCode, ApiError> {
+    // Every committer online answers a rejoin with a commit: a device asks only so often.
+    state
+        .limiter()
+        .acquire(
+            &format!("rejoin:{}:{id}", caller.device),
+            crate::ratelimit::Limit {
+                max: REJOINS_PER_HOUR,
+                window_ms: 3_600_000,
+            },
+            state.now(),
+        )
+        .map_err(|secs| {
+            state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::rate_limited(secs)
+        })?;
     if state
         .store()
         .request_rejoin(caller.org, id, caller.device, state.now())

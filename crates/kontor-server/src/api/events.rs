@@ -19,7 +19,6 @@ use kontor_proto::event::{ClientFrame, ServerFrame, close_code};
 use kontor_proto::{ErrorBody, ErrorCode};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::time::timeout;
 
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,7 +103,12 @@ async fn connection(state: AppState, mut socket: WebSocket, token: Option<String
     let Ok(caller) = authenticate(&state, &token).await else {
         return close(&mut socket, close_code::UNAUTHENTICATED, "unauthenticated").await;
     };
-    let mut reg = state.hub().register(caller.session, caller.device);
+    let mut reg = state.hub().register(crate::hub::Owner {
+        org: caller.org,
+        user: caller.user,
+        session: caller.session,
+        device: caller.device,
+    });
     // The session may have ended between authentication and registration.
     if authenticate(&state, &token).await.is_err() {
         return close(&mut socket, close_code::SESSION_ENDED, "session ended").await;
@@ -119,6 +123,7 @@ async fn connection(state: AppState, mut socket: WebSocket, token: Option<String
             close_code::GOING_AWAY => "server shutting down",
             close_code::SESSION_ENDED => "session ended",
             close_code::RECONNECT => "reconnect",
+            close_code::TOO_MANY_CONNECTIONS => "too many connections",
             1009 => "message too big",
             _ => "protocol error",
         };
@@ -235,12 +240,7 @@ async fn stream(
                     }
                     None => return Err(End::Gone),
                 },
-                woke = reg.wake.recv() => match woke {
-                    Ok(org) if org == caller.org => break,
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => break,
-                    Err(RecvError::Closed) => return Err(End::Gone),
-                },
+                _ = reg.wake.notified() => break,
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Close(_))) | None => return Err(End::Gone),
                     Some(Err(e)) => {

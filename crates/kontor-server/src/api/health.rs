@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kontor_proto::api::ServerInfo;
+use std::sync::atomic::Ordering;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -44,7 +45,13 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics().render(state.hub().connections()),
+        state.metrics().render(crate::metrics::Live {
+            ws_connections: state.hub().connections(),
+            tcp_connections: state.gate().open(),
+            refused_per_address: state.gate().refused_per_address.load(Ordering::Relaxed),
+            refused_total: state.gate().refused_total.load(Ordering::Relaxed),
+            sockets_evicted: state.hub().evicted.load(Ordering::Relaxed),
+        }),
     )
         .into_response()
 }

@@ -120,6 +120,16 @@ fn check_device_list(
     if ids.len() != list.devices.len() {
         return Err(ApiError::invalid("device_list.devices"));
     }
+    // Dropped devices are remembered, not listed: never one that is listed too.
+    if list.retired.len() > kontor_proto::identity::DeviceList::MAX_RETIRED {
+        return Err(ApiError::invalid("device_list.retired"));
+    }
+    for d in &list.retired {
+        check_device_keys(d, "device_list.retired")?;
+        if ids.binary_search(&d.device_id).is_ok() {
+            return Err(ApiError::invalid("device_list.retired"));
+        }
+    }
     let key = verifying_key(&list.identity_key, "device_list.identity_key")?;
     let sig = Signature::from_slice(signed.signature.as_slice())
         .map_err(|_| ApiError::invalid("device_list.signature"))?;

@@ -5,11 +5,13 @@ use crate::access::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use crate::store::ClaimLimits;
 use axum::extract::State;
 use kontor_proto::identity::{
     ClaimKeyPackages, ClaimedKeyPackage, ClaimedKeyPackages, KeyPackageStock, UploadKeyPackages,
 };
 use kontor_proto::{Bytes, ErrorBody};
+use std::sync::atomic::Ordering;
 
 /// Most key packages one device may hold.
 const MAX_STOCK: u32 = 500;
@@ -17,6 +19,12 @@ const MAX_STOCK: u32 = 500;
 const MAX_UPLOAD: usize = 100;
 /// Largest key package.
 const MAX_KEY_PACKAGE: usize = 16 * 1024;
+/// One-time packages of one device handed out per hour, to everybody together; past it the
+/// last-resort package is handed out. Adding someone to ten conversations in an hour is a
+/// busy hour; emptying a stock of 48 takes days at this pace, and the device tops it up.
+const ONE_TIME_PER_DEVICE_PER_HOUR: u32 = 10;
+/// One-time packages of one device one claimer gets per hour.
+const ONE_TIME_PER_PAIR_PER_HOUR: u32 = 3;
 
 fn check(kp: &Bytes, field: &'static str) -> Result<Vec<u8>, ApiError> {
     if kp.is_empty() || kp.len() > MAX_KEY_PACKAGE {
@@ -79,7 +87,9 @@ pub async fn stock(
 }
 
 /// Claims one key package for every active device of each person (people the caller may see).
-/// A one-time package is never handed out twice.
+/// A one-time package is never handed out twice, and a device's one-time packages only so
+/// fast (past that its last-resort package is handed out); a device that claims too many in
+/// an hour gets 429 with `Retry-After`.
 #[utoipa::path(post, path = "/key-packages/claim", tag = "identity", security(("session" = [])),
     request_body = ClaimKeyPackages,
     responses((status = 200, body = ClaimedKeyPackages), (status = "4XX", body = ErrorBody)))]
@@ -97,10 +107,20 @@ pub async fn claim(
     for u in &users {
         caller.require_visible(&state, *u).await?;
     }
-    let key_packages = state
+    let limits = ClaimLimits {
+        per_claimer: state.config().limits.key_package_claims_per_hour,
+        per_target: ONE_TIME_PER_DEVICE_PER_HOUR,
+        per_pair: ONE_TIME_PER_PAIR_PER_HOUR,
+    };
+    let claimed = state
         .store()
-        .claim_key_packages(caller.org, &users, caller.device)
-        .await?
+        .claim_key_packages(caller.org, &users, caller.device, limits, state.now())
+        .await?;
+    let claimed = claimed.map_err(|secs| {
+        state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+        ApiError::rate_limited(secs)
+    })?;
+    let key_packages = claimed
         .into_iter()
         .map(|(user_id, device_id, kp)| ClaimedKeyPackage {
             user_id,

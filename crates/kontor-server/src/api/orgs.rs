@@ -240,6 +240,13 @@ pub async fn patch_policies(
     if let Some(v) = patch.guest_access {
         p.guest_access = v;
     }
+    if let Some(mib) = patch.storage_quota_mib {
+        let cap = state.config().limits.storage_per_org_bytes / (1024 * 1024);
+        if !(1..=cap).contains(&mib) {
+            return Err(ApiError::invalid("storage_quota_mib"));
+        }
+        p.storage_quota_mib = mib;
+    }
     if let Some(domains) = patch.self_registration_domains {
         if domains.len() > 20 {
             return Err(ApiError::invalid("self_registration_domains"));

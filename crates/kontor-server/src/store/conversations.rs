@@ -15,7 +15,7 @@ use kontor_proto::conversation::{
     Conversation, ConversationKind, ConversationMember, MemberRole, MessageKind, PendingWelcome,
     SendMessage, Sent, StoredMessage,
 };
-use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -447,7 +447,39 @@ impl super::Store {
             .collect())
     }
 
-    /// Stores one message of the delivery service; see the module docs for the rules.
+    /// Where an earlier try of this device's message was stored, if it was: `(seq, epoch)`.
+    pub async fn sent_before(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        device: DeviceId,
+        id: ClientMsgId,
+    ) -> StoreResult<Option<Sent>> {
+        let row = sqlx::query(
+            "SELECT m.seq, c.epoch FROM conversation_messages m \
+             JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.org_id = $1 AND m.conversation_id = $2 AND m.sender_device = $3 AND m.client_msg_id = $4",
+        )
+        .bind(org.to_string())
+        .bind(conv.to_string())
+        .bind(device.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Sent {
+                seq: col_i64(&r, "seq")? as u64,
+                epoch: col_i64(&r, "epoch")? as u64,
+                duplicate: true,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores one message of the delivery service; see the module docs for the rules. Chat
+    /// messages count against the organisation's storage quota and the operator's
+    /// `storage_cap` (bytes).
+    #[allow(clippy::too_many_arguments)]
     pub async fn send_message(
         &self,
         org: OrgId,
@@ -455,6 +487,7 @@ impl super::Store {
         user: UserId,
         device: DeviceId,
         m: &SendMessage,
+        storage_cap: u64,
         now: i64,
     ) -> StoreResult<SendOutcome> {
         let mut tx = self.begin().await?;
@@ -577,6 +610,32 @@ impl super::Store {
                     }
                 }
             }
+        }
+        // What the message and its Welcomes take counts against the organisation's quota. A
+        // full quota refuses chat messages only: membership changes (a leaver's removal
+        // above all) always go through.
+        // A Welcome is kept once per device it adds; one that adds nobody is not kept at all
+        // and has no business here.
+        if m.welcome.is_some() && added.is_empty() {
+            return Err(StoreError::refused_field(
+                ErrorCode::InvalidInput,
+                "welcome",
+            ));
+        }
+        let size = (m.body.len() + m.welcome.as_ref().map_or(0, |w| w.len()) * added.len()) as i64;
+        let within: Option<i64> = sqlx::query_scalar(
+            "UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
+               AND ($4 = 0 OR (stored_bytes + $2 <= storage_quota_bytes AND stored_bytes + $2 <= $3)) \
+             RETURNING stored_bytes",
+        )
+        .bind(org.to_string())
+        .bind(size)
+        .bind(storage_cap.min(i64::MAX as u64) as i64)
+        .bind(i64::from(m.kind == MessageKind::Application))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if within.is_none() {
+            return Err(StoreError::refused(ErrorCode::QuotaExceeded));
         }
         sqlx::query(
             "INSERT INTO conversation_messages \

@@ -42,6 +42,19 @@ pub struct StoredLinkRequest {
     pub expires_at: i64,
 }
 
+const HOUR_MS: i64 = 3_600_000;
+
+/// How many key packages may be claimed per hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimLimits {
+    /// Devices one claiming device may claim packages of, in all.
+    pub per_claimer: u32,
+    /// One-time packages of one device, by everybody together.
+    pub per_target: u32,
+    /// One-time packages of one device, by one claimer.
+    pub per_pair: u32,
+}
+
 impl super::Store {
     /// The organisation's key pair `(public, secret, sealed)` for `purpose`, made on first
     /// use by `make` (which returns the public key and the sealed secret key). `sealed` is
@@ -236,57 +249,91 @@ impl super::Store {
         Ok((col_i64(&row, "one_time")? as u32, col_i64(&row, "lr")? > 0))
     }
 
-    /// Claims one key package of every active device of every one of `users` (active people in
-    /// `org`): a one-time package is deleted as it is handed out; when none is left, the
-    /// last-resort one is handed out and kept. `except` (the claiming device) is skipped.
+    /// Claims one key package for every active device of these people but `claimer`'s own.
+    /// A one-time package is handed out at most once, and only within `limits`: past a
+    /// device's hourly share, or this claimer's share of it, the device's last-resort package
+    /// is handed out instead, so that nobody can empty a colleague's stock. A claimer over
+    /// its own hourly total gets `Err(seconds to wait)` and nothing is claimed.
     pub async fn claim_key_packages(
         &self,
         org: OrgId,
         users: &[UserId],
-        except: DeviceId,
-    ) -> StoreResult<Vec<(UserId, DeviceId, Vec<u8>)>> {
+        claimer: DeviceId,
+        limits: ClaimLimits,
+        now: i64,
+    ) -> StoreResult<Result<Vec<(UserId, DeviceId, Vec<u8>)>, u64>> {
         if users.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Ok(Vec::new()));
         }
+        let since = now - HOUR_MS;
         let mut tx = self.begin().await?;
+        // The claimer's device row serialises its claims (PostgreSQL), so that parallel
+        // requests cannot all pass the check below before any of them is counted.
+        sqlx::query("UPDATE devices SET last_seen_at = last_seen_at WHERE id = $1")
+            .bind(claimer.to_string())
+            .execute(&mut *tx)
+            .await?;
         let sql = format!(
             "SELECT d.id AS device_id, d.user_id FROM devices d JOIN users u ON u.id = d.user_id \
              WHERE d.org_id = $1 AND u.org_id = $1 AND u.status = 'active' AND d.revoked_at IS NULL \
-               AND d.id <> $2 AND d.user_id IN ({}) ORDER BY d.user_id, d.id",
+               AND d.id <> $2 AND d.user_id IN ({}) ORDER BY d.id",
             super::placeholders(3, users.len())
         );
         let mut q = sqlx::query(&sql)
             .bind(org.to_string())
-            .bind(except.to_string());
+            .bind(claimer.to_string());
         for u in users {
             q = q.bind(u.to_string());
         }
         let devices = q.fetch_all(&mut *tx).await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(claimed_at) AS oldest FROM key_package_claims \
+             WHERE claimer_device = $1 AND claimed_at > $2",
+        )
+        .bind(claimer.to_string())
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        let claimed = super::col_i64(&row, "n")?;
+        if claimed + devices.len() as i64 > i64::from(limits.per_claimer) {
+            let oldest = super::col_opt_i64(&row, "oldest")?.unwrap_or(now);
+            tx.rollback().await?;
+            return Ok(Err(((oldest + HOUR_MS - now + 999) / 1000).max(1) as u64));
+        }
         let mut out = Vec::new();
         for row in devices {
             let device: DeviceId = super::col_parse(&row, "device_id")?;
             let user: UserId = super::col_parse(&row, "user_id")?;
-            // Two claims at once may aim at the same package; the loser tries the next one.
-            let mut one_time: Option<Vec<u8>> = None;
-            for _ in 0..5 {
-                one_time = sqlx::query_scalar(
+            // The target's row lock serialises claims of its stock the same way.
+            sqlx::query("UPDATE devices SET last_seen_at = last_seen_at WHERE id = $1")
+                .bind(device.to_string())
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n, \
+                   COALESCE(SUM(CASE WHEN claimer_device = $2 THEN 1 ELSE 0 END), 0) AS mine \
+                 FROM key_package_claims WHERE target_device = $1 AND one_time = 1 AND claimed_at > $3",
+            )
+            .bind(device.to_string())
+            .bind(claimer.to_string())
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let within = super::col_i64(&row, "n")? < i64::from(limits.per_target)
+                && super::col_i64(&row, "mine")? < i64::from(limits.per_pair);
+            let one_time: Option<Vec<u8>> = if within {
+                sqlx::query_scalar(
                     "DELETE FROM key_packages WHERE device_id = $1 AND id = \
                      (SELECT MIN(id) FROM key_packages WHERE device_id = $1 AND last_resort = 0) \
                      RETURNING key_package",
                 )
                 .bind(device.to_string())
                 .fetch_optional(&mut *tx)
-                .await?;
-                let left: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM key_packages WHERE device_id = $1 AND last_resort = 0",
-                )
-                .bind(device.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-                if one_time.is_some() || left == 0 {
-                    break;
-                }
-            }
+                .await?
+            } else {
+                None
+            };
+            let was_one_time = one_time.is_some();
             let kp = match one_time {
                 Some(kp) => Some(kp),
                 None => sqlx::query_scalar(
@@ -296,12 +343,30 @@ impl super::Store {
                 .fetch_optional(&mut *tx)
                 .await?,
             };
-            if let Some(kp) = kp {
-                out.push((user, device, kp));
-            }
+            let Some(kp) = kp else { continue };
+            sqlx::query(
+                "INSERT INTO key_package_claims (target_device, claimer_device, one_time, claimed_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(device.to_string())
+            .bind(claimer.to_string())
+            .bind(i64::from(was_one_time))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            out.push((user, device, kp));
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(Ok(out))
+    }
+
+    /// Forgets key-package claims older than an hour (they no longer count against a limit).
+    pub async fn prune_key_package_claims(&self, now: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM key_package_claims WHERE claimed_at <= $1")
+            .bind(now - HOUR_MS)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Stores a link request of a new device.

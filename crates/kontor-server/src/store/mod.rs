@@ -34,7 +34,7 @@ pub use audit::AuditFilter;
 pub use backend::{Backend, Postgres, Sqlite};
 pub use conversations::SendOutcome;
 pub use events::Audience;
-pub use identity::{NewDeviceList, StoredIdentity, StoredLinkRequest};
+pub use identity::{ClaimLimits, NewDeviceList, StoredIdentity, StoredLinkRequest};
 pub use limits::FailureLimit;
 pub use orgs::{NewInvitation, OrgChange};
 pub use people::{Candidate, CandidateFilter};
@@ -232,6 +232,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_web.sql")),
     (4, include_str!("migrations/0004_hardening.sql")),
     (6, include_str!("migrations/0006_group_state.sql")),
+    (7, include_str!("migrations/0007_limits.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

@@ -295,9 +295,14 @@ impl super::Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let before: Policies = col_json(&row, "policies")?;
-        sqlx::query("UPDATE orgs SET policies = $2 WHERE id = $1")
+        sqlx::query("UPDATE orgs SET policies = $2, storage_quota_bytes = $3 WHERE id = $1")
             .bind(org.to_string())
             .bind(super::to_json(next))
+            .bind(
+                next.storage_quota_mib
+                    .saturating_mul(1024 * 1024)
+                    .min(i64::MAX as u64) as i64,
+            )
             .execute(&mut *tx)
             .await?;
         audit::record(

@@ -17,6 +17,7 @@ interface Form {
   readReceipts: boolean;
   retentionDays: string;
   maxUploadMb: string;
+  storageGb: string;
   guestAccess: boolean;
   domains: string;
 }
@@ -27,6 +28,7 @@ function toForm(p: PolicyValues): Form {
     readReceipts: p.read_receipts,
     retentionDays: String(p.retention_days ?? 0),
     maxUploadMb: String(Math.round((p.max_upload_bytes / MB) * 100) / 100),
+    storageGb: String(Math.round((p.storage_quota_mib / 1024) * 100) / 100),
     guestAccess: p.guest_access,
     domains: p.self_registration_domains.join(", "),
   };
@@ -120,6 +122,11 @@ export function Policies() {
       setError(invalid("max_upload_bytes", t("admin.policies.uploadInvalid")));
       return;
     }
+    const storageMib = Math.round(Number(form.storageGb) * 1024);
+    if (!Number.isFinite(storageMib) || storageMib < 1) {
+      setError(invalid("storage_quota_mib", t("admin.policies.storageInvalid")));
+      return;
+    }
     setBusy(true);
     try {
       const patch: PoliciesPatch = {
@@ -127,6 +134,7 @@ export function Policies() {
         read_receipts: form.readReceipts,
         retention_days: days,
         max_upload_bytes: Math.round(mb * MB),
+        storage_quota_mib: storageMib,
         guest_access: form.guestAccess,
         self_registration_domains: form.domains
           .split(/[\s,;]+/)
@@ -210,6 +218,18 @@ export function Policies() {
               hint={t("admin.policies.maxUploadHint", { now: saved ? formatBytes(saved.max_upload_bytes) : "" })}
               error={at("max_upload_bytes")}
             />
+            <NumberField
+              label={t("admin.policies.storage")}
+              name="pol-storage"
+              value={form.storageGb}
+              onInput={(v) => set("storageGb", v)}
+              min={0.001}
+              max={1048576}
+              step="any"
+              unit="GB"
+              hint={t("admin.policies.storageHint")}
+              error={at("storage_quota_mib")}
+            />
           </fieldset>
           <fieldset class="admin-fieldset">
             <legend>{t("admin.policies.access")}</legend>
@@ -232,7 +252,7 @@ export function Policies() {
               autocomplete="off"
             />
           </fieldset>
-          <FormError error={error} fields={["guest_access", "max_upload_bytes", "presence", "read_receipts", "retention_days", "self_registration_domains"]} />
+          <FormError error={error} fields={["guest_access", "max_upload_bytes", "presence", "read_receipts", "retention_days", "self_registration_domains", "storage_quota_mib"]} />
           <div class="actions">
             {dirty && (
               <button
