@@ -32,7 +32,7 @@ cd fuzz
 logs="$(mktemp -d)"
 start=$SECONDS
 if ! cargo fuzz build "${build[@]}" >"$logs/build.log" 2>&1; then
-  tail -40 "$logs/build.log" >&2
+  grep -Ev '^\s+(Compiling|Downloaded)|^\s+[0-9]+: |^\s+at ' "$logs/build.log" | head -60 >&2
   echo "the fuzz targets do not build" >&2
   exit 1
 fi

@@ -222,20 +222,29 @@ fn main() {
 
     // Device lists and certificates: a person, a newer list, a replayed older one, and the
     // same person with another identity key (the server lying).
-    let v1 = certify(signed_list(10, 1, vec![device_keys(10)]), "Anna");
+    let v1 = certify(signed_list(10, 1, vec![device_keys(10)], vec![]), "Anna");
     let v2 = certify(
-        signed_list(10, 2, vec![device_keys(10), device_keys(11)]),
+        signed_list(10, 2, vec![device_keys(10), device_keys(11)], vec![]),
         "Anna Schmidt",
     );
-    let mut forged = certify(signed_list(66, 3, vec![device_keys(66)]), "Anna");
+    let v3 = certify(
+        signed_list(10, 3, vec![device_keys(11)], vec![device_keys(10)]),
+        "Anna Schmidt",
+    );
+    let mut forged = certify(signed_list(66, 3, vec![device_keys(66)], vec![]), "Anna");
     forged.certificate.membership.user_id = user(10);
     forged.device_list.list.user_id = user(10);
-    let ben = certify(signed_list(20, 1, vec![device_keys(20)]), "Ben");
+    let ben = certify(signed_list(20, 1, vec![device_keys(20)], vec![]), "Ben");
     write("device_lists", "one.json", &json(&vec![v1.clone()]));
     write(
         "device_lists",
         "newer-then-replayed.json",
         &json(&vec![v1.clone(), v2.clone(), v1.clone()]),
+    );
+    write(
+        "device_lists",
+        "one-retired.json",
+        &json(&vec![v2.clone(), v3]),
     );
     write(
         "device_lists",

@@ -1,8 +1,9 @@
 //! Device lists and membership certificates (`kontor_client::trust::Trust::learn`): identity
 //! bundles as `GET /identity/users` serves them, in any order, replayed or forged. Whatever is
 //! learnt verifies; an identity key once pinned never changes; a device list never goes back
-//! to an older version; a refused bundle changes nothing; learning the same bundle twice
-//! changes nothing the second time.
+//! to an older version; its devices are trusted, and its retired ones pass where a change made
+//! while they were listed is judged; a refused bundle changes nothing; learning the same bundle
+//! twice changes nothing the second time.
 #![no_main]
 
 use kontor_client::identity::verify_device_list;
@@ -53,6 +54,11 @@ fuzz_target!(|data: &[u8]| {
                     trust
                         .check_device(user, d.device_id, d.mls_signature_key.as_slice())
                         .expect("a listed device is trusted with its key");
+                }
+                for r in &known.device_list.list.retired {
+                    trust
+                        .check_device_once_listed(user, r.device_id, r.mls_signature_key.as_slice())
+                        .expect("a device listed before passes with its key");
                 }
                 assert_eq!(
                     trust.learn(bundle).ok(),

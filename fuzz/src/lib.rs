@@ -73,7 +73,12 @@ pub fn certify(list: SignedDeviceList, name: &str) -> IdentityBundle {
 }
 
 /// A device list of person `n` (identity key from the seed byte `n`), signed by it.
-pub fn signed_list(n: u8, version: u64, devices: Vec<DeviceKeys>) -> SignedDeviceList {
+pub fn signed_list(
+    n: u8,
+    version: u64,
+    devices: Vec<DeviceKeys>,
+    retired: Vec<DeviceKeys>,
+) -> SignedDeviceList {
     let identity = SigningKey::from_bytes(&[n; 32]);
     let list = DeviceList {
         org_id: ORG,
@@ -81,6 +86,7 @@ pub fn signed_list(n: u8, version: u64, devices: Vec<DeviceKeys>) -> SignedDevic
         identity_key: Bytes(identity.verifying_key().to_bytes().to_vec()),
         version,
         devices,
+        retired,
     };
     let mut signed = label::DEVICE_LIST.to_vec();
     signed.extend_from_slice(&serde_json::to_vec(&list).unwrap_or_default());
