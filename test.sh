@@ -14,6 +14,7 @@ ensure_chromium
 
 say "format"
 cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
 
 say "lints (clippy -D warnings)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
@@ -51,6 +52,10 @@ cargo nextest run --locked --workspace --no-fail-fast
 say "tests on PostgreSQL"
 KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
   -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it) and not binary(cli_chat_as_a_person_types_it) and not binary(durability_and_canary)'
+
+FUZZ_SECONDS=4
+say "fuzzing: every decoder of remote input, $FUZZ_SECONDS s each"
+scripts/fuzz.sh "$FUZZ_SECONDS"
 
 say "web app: wasm core (kontor-web with kontor-client and kontor-proto for wasm32), type check, build"
 build_web

@@ -30,6 +30,17 @@ ensure_nextest() {
   fi
 }
 
+# cargo-fuzz for the fuzz targets in fuzz/ (scripts/fuzz.sh).
+CARGO_FUZZ_VERSION=0.13.2
+
+ensure_cargo_fuzz() {
+  if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+    cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION" \
+      || cargo install --force cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
+}
+
 # PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres): start it if it is stopped.
 ensure_postgres() {
   if pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then return 0; fi

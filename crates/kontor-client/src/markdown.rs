@@ -93,6 +93,8 @@ fn push_text(out: &mut Vec<Span>, s: &str) {
 /// Parses inline spans of one line.
 pub fn inline(s: &str) -> Vec<Span> {
     let mut out = Vec::new();
+    let mut closes = Next::new(s, "](");
+    let mut parens = Next::new(s, ")");
     let mut rest = s;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix('`')
@@ -122,7 +124,7 @@ pub fn inline(s: &str) -> Vec<Span> {
         if matched {
             continue;
         }
-        if let Some((span, len)) = link(rest) {
+        if let Some((span, len)) = link(s, s.len() - rest.len(), &mut closes, &mut parens) {
             out.push(span);
             rest = &rest[len..];
             continue;
@@ -138,18 +140,59 @@ pub fn inline(s: &str) -> Vec<Span> {
     out
 }
 
-/// `[text](url)` or `@[Name](user-id)`: the span and how many bytes it took.
-fn link(s: &str) -> Option<(Span, usize)> {
-    let (mention, body) = match s.strip_prefix("@[") {
-        Some(b) => (true, b),
-        None => (false, s.strip_prefix('[')?),
+/// Where a pattern next occurs in a line, asked for positions that only move forward: each
+/// byte is searched once, however many brackets open no link (a text of megabytes of `[`
+/// would otherwise be searched to its end once per bracket).
+struct Next<'a> {
+    line: &'a str,
+    pattern: &'static str,
+    /// The last search began here and found this.
+    from: usize,
+    found: Option<usize>,
+}
+
+impl<'a> Next<'a> {
+    fn new(line: &'a str, pattern: &'static str) -> Self {
+        Next {
+            line,
+            pattern,
+            from: usize::MAX,
+            found: None,
+        }
+    }
+
+    /// The first occurrence at or after `pos`.
+    fn at_or_after(&mut self, pos: usize) -> Option<usize> {
+        let known = pos >= self.from && self.found.is_none_or(|f| f >= pos);
+        if !known {
+            self.from = pos;
+            self.found = self.line.get(pos..)?.find(self.pattern).map(|i| pos + i);
+        }
+        self.found
+    }
+}
+
+/// `[text](url)` or `@[Name](user-id)` at byte `at` of `line`: the span and how many bytes it
+/// took.
+fn link(
+    line: &str,
+    at: usize,
+    closes: &mut Next<'_>,
+    parens: &mut Next<'_>,
+) -> Option<(Span, usize)> {
+    let rest = line.get(at..)?;
+    let (mention, open) = if rest.starts_with("@[") {
+        (true, 2)
+    } else if rest.starts_with('[') {
+        (false, 1)
+    } else {
+        return None;
     };
-    let close = body.find("](")?;
-    let text = &body[..close];
-    let after = &body[close + 2..];
-    let end = after.find(')')?;
-    let target = &after[..end];
-    let len = s.len() - after.len() + end + 1;
+    let close = closes.at_or_after(at + open)?;
+    let end = parens.at_or_after(close + 2)?;
+    let text = &line[at + open..close];
+    let target = &line[close + 2..end];
+    let len = end + 1 - at;
     if mention {
         let user = target.parse().ok()?;
         return Some((
@@ -223,6 +266,31 @@ mod tests {
             mentions(&format!("hi @[Ben]({id}) and @[Ben]({id})")),
             vec![id]
         );
+    }
+
+    /// A member can send a text of megabytes; every recipient parses it to show it. Brackets
+    /// that never close a link must not make each one search the rest of the text again.
+    #[test]
+    fn a_text_full_of_brackets_that_close_no_link_parses_in_linear_time() {
+        let opened = "[".repeat(256 * 1024) + "](no-scheme)";
+        for text in ["[]", "@[](", "[a](b"]
+            .map(|unit| unit.repeat(256 * 1024 / unit.len()))
+            .into_iter()
+            .chain([opened])
+        {
+            let started = std::time::Instant::now();
+            let blocks = parse(&text);
+            let took = started.elapsed();
+            assert_eq!(
+                blocks,
+                vec![Block::Paragraph(vec![Span::Text(text.clone())])]
+            );
+            assert!(
+                took < std::time::Duration::from_secs(5),
+                "{:?}… took {took:?}",
+                &text[..8]
+            );
+        }
     }
 
     #[test]

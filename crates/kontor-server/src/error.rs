@@ -97,6 +97,34 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<kontor_intake::images::ImageError> for ApiError {
+    fn from(e: kontor_intake::images::ImageError) -> Self {
+        use kontor_intake::images::ImageError;
+        match e {
+            ImageError::Unsupported => ApiError::new(ErrorCode::UnsupportedMediaType),
+            ImageError::BadSize => ApiError::field(ErrorCode::PayloadTooLarge, "image"),
+            _ => ApiError::new(ErrorCode::PayloadTooLarge),
+        }
+    }
+}
+
+impl From<kontor_intake::mls_framing::Malformed> for ApiError {
+    fn from(e: kontor_intake::mls_framing::Malformed) -> Self {
+        ApiError::invalid(e.0)
+    }
+}
+
+impl From<kontor_intake::import::ImportError> for ApiError {
+    fn from(e: kontor_intake::import::ImportError) -> Self {
+        use kontor_intake::import::ImportError;
+        match e {
+            ImportError::NoEmailColumn => ApiError::field(ErrorCode::InvalidInput, "email"),
+            ImportError::TooManyLines => ApiError::new(ErrorCode::PayloadTooLarge),
+            _ => ApiError::new(ErrorCode::MalformedBody),
+        }
+    }
+}
+
 /// Marks a response as an API error so that [`localize`] can re-render it.
 #[derive(Clone, Debug)]
 struct ErrorMarker(ApiError);

@@ -315,7 +315,7 @@ pub async fn manifest(
     ];
     if let Some(o) = org.as_ref().filter(|o| o.has_logo)
         && let Ok((content_type, bytes)) = state.store().logo(o.id).await
-        && let Some((w, h)) = crate::images::png(&bytes)
+        && let Some((w, h)) = kontor_intake::images::png(&bytes)
     {
         icons.insert(
             0,

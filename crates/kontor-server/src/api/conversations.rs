@@ -267,7 +267,7 @@ pub async fn send(
             None => Err(limited),
         };
     }
-    crate::mls_frame::check(
+    kontor_intake::mls_framing::check(
         id,
         body.kind,
         body.epoch,

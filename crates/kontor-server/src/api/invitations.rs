@@ -11,6 +11,7 @@ use crate::{actions, validate};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kontor_intake::import::ImportFile;
 use kontor_proto::api::{
     AcceptInvitationRequest, CreateInvitationRequest, ImportLine, ImportReport, Invitation,
     InvitationCodeRequest, InvitationCreated, InvitationPreview, ProfilePatch, Role,
@@ -81,13 +82,11 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The most lines one import takes.
-const MAX_IMPORT_LINES: usize = 5000;
-
 /// Imports people from CSV (admins). The first line names the columns: `email` (required),
 /// `display_name`, `role`, `teams` (team names separated by `;`), `job_title`, `competences`
 /// and `languages` (separated by `;`), `location`, `phone_extension`. Each line is invited on
-/// its own: good lines are imported, bad lines are skipped and named with the reason.
+/// its own: good lines are imported, bad lines are skipped and named with the reason. How the
+/// file is read: [`kontor_intake::import`].
 #[utoipa::path(post, path = "/invitations/import", tag = "invitations", security(("session" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = "4XX", body = ErrorBody)))]
@@ -103,43 +102,7 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_accept_language)
         .unwrap_or_default();
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(ErrorCode::MalformedBody))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let delimiter = if text
-        .lines()
-        .next()
-        .is_some_and(|h| h.contains(';') && !h.contains(','))
-    {
-        b';'
-    } else {
-        b','
-    };
-    // One person per line: a field never spans lines, so every line is parsed on its own and
-    // a broken one (an unterminated quote) cannot swallow the lines after it.
-    let parse = |line: &str| -> Option<csv::StringRecord> {
-        if line.matches('"').count() % 2 == 1 {
-            return None;
-        }
-        csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .trim(csv::Trim::All)
-            .from_reader(line.as_bytes())
-            .records()
-            .next()
-            .and_then(Result::ok)
-    };
-    let mut lines = text.lines().enumerate();
-    let headers: Vec<String> = lines
-        .next()
-        .and_then(|(_, h)| parse(h))
-        .ok_or(ApiError::new(ErrorCode::MalformedBody))?
-        .iter()
-        .map(|h| h.trim().to_lowercase().replace([' ', '-'], "_"))
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let email_col = col("email").ok_or(ApiError::field(ErrorCode::InvalidInput, "email"))?;
+    let file = ImportFile::read(&body)?;
     let teams: HashMap<String, TeamId> = state
         .store()
         .teams(caller.org)
@@ -154,17 +117,9 @@ pub async fn import(
         lines: Vec::new(),
     };
     let mut seen = std::collections::HashSet::new();
-    // Read the whole file first: an oversized one is refused before anything is invited.
-    let records: Vec<(usize, Option<csv::StringRecord>)> = lines
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, parse(l)))
-        .take(MAX_IMPORT_LINES + 1)
-        .collect();
-    if records.len() > MAX_IMPORT_LINES {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
-    }
-    for (line, record) in records {
-        let Some(record) = record else {
+    for row in &file.rows {
+        let line = row.line;
+        let Some(fields) = row.fields.as_deref() else {
             report.skipped += 1;
             report.lines.push(skip(
                 line,
@@ -174,12 +129,7 @@ pub async fn import(
             ));
             continue;
         };
-        let get = |name: &str| {
-            col(name)
-                .and_then(|c| record.get(c))
-                .map(str::to_owned)
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| file.field(fields, name).map(str::to_owned);
         let list = |name: &str| {
             get(name).map(|v| {
                 v.split(';')
@@ -188,8 +138,8 @@ pub async fn import(
                     .collect::<Vec<_>>()
             })
         };
-        let email = record.get(email_col).unwrap_or_default().to_owned();
-        if email.is_empty() && record.iter().all(str::is_empty) {
+        let email = get("email").unwrap_or_default();
+        if email.is_empty() && fields.iter().all(String::is_empty) {
             continue;
         }
         let outcome = async {

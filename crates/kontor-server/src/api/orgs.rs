@@ -100,7 +100,7 @@ pub async fn put_logo(
     body: Bytes,
 ) -> Result<ApiJson<Org>, ApiError> {
     caller.require_admin()?;
-    let content_type = crate::images::check(&body, LOGO_MAX_BYTES)?;
+    let content_type = kontor_intake::images::check(&body, LOGO_MAX_BYTES)?;
     let org = state
         .store()
         .set_logo(

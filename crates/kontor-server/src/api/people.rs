@@ -168,7 +168,7 @@ pub async fn put_avatar(
     caller.require_visible(&state, user).await?;
     let target = state.store().person(caller.org, user).await?;
     caller.require_profile_edit(user, target.role)?;
-    let content_type = crate::images::check(&body, AVATAR_MAX_BYTES)?;
+    let content_type = kontor_intake::images::check(&body, AVATAR_MAX_BYTES)?;
     let person = state
         .store()
         .set_avatar(caller.org, user, content_type, &body, &caller.audit(&state))

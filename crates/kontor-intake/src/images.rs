@@ -4,8 +4,20 @@
 //! declares 20000 × 20000 pixels, which would take a browser gigabytes to decode, is refused.
 //! SVG is never accepted (it can carry scripts).
 
-use crate::error::ApiError;
-use kontor_proto::ErrorCode;
+/// Why an image is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// More bytes than the upload allows.
+    #[error("the file is larger than allowed")]
+    TooLarge,
+    /// Not a PNG, JPEG or WebP, or no header that says its size.
+    #[error("not a PNG, JPEG or WebP image")]
+    Unsupported,
+    /// No pixels, or more than [`MAX_SIDE`] a side.
+    #[error("the image has no pixels or too many")]
+    BadSize,
+}
 
 /// The most pixels per side.
 pub const MAX_SIDE: u32 = 4096;
@@ -106,14 +118,14 @@ fn webp(b: &[u8]) -> Option<(u32, u32)> {
 
 /// Checks an uploaded image: at most `max_bytes`, PNG, JPEG or WebP by its bytes, a header
 /// that says its size, at most [`MAX_SIDE`] pixels a side. Returns its content type.
-pub fn check(bytes: &[u8], max_bytes: usize) -> Result<&'static str, ApiError> {
+pub fn check(bytes: &[u8], max_bytes: usize) -> Result<&'static str, ImageError> {
     if bytes.len() > max_bytes {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        return Err(ImageError::TooLarge);
     }
-    let content_type = image_type(bytes).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
-    let (w, h) = dimensions(bytes).ok_or(ApiError::new(ErrorCode::UnsupportedMediaType))?;
+    let content_type = image_type(bytes).ok_or(ImageError::Unsupported)?;
+    let (w, h) = dimensions(bytes).ok_or(ImageError::Unsupported)?;
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-        return Err(ApiError::field(ErrorCode::PayloadTooLarge, "image"));
+        return Err(ImageError::BadSize);
     }
     Ok(content_type)
 }

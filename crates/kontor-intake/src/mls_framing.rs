@@ -4,11 +4,16 @@
 //! off as a commit (to get past a channel's write rule, or to move the server's epoch on
 //! while the group's stays).
 
-use crate::error::ApiError;
 use kontor_proto::ConversationId;
 use kontor_proto::conversation::MessageKind;
 use openmls::prelude::tls_codec::Deserialize;
 use openmls::prelude::{ContentType, MlsMessageBodyIn, MlsMessageIn};
+
+/// A message whose framing does not agree with what its sender declares; names the field of
+/// the request that is wrong (`body`, `epoch` or `welcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed {0}")]
+pub struct Malformed(pub &'static str);
 
 /// Checks a message's framing against the declared kind, conversation and epoch.
 pub fn check(
@@ -17,10 +22,10 @@ pub fn check(
     epoch: u64,
     body: &[u8],
     welcome: Option<&[u8]>,
-) -> Result<(), ApiError> {
-    let msg = MlsMessageIn::tls_deserialize_exact(body).map_err(|_| ApiError::invalid("body"))?;
+) -> Result<(), Malformed> {
+    let msg = MlsMessageIn::tls_deserialize_exact(body).map_err(|_| Malformed("body"))?;
     // Application messages are encrypted; commits and proposals are signed in the clear so
-    // that the delivery service can follow the group (see `delivery`).
+    // that the delivery service can follow the group (see `kontor-server`'s `delivery.rs`).
     let (group, msg_epoch, content) = match (msg.extract(), kind) {
         (MlsMessageBodyIn::PrivateMessage(m), MessageKind::Application) => {
             (m.group_id().clone(), m.epoch(), m.content_type())
@@ -28,7 +33,7 @@ pub fn check(
         (MlsMessageBodyIn::PublicMessage(m), MessageKind::Commit | MessageKind::Proposal) => {
             (m.group_id().clone(), m.epoch(), m.content_type())
         }
-        _ => return Err(ApiError::invalid("body")),
+        _ => return Err(Malformed("body")),
     };
     let expected = match kind {
         MessageKind::Application => ContentType::Application,
@@ -36,15 +41,15 @@ pub fn check(
         MessageKind::Proposal => ContentType::Proposal,
     };
     if group.as_slice() != conv.0.as_bytes() || content != expected {
-        return Err(ApiError::invalid("body"));
+        return Err(Malformed("body"));
     }
     if msg_epoch.as_u64() != epoch {
-        return Err(ApiError::invalid("epoch"));
+        return Err(Malformed("epoch"));
     }
     if let Some(w) = welcome {
-        let w = MlsMessageIn::tls_deserialize_exact(w).map_err(|_| ApiError::invalid("welcome"))?;
+        let w = MlsMessageIn::tls_deserialize_exact(w).map_err(|_| Malformed("welcome"))?;
         if !matches!(w.extract(), MlsMessageBodyIn::Welcome(_)) {
-            return Err(ApiError::invalid("welcome"));
+            return Err(Malformed("welcome"));
         }
     }
     Ok(())
