@@ -546,9 +546,17 @@ impl<H: Host> Session<H> {
                 self.learn(&more).await?;
                 result = self.core.join(&w);
             }
+            // A Welcome that cannot be opened (a committer's broken one) leaves this device
+            // added but unable to read: it asks to be added again, as after a commit it
+            // cannot process. One that names an untrusted device is refused for good.
+            let mut rejoin = false;
             match result {
                 Ok(u) => updates.extend(u),
                 Err(e) => {
+                    rejoin = matches!(
+                        e,
+                        ClientError::Mls(_) | ClientError::Crypto(_) | ClientError::Invalid(_)
+                    ) && self.core.conversation(w.conversation_id).is_none();
                     self.host
                         .report(&format!("Welcome {} refused: {e}", w.conversation_id));
                 }
@@ -556,6 +564,9 @@ impl<H: Host> Session<H> {
             self.persist().await?;
             self.delete(&format!("/welcomes/{}", w.conversation_id))
                 .await?;
+            if rejoin {
+                self.ask_to_rejoin(w.conversation_id).await?;
+            }
         }
         Ok(updates)
     }

@@ -1385,3 +1385,58 @@ async fn a_device_linked_and_revoked_while_a_colleague_was_away_stops_nothing() 
     assert!(texts.contains(&"Laptop ist weg".to_string()), "{texts:?}");
     w.server.stop().await;
 }
+
+/// A committer who adds a colleague's device may send a Welcome that parses but does not
+/// open. The device is then in the group and can read nothing: it must ask to be added again,
+/// and the next member online renews it, instead of it staying shut out unnoticed.
+#[tokio::test]
+async fn a_device_given_a_broken_welcome_asks_to_be_added_again_and_is() {
+    use kontor_proto::identity::{ClaimKeyPackages, ClaimedKeyPackages};
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let conv = anna
+        .s
+        .create(ConversationKind::Group, None, &[])
+        .await
+        .unwrap();
+    anna.s.learn(&[w.ben.id()]).await.unwrap();
+    let claimed: ClaimedKeyPackages = w
+        .anna
+        .ok(
+            Method::POST,
+            "/key-packages/claim",
+            &ClaimKeyPackages {
+                users: vec![w.ben.id()],
+            },
+        )
+        .await;
+    let (add, _) = anna.s.core.add(conv, &[w.ben.id()], &claimed).unwrap();
+    let mut add = add.unwrap();
+    let welcome = add.welcome.as_mut().expect("a Welcome for Ben");
+    let last = welcome.0.len() - 1;
+    welcome.0[last] ^= 0x55;
+    let sent: kontor_proto::conversation::Sent = w
+        .anna
+        .ok(
+            Method::POST,
+            &format!("/conversations/{conv}/messages"),
+            &add,
+        )
+        .await;
+    anna.s
+        .core
+        .on_sent(conv, add.client_msg_id, Ok(&sent))
+        .unwrap();
+    // Ben cannot open it: he asks to be added again.
+    assert!(ben.texts(conv).await.is_empty());
+    let seen: kontor_proto::conversation::Conversation =
+        w.anna.get(&format!("/conversations/{conv}")).await;
+    assert_eq!(seen.rejoining, vec![ben.s.core.device()]);
+    // Anna is online next: she renews Ben, who then reads what she writes.
+    anna.s.sync().await.unwrap();
+    anna.say(conv, "Jetzt mit Ben").await;
+    assert_eq!(ben.texts(conv).await, vec!["Jetzt mit Ben"]);
+    w.server.stop().await;
+}
