@@ -1505,8 +1505,8 @@ async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: S
         )
         .await
         .unwrap();
-    // The operator allows this organisation 4 KiB in these tests.
-    let cap = 4096;
+    // The operator allows this organisation 8 KiB in these tests: 4 KiB for one person.
+    let cap = 8192;
     let chat = |n: u8, len: usize| SendMessage {
         kind: MessageKind::Application,
         epoch: 0,
@@ -1531,6 +1531,7 @@ async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: S
             .await
             .unwrap();
     }
+    // A fourth would give Anna more than half of the organisation's storage.
     assert!(matches!(
         store
             .send_message(
@@ -1600,6 +1601,30 @@ async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: S
         .await
         .unwrap();
     assert_eq!(out.sent.epoch, 1);
+    // Ben, well within his share, fills what is left of the organisation's storage.
+    let mut ben_sent = 0;
+    let refused = loop {
+        let msg = SendMessage {
+            epoch: 1,
+            ..chat(6, 1000)
+        };
+        match store
+            .send_message(org, conv, ben.ids.user, ben.ids.device, &msg, cap, T0)
+            .await
+        {
+            Ok(_) => ben_sent += 1000,
+            Err(e) => break e,
+        }
+        assert!(ben_sent < 8192, "the organisation's quota never filled");
+    };
+    assert!(matches!(
+        refused,
+        StoreError::Refused(ErrorCode::QuotaExceeded, None)
+    ));
+    assert!(
+        2 * ben_sent < 8192,
+        "refused for the organisation, not Ben's share"
+    );
     // The organisation's own quota (a policy) counts too, below the operator's cap.
     let mut policies = store.policies(org).await.unwrap();
     assert_eq!(policies.storage_quota_mib, 10 * 1024, "the default");

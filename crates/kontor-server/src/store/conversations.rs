@@ -634,7 +634,23 @@ impl super::Store {
         .bind(i64::from(m.kind == MessageKind::Application))
         .fetch_optional(&mut *tx)
         .await?;
-        if within.is_none() {
+        // Nor may one person's messages take more than half of it: one member must not be
+        // able to silence everybody else by filling the organisation's storage.
+        let share: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
+               AND ($4 = 0 OR 2 * (stored_bytes + $2) <= \
+                 (SELECT CASE WHEN o.storage_quota_bytes < $3 THEN o.storage_quota_bytes ELSE $3 END \
+                  FROM orgs o WHERE o.id = $5)) \
+             RETURNING stored_bytes",
+        )
+        .bind(user.to_string())
+        .bind(size)
+        .bind(storage_cap.min(i64::MAX as u64) as i64)
+        .bind(i64::from(m.kind == MessageKind::Application))
+        .bind(org.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if within.is_none() || share.is_none() {
             return Err(StoreError::refused(ErrorCode::QuotaExceeded));
         }
         sqlx::query(

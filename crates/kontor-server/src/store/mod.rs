@@ -233,6 +233,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_hardening.sql")),
     (6, include_str!("migrations/0006_group_state.sql")),
     (7, include_str!("migrations/0007_limits.sql")),
+    (8, include_str!("migrations/0008_storage_share.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).
