@@ -196,8 +196,8 @@ async fn stream(
         loop {
             // Everything up to `scanned` is committed; events in it addressed to others are
             // skipped by moving the cursor past them, so they are not read again.
-            let (scanned, _) = store
-                .event_bounds(caller.org)
+            let scanned = store
+                .last_event_seq(caller.org)
                 .await
                 .map_err(|_| End::Gone)?;
             let events = store

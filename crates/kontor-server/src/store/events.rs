@@ -108,6 +108,16 @@ impl super::Store {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// The organisation's newest sequence number (one read: what a woken connection needs).
+    pub async fn last_event_seq(&self, org: OrgId) -> StoreResult<u64> {
+        let last: i64 = sqlx::query_scalar("SELECT event_seq FROM orgs WHERE id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&self.read)
+            .await?
+            .unwrap_or(0);
+        Ok(last as u64)
+    }
+
     /// The organisation's newest sequence number and the oldest one still kept.
     pub async fn event_bounds(&self, org: OrgId) -> StoreResult<(u64, u64)> {
         let last: i64 = sqlx::query_scalar("SELECT event_seq FROM orgs WHERE id = $1")
