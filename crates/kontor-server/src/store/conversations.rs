@@ -447,6 +447,25 @@ impl super::Store {
             .collect())
     }
 
+    /// Counts what a stored message holds against its organisation and sender, in a short
+    /// transaction of its own (the organisation's row first, as every write locks it). Sends
+    /// in flight at the same time may overshoot the quota by their own size.
+    async fn count_stored(&self, org: OrgId, user: UserId, size: i64) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1")
+            .bind(org.to_string())
+            .bind(size)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET stored_bytes = stored_bytes + $2 WHERE id = $1")
+            .bind(user.to_string())
+            .bind(size)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Where an earlier try of this device's message was stored, if it was: `(seq, epoch)`.
     pub async fn sent_before(
         &self,
@@ -611,9 +630,6 @@ impl super::Store {
                 }
             }
         }
-        // What the message and its Welcomes take counts against the organisation's quota. A
-        // full quota refuses chat messages only: membership changes (a leaver's removal
-        // above all) always go through.
         // A Welcome is kept once per device it adds; one that adds nobody is not kept at all
         // and has no business here.
         if m.welcome.is_some() && added.is_empty() {
@@ -623,35 +639,27 @@ impl super::Store {
             ));
         }
         let size = (m.body.len() + m.welcome.as_ref().map_or(0, |w| w.len()) * added.len()) as i64;
-        let within: Option<i64> = sqlx::query_scalar(
-            "UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
-               AND ($4 = 0 OR (stored_bytes + $2 <= storage_quota_bytes AND stored_bytes + $2 <= $3)) \
-             RETURNING stored_bytes",
-        )
-        .bind(org.to_string())
-        .bind(size)
-        .bind(storage_cap.min(i64::MAX as u64) as i64)
-        .bind(i64::from(m.kind == MessageKind::Application))
-        .fetch_optional(&mut *tx)
-        .await?;
-        // Nor may one person's messages take more than half of it: one member must not be
-        // able to silence everybody else by filling the organisation's storage.
-        let share: Option<i64> = sqlx::query_scalar(
-            "UPDATE users SET stored_bytes = stored_bytes + $2 WHERE id = $1 \
-               AND ($4 = 0 OR 2 * (stored_bytes + $2) <= \
-                 (SELECT CASE WHEN o.storage_quota_bytes < $3 THEN o.storage_quota_bytes ELSE $3 END \
-                  FROM orgs o WHERE o.id = $5)) \
-             RETURNING stored_bytes",
-        )
-        .bind(user.to_string())
-        .bind(size)
-        .bind(storage_cap.min(i64::MAX as u64) as i64)
-        .bind(i64::from(m.kind == MessageKind::Application))
-        .bind(org.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if within.is_none() || share.is_none() {
-            return Err(StoreError::refused(ErrorCode::QuotaExceeded));
+        // A chat message must fit the organisation's quota (and the operator's cap), and one
+        // person's messages may take at most half of it, so that no one member can silence
+        // everybody else. Membership changes (a leaver's removal above all) always go through.
+        // Only read here: the counters move after commit (`count_stored`), so a send never
+        // holds the organisation's row, which other writes lock first.
+        if m.kind == MessageKind::Application {
+            let row = sqlx::query(
+                "SELECT o.stored_bytes AS org_bytes, o.storage_quota_bytes AS quota, \
+                   u.stored_bytes AS user_bytes FROM orgs o JOIN users u ON u.org_id = o.id \
+                 WHERE o.id = $1 AND u.id = $2",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            let quota = col_i64(&row, "quota")?.min(storage_cap.min(i64::MAX as u64) as i64);
+            if col_i64(&row, "org_bytes")? + size > quota
+                || 2 * (col_i64(&row, "user_bytes")? + size) > quota
+            {
+                return Err(StoreError::refused(ErrorCode::QuotaExceeded));
+            }
         }
         sqlx::query(
             "INSERT INTO conversation_messages \
@@ -769,6 +777,7 @@ impl super::Store {
             Vec::new()
         };
         tx.commit().await?;
+        self.count_stored(org, user, size).await?;
         Ok(SendOutcome {
             sent: Sent {
                 seq,
