@@ -25,6 +25,9 @@ pub struct Metrics {
     pub limited: AtomicU64,
 }
 
+/// One metric family: name, type, help, and each label set with its value.
+type Family<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, u64)]);
+
 /// Gauges and counters kept elsewhere (the accept loop, the hub), read when rendering.
 #[derive(Debug, Clone, Copy)]
 pub struct Live {
@@ -106,62 +109,60 @@ impl Metrics {
             "kontor_logins_total{{result=\"rate_limited\"}} {}",
             get(&self.logins_limited)
         );
-        let _ = writeln!(
-            s,
-            "# HELP kontor_events_sent_total Events pushed over WebSockets."
-        );
-        let _ = writeln!(s, "# TYPE kontor_events_sent_total counter");
-        let _ = writeln!(s, "kontor_events_sent_total {}", get(&self.events_sent));
-        let _ = writeln!(
-            s,
-            "# HELP kontor_messages_stored_total MLS messages stored by the delivery service."
-        );
-        let _ = writeln!(s, "# TYPE kontor_messages_stored_total counter");
-        let _ = writeln!(
-            s,
-            "kontor_messages_stored_total {}",
-            get(&self.messages_stored)
-        );
-        let _ = writeln!(
-            s,
-            "# HELP kontor_websocket_connections Live WebSocket connections."
-        );
-        let _ = writeln!(s, "# TYPE kontor_websocket_connections gauge");
-        let _ = writeln!(s, "kontor_websocket_connections {}", live.ws_connections);
-        let _ = writeln!(s, "# HELP kontor_tcp_connections Open TCP connections.");
-        let _ = writeln!(s, "# TYPE kontor_tcp_connections gauge");
-        let _ = writeln!(s, "kontor_tcp_connections {}", live.tcp_connections);
-        let _ = writeln!(
-            s,
-            "# HELP kontor_connections_refused_total Connections refused by a connection cap."
-        );
-        let _ = writeln!(s, "# TYPE kontor_connections_refused_total counter");
-        let _ = writeln!(
-            s,
-            "kontor_connections_refused_total{{cap=\"per_address\"}} {}",
-            live.refused_per_address
-        );
-        let _ = writeln!(
-            s,
-            "kontor_connections_refused_total{{cap=\"total\"}} {}",
-            live.refused_total
-        );
-        let _ = writeln!(
-            s,
-            "# HELP kontor_websockets_evicted_total Event sockets closed because their device or person had too many."
-        );
-        let _ = writeln!(s, "# TYPE kontor_websockets_evicted_total counter");
-        let _ = writeln!(
-            s,
-            "kontor_websockets_evicted_total {}",
-            live.sockets_evicted
-        );
-        let _ = writeln!(
-            s,
-            "# HELP kontor_limited_total Requests refused by a send, key-package or storage limit."
-        );
-        let _ = writeln!(s, "# TYPE kontor_limited_total counter");
-        let _ = writeln!(s, "kontor_limited_total {}", get(&self.limited));
+        let metrics: [Family<'_>; 7] = [
+            (
+                "kontor_events_sent_total",
+                "counter",
+                "Events pushed over WebSockets.",
+                &[("", get(&self.events_sent))],
+            ),
+            (
+                "kontor_messages_stored_total",
+                "counter",
+                "MLS messages stored by the delivery service.",
+                &[("", get(&self.messages_stored))],
+            ),
+            (
+                "kontor_websocket_connections",
+                "gauge",
+                "Live WebSocket connections.",
+                &[("", live.ws_connections as u64)],
+            ),
+            (
+                "kontor_tcp_connections",
+                "gauge",
+                "Open TCP connections.",
+                &[("", live.tcp_connections as u64)],
+            ),
+            (
+                "kontor_connections_refused_total",
+                "counter",
+                "Connections refused by a connection cap.",
+                &[
+                    ("{cap=\"per_address\"}", live.refused_per_address),
+                    ("{cap=\"total\"}", live.refused_total),
+                ],
+            ),
+            (
+                "kontor_websockets_evicted_total",
+                "counter",
+                "Event sockets closed because their device or person had too many.",
+                &[("", live.sockets_evicted)],
+            ),
+            (
+                "kontor_limited_total",
+                "counter",
+                "Requests refused by a send, key-package or storage limit.",
+                &[("", get(&self.limited))],
+            ),
+        ];
+        for (name, kind, help, values) in metrics {
+            let _ = writeln!(s, "# HELP {name} {help}");
+            let _ = writeln!(s, "# TYPE {name} {kind}");
+            for (labels, value) in values {
+                let _ = writeln!(s, "{name}{labels} {value}");
+            }
+        }
         s
     }
 }
