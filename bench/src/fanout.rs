@@ -14,9 +14,8 @@
 //! 4. with `--sockets` sockets of 8 per person in the same organisation, all of whom hear
 //!    every edit (the honest cost of fan-out: each wake reads the store once).
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use kontor_proto::api::*;
-use kontor_proto::event::ServerFrame;
 use kontor_server::clock::SystemClock;
 use kontor_server::config::Config;
 use kontor_server::server;
@@ -24,116 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-const PASSWORD: &str = "Fanout-Benchmark-Passwort-1";
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn call<B: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: &B,
-    ) -> anyhow::Result<T> {
-        let res = self
-            .http
-            .request(method, format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await?;
-        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
-        Ok(res.json().await?)
-    }
-
-    async fn org(&self, operator: &str, name: &str, owner: &str) -> anyhow::Result<String> {
-        let made: CreateOrgResponse = self
-            .call(
-                reqwest::Method::POST,
-                "/orgs",
-                operator,
-                &CreateOrgRequest {
-                    name: name.into(),
-                    admin_email: owner.into(),
-                },
-            )
-            .await?;
-        Ok(made.invitation.code)
-    }
-
-    async fn join(&self, code: &str, name: &str) -> anyhow::Result<SessionCreated> {
-        self.call(
-            reqwest::Method::POST,
-            "/invitations/accept",
-            "",
-            &AcceptInvitationRequest {
-                code: code.into(),
-                display_name: name.into(),
-                password: PASSWORD.into(),
-                device: NewDevice {
-                    name: "bench".into(),
-                    platform: "bench".into(),
-                },
-            },
-        )
-        .await
-    }
-
-    async fn invite_and_join(
-        &self,
-        admin: &str,
-        email: &str,
-        name: &str,
-    ) -> anyhow::Result<SessionCreated> {
-        let inv: InvitationCreated = self
-            .call(
-                reqwest::Method::POST,
-                "/invitations",
-                admin,
-                &CreateInvitationRequest {
-                    email: email.into(),
-                    role: Role::Member,
-                    display_name: None,
-                    team_ids: vec![],
-                    profile: None,
-                },
-            )
-            .await?;
-        self.join(&inv.code, name).await
-    }
-
-    /// Opens an event socket and waits for `ready`; `None` if the server closed it.
-    async fn socket(&self, token: &str) -> anyhow::Result<Option<Ws>> {
-        let url = format!(
-            "{}/api/v1/events?after={}",
-            self.base.replacen("http", "ws", 1),
-            u64::MAX
-        );
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
-        ws.send(Message::text(
-            serde_json::json!({ "type": "auth", "token": token }).to_string(),
-        ))
-        .await?;
-        while let Some(frame) = ws.next().await {
-            if let Message::Text(t) = frame?
-                && matches!(
-                    serde_json::from_str::<ServerFrame>(&t)?,
-                    ServerFrame::Ready { .. }
-                )
-            {
-                return Ok(Some(ws));
-            }
-        }
-        Ok(None)
-    }
-}
+use kontor_bench::api::{Api, Ws};
 
 /// Keeps sockets read (answering pings), and counts the ones the server closed.
 fn drain(
@@ -175,10 +65,10 @@ async fn edits(
     let last = format!("Runde {round} Bearbeitung {}", n - 1);
     for i in 0..n {
         let _: Person = api
-            .call(
+            .send(
                 reqwest::Method::PATCH,
-                &format!("/people/{}", editor.person.id),
                 &editor.token,
+                &format!("/people/{}", editor.person.id),
                 &ProfilePatch {
                     job_title: Some(format!("Runde {round} Bearbeitung {i}")),
                     ..Default::default()

@@ -28,6 +28,8 @@ use kontor_server::clock::{Clock, SystemClock};
 use kontor_server::password::{self, HashCost};
 use kontor_server::store::{Acceptance, AuditCtx, NewInvitation, NewSession, Store};
 use kontor_server::tokens;
+
+use kontor_bench::api::Api;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -234,52 +236,6 @@ fn start_server(bin: &Path, data: &Path, port: u16) -> anyhow::Result<Server> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(Server { child, pid })
-}
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-        path: &str,
-    ) -> anyhow::Result<T> {
-        let res = self
-            .http
-            .get(format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
-        anyhow::ensure!(res.status().is_success(), "GET {path}: {}", res.status());
-        Ok(res.json().await?)
-    }
-    async fn send<B: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: &B,
-    ) -> anyhow::Result<T> {
-        let res = self
-            .http
-            .request(method, format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await?;
-        let status = res.status();
-        let bytes = res.bytes().await?;
-        anyhow::ensure!(
-            status.is_success(),
-            "{path}: {status} {}",
-            String::from_utf8_lossy(&bytes)
-        );
-        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        Ok(serde_json::from_slice(bytes)?)
-    }
 }
 
 /// Makes each device's identity and key packages.
