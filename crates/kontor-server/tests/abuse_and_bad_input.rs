@@ -631,6 +631,14 @@ async fn offsets_and_cursors_beyond_their_range_are_refused_naming_the_field() {
 // ---------------------------------------------------------------------------------------------
 // Slow, idle and piled-up connections; draining key packages; unlimited sends.
 
+/// A server with one limit changed, and Anna, the owner of its organisation "Werk".
+async fn werk(change: impl FnOnce(&mut kontor_server::config::Config)) -> (TestServer, Actor) {
+    let server = TestServer::start_custom(Arc::new(SystemClock), change).await;
+    let org = server.create_org("Werk", "anna@werk.example").await;
+    let anna = server.join(&org.invitation.code, "Anna").await;
+    (server, anna)
+}
+
 /// A raw TCP connection to the server from a chosen loopback address.
 async fn tcp_from(server: &TestServer, from: [u8; 4]) -> tokio::net::TcpStream {
     let to: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
@@ -792,12 +800,7 @@ async fn one_address_cannot_take_every_connection_and_a_full_server_says_so() {
 async fn nobody_can_empty_a_colleagues_key_packages_and_a_claimer_is_limited() {
     use kontor_proto::Bytes;
     use kontor_proto::identity::*;
-    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
-        c.limits.key_package_claims_per_hour = 50;
-    })
-    .await;
-    let org = server.create_org("Werk", "anna@werk.example").await;
-    let anna = server.join(&org.invitation.code, "Anna").await;
+    let (server, anna) = werk(|c| c.limits.key_package_claims_per_hour = 50).await;
     let inv = anna.invite("ben@werk.example", Role::Member).await;
     let ben = server.join(&inv.code, "Ben").await;
     let inv = anna.invite("mallory@werk.example", Role::Member).await;
@@ -845,12 +848,7 @@ async fn nobody_can_empty_a_colleagues_key_packages_and_a_claimer_is_limited() {
 
 #[tokio::test]
 async fn a_device_that_sends_too_fast_is_told_to_wait_and_nothing_is_lost() {
-    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
-        c.limits.messages_per_minute = 5;
-    })
-    .await;
-    let org = server.create_org("Werk", "anna@werk.example").await;
-    let anna = server.join(&org.invitation.code, "Anna").await;
+    let (server, anna) = werk(|c| c.limits.messages_per_minute = 5).await;
     let mut device = ChatDevice::of(&server.url, &anna).await;
     let notes = device
         .s
@@ -933,12 +931,7 @@ fn one_ipv6_network_holds_only_its_share_of_connections() {
 
 #[tokio::test]
 async fn a_retry_of_a_stored_message_is_answered_even_past_the_send_limit() {
-    let server = TestServer::start_custom(Arc::new(SystemClock), |c| {
-        c.limits.messages_per_minute = 3;
-    })
-    .await;
-    let org = server.create_org("Werk", "anna@werk.example").await;
-    let anna = server.join(&org.invitation.code, "Anna").await;
+    let (server, anna) = werk(|c| c.limits.messages_per_minute = 3).await;
     let mut device = ChatDevice::of(&server.url, &anna).await;
     let notes = device
         .s
