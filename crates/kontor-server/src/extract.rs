@@ -171,13 +171,24 @@ impl ClientAddr {
     /// are grouped by their /64 network, which one client usually holds whole.
     pub fn key(&self) -> String {
         match self.0.as_deref().map(str::parse::<std::net::IpAddr>) {
-            Some(Ok(std::net::IpAddr::V6(v6))) if v6.to_ipv4_mapped().is_none() => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-            Some(Ok(ip)) => ip.to_canonical().to_string(),
+            Some(Ok(ip)) => match network(ip) {
+                v6 @ std::net::IpAddr::V6(_) => format!("{v6}/64"),
+                v4 => v4.to_string(),
+            },
             _ => self.0.clone().unwrap_or_else(|| "local".to_owned()),
         }
+    }
+}
+
+/// The network one client holds: an IPv6 address's /64 (a client usually holds it whole), an
+/// IPv4 address (also one written as IPv4-mapped IPv6) itself. Limits per address count it.
+pub fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip.to_canonical() {
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }
 

@@ -100,7 +100,7 @@ impl Gate {
     /// IPv6 addresses count by their /64 network, which one client usually holds whole (as
     /// the login limits count them); IPv4-mapped ones as the IPv4 address.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, Refusal> {
-        let ip = network(ip);
+        let ip = crate::extract::network(ip);
         if self.open.fetch_add(1, Ordering::SeqCst) >= self.total {
             self.open.fetch_sub(1, Ordering::SeqCst);
             self.refused(Refusal::Total, ip);
@@ -154,17 +154,6 @@ impl Gate {
         }
         *last = Some(now);
         true
-    }
-}
-
-/// The address a connection counts against: an IPv6 address's /64 network.
-fn network(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
     }
 }
 
