@@ -273,9 +273,15 @@ test("a long conversation keeps a window of its messages in the DOM and loads ol
       { timeout: 20000, what: "the first message after scrolling to the top" },
     );
     assert.ok(Number(await timeline.getAttribute("data-rows")) >= N, "the older page was loaded");
+    // The window may move once more as the older page settles: look again until it is still.
     const top = anna.page.getByTestId("message").filter({ hasText: label(1) });
-    await top.scrollIntoViewIfNeeded();
-    assert.ok(await top.isVisible());
+    await eventually(
+      async () => {
+        await timeline.evaluate((el) => el.scrollTo(0, 0));
+        return (await top.count()) === 1 && (await top.isVisible());
+      },
+      { timeout: 20000, what: "the first message visible at the top" },
+    );
     assert.ok((await anna.page.getByTestId("message").count()) < N / 2, "still only a window");
     // What is rendered up there is in order, each once.
     const window = (await texts(anna.page)).filter((t) => t.startsWith("Nachricht "));
