@@ -220,6 +220,7 @@ impl World {
             client_msg_id: application.client_msg_id,
             body: application.body.clone(),
             sent_at: String::new(),
+            voided: false,
         };
         ben.receive(&msg).expect("receive");
         World {
@@ -263,6 +264,7 @@ impl World {
             client_msg_id,
             body: Bytes(body),
             sent_at: String::new(),
+            voided: false,
         }
     }
 }

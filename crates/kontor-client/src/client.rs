@@ -1564,6 +1564,12 @@ impl Client {
                 got: msg.seq,
             });
         }
+        if msg.voided {
+            // Undone by the delivery service: a commit nobody else could process, and what
+            // its committer sent after it. This device never took it, so it goes on.
+            self.advance(conv, msg.seq);
+            return Ok(Vec::new());
+        }
         if state.own_seqs.contains(&msg.seq) {
             // Our own message, recorded when the server acknowledged it.
             self.advance(conv, msg.seq);
@@ -1642,6 +1648,24 @@ impl Client {
         }
         self.dirty.insert(conv_key(conv));
         ClientError::OutOfStep
+    }
+
+    /// The delivery service says this device must be added again (it voided commits this
+    /// device took part in): nothing more is processed until a member's Welcome.
+    pub fn fell_out_of_step(&mut self, conv: ConversationId) {
+        let _ = self.out_of_step(conv);
+    }
+
+    /// The commit this device could not process was voided: it goes on where it stopped,
+    /// skipping the voided messages.
+    pub fn resume(&mut self, conv: ConversationId) {
+        if let Some(c) = self.convs.get_mut(&conv)
+            && c.rejoining
+            && c.stopped.is_none()
+        {
+            c.rejoining = false;
+            self.dirty.insert(conv_key(conv));
+        }
     }
 
     /// The person tries a stopped conversation again: this device asks to be added afresh. A

@@ -28,8 +28,8 @@ use crate::error::ClientError;
 use crate::store::{Changes, Entries};
 use kontor_proto::api::Me;
 use kontor_proto::conversation::{
-    Conversation, ConversationKind, Conversations, MemberRole, MessagePage, PendingWelcomes,
-    SendMessage, Sent, SetMemberRole, StoredMessage,
+    Conversation, ConversationKind, Conversations, MemberRole, MessageKind, MessagePage,
+    PendingWelcomes, SendMessage, Sent, SetMemberRole, StoredMessage, VoidCommit,
 };
 use kontor_proto::event::ServerFrame;
 use kontor_proto::identity::{
@@ -601,15 +601,24 @@ impl<H: Host> Session<H> {
             if page.messages.is_empty() {
                 return Ok(updates);
             }
+            let mut voided = false;
             for m in &page.messages {
                 match self.process(m).await? {
                     Processed::Updates(u) => updates.extend(u),
                     Processed::Gap => break,
+                    Processed::Voided => {
+                        voided = true;
+                        break;
+                    }
                     Processed::Stop => {
                         self.persist().await?;
                         return Ok(updates);
                     }
                 }
+            }
+            if voided {
+                // What this page said is stale: the log now marks the voided messages.
+                continue;
             }
             self.persist().await?;
             let now = self.core.conversation(conv).map_or(after, |c| c.cursor);
@@ -652,11 +661,18 @@ impl<H: Host> Session<H> {
                 Ok(Processed::Stop)
             }
             Err(ClientError::OutOfStep) => {
+                self.persist().await?;
+                if self.try_void(m).await? {
+                    self.host.report(&format!(
+                        "conversation {conv}: commit {} could not be processed by anybody; voided",
+                        m.seq
+                    ));
+                    return Ok(Processed::Voided);
+                }
                 self.host.report(&format!(
                     "conversation {conv}: message {} could not be processed; asking to be added again",
                     m.seq
                 ));
-                self.persist().await?;
                 self.ask_to_rejoin(conv).await?;
                 Ok(Processed::Stop)
             }
@@ -686,7 +702,7 @@ impl<H: Host> Session<H> {
                 self.persist().await?;
                 Ok(u)
             }
-            Processed::Gap => self.catch_up(conv).await,
+            Processed::Gap | Processed::Voided => self.catch_up(conv).await,
             Processed::Stop => {
                 self.persist().await?;
                 Ok(Vec::new())
@@ -832,11 +848,28 @@ impl<H: Host> Session<H> {
             return Ok(updates);
         };
         if state.rejoining {
+            // The commit this device could not process may have been voided meanwhile (by
+            // another admin, or an answer that got lost): then it goes on where it stopped.
+            if self.resume_if_voided(conv.id).await? {
+                updates.extend(self.catch_up(conv.id).await?);
+                return Ok(updates);
+            }
             // Asked to be added again: make sure the delivery service knows (the first
             // request may have been lost), and wait for a member's Welcome.
             if !conv.rejoining.contains(&my_device) {
                 self.ask_to_rejoin(conv.id).await?;
             }
+            return Ok(updates);
+        }
+        if conv.rejoining.contains(&my_device)
+            && conv.last_seq >= state.cursor
+            && state.stopped.is_none()
+            && !state.removed
+        {
+            // The delivery service voided commits this device took: its group is not the
+            // others' any more, and a member adds it again.
+            self.core.fell_out_of_step(conv.id);
+            self.persist().await?;
             return Ok(updates);
         }
         if state.stopped.is_some() || state.removed {
@@ -903,6 +936,72 @@ impl<H: Host> Session<H> {
             .map(|m| m.user_id)
             .collect();
         self.core.set_unreachable(conv.id, people);
+    }
+
+    /// A commit of somebody else that this device could not process, in the epoch it is in:
+    /// if this device may void it (a conversation admin's, or either side of a direct chat)
+    /// and nobody but the committer wrote since, the delivery service voids it and this
+    /// device goes on. Returns whether it did.
+    async fn try_void(&mut self, m: &StoredMessage) -> Result<bool> {
+        let conv = m.conversation_id;
+        if m.kind != MessageKind::Commit
+            || m.sender_user == self.core.user()
+            || self.core.epoch(conv).ok() != Some(m.epoch)
+        {
+            return Ok(false);
+        }
+        let server = self.conversation(conv).await?;
+        let me = self.core.user();
+        let may = server.kind == ConversationKind::Direct
+            || server
+                .members
+                .iter()
+                .any(|p| p.user_id == me && p.role == MemberRole::Admin);
+        if !may {
+            return Ok(false);
+        }
+        let body = VoidCommit { seq: m.seq };
+        match self
+            .post::<_, serde_json::Value>(&format!("/conversations/{conv}/void"), &body)
+            .await
+        {
+            Ok(_) => {
+                self.core.resume(conv);
+                self.persist().await?;
+                Ok(true)
+            }
+            Err(e @ SessionError::Unreachable(_)) => Err(e),
+            Err(e) => {
+                self.host
+                    .report(&format!("commit {} in {conv} not voided: {e}", m.seq));
+                Ok(false)
+            }
+        }
+    }
+
+    /// Whether the message this device stopped at (waiting to be added again) was voided
+    /// meanwhile; if so the device goes on. If it may still be voided, this device tries.
+    async fn resume_if_voided(&mut self, conv: ConversationId) -> Result<bool> {
+        let Some(state) = self.core.conversation(conv) else {
+            return Ok(false);
+        };
+        let after = state.cursor;
+        let page: MessagePage = self
+            .get(&format!(
+                "/conversations/{conv}/messages?after={after}&limit=1"
+            ))
+            .await?;
+        let Some(next) = page.messages.first() else {
+            return Ok(false);
+        };
+        if next.voided {
+            self.core.resume(conv);
+            self.persist().await?;
+            return Ok(true);
+        }
+        // Still standing: try to void it (the first try may not have been answered).
+        let next = next.clone();
+        self.try_void(&next).await
     }
 
     /// Tells the delivery service that this device could not process a change and asks to be
@@ -1400,4 +1499,6 @@ enum Processed {
     Gap,
     /// Nothing more can be processed in this conversation.
     Stop,
+    /// This device voided the commit it could not process: fetch again from the cursor.
+    Voided,
 }

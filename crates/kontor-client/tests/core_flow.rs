@@ -107,6 +107,7 @@ impl Log {
             client_msg_id: m.client_msg_id,
             body: m.body.clone(),
             sent_at: String::new(),
+            voided: false,
         });
         Ok(Sent {
             seq,

@@ -243,6 +243,10 @@ pub struct StoredMessage {
     pub client_msg_id: ClientMsgId,
     pub body: Bytes,
     pub sent_at: String,
+    /// Undone by the delivery service (see [`VoidCommit`]): a commit nobody else could
+    /// process, and what its committer sent after it. Members skip it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voided: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
@@ -278,6 +282,16 @@ pub struct PendingWelcome {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PendingWelcomes {
     pub welcomes: Vec<PendingWelcome>,
+}
+
+/// `POST /conversations/{id}/void`: a conversation admin's device could not process the
+/// commit at `seq` and nobody but its committer has written since. The delivery service
+/// restores the group as it was before it; the committer's devices are added again.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct VoidCommit {
+    pub seq: u64,
 }
 
 /// `PUT /conversations/{id}/members/{user_id}`: set a person's role.

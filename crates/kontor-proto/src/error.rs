@@ -147,6 +147,9 @@ error_codes! {
     /// The delivery service refused a commit or proposal that does not fit the group's state
     /// or the sender's rights: no member could have processed it.
     GroupChangeRefused = 400, "This change to the conversation was refused: it does not fit the conversation.", "Diese Änderung der Unterhaltung wurde abgelehnt: Sie passt nicht zur Unterhaltung.";
+    /// A commit can no longer be undone: somebody other than its committer wrote since (so
+    /// somebody could process it), or it is not the conversation's to undo.
+    NotVoidable = 409, "This change can no longer be undone: others have written since.", "Diese Änderung lässt sich nicht mehr rückgängig machen: Andere haben inzwischen geschrieben.";
     /// The conversation was made by an older version of Kontor: its members can no longer be
     /// changed. Messages still go through.
     ConversationOutdated = 409, "This conversation was created with an older version of Kontor; its members can no longer be changed. Please start a new conversation.", "Diese Unterhaltung wurde mit einer älteren Version von Kontor angelegt; ihre Mitglieder lassen sich nicht mehr ändern. Bitte beginnen Sie eine neue Unterhaltung.";

@@ -351,6 +351,18 @@ pub mod conversation {
         }
     }
 
+    /// May a member with `role` void a commit their device could not process (when nobody
+    /// but its committer wrote since)? A conversation's admins, and in a direct chat either
+    /// person: voiding sends every device that did process it to be added again, which only
+    /// those who may manage the conversation decide.
+    pub fn may_void(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
+        if kind == ConversationKind::Direct || role == MemberRole::Admin {
+            Ok(())
+        } else {
+            Err(ErrorCode::NotConversationAdmin)
+        }
+    }
+
     /// May a member with `role` change people's roles? Admins, and not in direct chats.
     pub fn may_set_role(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
         if kind == ConversationKind::Direct {

@@ -23,7 +23,9 @@
 //!
 //! What the delivery service cannot check is what is encrypted to members (path secrets, the
 //! Welcome). A device that cannot process a commit therefore asks to be added again
-//! ([`crate::store::Store::request_rejoin`]) instead of stopping for good.
+//! ([`crate::store::Store::request_rejoin`]) instead of stopping for good, and when nobody
+//! else could process it either, a conversation admin's device voids it
+//! ([`crate::store::Store::void_commit`]).
 //!
 //! Everything here is pure: bytes and the facts the store read go in, a verdict comes out.
 

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use kontor_proto::conversation::{Conversation, ConversationKind, MessageKind, SendMessage, Sent};
 use kontor_proto::payload::Payload;
-use kontor_proto::{DeviceId, ErrorBody, ErrorCode};
+use kontor_proto::{DeviceId, ErrorBody, ErrorCode, UserId};
 use openmls::prelude::*;
 use reqwest::Method;
 
@@ -1297,20 +1297,17 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
     w.server.stop().await;
 }
 
-/// Ben, who writes in the group, posts a commit whose signature is right but whose
-/// membership tag (which only members can check, with the epoch's membership key) is not.
-/// The delivery service cannot tell; every other device fails to process it and asks to be
-/// added again, and nobody in step is left to add them but Ben. One writer must not be able
-/// to halt a conversation for everybody: the others go on.
-#[tokio::test]
-#[ignore = "open (issue 9, review finding 1): the DS cannot check the tags; needs a way back for the group (an admin's new start, or voiding a commit nobody could process)"]
-async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversation() {
+/// Ben, who writes in the group, posts a commit whose signature is right but whose membership
+/// tag (which only members can check, with the epoch's membership key) is not. The delivery
+/// service cannot tell. Returns where it was stored.
+async fn post_commit_with_a_bad_tag(
+    w: &World,
+    ben: &ChatDevice,
+    conv: kontor_proto::ConversationId,
+    epoch: u64,
+) -> u64 {
     use common::forger::Forger;
-    let w = World::new().await;
-    let url = w.server.url.clone();
-    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
-    let epoch = anna.s.core.epoch(conv).unwrap();
-    let forger = Forger::of(&ben);
+    let forger = Forger::of(ben);
     let mut group = forger.group(conv);
     let bundle = group
         .self_update(
@@ -1323,7 +1320,47 @@ async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversat
     // The membership tag is the last 32 bytes: outside the signature.
     let n = body.body.0.len();
     body.body.0[n - 1] ^= 0x01;
-    let _ = post_raw(&url, &w.ben.session.as_ref().unwrap().token, conv, &body).await;
+    post_raw(
+        &w.server.url,
+        &w.ben.session.as_ref().unwrap().token,
+        conv,
+        &body,
+    )
+    .await
+    .expect("the delivery service cannot see the tag")
+    .seq
+}
+
+async fn void_raw(
+    url: &str,
+    token: &str,
+    conv: kontor_proto::ConversationId,
+    seq: u64,
+) -> Result<(), ErrorCode> {
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/conversations/{conv}/void"))
+        .bearer_auth(token)
+        .json(&kontor_proto::conversation::VoidCommit { seq })
+        .send()
+        .await
+        .unwrap();
+    if res.status().is_success() {
+        Ok(())
+    } else {
+        Err(res.json::<ErrorBody>().await.unwrap().error.code)
+    }
+}
+
+/// Every other device fails to process Ben's commit with a bad tag, and only Ben would be
+/// left in step to add them again. One writer must not be able to halt a conversation for
+/// everybody: Anna's device, an admin's, voids the commit nobody could process; everybody goes
+/// on, and Ben's device is added again.
+#[tokio::test]
+async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversation() {
+    let w = World::new().await;
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let bad = post_commit_with_a_bad_tag(&w, &ben, conv, epoch).await;
     for _ in 0..3 {
         anna.s.sync().await.unwrap();
         chris.s.sync().await.unwrap();
@@ -1337,7 +1374,122 @@ async fn a_writer_s_commit_with_a_bad_membership_tag_does_not_halt_the_conversat
         seen.rejoining
     );
     assert!(chris.texts(conv).await.contains(&"noch da?".to_string()));
-    drop(ben);
+    let page: kontor_proto::conversation::MessagePage = w
+        .chris
+        .get(&format!("/conversations/{conv}/messages?after={}", bad - 1))
+        .await;
+    assert!(page.messages[0].voided, "the bad commit is marked voided");
+    // Ben's device took part in nothing that stands: it is added again and reads on.
+    ben.s.sync().await.unwrap();
+    anna.s.sync().await.unwrap();
+    assert!(
+        ben.texts(conv).await.contains(&"noch da?".to_string()),
+        "Ben was added again: {:?}",
+        ben.s.core.conversation(conv).map(|c| c.rejoining)
+    );
+    chris.say(conv, "alle wieder da").await;
+    assert!(
+        ben.texts(conv)
+            .await
+            .contains(&"alle wieder da".to_string())
+    );
+    assert!(
+        anna.texts(conv)
+            .await
+            .contains(&"alle wieder da".to_string())
+    );
+    w.server.stop().await;
+}
+
+/// Chris, who is no admin, meets the bad commit first: he may not void it and asks to be added
+/// again. When Anna's device voids it, Chris's device goes on where it stopped.
+#[tokio::test]
+async fn a_device_waiting_to_be_added_again_goes_on_when_the_commit_is_voided() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let bad = post_commit_with_a_bad_tag(&w, &ben, conv, epoch).await;
+    chris.s.sync().await.unwrap();
+    assert!(chris.s.core.conversation(conv).unwrap().rejoining);
+    let chris_token = w.chris.session.as_ref().unwrap().token.clone();
+    assert_eq!(
+        void_raw(&url, &chris_token, conv, bad).await,
+        Err(ErrorCode::NotConversationAdmin),
+        "only a conversation's admins void"
+    );
+    let ben_token = w.ben.session.as_ref().unwrap().token.clone();
+    assert_eq!(
+        void_raw(&url, &ben_token, conv, bad).await,
+        Err(ErrorCode::NotConversationAdmin),
+        "nor does its committer"
+    );
+    anna.s.sync().await.unwrap();
+    chris.s.sync().await.unwrap();
+    let state = chris.s.core.conversation(conv).unwrap();
+    assert!(!state.rejoining, "Chris goes on");
+    anna.say(conv, "weiter geht's").await;
+    assert!(
+        chris
+            .texts(conv)
+            .await
+            .contains(&"weiter geht's".to_string())
+    );
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(
+        !seen.rejoining.contains(&chris.s.core.device()),
+        "Chris no longer waits: {:?}",
+        seen.rejoining
+    );
+    w.server.stop().await;
+}
+
+/// A commit that somebody other than its committer answered could be processed by them: it
+/// stands, whoever asks to void it, and so does one's own.
+#[tokio::test]
+async fn a_commit_somebody_answered_is_not_voided() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
+    let newest_commit_of = |user: UserId| {
+        let w = &w;
+        async move {
+            w.anna
+                .get::<kontor_proto::conversation::MessagePage>(&format!(
+                    "/conversations/{conv}/messages"
+                ))
+                .await
+                .messages
+                .into_iter()
+                .rfind(|m| m.kind == MessageKind::Commit && m.sender_user == user)
+                .expect("a commit")
+                .seq
+        }
+    };
+    let anna_token = w.anna.session.as_ref().unwrap().token.clone();
+    let _laptop = link_by_approval(&url, &w.anna, &mut anna).await;
+    anna.s.sync().await.unwrap();
+    let own = newest_commit_of(w.anna.id()).await;
+    assert_eq!(
+        void_raw(&url, &anna_token, conv, own).await,
+        Err(ErrorCode::NotVoidable),
+        "a commit of one's own stands"
+    );
+    let mut phone = link_by_approval(&url, &w.ben, &mut ben).await;
+    ben.s.sync().await.unwrap();
+    let bens = newest_commit_of(w.ben.id()).await;
+    chris.say(conv, "Hallo Telefon").await;
+    assert!(
+        phone
+            .texts(conv)
+            .await
+            .contains(&"Hallo Telefon".to_string())
+    );
+    assert_eq!(
+        void_raw(&url, &anna_token, conv, bens).await,
+        Err(ErrorCode::NotVoidable),
+        "Chris processed Ben's commit and wrote after it"
+    );
     w.server.stop().await;
 }
 

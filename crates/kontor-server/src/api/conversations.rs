@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use kontor_proto::conversation::MessageKind;
 use kontor_proto::conversation::{
     Conversation, Conversations, CreateConversation, MessagePage, MessagesQuery, PendingWelcomes,
-    SendMessage, Sent, SetMemberRole,
+    SendMessage, Sent, SetMemberRole, VoidCommit,
 };
 use kontor_proto::event::ServerFrame;
 use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorBody, OrgId, UserId};
@@ -357,6 +357,57 @@ pub async fn rejoin(
     {
         announce_changed(&state, &[id]).await;
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The calling device, a conversation admin's, could not process the commit at `seq`, and
+/// nobody but its committer has written since: the delivery service voids it and what came
+/// after it, restores the group as it was before, and asks the committer's devices to be added
+/// again (see `store::checkpoints`). Members skip voided messages.
+#[utoipa::path(post, path = "/conversations/{id}/void", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path)), request_body = VoidCommit,
+    responses((status = 204), (status = "4XX", body = ErrorBody)))]
+pub async fn void(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ConversationId>,
+    ApiJson(body): ApiJson<VoidCommit>,
+) -> Result<StatusCode, ApiError> {
+    if i64::try_from(body.seq).is_err() {
+        return Err(ApiError::invalid("seq"));
+    }
+    state
+        .limiter()
+        .acquire(
+            &format!("void:{}:{id}", caller.device),
+            crate::ratelimit::Limit {
+                max: REJOINS_PER_HOUR,
+                window_ms: 3_600_000,
+            },
+            state.now(),
+        )
+        .map_err(|secs| {
+            state.metrics().limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::rate_limited(secs)
+        })?;
+    let voided = state
+        .store()
+        .void_commit(
+            caller.org,
+            id,
+            caller.user,
+            caller.device,
+            body.seq,
+            state.now(),
+        )
+        .await?;
+    tracing::info!(conversation = %id, seq = body.seq, "commit voided");
+    let frame = serialise(&ServerFrame::ConversationChanged {
+        conversation_id: id,
+    });
+    state.hub().deliver(&voided.tell, frame);
+    // The epoch went back: removals still pending are proposed for it.
+    propose_removals(&state, caller.org, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -128,6 +128,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::ack_welcome))
         .routes(routes!(conversations::set_role))
         .routes(routes!(conversations::rejoin))
+        .routes(routes!(conversations::void))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(uploads)
         .merge(mls);

@@ -63,7 +63,10 @@ impl From<Refusal> for StoreError {
 }
 
 /// The delivery service's copy of a group's public state.
-async fn group_state(tx: &mut Tx, conv: ConversationId) -> StoreResult<Option<GroupState>> {
+pub(super) async fn group_state(
+    tx: &mut Tx,
+    conv: ConversationId,
+) -> StoreResult<Option<GroupState>> {
     let state: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT state FROM group_states WHERE conversation_id = $1")
             .bind(conv.to_string())
@@ -72,7 +75,7 @@ async fn group_state(tx: &mut Tx, conv: ConversationId) -> StoreResult<Option<Gr
     Ok(state.map(GroupState))
 }
 
-async fn write_group_state(
+pub(super) async fn write_group_state(
     tx: &mut Tx,
     conv: ConversationId,
     epoch: u64,
@@ -90,7 +93,7 @@ async fn write_group_state(
     Ok(())
 }
 
-async fn lock_conversation(
+pub(super) async fn lock_conversation(
     tx: &mut Tx,
     org: OrgId,
     conv: ConversationId,
@@ -200,6 +203,7 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
                 .map_err(|_| StoreError::Corrupt("body"))?,
         ),
         sent_at: fmt_ms(col_i64(row, "created_at")?),
+        voided: col_i64(row, "voided")? != 0,
     })
 }
 
@@ -559,6 +563,8 @@ impl super::Store {
         if m.epoch != epoch {
             return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
         }
+        // Before the group's state moves: the run of one person's unanswered commits.
+        super::checkpoints::note_message(&mut tx, conv, m.kind, user, seq, epoch).await?;
         let mut new_epoch = epoch;
         let mut changed = false;
         let mut welcomed = Vec::new();
@@ -794,6 +800,7 @@ impl super::Store {
                 client_msg_id: m.client_msg_id,
                 body: m.body.clone(),
                 sent_at: fmt_ms(now),
+                voided: false,
             }),
             recipients,
             welcomed,
@@ -824,7 +831,7 @@ impl super::Store {
         .ok_or(StoreError::NotFound)?;
         let from = (col_i64(&row, "joined_seq")? as u64).max(after);
         let rows = sqlx::query(
-            "SELECT seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at \
+            "SELECT seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at, voided \
              FROM conversation_messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(conv.to_string())
@@ -1016,6 +1023,7 @@ impl super::Store {
                 client_msg_id: *id,
                 body: kontor_proto::Bytes(body.clone()),
                 sent_at: fmt_ms(now),
+                voided: false,
             });
         }
         sqlx::query("UPDATE conversations SET last_seq = $2 WHERE id = $1")

@@ -21,6 +21,7 @@
 mod accounts;
 mod audit;
 mod backend;
+mod checkpoints;
 mod conversations;
 mod events;
 mod identity;
@@ -32,6 +33,7 @@ mod teams;
 pub use accounts::{Acceptance, AuthRecord, Credentials, FirstStart, LoginIds, NewSession};
 pub use audit::AuditFilter;
 pub use backend::{Backend, Postgres, Sqlite};
+pub use checkpoints::Voided;
 pub use conversations::SendOutcome;
 pub use events::Audience;
 pub use identity::{ClaimLimits, NewDeviceList, StoredIdentity, StoredLinkRequest};
@@ -234,6 +236,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_group_state.sql")),
     (7, include_str!("migrations/0007_limits.sql")),
     (8, include_str!("migrations/0008_storage_share.sql")),
+    (9, include_str!("migrations/0009_void.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

@@ -1,0 +1,351 @@
+//! Voiding a commit that nobody else could process.
+//!
+//! The delivery service checks every public part of a commit ([`crate::delivery`]), but not
+//! what it encrypts to members, nor its membership and confirmation tags (they need the
+//! group's secrets). A writer can therefore post a commit that every other device fails to
+//! process: they all ask to be added again, and only the writer is left in step to add them.
+//! So while nobody but one person writes, the state before each of their commits is kept:
+//!
+//! ```text
+//!   … ─► commit by Ben (seq 40) ─► Ben's message ─► commit by Ben (seq 42) ─► Anna writes
+//!        checkpoint 40             (run goes on)     checkpoint 42            run ends: dropped
+//! ```
+//!
+//! A conversation admin's device that could not process the commit at `seq` voids it while
+//! the run lasts: the group's public state, epoch, devices and members are what they were
+//! before it, the commit and everything after it are marked voided (members skip them), and
+//! the committer's devices ask to be added again. Anybody else's message ends the run:
+//! somebody could process the commit, so it is renewal, not voiding, that brings the others
+//! back. One person may make at most [`MAX_RUN`] commits in a row that nobody answered, so
+//! the checkpoints cannot grow without bound and a void cannot be pushed out of reach.
+
+use super::conversations::{group_state, lock_conversation, write_group_state};
+use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
+use crate::access::conversation as rules;
+use crate::delivery::GroupState;
+use kontor_proto::conversation::{MemberRole, MessageKind};
+use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Most commits one person may make in a row that nobody else answered.
+pub const MAX_RUN: i64 = 64;
+
+/// A conversation's routing as a checkpoint keeps it.
+#[derive(Serialize, Deserialize)]
+struct Routing {
+    devices: Vec<RoutedRow>,
+    members: Vec<(UserId, String)>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct RoutedRow {
+    device: DeviceId,
+    user: UserId,
+    removing: bool,
+    joined_seq: i64,
+    leaf: Option<i64>,
+    proposed_epoch: Option<i64>,
+    rejoin_at: Option<i64>,
+}
+
+async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
+    let devices = sqlx::query(
+        "SELECT device_id, user_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at \
+         FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
+    )
+    .bind(conv.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(RoutedRow {
+            device: col_parse(r, "device_id")?,
+            user: col_parse(r, "user_id")?,
+            removing: col_i64(r, "removing")? != 0,
+            joined_seq: col_i64(r, "joined_seq")?,
+            leaf: col_opt_i64(r, "leaf_index")?,
+            proposed_epoch: col_opt_i64(r, "proposed_epoch")?,
+            rejoin_at: col_opt_i64(r, "rejoin_requested_at")?,
+        })
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    let members = sqlx::query(
+        "SELECT user_id, role FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
+    )
+    .bind(conv.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok((col_parse(r, "user_id")?, col_str(r, "role")?)))
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Routing { devices, members })
+}
+
+/// Keeps the run of one person's unanswered commits up to date, for a message `user` is about
+/// to store at `seq` (in the send's transaction, before the group's state moves). A message of
+/// anybody else ends the run; a commit starts or extends one.
+pub(super) async fn note_message(
+    tx: &mut Tx,
+    conv: ConversationId,
+    kind: MessageKind,
+    user: UserId,
+    seq: u64,
+    epoch: u64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND user_id <> $2")
+        .bind(conv.to_string())
+        .bind(user.to_string())
+        .execute(&mut **tx)
+        .await?;
+    if kind != MessageKind::Commit {
+        return Ok(());
+    }
+    let Some(state) = group_state(tx, conv).await? else {
+        return Ok(());
+    };
+    let run: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM group_checkpoints WHERE conversation_id = $1")
+            .bind(conv.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+    if run >= MAX_RUN {
+        return Err(StoreError::refused(ErrorCode::RateLimited));
+    }
+    let routing = serde_json::to_string(&routing(tx, conv).await?)
+        .map_err(|_| StoreError::Corrupt("routing"))?;
+    sqlx::query(
+        "INSERT INTO group_checkpoints (conversation_id, seq, epoch, user_id, state, routing) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(conv.to_string())
+    .bind(seq as i64)
+    .bind(epoch as i64)
+    .bind(user.to_string())
+    .bind(state.0)
+    .bind(routing)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What a void did, for the API layer to push.
+#[derive(Debug)]
+pub struct Voided {
+    /// Every device to tell that the conversation changed: those routed to now and those the
+    /// voided commits had added.
+    pub tell: Vec<DeviceId>,
+}
+
+impl super::Store {
+    /// Voids the commit at `seq` and everything after it, at the request of `device`, which
+    /// could not process it (see the module docs). Refused unless the device was a member
+    /// before the commit, its person may void in this conversation
+    /// ([`rules::may_void`]) and is not the committer, and nobody but the committer has
+    /// written since.
+    pub async fn void_commit(
+        &self,
+        org: OrgId,
+        conv: ConversationId,
+        user: UserId,
+        device: DeviceId,
+        seq: u64,
+        at: i64,
+    ) -> StoreResult<Voided> {
+        let mut tx = self.begin().await?;
+        let (kind, _, _) = lock_conversation(&mut tx, org, conv).await?;
+        let now = routing(&mut tx, conv).await?;
+        let me = now
+            .devices
+            .iter()
+            .find(|d| d.device == device && !d.removing)
+            .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        let role = now
+            .members
+            .iter()
+            .find(|(u, _)| *u == me.user)
+            .and_then(|(_, r)| MemberRole::parse(r))
+            .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        rules::may_void(kind, role).map_err(StoreError::refused)?;
+        let row = sqlx::query(
+            "SELECT epoch, user_id, state, routing FROM group_checkpoints \
+             WHERE conversation_id = $1 AND seq = $2",
+        )
+        .bind(conv.to_string())
+        .bind(seq as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::refused_field(ErrorCode::NotVoidable, "seq"))?;
+        let epoch = col_i64(&row, "epoch")? as u64;
+        let committer: UserId = col_parse(&row, "user_id")?;
+        let state = GroupState(
+            row.try_get::<Vec<u8>, _>("state")
+                .map_err(|_| StoreError::Corrupt("state"))?,
+        );
+        let before: Routing = serde_json::from_str(&col_str(&row, "routing")?)
+            .map_err(|_| StoreError::Corrupt("routing"))?;
+        if committer == user || !before.devices.iter().any(|d| d.device == device) {
+            return Err(StoreError::refused_field(ErrorCode::NotVoidable, "seq"));
+        }
+        // The run's invariant, checked once more: since the commit, only its committer (and
+        // the delivery service's own proposals) wrote.
+        let server = UserId(uuid::Uuid::nil());
+        let others: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = $1 AND seq >= $2 \
+             AND (voided <> 0 OR (sender_user <> $3 AND sender_user <> $4))",
+        )
+        .bind(conv.to_string())
+        .bind(seq as i64)
+        .bind(committer.to_string())
+        .bind(server.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if others > 0 {
+            return Err(StoreError::refused_field(ErrorCode::NotVoidable, "seq"));
+        }
+        sqlx::query(
+            "UPDATE conversation_messages SET voided = 1 WHERE conversation_id = $1 AND seq >= $2",
+        )
+        .bind(conv.to_string())
+        .bind(seq as i64)
+        .execute(&mut *tx)
+        .await?;
+        write_group_state(&mut tx, conv, epoch, &state).await?;
+        sqlx::query("UPDATE conversations SET epoch = $2 WHERE id = $1")
+            .bind(conv.to_string())
+            .bind(epoch as i64)
+            .execute(&mut *tx)
+            .await?;
+        // Welcomes into the voided epochs open nothing any more.
+        sqlx::query("DELETE FROM welcomes WHERE conversation_id = $1 AND seq >= $2")
+            .bind(conv.to_string())
+            .bind(seq as i64)
+            .execute(&mut *tx)
+            .await?;
+        let mut tell = Vec::new();
+        let was: BTreeMap<DeviceId, &RoutedRow> =
+            before.devices.iter().map(|d| (d.device, d)).collect();
+        let is: BTreeMap<DeviceId, &RoutedRow> =
+            now.devices.iter().map(|d| (d.device, d)).collect();
+        // Devices the voided commits added are out again.
+        for d in now.devices.iter().filter(|d| !was.contains_key(&d.device)) {
+            sqlx::query(
+                "DELETE FROM conversation_devices WHERE conversation_id = $1 AND device_id = $2",
+            )
+            .bind(conv.to_string())
+            .bind(d.device.to_string())
+            .execute(&mut *tx)
+            .await?;
+            tell.push(d.device);
+        }
+        for d in &before.devices {
+            match is.get(&d.device) {
+                // Still here: its place in the group is the one before, what happened to it
+                // since (a revocation, a leaver's removal) stays.
+                Some(current) => {
+                    sqlx::query(
+                        "UPDATE conversation_devices SET joined_seq = $3, leaf_index = $4, \
+                         rejoin_requested_at = $5, proposed_epoch = CASE WHEN proposed_epoch > $6 THEN NULL ELSE proposed_epoch END \
+                         WHERE conversation_id = $1 AND device_id = $2",
+                    )
+                    .bind(conv.to_string())
+                    .bind(d.device.to_string())
+                    .bind(d.joined_seq)
+                    .bind(d.leaf)
+                    .bind(if current.removing { None } else { d.rejoin_at })
+                    .bind(epoch as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                // Removed by a voided commit: back in the group's tree, so back in routing.
+                // It was told it was removed and forgot the group: it is added again. One
+                // revoked or deprovisioned since is only to be removed.
+                None => {
+                    let gone: Option<String> = sqlx::query_scalar(
+                        "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id \
+                         WHERE u.org_id = $1 AND d.id = $2 AND (d.revoked_at IS NOT NULL OR u.status <> 'active')",
+                    )
+                    .bind(org.to_string())
+                    .bind(d.device.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let removing = d.removing || gone.is_some();
+                    sqlx::query(
+                        "INSERT INTO conversation_devices \
+                         (conversation_id, device_id, user_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+                    )
+                    .bind(conv.to_string())
+                    .bind(d.device.to_string())
+                    .bind(d.user.to_string())
+                    .bind(i64::from(removing))
+                    .bind(d.joined_seq)
+                    .bind(d.leaf)
+                    .bind(if removing { None } else { Some(at) })
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        // The committer's devices are in the voided epochs (or do not know): added again.
+        sqlx::query(
+            "UPDATE conversation_devices SET rejoin_requested_at = $3 \
+             WHERE conversation_id = $1 AND user_id = $2 AND removing = 0",
+        )
+        .bind(conv.to_string())
+        .bind(committer.to_string())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let people: BTreeMap<UserId, &str> = before
+            .members
+            .iter()
+            .map(|(u, r)| (*u, r.as_str()))
+            .collect();
+        for (u, role) in &people {
+            sqlx::query(
+                "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, $3) \
+                 ON CONFLICT (conversation_id, user_id) DO NOTHING",
+            )
+            .bind(conv.to_string())
+            .bind(u.to_string())
+            .bind(*role)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (u, _) in now.members.iter().filter(|(u, _)| !people.contains_key(u)) {
+            sqlx::query(
+                "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+            )
+            .bind(conv.to_string())
+            .bind(u.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id NOT IN \
+             (SELECT user_id FROM conversation_devices WHERE conversation_id = $1)",
+        )
+        .bind(conv.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND seq >= $2")
+            .bind(conv.to_string())
+            .bind(seq as i64)
+            .execute(&mut *tx)
+            .await?;
+        let routed: Vec<DeviceId> = sqlx::query_scalar(
+            "SELECT device_id FROM conversation_devices WHERE conversation_id = $1 AND removing = 0",
+        )
+        .bind(conv.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|d: String| d.parse().map_err(|_| StoreError::Corrupt("device_id")))
+        .collect::<StoreResult<_>>()?;
+        tx.commit().await?;
+        tell.extend(routed);
+        Ok(Voided { tell })
+    }
+}
