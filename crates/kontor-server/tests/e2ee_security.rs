@@ -1493,6 +1493,65 @@ async fn a_commit_somebody_answered_is_not_voided() {
     w.server.stop().await;
 }
 
+/// In a channel only its admin writes, so her commits are never answered by anybody else and
+/// the delivery service keeps a checkpoint before each. That must not stop her from changing
+/// the channel for ever: past 64 in an hour her commits wait, older checkpoints make room.
+#[tokio::test]
+async fn an_admin_who_alone_changes_a_conversation_is_held_up_for_an_hour_at_most() {
+    use common::forger::Forger;
+    use kontor_server::clock::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(1_800_000_000_000));
+    let w = World::with_clock(clock.clone()).await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let _ben = ChatDevice::of(&url, &w.ben).await;
+    let conv = anna
+        .s
+        .create(ConversationKind::Channel, Some("Aushang"), &[w.ben.id()])
+        .await
+        .unwrap();
+    let forger = Forger::of(&anna);
+    let mut group = forger.group(conv);
+    let token = w.anna.session.as_ref().unwrap().token.clone();
+    let commit = |group: &mut openmls::group::MlsGroup| {
+        let epoch = group.epoch().as_u64();
+        let bundle = group
+            .self_update(
+                &forger.provider,
+                &forger.signer,
+                LeafNodeParameters::default(),
+            )
+            .unwrap();
+        Forger::body(MessageKind::Commit, epoch, bundle.commit())
+    };
+    let body = loop {
+        let body = commit(&mut group);
+        match post_raw(&url, &token, conv, &body).await {
+            Ok(_) => group.merge_pending_commit(&forger.provider).unwrap(),
+            Err(e) => {
+                assert_eq!(e, ErrorCode::RateLimited);
+                break body;
+            }
+        }
+    };
+    let page: kontor_proto::conversation::MessagePage =
+        w.anna.get(&format!("/conversations/{conv}/messages")).await;
+    let commits = page
+        .messages
+        .iter()
+        .filter(|m| m.kind == MessageKind::Commit)
+        .count();
+    assert_eq!(
+        commits, 64,
+        "the 65th unanswered commit within the hour waits"
+    );
+    clock.advance(std::time::Duration::from_secs(3_601));
+    post_raw(&url, &token, conv, &body)
+        .await
+        .expect("an hour later the oldest checkpoint makes room");
+    w.server.stop().await;
+}
+
 /// Ben links a laptop while Chris is away; the laptop is added to their group; then Ben
 /// revokes it again (lost, or linked by mistake) and his identity key drops it from his list.
 /// When Chris comes back, the commit that added the laptop is judged against Ben's newest

@@ -16,8 +16,10 @@
 //! before it, the commit and everything after it are marked voided (members skip them), and
 //! the committer's devices ask to be added again. Anybody else's message ends the run:
 //! somebody could process the commit, so it is renewal, not voiding, that brings the others
-//! back. One person may make at most [`MAX_RUN`] commits in a row that nobody answered, so
-//! the checkpoints cannot grow without bound and a void cannot be pushed out of reach.
+//! back. A run keeps at most [`MAX_RUN`] checkpoints: past that the oldest goes if it is older
+//! than [`KEPT_FOR_MS`] (a channel where only its admin writes runs for ever), and otherwise
+//! the commit is refused, so nobody can push a bad commit out of reach before the admins'
+//! devices online have seen it.
 
 use super::conversations::{group_state, lock_conversation, write_group_state};
 use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
@@ -29,8 +31,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-/// Most commits one person may make in a row that nobody else answered.
+/// Most checkpoints a run keeps.
 pub const MAX_RUN: i64 = 64;
+/// How long a checkpoint is kept for sure: one hour.
+pub const KEPT_FOR_MS: i64 = 3_600_000;
 
 /// A conversation's routing as a checkpoint keeps it.
 #[derive(Serialize, Deserialize)]
@@ -93,6 +97,7 @@ pub(super) async fn note_message(
     user: UserId,
     seq: u64,
     epoch: u64,
+    now: i64,
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND user_id <> $2")
         .bind(conv.to_string())
@@ -111,13 +116,23 @@ pub(super) async fn note_message(
             .fetch_one(&mut **tx)
             .await?;
     if run >= MAX_RUN {
-        return Err(StoreError::refused(ErrorCode::RateLimited));
+        let dropped = sqlx::query(
+            "DELETE FROM group_checkpoints WHERE conversation_id = $1 AND created_at < $2 AND seq = \
+             (SELECT MIN(seq) FROM group_checkpoints WHERE conversation_id = $1)",
+        )
+        .bind(conv.to_string())
+        .bind(now - KEPT_FOR_MS)
+        .execute(&mut **tx)
+        .await?;
+        if dropped.rows_affected() == 0 {
+            return Err(StoreError::refused(ErrorCode::RateLimited));
+        }
     }
     let routing = serde_json::to_string(&routing(tx, conv).await?)
         .map_err(|_| StoreError::Corrupt("routing"))?;
     sqlx::query(
-        "INSERT INTO group_checkpoints (conversation_id, seq, epoch, user_id, state, routing) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO group_checkpoints (conversation_id, seq, epoch, user_id, state, routing, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(conv.to_string())
     .bind(seq as i64)
@@ -125,6 +140,7 @@ pub(super) async fn note_message(
     .bind(user.to_string())
     .bind(state.0)
     .bind(routing)
+    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -564,7 +564,7 @@ impl super::Store {
             return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
         }
         // Before the group's state moves: the run of one person's unanswered commits.
-        super::checkpoints::note_message(&mut tx, conv, m.kind, user, seq, epoch).await?;
+        super::checkpoints::note_message(&mut tx, conv, m.kind, user, seq, epoch, now).await?;
         let mut new_epoch = epoch;
         let mut changed = false;
         let mut welcomed = Vec::new();

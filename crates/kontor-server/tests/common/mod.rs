@@ -385,7 +385,12 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let server = TestServer::start().await;
+        Self::with_clock(Arc::new(SystemClock)).await
+    }
+
+    /// The same people on a server whose time the test moves.
+    pub async fn with_clock(clock: Arc<dyn Clock>) -> World {
+        let server = TestServer::start_with_clock(clock).await;
         let org = server
             .create_org("Pflegedienst Sonnenschein", "anna@sonnenschein.example")
             .await;

@@ -15,6 +15,7 @@ CREATE TABLE group_checkpoints (
     state           {BLOB} NOT NULL,
     -- The conversation's devices and members before it (JSON).
     routing         TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
     PRIMARY KEY (conversation_id, seq)
 );
 
