@@ -10,5 +10,5 @@ cd "$(dirname "$0")"
 ensure_rust
 build_web
 say "building kontor (release)"
-cargo build --release --locked -p kontor-server --bin kontor
+cargo build --release --locked -p kontor --bin kontor
 exec ./target/release/kontor serve --web-dir web/dist "$@"

@@ -36,6 +36,25 @@ fi
 # Both build for wasm32 below, as what the web app's core (kontor-web) is made of: one
 # wasm build of them instead of three.
 
+say "architecture: the server library does not depend on the CLI (the kontor binary joins them)"
+if cargo tree --locked -p kontor-server --prefix none | grep -q '^kontor-cli '; then
+  echo "kontor-server must not depend on kontor-cli: the binary crate crates/kontor joins them" >&2
+  exit 1
+fi
+
+say "architecture: client core files stay small, API handlers do not import each other"
+too_long="$(find crates/kontor-client/src -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 800')"
+if [ -n "$too_long" ]; then
+  echo "$too_long" >&2
+  echo "a file of kontor-client/src is over 800 lines: split it along its seams" >&2
+  exit 1
+fi
+if grep -nE '(super|crate::api)::(audit|auth|conversations|directory|events|health|identity|invitations|key_packages|orgs|people|setup|teams)\b' \
+  crates/kontor-server/src/api/*.rs | grep -v '^crates/kontor-server/src/api/mod.rs:'; then
+  echo "a module under api/ imports another: shared code belongs in extract, access or actions" >&2
+  exit 1
+fi
+
 say "architecture: the web app's TypeScript types are generated from kontor-proto (ts-rs) and up to date"
 gen="$(mktemp -d)"
 scripts/gen-types.sh "$gen" >/dev/null
@@ -51,7 +70,7 @@ cargo nextest run --locked --workspace --no-fail-fast
 
 say "tests on PostgreSQL"
 KONTOR_TEST_DATABASE=postgres cargo nextest run --locked --workspace --no-fail-fast \
-  -E 'package(kontor-server) and kind(test) and not binary(store_conformance) and not binary(cli_as_a_person_types_it) and not binary(cli_chat_as_a_person_types_it) and not binary(durability_and_canary)'
+  -E 'package(kontor) and kind(test) and not test(/^(store_conformance|cli_as_a_person_types_it|cli_chat_as_a_person_types_it|durability_and_canary)::/)'
 
 FUZZ_SECONDS=4
 say "fuzzing: every decoder of remote input, $FUZZ_SECONDS s each"
@@ -61,5 +80,5 @@ say "web app: wasm core (kontor-web with kontor-client and kontor-proto for wasm
 build_web
 
 say "browser tests (Debian's Chromium driven by playwright-core, the real kontor binary)"
-cargo build --locked -p kontor-server --bin kontor --quiet
+cargo build --locked -p kontor --bin kontor --quiet
 (cd web && KONTOR_BIN="$PWD/../target/debug/kontor" npm test)

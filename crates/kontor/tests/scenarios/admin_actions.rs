@@ -1,8 +1,7 @@
 //! Roles, suspension, deprovisioning, policies and the audit log.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::EventKind;
 use kontor_proto::api::*;
 use kontor_proto::event::{ServerFrame, close_code};

@@ -7,9 +7,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-mod common;
 
-use common::binary::{BIN, METRICS_TOKEN, free_port, serve};
+use crate::common::binary::{BIN, METRICS_TOKEN, free_port, serve};
 const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
 
 fn cmd(home: &Path, args: &[&str]) -> Command {

@@ -2,10 +2,9 @@
 //! in its database files (WAL included), logs or data directory; and after `kill -9` under
 //! send load, no acknowledged message is lost and none is stored twice.
 
-mod common;
 
-use common::binary::{BIN, free_port, serve};
-use common::*;
+use crate::common::binary::{BIN, free_port, serve};
+use crate::common::*;
 use kontor_proto::api::{AcceptInvitationRequest, NewDevice, Role, SessionCreated};
 use kontor_proto::conversation::{ConversationKind, MessagePage};
 use kontor_proto::payload::Payload;
@@ -276,7 +275,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
 }
 
 /// SIGKILL through the standard library (`Child::kill` sends SIGKILL on Unix).
-fn kill_9(s: &mut common::binary::Serve) {
+fn kill_9(s: &mut crate::common::binary::Serve) {
     s.child.kill().unwrap();
     s.child.wait().unwrap();
 }

@@ -1,9 +1,8 @@
 //! First start from the web app (setup code from the data directory), an organisation's
 //! branding (colours, logo, the installable app's manifest), and how the built app is served.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::api::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

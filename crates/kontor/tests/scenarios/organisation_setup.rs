@@ -1,8 +1,7 @@
 //! Anna sets up her organisation: invitations, accounts, devices and sessions.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::api::*;
 use kontor_server::clock::ManualClock;
 use reqwest::Method;

@@ -1,8 +1,7 @@
 //! Teams, profiles and the directory, as Anna (owner), Ben (member) and Chris (guest) use them.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::api::*;
 use kontor_proto::{TeamId, UserId};
 use reqwest::Method;

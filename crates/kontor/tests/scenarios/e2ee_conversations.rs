@@ -2,9 +2,8 @@
 //! Chris (guest), each on two devices, plus Dora next door. The devices are the command line's
 //! own host around the client core, with their state in SQLite files.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::ErrorCode;
 use kontor_proto::api::{CreateTeamRequest, SetTeamMemberRequest, Team, TeamKind, TeamRole};
 use kontor_proto::conversation::{Conversation, ConversationKind};

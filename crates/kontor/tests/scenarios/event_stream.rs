@@ -1,9 +1,8 @@
 //! The event WebSocket: pushes to the devices concerned, resumes without loss, and a slow
 //! client holds up nobody.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use futures_util::{SinkExt, StreamExt};
 use kontor_proto::EventKind;
 use kontor_proto::api::*;

@@ -1,9 +1,8 @@
 //! Nobody ever sees another organisation's data: a property over random organisations,
 //! people, teams and queries.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::api::*;
 use proptest::prelude::*;
 use reqwest::Method;

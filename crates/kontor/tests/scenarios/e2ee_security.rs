@@ -1,9 +1,8 @@
 //! What end-to-end encryption must hold against a real server: ghost devices, leavers and
 //! removed members, concurrent commits, retried sends.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::conversation::{Conversation, ConversationKind, MessageKind, SendMessage, Sent};
 use kontor_proto::payload::Payload;
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, UserId};
@@ -583,7 +582,7 @@ async fn refusal(
 /// could process it, so the delivery service refuses it before it takes the epoch.
 #[tokio::test]
 async fn a_commit_that_no_member_could_process_is_refused_before_it_takes_the_epoch() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
@@ -613,7 +612,7 @@ async fn a_commit_that_no_member_could_process_is_refused_before_it_takes_the_ep
 /// in another device's name (every member would have stopped over it).
 #[tokio::test]
 async fn nobody_posts_a_commit_in_another_device_s_name() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
@@ -640,7 +639,7 @@ async fn nobody_posts_a_commit_in_another_device_s_name() {
 /// on the server): the delivery service refuses the commit, so nobody stops over it.
 #[tokio::test]
 async fn a_member_cannot_add_a_device_its_person_never_signed() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
@@ -700,7 +699,7 @@ async fn a_member_cannot_add_a_device_its_person_never_signed() {
 /// delivery service reads what the commit does and refuses it.
 #[tokio::test]
 async fn a_member_who_is_no_admin_cannot_remove_a_colleague_by_stealth() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
@@ -731,7 +730,7 @@ async fn a_member_who_is_no_admin_cannot_remove_a_colleague_by_stealth() {
 /// could not be removed any more): only Add and Remove change a group.
 #[tokio::test]
 async fn nobody_changes_a_group_s_context() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, conv) = group_of_three(&w).await;
@@ -754,7 +753,7 @@ async fn nobody_changes_a_group_s_context() {
 /// not commit at all (what they commit the server cannot fully check), so it is refused.
 #[tokio::test]
 async fn channel_readers_and_guests_do_not_commit() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, mut ben, mut chris, group_conv) = group_of_three(&w).await;
@@ -836,7 +835,7 @@ async fn channel_readers_and_guests_do_not_commit() {
 /// Ben's device, and he reads on.
 #[tokio::test]
 async fn a_device_that_cannot_process_a_commit_asks_to_be_added_again_and_reads_on() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
     // Ben's state moves to an epoch of its own, which nobody else has.
@@ -1184,7 +1183,7 @@ fn leaf_of(group: &MlsGroup, user: kontor_proto::UserId) -> LeafNodeIndex {
 /// would be out of the group without anybody with the right to remove him deciding it.
 #[tokio::test]
 async fn a_member_who_is_no_admin_cannot_drop_a_device_that_asked_to_be_added_again() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, ben, chris, conv) = group_of_three(&w).await;
@@ -1220,7 +1219,7 @@ async fn a_member_who_is_no_admin_cannot_drop_a_device_that_asked_to_be_added_ag
 /// Chris would be back in a group he left, which only an admin adding him could do.
 #[tokio::test]
 async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let w = World::new().await;
     let url = w.server.url.clone();
     let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
@@ -1306,7 +1305,7 @@ async fn post_commit_with_a_bad_tag(
     conv: kontor_proto::ConversationId,
     epoch: u64,
 ) -> u64 {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     let forger = Forger::of(ben);
     let mut group = forger.group(conv);
     let bundle = group
@@ -1498,7 +1497,7 @@ async fn a_commit_somebody_answered_is_not_voided() {
 /// the channel for ever: past 64 in an hour her commits wait, older checkpoints make room.
 #[tokio::test]
 async fn an_admin_who_alone_changes_a_conversation_is_held_up_for_an_hour_at_most() {
-    use common::forger::Forger;
+    use crate::common::forger::Forger;
     use kontor_server::clock::ManualClock;
     let clock = std::sync::Arc::new(ManualClock::new(1_800_000_000_000));
     let w = World::with_clock(clock.clone()).await;

@@ -1,9 +1,8 @@
 //! Bad input and abuse: rate limits, size limits, malformed requests, and a fuzzer over every
 //! endpoint of the OpenAPI document. Never a panic, never a 500.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use kontor_proto::api::*;
 use kontor_server::clock::SystemClock;
 use proptest::prelude::*;
