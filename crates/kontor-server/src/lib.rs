@@ -3,12 +3,12 @@
 //!
 //! ```text
 //!  request ─► metrics ─► localize ─► shape_errors ─► catch_panic ─► router (api/*)
-//!                                                                     │ extract + access
+//!                                                                     │ extract ► access
 //!                                                                     ▼
-//!                                             actions / Store (one transaction each)
+//!                                        actions ► Store (one transaction each)
 //!                                                     │ events + audit in the same tx
-//!                                                     ▼
-//!                                            Hub ─► wakes WebSocket connections
+//!                                                     ▼ Effects, after commit
+//!                            effects::apply ─► Hub (wakes, frames, closes) + delivery follow-ups
 //! ```
 //!
 //! See `ARCHITECTURE.md` at the repository root for the map and the invariants.
@@ -20,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod directory_index;
+pub mod effects;
 pub mod error;
 pub mod external_sender;
 pub mod extract;

@@ -6,9 +6,13 @@
 //! needs that file too, and every node of a scale-out deployment the same file. Keys that an
 //! older version stored in plain text are sealed at the next start.
 
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::StoreError;
 use anyhow::Context;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use ed25519_dalek::SigningKey;
 use kontor_proto::OrgId;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
@@ -128,6 +132,59 @@ pub async fn seal_plain_keys(store: &crate::store::Store, seal: &OrgKeySeal) -> 
         );
     }
     Ok(())
+}
+
+/// What an organisation key is for: each purpose has its own key.
+pub(crate) mod purpose {
+    /// Signs membership certificates.
+    pub const MEMBERSHIP: &str = "membership";
+    /// Signs the delivery service's MLS proposals as the groups' external sender.
+    pub const EXTERNAL_SENDER: &str = "external_sender";
+}
+
+/// The organisation's signing key for membership certificates, made on first use.
+pub(crate) async fn org_signing_key(
+    state: &AppState,
+    org: OrgId,
+) -> Result<SigningKey, ApiError> {
+    org_key(state, org, purpose::MEMBERSHIP).await
+}
+
+/// The organisation's key for one purpose, made on first use; stored sealed (see
+/// [`crate::org_keys`]).
+pub(crate) async fn org_key(
+    state: &AppState,
+    org: OrgId,
+    purpose: &str,
+) -> Result<SigningKey, ApiError> {
+    let seal = state.org_key_seal();
+    let (_, stored, sealed) = state
+        .store()
+        .org_key_pair(
+            org,
+            purpose,
+            || {
+                let key = SigningKey::generate(&mut rand::rngs::OsRng);
+                (
+                    key.verifying_key().to_bytes().to_vec(),
+                    seal.seal(org, purpose, &key.to_bytes()),
+                )
+            },
+            state.now(),
+        )
+        .await?;
+    let secret = if sealed {
+        seal.open(org, purpose, &stored).ok_or_else(|| {
+            tracing::error!(org = %org, purpose, "an organisation key does not open with org-keys.key");
+            ApiError::internal()
+        })?
+    } else {
+        stored
+    };
+    let secret: [u8; 32] = secret
+        .try_into()
+        .map_err(|_| ApiError::from(StoreError::Corrupt("secret_key")))?;
+    Ok(SigningKey::from_bytes(&secret))
 }
 
 #[cfg(test)]

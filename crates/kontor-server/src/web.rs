@@ -299,7 +299,7 @@ pub async fn manifest(
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_accept_language)
         .unwrap_or_default();
-    let org = crate::api::orgs::branded_org(&state, &addr, q.org.as_deref())
+    let org = crate::actions::branding::branded_org(&state, &addr, q.org.as_deref())
         .await
         .ok();
     let name = org.as_ref().map_or("Kontor".to_owned(), |o| o.name.clone());
@@ -357,6 +357,31 @@ pub async fn manifest(
         .into_response();
     security_headers(res.headers_mut(), false);
     res
+}
+
+/// An image that was checked by its bytes when stored: served as exactly that type, never
+/// sniffed, never able to run anything.
+pub fn image_response(
+    content_type: &str,
+    bytes: Vec<u8>,
+    cache: &'static str,
+) -> Result<Response, ApiError> {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).map_err(|_| ApiError::internal())?,
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
 //! Login, logout, the caller's own account, devices and sessions.
 
 use crate::access::Caller;
+use crate::actions::people;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientAddr};
 use crate::state::AppState;
 use crate::store::{LoginIds, NewSession};
-use crate::{clock, lockout, password, tokens, validate};
+use crate::actions::logins::{hash_password, new_session, session_created, verify_password};
+use crate::{lockout, password, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
@@ -14,89 +17,6 @@ use kontor_proto::api::{
 };
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};
 use std::sync::atomic::Ordering;
-
-/// A new session's secrets, shown once: the bearer token and the device's credential for
-/// later logins.
-pub(super) struct Minted {
-    pub token: String,
-    pub device_secret: String,
-}
-
-/// Validates a device description and mints a session token and device credential for it.
-pub(super) fn new_session(
-    state: &AppState,
-    device: &NewDevice,
-) -> Result<(Minted, NewSession), ApiError> {
-    let name = validate::line("device.name", &device.name, 1, 64)?;
-    let platform = validate::platform(&device.platform)?;
-    let token = tokens::new_session_token();
-    let device_secret = tokens::new_device_secret();
-    let session = NewSession {
-        device_name: name,
-        platform,
-        token_hash: tokens::hash(tokens::label::SESSION, &token),
-        credential_hash: tokens::hash(tokens::label::DEVICE_CREDENTIAL, &device_secret),
-        expires_at: state.now() + i64::from(state.config().session_ttl_days) * clock::DAY_MS,
-    };
-    Ok((
-        Minted {
-            token,
-            device_secret,
-        },
-        session,
-    ))
-}
-
-/// Everything a client needs after login.
-pub(super) async fn session_created(
-    state: &AppState,
-    ids: LoginIds,
-    minted: Minted,
-) -> Result<SessionCreated, ApiError> {
-    let store = state.store();
-    let person = store.person(ids.org, ids.user).await?;
-    let org = store.org(ids.org).await?;
-    let mut device = store
-        .devices(ids.org, ids.user)
-        .await?
-        .into_iter()
-        .find(|d| d.id == ids.device)
-        .ok_or(ApiError::internal())?;
-    device.current = true;
-    let mut session = store
-        .sessions(ids.org, ids.user, state.now())
-        .await?
-        .into_iter()
-        .find(|s| s.id == ids.session)
-        .ok_or(ApiError::internal())?;
-    session.current = true;
-    Ok(SessionCreated {
-        token: minted.token,
-        device_secret: minted.device_secret,
-        session,
-        device,
-        person,
-        org,
-    })
-}
-
-/// Runs a password check off the async threads, one per core at a time.
-pub(super) async fn verify_password(state: &AppState, password: String, hash: String) -> bool {
-    let _permit = state.hashing_permit().await;
-    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-        .await
-        .unwrap_or(false)
-}
-
-/// Hashes a new password off the async threads, one per core at a time.
-pub(super) async fn hash_password(state: &AppState, password: String) -> Result<String, ApiError> {
-    let cost = state.config().hash_cost;
-    let _permit = state.hashing_permit().await;
-    tokio::task::spawn_blocking(move || password::hash(&password, cost))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|_| ApiError::internal())
-}
 
 /// Logs in with e-mail address and password and registers a new device.
 ///
@@ -163,12 +83,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
-    state
-        .store()
-        .end_session(caller.org, caller.user, caller.session, state.now())
-        .await?;
-    state.hub().end_sessions(&[caller.session]);
-    state.hub().notify_user(caller.org, caller.user);
+    let fx = people::end_session(&state, caller.org, caller.user, caller.session).await?;
+    effects::apply(&state, fx).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -233,8 +149,10 @@ pub async fn change_password(
         .store()
         .set_password(caller.org, caller.user, &hash, caller.session, state.now())
         .await?;
-    state.hub().end_sessions(&ended);
-    state.hub().notify_user(caller.org, caller.user);
+    let fx = Effects::new()
+        .sessions_ended(&ended)
+        .person_changed(caller.org, caller.user);
+    effects::apply(&state, fx).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -280,13 +198,8 @@ pub async fn revoke_device(
     if device_id != caller.device {
         caller.require_linked_device(&state).await?;
     }
-    let ended = state
-        .store()
-        .revoke_device(caller.org, caller.user, device_id, state.now())
-        .await?;
-    state.hub().end_sessions(&ended);
-    state.hub().notify_user(caller.org, caller.user);
-    crate::api::conversations::announce_retired(&state, caller.org, &[device_id]).await;
+    let fx = people::revoke_device(&state, caller.org, caller.user, device_id).await?;
+    effects::apply(&state, fx).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -316,11 +229,7 @@ pub async fn revoke_session(
     if !own_device {
         caller.require_linked_device(&state).await?;
     }
-    state
-        .store()
-        .end_session(caller.org, caller.user, session_id, state.now())
-        .await?;
-    state.hub().end_sessions(&[session_id]);
-    state.hub().notify_user(caller.org, caller.user);
+    let fx = people::end_session(&state, caller.org, caller.user, session_id).await?;
+    effects::apply(&state, fx).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,10 +2,12 @@
 //!
 //! Every handler takes the caller's device from the session; a device sees a conversation only
 //! while it is an active member of it (others get `not_found`, so conversations do not leak).
-//! After a write the new message is pushed, serialised once, to the members' live connections.
+//! After a write its effects (the message pushed to the members' live connections, the
+//! removals owed) are applied by `effects::apply`.
 
-use super::identity;
 use crate::access::Caller;
+use crate::actions::delivery;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -18,8 +20,7 @@ use kontor_proto::conversation::{
     SendMessage, Sent, SetMemberRole, VoidCommit,
 };
 use kontor_proto::event::ServerFrame;
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorBody, OrgId, UserId};
-use std::sync::Arc;
+use kontor_proto::{ConversationId, ErrorBody, UserId};
 use std::sync::atomic::Ordering;
 
 /// The largest MLS message (a commit with a Welcome for many devices carries a ratchet tree).
@@ -28,71 +29,6 @@ pub const MESSAGE_LIMIT: usize = 8 * 1024 * 1024;
 const MAX_CHANGES: usize = 1000;
 /// How often one device may ask to be added again to one conversation per hour.
 const REJOINS_PER_HOUR: u32 = 6;
-
-fn serialise(frame: &ServerFrame) -> Arc<str> {
-    serde_json::to_string(frame).unwrap_or_default().into()
-}
-
-/// Tells the active devices of these conversations that their membership changed.
-pub(crate) async fn announce_changed(state: &AppState, conversations: &[ConversationId]) {
-    for c in conversations {
-        if let Ok(devices) = state.store().active_devices(*c).await {
-            let frame = serialise(&ServerFrame::ConversationChanged {
-                conversation_id: *c,
-            });
-            state.hub().deliver(&devices, frame);
-        }
-    }
-}
-
-/// After devices were retired (deprovisioning, revocation): the server proposes their
-/// removal in each of their conversations, and the members learn that removals are pending.
-pub(crate) async fn announce_retired(state: &AppState, org: OrgId, devices: &[DeviceId]) {
-    if let Ok(convs) = state.store().conversations_with_devices(devices).await {
-        for c in &convs {
-            propose_removals(state, org, *c).await;
-        }
-        announce_changed(state, &convs).await;
-    }
-}
-
-/// Proposes, as the group's MLS external sender, the removal of every device pending removal
-/// in `conv` that has no proposal for the current epoch yet, and pushes the proposals. Members
-/// commit them; a commit for another reason moves the epoch on, and the removal is proposed
-/// again for the new epoch.
-pub(crate) async fn propose_removals(state: &AppState, org: OrgId, conv: ConversationId) {
-    let Ok((epoch, due)) = state.store().removals_to_propose(org, conv).await else {
-        return;
-    };
-    if due.is_empty() {
-        return;
-    }
-    let Ok(key) = identity::org_key(state, org, identity::purpose::EXTERNAL_SENDER).await else {
-        return;
-    };
-    let proposals: Vec<_> = due
-        .iter()
-        .filter_map(|(device, leaf)| {
-            crate::external_sender::remove_proposal(&key, conv, epoch, *leaf)
-                .map(|body| (*device, body, ClientMsgId::new()))
-        })
-        .collect();
-    match state
-        .store()
-        .append_server_proposals(org, conv, epoch, &proposals, state.now())
-        .await
-    {
-        Ok((stored, recipients)) => {
-            for message in stored {
-                let frame = serialise(&ServerFrame::Message {
-                    message: Box::new(message),
-                });
-                state.hub().deliver(&recipients, frame);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not store removal proposals"),
-    }
-}
 
 /// Counts a message against its device's limits per minute (how many, how many bytes), or
 /// refuses it with 429 and `Retry-After`. Kept in memory on each node: a device talks to one.
@@ -166,7 +102,7 @@ pub async fn create(
         })
         .ok_or(ApiError::new(kontor_proto::ErrorCode::DeviceNotLinked))?;
     let external =
-        identity::org_key(&state, caller.org, identity::purpose::EXTERNAL_SENDER).await?;
+        crate::org_keys::org_key(&state, caller.org, crate::org_keys::purpose::EXTERNAL_SENDER).await?;
     let genesis = crate::delivery::genesis(
         body.id,
         body.group_info.as_slice(),
@@ -292,36 +228,15 @@ pub async fn send(
                 state.metrics().limited.fetch_add(1, Ordering::Relaxed);
             }
         })?;
-    if let Some(message) = outcome.message {
+    if outcome.message.is_some() {
         state
             .metrics()
             .messages_stored
             .fetch_add(1, Ordering::Relaxed);
-        let frame = serialise(&ServerFrame::Message {
-            message: Box::new(message),
-        });
-        state.hub().deliver(&outcome.recipients, frame);
-        if !outcome.welcomed.is_empty() {
-            let frame = serialise(&ServerFrame::Welcome {
-                conversation_id: id,
-            });
-            state.hub().deliver(&outcome.welcomed, frame);
-        }
-        if body.kind != MessageKind::Application {
-            propose_removals(&state, caller.org, id).await;
-        }
-        if outcome.changed {
-            announce_changed(&state, &[id]).await;
-        }
-        if !outcome.removed.is_empty() {
-            // The removed devices learn it at once (and fetch nothing more: they may not).
-            let frame = serialise(&ServerFrame::ConversationChanged {
-                conversation_id: id,
-            });
-            state.hub().deliver(&outcome.removed, frame);
-        }
     }
-    Ok(ApiJson(outcome.sent))
+    let (sent, fx) = delivery::after_send(caller.org, id, body.kind, outcome);
+    effects::apply(&state, fx).await;
+    Ok(ApiJson(sent))
 }
 
 /// The calling device could not process a change of the conversation (a commit whose secrets
@@ -355,7 +270,7 @@ pub async fn rejoin(
         .request_rejoin(caller.org, id, caller.device, state.now())
         .await?
     {
-        announce_changed(&state, &[id]).await;
+        effects::apply(&state, Effects::new().conversation_changed(id)).await;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -402,12 +317,16 @@ pub async fn void(
         )
         .await?;
     tracing::info!(conversation = %id, seq = body.seq, "commit voided");
-    let frame = serialise(&ServerFrame::ConversationChanged {
-        conversation_id: id,
-    });
-    state.hub().deliver(&voided.tell, frame);
     // The epoch went back: removals still pending are proposed for it.
-    propose_removals(&state, caller.org, id).await;
+    let fx = Effects::new()
+        .frame(
+            voided.tell,
+            &ServerFrame::ConversationChanged {
+                conversation_id: id,
+            },
+        )
+        .removals_due(caller.org, id);
+    effects::apply(&state, fx).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -477,6 +396,6 @@ pub async fn set_role(
         .store()
         .set_member_role(caller.org, id, caller.user, caller.device, user, body.role)
         .await?;
-    announce_changed(&state, &[id]).await;
+    effects::apply(&state, Effects::new().conversation_changed(id)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -29,59 +29,6 @@ const MAX_DEVICES: usize = 50;
 /// Largest sealed recovery backup or link response.
 const MAX_SEALED: usize = 8 * 1024 * 1024;
 
-/// What an organisation key is for: each purpose has its own key.
-pub(crate) mod purpose {
-    /// Signs membership certificates.
-    pub const MEMBERSHIP: &str = "membership";
-    /// Signs the delivery service's MLS proposals as the groups' external sender.
-    pub const EXTERNAL_SENDER: &str = "external_sender";
-}
-
-/// The organisation's signing key for membership certificates, made on first use.
-pub(crate) async fn org_signing_key(
-    state: &AppState,
-    org: kontor_proto::OrgId,
-) -> Result<SigningKey, ApiError> {
-    org_key(state, org, purpose::MEMBERSHIP).await
-}
-
-/// The organisation's key for one purpose, made on first use; stored sealed (see
-/// [`crate::org_keys`]).
-pub(crate) async fn org_key(
-    state: &AppState,
-    org: kontor_proto::OrgId,
-    purpose: &str,
-) -> Result<SigningKey, ApiError> {
-    let seal = state.org_key_seal();
-    let (_, stored, sealed) = state
-        .store()
-        .org_key_pair(
-            org,
-            purpose,
-            || {
-                let key = SigningKey::generate(&mut rand::rngs::OsRng);
-                (
-                    key.verifying_key().to_bytes().to_vec(),
-                    seal.seal(org, purpose, &key.to_bytes()),
-                )
-            },
-            state.now(),
-        )
-        .await?;
-    let secret = if sealed {
-        seal.open(org, purpose, &stored).ok_or_else(|| {
-            tracing::error!(org = %org, purpose, "an organisation key does not open with org-keys.key");
-            ApiError::internal()
-        })?
-    } else {
-        stored
-    };
-    let secret: [u8; 32] = secret
-        .try_into()
-        .map_err(|_| ApiError::from(StoreError::Corrupt("secret_key")))?;
-    Ok(SigningKey::from_bytes(&secret))
-}
-
 fn verifying_key(bytes: &Bytes, field: &'static str) -> Result<VerifyingKey, ApiError> {
     let arr: [u8; 32] = bytes
         .as_slice()
@@ -163,8 +110,8 @@ pub async fn get_org_key(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<OrgKey>, ApiError> {
-    let key = org_signing_key(&state, caller.org).await?;
-    let external = org_key(&state, caller.org, purpose::EXTERNAL_SENDER).await?;
+    let key = crate::org_keys::org_signing_key(&state, caller.org).await?;
+    let external = crate::org_keys::org_key(&state, caller.org, crate::org_keys::purpose::EXTERNAL_SENDER).await?;
     Ok(ApiJson(OrgKey {
         org_id: caller.org,
         signing_key: Bytes(key.verifying_key().to_bytes().to_vec()),
@@ -243,7 +190,7 @@ pub async fn bundles(
             visible.push(id);
         }
     }
-    let key = org_signing_key(&state, caller.org).await?;
+    let key = crate::org_keys::org_signing_key(&state, caller.org).await?;
     let people = state.store().people(caller.org, &visible).await?;
     let stored = state.store().identities(caller.org, &visible).await?;
     let mut bundles = Vec::with_capacity(stored.len());

@@ -1,7 +1,8 @@
 //! Invitations: one, many (CSV), preview and acceptance.
 
-use super::auth::{new_session, session_created};
+use crate::actions::logins::{hash_password, new_session, session_created};
 use crate::access::Caller;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientAddr};
 use crate::ratelimit::login as limits;
@@ -285,7 +286,7 @@ pub async fn accept(
     let local = inv.email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;
     let (minted, new_session) = new_session(&state, &req.device)?;
-    let password_hash = super::auth::hash_password(&state, req.password).await?;
+    let password_hash = hash_password(&state, req.password).await?;
     let ids = state
         .store()
         .accept_invitation(
@@ -299,7 +300,7 @@ pub async fn accept(
             now,
         )
         .await?;
-    state.hub().notify(ids.org);
+    effects::apply(&state, Effects::new().org_changed(ids.org)).await;
     tracing::info!(org = %ids.org, user = %ids.user, "invitation accepted");
     Ok(ApiJson(session_created(&state, ids, minted).await?))
 }

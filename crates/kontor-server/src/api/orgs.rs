@@ -1,6 +1,7 @@
 //! Organisations and policies.
 
 use crate::access::{Caller, Operator};
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
 use crate::state::AppState;
@@ -82,7 +83,7 @@ pub async fn patch_org(
         .store()
         .change_org(caller.org, &change, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(org))
 }
 
@@ -109,7 +110,7 @@ pub async fn put_logo(
             &caller.audit(&state),
         )
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(org))
 }
 
@@ -125,47 +126,12 @@ pub async fn delete_logo(
         .store()
         .set_logo(caller.org, None, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(org))
 }
 
 /// How many unknown organisations one address may ask for: branding is public, but a server's
 /// list of organisations is not for guessing.
-const BRANDING_MISSES: crate::ratelimit::Limit = crate::ratelimit::Limit {
-    max: 20,
-    window_ms: 10 * 60 * 1000,
-};
-
-/// The organisation a public branding request means: by slug, or the only one. Misses count
-/// against the address.
-pub(crate) async fn branded_org(
-    state: &AppState,
-    addr: &ClientAddr,
-    slug: Option<&str>,
-) -> Result<Org, ApiError> {
-    let key = format!("branding-miss:{}", addr.key());
-    // Counted before the lookup (one step with the check), taken back on a hit.
-    state
-        .limiter()
-        .acquire(&key, BRANDING_MISSES, state.now())
-        .map_err(ApiError::rate_limited)?;
-    let org = match slug.filter(|s| !s.is_empty()) {
-        Some(slug) => state.store().org_by_slug(slug).await,
-        None => state.store().only_org().await,
-    };
-    match org {
-        Ok(Some(o)) => {
-            state.limiter().release(&key);
-            Ok(o)
-        }
-        Ok(None) => Err(ApiError::new(ErrorCode::NotFound)),
-        Err(e) => {
-            state.limiter().release(&key);
-            Err(e.into())
-        }
-    }
-}
-
 /// An organisation's name, colours and whether it has a logo, for the login screen and the
 /// installed app (public: shown before anybody logs in).
 #[utoipa::path(get, path = "/branding", tag = "orgs", params(BrandingQuery),
@@ -175,7 +141,7 @@ pub async fn branding(
     addr: ClientAddr,
     ApiQuery(q): ApiQuery<BrandingQuery>,
 ) -> Result<ApiJson<Branding>, ApiError> {
-    let org = branded_org(&state, &addr, q.org.as_deref()).await?;
+    let org = crate::actions::branding::branded_org(&state, &addr, q.org.as_deref()).await?;
     Ok(ApiJson(Branding {
         name: org.name,
         slug: org.slug,
@@ -193,9 +159,9 @@ pub async fn logo(
     addr: ClientAddr,
     ApiQuery(q): ApiQuery<BrandingQuery>,
 ) -> Result<Response, ApiError> {
-    let org = branded_org(&state, &addr, q.org.as_deref()).await?;
+    let org = crate::actions::branding::branded_org(&state, &addr, q.org.as_deref()).await?;
     let (content_type, bytes) = state.store().logo(org.id).await?;
-    super::people::image_response(&content_type, bytes, "public, max-age=300")
+    crate::web::image_response(&content_type, bytes, "public, max-age=300")
 }
 
 /// The organisation's policies (everybody in it).
@@ -270,7 +236,9 @@ pub async fn patch_policies(
         .store()
         .set_policies(caller.org, &p, &caller.audit(&state))
         .await?;
-    state.hub().end_sessions(&ended);
-    state.hub().notify(caller.org);
+    let fx = Effects::new()
+        .sessions_ended(&ended)
+        .org_changed(caller.org);
+    effects::apply(&state, fx).await;
     Ok(ApiJson(p))
 }

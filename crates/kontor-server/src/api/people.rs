@@ -1,6 +1,8 @@
 //! People: profiles, roles, suspension and deprovisioning, avatars.
 
 use crate::access::Caller;
+use crate::actions::people;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -47,7 +49,7 @@ pub async fn patch_person(
         .store()
         .update_profile(caller.org, user, &patch, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(person))
 }
 
@@ -64,22 +66,10 @@ pub async fn set_role(
     caller.require_admin()?;
     let target = state.store().person(caller.org, user).await?;
     caller.require_role_change(user, target.role, req.role)?;
-    let person = state
-        .store()
-        .set_role(caller.org, user, req.role, &caller.audit(&state))
-        .await?;
-    if (target.role == Role::Guest) != (req.role == Role::Guest) {
-        // What their devices may see changed: make their event streams start over.
-        let sessions: Vec<_> = state
-            .store()
-            .sessions(caller.org, user, state.now())
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-        state.hub().close_sessions(&sessions, close_code::RECONNECT);
-    }
-    state.hub().notify(caller.org);
+    let (person, fx) =
+        people::set_role(&state, caller.org, user, target.role, req.role, &caller.audit(&state))
+            .await?;
+    effects::apply(&state, fx).await;
     Ok(ApiJson(person))
 }
 
@@ -92,24 +82,9 @@ async fn change_status(
     caller.require_admin()?;
     let target = state.store().person(caller.org, user).await?;
     caller.require_status_change(user, target.role)?;
-    let (person, ended) = state
-        .store()
-        .set_status(caller.org, user, status, &caller.audit(state))
-        .await?;
-    // Close their live connections now: the sessions are already dead in the store.
-    state.hub().end_sessions(&ended);
-    state.hub().notify(caller.org);
-    if status == PersonStatus::Deprovisioned {
-        let devices: Vec<_> = state
-            .store()
-            .devices(caller.org, user)
-            .await?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-        crate::api::conversations::announce_retired(state, caller.org, &devices).await;
-    }
-    tracing::info!(org = %caller.org, user = %user, status = status.as_str(), sessions = ended.len(), "account status changed");
+    let (person, fx) =
+        people::set_status(state, caller.org, user, status, &caller.audit(state)).await?;
+    effects::apply(state, fx).await;
     Ok(ApiJson(person))
 }
 
@@ -173,7 +148,7 @@ pub async fn put_avatar(
         .store()
         .set_avatar(caller.org, user, content_type, &body, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(person))
 }
 
@@ -188,32 +163,7 @@ pub async fn get_avatar(
 ) -> Result<Response, ApiError> {
     caller.require_visible(&state, user).await?;
     let (content_type, bytes) = state.store().avatar(caller.org, user).await?;
-    image_response(&content_type, bytes, "private, max-age=300")
-}
-
-/// An image that was checked by its bytes when stored: served as exactly that type, never
-/// sniffed, never able to run anything.
-pub(crate) fn image_response(
-    content_type: &str,
-    bytes: Vec<u8>,
-    cache: &'static str,
-) -> Result<Response, ApiError> {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type).map_err(|_| ApiError::internal())?,
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    Ok(res)
+    crate::web::image_response(&content_type, bytes, "private, max-age=300")
 }
 
 /// Removes an avatar.
@@ -232,6 +182,6 @@ pub async fn delete_avatar(
         .store()
         .delete_avatar(caller.org, user, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! First start: the first organisation and its owner, made from the web app.
 
-use super::auth::{hash_password, new_session, session_created};
+use crate::actions::logins::{hash_password, new_session, session_created};
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientAddr};
 use crate::ratelimit::login as limits;
@@ -68,7 +69,7 @@ pub async fn setup(
         )
         .await?;
     setup::finish(&state.config().data_dir);
-    state.hub().notify(ids.org);
+    effects::apply(&state, Effects::new().org_changed(ids.org)).await;
     tracing::info!(org = %ids.org, user = %ids.user, "first organisation set up");
     Ok(ApiJson(session_created(&state, ids, minted).await?))
 }

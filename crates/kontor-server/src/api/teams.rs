@@ -1,6 +1,7 @@
 //! Teams and their members.
 
 use crate::access::Caller;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -48,7 +49,7 @@ pub async fn create(
         .store()
         .create_team(caller.org, &new, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(team))
 }
 
@@ -118,7 +119,7 @@ pub async fn patch(
         .store()
         .update_team(caller.org, team_id, &change, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(ApiJson(team))
 }
 
@@ -136,7 +137,7 @@ pub async fn delete(
         .store()
         .delete_team(caller.org, team_id, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,7 +172,7 @@ pub async fn set_member(
             &caller.audit(&state),
         )
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -197,6 +198,6 @@ pub async fn remove_member(
         .store()
         .remove_team_member(caller.org, team_id, user_id, &caller.audit(&state))
         .await?;
-    state.hub().notify(caller.org);
+    effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -463,7 +463,7 @@ impl super::Store {
             .execute(&mut *tx)
             .await?;
         let (device, session) = insert_session(&mut tx, org, user, &a.new_session, now).await?;
-        super::people::refresh_search(&mut tx, org, &[user]).await?;
+        super::people::refresh_name_skeleton(&mut tx, org, &[user]).await?;
         super::people::announce_namesakes(&mut tx, org, user, None, now).await?;
         let ctx = AuditCtx {
             actor: Some(user),
@@ -524,7 +524,7 @@ impl super::Store {
         )
         .await?;
         let (device, session) = insert_session(&mut tx, org, user, &f.new_session, now).await?;
-        super::people::refresh_search(&mut tx, org, &[user]).await?;
+        super::people::refresh_name_skeleton(&mut tx, org, &[user]).await?;
         let ctx = AuditCtx {
             actor: Some(user),
             address: f.address.clone(),

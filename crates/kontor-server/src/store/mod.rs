@@ -39,7 +39,6 @@ pub use events::Audience;
 pub use identity::{ClaimLimits, NewDeviceList, StoredIdentity, StoredLinkRequest};
 pub use limits::FailureLimit;
 pub use orgs::{NewInvitation, OrgChange};
-pub use people::{Candidate, CandidateFilter};
 pub use teams::{NewTeam, TeamChange};
 
 use kontor_proto::ErrorCode;
@@ -237,6 +236,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_limits.sql")),
     (8, include_str!("migrations/0008_storage_share.sql")),
     (9, include_str!("migrations/0009_void.sql")),
+    (10, include_str!("migrations/0010_directory_in_memory.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

@@ -102,32 +102,20 @@ pub(crate) async fn load_person(tx: &mut Tx, org: OrgId, user: UserId) -> StoreR
         .ok_or(StoreError::NotFound)
 }
 
-/// Recomputes the folded search text of these people (after a profile or team change).
-pub(crate) async fn refresh_search(tx: &mut Tx, org: OrgId, users: &[UserId]) -> StoreResult<()> {
+/// Recomputes what these people's display names look like (`search::skeleton`), which
+/// decides who carries a disambiguator (after a new person or a name change).
+pub(crate) async fn refresh_name_skeleton(
+    tx: &mut Tx,
+    org: OrgId,
+    users: &[UserId],
+) -> StoreResult<()> {
     for person in load_people(&mut *tx, org, users).await? {
-        let team_names: Vec<String> = person.teams.iter().map(|t| t.name.clone()).collect();
-        let s = Searchable {
-            display_name: &person.display_name,
-            email: &person.email,
-            job_title: &person.job_title,
-            competences: &person.competences,
-            languages: &person.languages,
-            location: &person.location,
-            phone_extension: &person.phone_extension,
-            team_names: &team_names,
-        };
-        sqlx::query(
-            "UPDATE users SET search_text = $3, search_facets = $4, sort_key = $5, name_skeleton = $6 \
-             WHERE org_id = $1 AND id = $2",
-        )
-        .bind(org.to_string())
-        .bind(person.id.to_string())
-        .bind(s.search_text())
-        .bind(s.facets())
-        .bind(crate::search::fold(&person.display_name))
-        .bind(crate::search::skeleton(&person.display_name))
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query("UPDATE users SET name_skeleton = $3 WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(person.id.to_string())
+            .bind(crate::search::skeleton(&person.display_name))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -175,34 +163,6 @@ pub(crate) async fn emit_person_changed(
         emit(tx, org, Audience::User(user), &event, now).await?;
     }
     Ok(person)
-}
-
-/// Filters for directory candidates, already validated and folded.
-#[derive(Clone, Debug, Default)]
-pub struct CandidateFilter {
-    pub terms: Vec<String>,
-    pub team_ids: Option<Vec<kontor_proto::TeamId>>,
-    pub facets: Vec<String>,
-    pub role: Option<Role>,
-    pub email: Option<String>,
-    pub include_inactive: bool,
-    /// Restrict to people who share a team with this person (guests' view).
-    pub sharing_team_with: Option<UserId>,
-    /// Fill in the fields that ranking needs.
-    pub rank: bool,
-}
-
-/// A directory candidate, with what ranking needs (when asked for).
-#[derive(Clone, Debug, Default)]
-pub struct Candidate {
-    pub id: UserId,
-    /// The folded display name, for ordering.
-    pub sort_key: String,
-    pub display_name: String,
-    pub job_title: String,
-    pub competences: Vec<String>,
-    pub languages: Vec<String>,
-    pub location: String,
 }
 
 impl super::Store {
@@ -275,7 +235,7 @@ impl super::Store {
         .bind(ctx.now)
         .execute(&mut *tx)
         .await?;
-        refresh_search(&mut tx, org, &[user]).await?;
+        refresh_name_skeleton(&mut tx, org, &[user]).await?;
         let old_skeleton = crate::search::skeleton(&before.display_name);
         if patch.display_name.is_some() {
             announce_namesakes(&mut tx, org, user, Some(&old_skeleton), ctx.now).await?;
@@ -498,87 +458,5 @@ impl super::Store {
         let bytes: Vec<u8> =
             sqlx::Row::try_get(&row, "bytes").map_err(|_| StoreError::Corrupt("bytes"))?;
         Ok((col_str(&row, "content_type")?, bytes))
-    }
-
-    /// Everybody who matches the filter, unranked. With `f.rank`, the fields that ranking
-    /// needs are filled in; without, only the id and the sort key (cheaper for big lists).
-    pub async fn directory_candidates(
-        &self,
-        org: OrgId,
-        f: &CandidateFilter,
-    ) -> StoreResult<Vec<Candidate>> {
-        let columns = if f.rank {
-            "u.id, u.sort_key, u.display_name, u.job_title, u.competences, u.languages, u.location"
-        } else {
-            "u.id, u.sort_key"
-        };
-        let mut sql = format!("SELECT {columns} FROM users u WHERE u.org_id = $1");
-        let mut binds: Vec<String> = vec![org.to_string()];
-        let next = |binds: &mut Vec<String>, value: String| {
-            binds.push(value);
-            format!("${}", binds.len())
-        };
-        if !f.include_inactive {
-            sql.push_str(" AND u.status = 'active'");
-        }
-        // Terms and facets are folded already: a plain, byte-wise substring test is enough.
-        for term in &f.terms {
-            let p = next(&mut binds, term.clone());
-            sql.push_str(&format!(" AND {}", self.contains("u.search_text", &p)));
-        }
-        for facet in &f.facets {
-            let p = next(&mut binds, facet.clone());
-            sql.push_str(&format!(" AND {}", self.contains("u.search_facets", &p)));
-        }
-        if let Some(role) = f.role {
-            let p = next(&mut binds, role.as_str().to_owned());
-            sql.push_str(&format!(" AND u.role = {p}"));
-        }
-        if let Some(email) = &f.email {
-            let p = next(&mut binds, email.clone());
-            sql.push_str(&format!(" AND u.email = {p}"));
-        }
-        if let Some(teams) = &f.team_ids {
-            if teams.is_empty() {
-                return Ok(Vec::new());
-            }
-            let list: Vec<String> = teams
-                .iter()
-                .map(|t| next(&mut binds, t.to_string()))
-                .collect();
-            sql.push_str(&format!(
-                " AND u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id IN ({}))",
-                list.join(", ")
-            ));
-        }
-        if let Some(viewer) = f.sharing_team_with {
-            let p = next(&mut binds, viewer.to_string());
-            sql.push_str(&format!(
-                " AND (u.id = {p} OR u.id IN (SELECT a.user_id FROM team_members a \
-                 JOIN team_members b ON a.team_id = b.team_id WHERE b.user_id = {p}))"
-            ));
-        }
-        let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = q.bind(b);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        rows.iter()
-            .map(|row| {
-                let mut c = Candidate {
-                    id: col_parse(row, "id")?,
-                    sort_key: col_str(row, "sort_key")?,
-                    ..Default::default()
-                };
-                if f.rank {
-                    c.display_name = col_str(row, "display_name")?;
-                    c.job_title = col_str(row, "job_title")?;
-                    c.competences = col_json(row, "competences")?;
-                    c.languages = col_json(row, "languages")?;
-                    c.location = col_str(row, "location")?;
-                }
-                Ok(c)
-            })
-            .collect()
     }
 }

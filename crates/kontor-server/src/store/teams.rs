@@ -246,7 +246,6 @@ impl super::Store {
         .await?;
         if before.name != after.name || before.kind != after.kind {
             let members = member_ids(&mut tx, org, team).await?;
-            super::people::refresh_search(&mut tx, org, &members).await?;
             for m in members {
                 super::people::emit_person_changed(&mut tx, org, m, ctx.now).await?;
             }
@@ -297,7 +296,6 @@ impl super::Store {
             ctx.now,
         )
         .await?;
-        super::people::refresh_search(&mut tx, org, &members).await?;
         for m in members {
             super::people::emit_person_changed(&mut tx, org, m, ctx.now).await?;
         }
@@ -318,7 +316,6 @@ impl super::Store {
         load_team(&mut tx, org, team).await?;
         super::people::load_person(&mut tx, org, user).await?;
         upsert_member(&mut tx, org, team, user, role, ctx.now).await?;
-        super::people::refresh_search(&mut tx, org, &[user]).await?;
         audit::record(
             &mut tx,
             org,
@@ -362,7 +359,6 @@ impl super::Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        super::people::refresh_search(&mut tx, org, &[user]).await?;
         audit::record(
             &mut tx,
             org,

@@ -1,4 +1,12 @@
-//! Named actions shared by the HTTP API and the commands that work on the data directory.
+//! Named actions: what the HTTP API and the commands that work on the data directory do,
+//! after `extract` has read the request and `access` has said who may. An action runs one
+//! transaction and returns, beside its answer, the [`crate::effects::Effects`] that the
+//! caller applies once it committed.
+
+pub mod branding;
+pub mod delivery;
+pub mod logins;
+pub mod people;
 
 use crate::config::Config;
 use crate::error::ApiError;
