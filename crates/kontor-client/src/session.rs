@@ -1419,6 +1419,8 @@ impl<H: Host> Session<H> {
                                 | ErrorCode::QuotaExceeded
                                 | ErrorCode::Unavailable
                                 | ErrorCode::Internal
+                                // Kept until this device is added again, then encrypted anew.
+                                | ErrorCode::RejoinPending
                         )
                     );
                     if !retry_later {

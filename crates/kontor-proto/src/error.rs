@@ -150,6 +150,9 @@ error_codes! {
     /// A commit can no longer be undone: somebody other than its committer wrote since (so
     /// somebody could process it), or it is not the conversation's to undo.
     NotVoidable = 409, "This change can no longer be undone: others have written since.", "Diese Änderung lässt sich nicht mehr rückgängig machen: Andere haben inzwischen geschrieben.";
+    /// The device waits to be added to the conversation again (it could not process a
+    /// change, or its own change was voided): it writes nothing until a member has renewed it.
+    RejoinPending = 409, "This device is being added to the conversation again. It can write once that is done.", "Dieses Gerät wird der Unterhaltung gerade neu hinzugefügt. Danach kann es wieder schreiben.";
     /// The conversation was made by an older version of Kontor: its members can no longer be
     /// changed. Messages still go through.
     ConversationOutdated = 409, "This conversation was created with an older version of Kontor; its members can no longer be changed. Please start a new conversation.", "Diese Unterhaltung wurde mit einer älteren Version von Kontor angelegt; ihre Mitglieder lassen sich nicht mehr ändern. Bitte beginnen Sie eine neue Unterhaltung.";

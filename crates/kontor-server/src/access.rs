@@ -354,13 +354,17 @@ pub mod conversation {
     /// May a member with `role` void a commit their device could not process (when nobody
     /// but its committer wrote since)? A conversation's admins, and in a direct chat either
     /// person: voiding sends every device that did process it to be added again, which only
-    /// those who may manage the conversation decide.
-    pub fn may_void(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
-        if kind == ConversationKind::Direct || role == MemberRole::Admin {
-            Ok(())
-        } else {
-            Err(ErrorCode::NotConversationAdmin)
+    /// those who may manage the conversation decide, and only somebody who may commit can
+    /// then add them again (so no guest, no reader).
+    pub fn may_void(
+        kind: ConversationKind,
+        role: MemberRole,
+        guest: bool,
+    ) -> Result<(), ErrorCode> {
+        if kind != ConversationKind::Direct && role != MemberRole::Admin {
+            return Err(ErrorCode::NotConversationAdmin);
         }
+        may_commit(role, guest)
     }
 
     /// May a member with `role` change people's roles? Admins, and not in direct chats.
@@ -381,5 +385,44 @@ pub mod conversation {
         } else {
             MemberRole::Member
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conversation::*;
+    use kontor_proto::ErrorCode;
+    use kontor_proto::conversation::{ConversationKind, MemberRole};
+
+    #[test]
+    fn only_who_manages_and_may_commit_voids() {
+        use ConversationKind::*;
+        use MemberRole::*;
+        assert_eq!(may_void(Group, Admin, false), Ok(()));
+        assert_eq!(may_void(Direct, Member, false), Ok(()));
+        assert_eq!(
+            may_void(Group, Member, false),
+            Err(ErrorCode::NotConversationAdmin)
+        );
+        assert_eq!(
+            may_void(Channel, Reader, false),
+            Err(ErrorCode::NotConversationAdmin)
+        );
+        // A guest in a direct chat could void but never add the other side again.
+        assert_eq!(may_void(Direct, Member, true), Err(ErrorCode::Forbidden));
+    }
+
+    #[test]
+    fn readers_and_guests_do_not_commit() {
+        assert_eq!(
+            may_commit(MemberRole::Reader, false),
+            Err(ErrorCode::NotConversationAdmin)
+        );
+        assert_eq!(
+            may_commit(MemberRole::Member, true),
+            Err(ErrorCode::Forbidden)
+        );
+        assert_eq!(may_commit(MemberRole::Admin, true), Ok(()));
+        assert_eq!(may_commit(MemberRole::Member, false), Ok(()));
     }
 }

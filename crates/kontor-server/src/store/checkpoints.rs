@@ -16,10 +16,17 @@
 //! before it, the commit and everything after it are marked voided (members skip them), and
 //! the committer's devices ask to be added again. Anybody else's message ends the run:
 //! somebody could process the commit, so it is renewal, not voiding, that brings the others
-//! back. A run keeps at most [`MAX_RUN`] checkpoints: past that the oldest goes if it is older
-//! than [`KEPT_FOR_MS`] (a channel where only its admin writes runs for ever), and otherwise
-//! the commit is refused, so nobody can push a bad commit out of reach before the admins'
-//! devices online have seen it.
+//! back. A run keeps at most [`MAX_RUN`] checkpoints. Past that a writer's commit is refused
+//! until somebody else writes, so that nobody can push a bad commit out of reach of admins who
+//! are offline; only the run of somebody who manages the conversation (an admin, either side
+//! of a direct chat: they could wreck it anyway) makes room by dropping its oldest checkpoint
+//! once that is older than [`KEPT_FOR_MS`], as a channel where only its admin writes runs for
+//! ever. A commit that only removes is never refused: the group can hold only so many.
+//!
+//! What a void undoes is what the commits added; whom they removed stays out (their removal
+//! is proposed again). The devices that were waiting to be added again before the commit
+//! cannot void it, and neither can anybody who may not commit (guests, readers): the
+//! committer's devices would wait for a renewal nobody may make.
 
 use super::conversations::{group_state, lock_conversation, write_group_state};
 use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
@@ -87,18 +94,29 @@ async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
     Ok(Routing { devices, members })
 }
 
-/// Keeps the run of one person's unanswered commits up to date, for a message `user` is about
+/// Who is about to store a message, as the run sees them.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Committer {
+    pub user: UserId,
+    /// They manage the conversation (admin, or a direct chat's either side).
+    pub manages: bool,
+    /// The commit removes devices and adds none.
+    pub removes_only: bool,
+}
+
+/// Keeps the run of one person's unanswered commits up to date, for a message `by` is about
 /// to store at `seq` (in the send's transaction, before the group's state moves). A message of
 /// anybody else ends the run; a commit starts or extends one.
 pub(super) async fn note_message(
     tx: &mut Tx,
     conv: ConversationId,
     kind: MessageKind,
-    user: UserId,
+    by: Committer,
     seq: u64,
     epoch: u64,
     now: i64,
 ) -> StoreResult<()> {
+    let user = by.user;
     sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND user_id <> $2")
         .bind(conv.to_string())
         .bind(user.to_string())
@@ -115,7 +133,10 @@ pub(super) async fn note_message(
             .bind(conv.to_string())
             .fetch_one(&mut **tx)
             .await?;
-    if run >= MAX_RUN {
+    if run >= MAX_RUN && !by.removes_only {
+        if !by.manages {
+            return Err(StoreError::refused(ErrorCode::RateLimited));
+        }
         let dropped = sqlx::query(
             "DELETE FROM group_checkpoints WHERE conversation_id = $1 AND created_at < $2 AND seq = \
              (SELECT MIN(seq) FROM group_checkpoints WHERE conversation_id = $1)",
@@ -183,7 +204,22 @@ impl super::Store {
             .find(|(u, _)| *u == me.user)
             .and_then(|(_, r)| MemberRole::parse(r))
             .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
-        rules::may_void(kind, role).map_err(StoreError::refused)?;
+        let guest = super::conversations::guests(&mut *tx, &[me.user])
+            .await?
+            .contains(&me.user);
+        rules::may_void(kind, role, guest).map_err(StoreError::refused)?;
+        // Asked again (two admins at once, or an answer lost): it is done.
+        let already: Option<i64> = sqlx::query_scalar(
+            "SELECT voided FROM conversation_messages WHERE conversation_id = $1 AND seq = $2 \
+             AND kind = 'commit'",
+        )
+        .bind(conv.to_string())
+        .bind(seq as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if already.is_some_and(|v| v != 0) {
+            return Ok(Voided { tell: Vec::new() });
+        }
         let row = sqlx::query(
             "SELECT epoch, user_id, state, routing FROM group_checkpoints \
              WHERE conversation_id = $1 AND seq = $2",
@@ -201,7 +237,13 @@ impl super::Store {
         );
         let before: Routing = serde_json::from_str(&col_str(&row, "routing")?)
             .map_err(|_| StoreError::Corrupt("routing"))?;
-        if committer == user || !before.devices.iter().any(|d| d.device == device) {
+        // Only a device that was in step before the commit can tell that it is broken.
+        if committer == user
+            || !before
+                .devices
+                .iter()
+                .any(|d| d.device == device && !d.removing && d.rejoin_at.is_none())
+        {
             return Err(StoreError::refused_field(ErrorCode::NotVoidable, "seq"));
         }
         // The run's invariant, checked once more: since the commit, only its committer (and
@@ -209,7 +251,7 @@ impl super::Store {
         let server = UserId(uuid::Uuid::nil());
         let others: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = $1 AND seq >= $2 \
-             AND (voided <> 0 OR (sender_user <> $3 AND sender_user <> $4))",
+             AND voided = 0 AND sender_user <> $3 AND sender_user <> $4",
         )
         .bind(conv.to_string())
         .bind(seq as i64)
@@ -274,31 +316,21 @@ impl super::Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                // Removed by a voided commit: back in the group's tree, so back in routing.
-                // It was told it was removed and forgot the group: it is added again. One
-                // revoked or deprovisioned since is only to be removed.
+                // Removed by a voided commit: back in the group's tree, so back in routing,
+                // but only to be removed again. A void undoes additions, never removals: it
+                // must not bring anybody back whom a member took out.
                 None => {
-                    let gone: Option<String> = sqlx::query_scalar(
-                        "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id \
-                         WHERE u.org_id = $1 AND d.id = $2 AND (d.revoked_at IS NOT NULL OR u.status <> 'active')",
-                    )
-                    .bind(org.to_string())
-                    .bind(d.device.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let removing = d.removing || gone.is_some();
                     sqlx::query(
                         "INSERT INTO conversation_devices \
                          (conversation_id, device_id, user_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+                         VALUES ($1, $2, $3, 1, $4, $5, $6, NULL)",
                     )
                     .bind(conv.to_string())
                     .bind(d.device.to_string())
                     .bind(d.user.to_string())
-                    .bind(i64::from(removing))
                     .bind(d.joined_seq)
                     .bind(d.leaf)
-                    .bind(if removing { None } else { Some(at) })
+                    .bind(d.proposed_epoch.filter(|e| *e <= epoch as i64))
                     .execute(&mut *tx)
                     .await?;
                 }

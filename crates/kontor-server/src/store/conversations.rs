@@ -208,7 +208,7 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
 }
 
 /// Which of these people are guests of their organisation.
-async fn guests(
+pub(super) async fn guests(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     users: &[UserId],
 ) -> StoreResult<Vec<UserId>> {
@@ -560,11 +560,21 @@ impl super::Store {
         let my_role = *members
             .get(&me.user)
             .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
+        if me.rejoining {
+            // Out of step (or its own commit was voided): nothing it writes can be read, and
+            // a commit from the epoch it kept would start another run.
+            return Err(StoreError::refused(ErrorCode::RejoinPending));
+        }
         if m.epoch != epoch {
             return Err(StoreError::refused_field(ErrorCode::StaleEpoch, "epoch"));
         }
         // Before the group's state moves: the run of one person's unanswered commits.
-        super::checkpoints::note_message(&mut tx, conv, m.kind, user, seq, epoch, now).await?;
+        let run = super::checkpoints::Committer {
+            user,
+            manages: kind == ConversationKind::Direct || my_role == MemberRole::Admin,
+            removes_only: m.added.is_empty() && !m.removed.is_empty(),
+        };
+        super::checkpoints::note_message(&mut tx, conv, m.kind, run, seq, epoch, now).await?;
         let mut new_epoch = epoch;
         let mut changed = false;
         let mut welcomed = Vec::new();

@@ -1,9 +1,10 @@
 //! What end-to-end encryption must hold against a real server: ghost devices, leavers and
 //! removed members, concurrent commits, retried sends.
 
-
 use crate::common::*;
-use kontor_proto::conversation::{Conversation, ConversationKind, MessageKind, SendMessage, Sent};
+use kontor_proto::conversation::{
+    Conversation, ConversationKind, MemberRole, MessageKind, SendMessage, Sent,
+};
 use kontor_proto::payload::Payload;
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, UserId};
 use openmls::prelude::*;
@@ -1548,6 +1549,191 @@ async fn an_admin_who_alone_changes_a_conversation_is_held_up_for_an_hour_at_mos
     post_raw(&url, &token, conv, &body)
         .await
         .expect("an hour later the oldest checkpoint makes room");
+    w.server.stop().await;
+}
+
+/// Chris, a guest, may not change a conversation, so he cannot add anybody again either: were
+/// he able to void Anna's commit in their direct chat, Anna's devices would wait to be renewed
+/// by somebody who never may.
+#[tokio::test]
+async fn a_guest_may_not_void_a_commit_in_a_direct_chat() {
+    use crate::common::forger::Forger;
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut chris = ChatDevice::of(&url, &w.chris).await;
+    let conv = anna
+        .s
+        .create(ConversationKind::Direct, None, &[w.chris.id()])
+        .await
+        .unwrap();
+    anna.say(conv, "Hallo Chris").await;
+    assert_eq!(chris.texts(conv).await, vec!["Hallo Chris"]);
+    let forger = Forger::of(&anna);
+    let mut group = forger.group(conv);
+    let epoch = group.epoch().as_u64();
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    let token = w.anna.session.as_ref().unwrap().token.clone();
+    let seq = post_raw(&url, &token, conv, &body).await.unwrap().seq;
+    let chris_token = w.chris.session.as_ref().unwrap().token.clone();
+    assert_eq!(
+        void_raw(&url, &chris_token, conv, seq).await,
+        Err(ErrorCode::Forbidden)
+    );
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(seen.rejoining.is_empty(), "{:?}", seen.rejoining);
+    w.server.stop().await;
+}
+
+/// Ben's bad commit was voided and his device waits to be added again. Until it is, it may
+/// write nothing, neither messages nor another commit at the epoch it kept: otherwise it could
+/// post bad commits for as long as the admins' voids last.
+#[tokio::test]
+async fn a_device_waiting_to_be_added_again_sends_nothing_until_it_is() {
+    let w = World::new().await;
+    let (mut anna, ben, mut chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    post_commit_with_a_bad_tag(&w, &ben, conv, epoch).await;
+    anna.s.sync().await.unwrap();
+    chris.s.sync().await.unwrap();
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    assert!(seen.rejoining.contains(&ben.s.core.device()), "{seen:?}");
+    use crate::common::forger::Forger;
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let bundle = group
+        .self_update(
+            &forger.provider,
+            &forger.signer,
+            LeafNodeParameters::default(),
+        )
+        .unwrap();
+    let body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+    assert_eq!(
+        post_raw(
+            &w.server.url,
+            &w.ben.session.as_ref().unwrap().token,
+            conv,
+            &body
+        )
+        .await
+        .err(),
+        Some(ErrorCode::RejoinPending)
+    );
+    w.server.stop().await;
+}
+
+/// Anna removes Chris; Ben, whom she made an admin, voids her commit (he says he could not
+/// process it). A void undoes what a commit added, never whom it removed: Chris's device is
+/// to be removed again, not quietly renewed into the group.
+#[tokio::test]
+async fn a_void_keeps_a_removed_member_out() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, chris, conv) = group_of_three(&w).await;
+    anna.s
+        .set_role(conv, w.ben.id(), MemberRole::Admin)
+        .await
+        .unwrap();
+    anna.s.remove_people(conv, &[w.chris.id()]).await.unwrap();
+    let page: kontor_proto::conversation::MessagePage =
+        w.anna.get(&format!("/conversations/{conv}/messages")).await;
+    let removal = page
+        .messages
+        .iter()
+        .rfind(|m| m.kind == MessageKind::Commit)
+        .unwrap()
+        .seq;
+    let ben_token = w.ben.session.as_ref().unwrap().token.clone();
+    void_raw(&url, &ben_token, conv, removal).await.unwrap();
+    let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
+    let chris_device = chris.s.core.device();
+    assert!(
+        !seen.rejoining.contains(&chris_device),
+        "Chris would be renewed: {:?}",
+        seen.rejoining
+    );
+    assert!(
+        seen.pending_removals.contains(&chris_device),
+        "Chris's removal is proposed again: {:?}",
+        seen.pending_removals
+    );
+    drop(ben);
+    w.server.stop().await;
+}
+
+/// Two admins both fail the same commit; the second asks after the first voided it (or asks
+/// again, its answer lost). The void happened: both get yes, and nobody is sent to be added
+/// again for it.
+#[tokio::test]
+async fn voiding_a_voided_commit_again_is_answered_yes() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let (mut anna, ben, _chris, conv) = group_of_three(&w).await;
+    let epoch = anna.s.core.epoch(conv).unwrap();
+    let bad = post_commit_with_a_bad_tag(&w, &ben, conv, epoch).await;
+    let anna_token = w.anna.session.as_ref().unwrap().token.clone();
+    void_raw(&url, &anna_token, conv, bad).await.unwrap();
+    assert_eq!(void_raw(&url, &anna_token, conv, bad).await, Ok(()));
+    w.server.stop().await;
+}
+
+/// Ben, a writer and no admin, posts a commit nobody can process while the admins are
+/// offline, then as many cheap ones as the run holds. However long he waits, the first stays
+/// voidable: only an admin's own run makes room by age.
+#[tokio::test]
+async fn a_writer_cannot_push_a_bad_commit_out_of_reach() {
+    use crate::common::forger::Forger;
+    use kontor_server::clock::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(1_800_000_000_000));
+    let w = World::with_clock(clock.clone()).await;
+    let url = w.server.url.clone();
+    let (_anna, ben, _chris, conv) = group_of_three(&w).await;
+    let forger = Forger::of(&ben);
+    let mut group = forger.group(conv);
+    let token = w.ben.session.as_ref().unwrap().token.clone();
+    let mut first = None;
+    let mut refused = None;
+    for n in 0..70 {
+        let epoch = group.epoch().as_u64();
+        let bundle = group
+            .self_update(
+                &forger.provider,
+                &forger.signer,
+                LeafNodeParameters::default(),
+            )
+            .unwrap();
+        let mut body = Forger::body(MessageKind::Commit, epoch, bundle.commit());
+        if n == 0 {
+            // The membership tag is the last 32 bytes, outside the signature.
+            let len = body.body.0.len();
+            body.body.0[len - 1] ^= 0x01;
+        }
+        match post_raw(&url, &token, conv, &body).await {
+            Ok(sent) => {
+                first.get_or_insert(sent.seq);
+                group.merge_pending_commit(&forger.provider).unwrap();
+            }
+            Err(code) => {
+                refused = Some(code);
+                break;
+            }
+        }
+        if n == 0 {
+            clock.advance(std::time::Duration::from_secs(3_601));
+        }
+    }
+    let first = first.unwrap();
+    assert_eq!(refused, Some(ErrorCode::RateLimited));
+    let anna_token = w.anna.session.as_ref().unwrap().token.clone();
+    assert_eq!(void_raw(&url, &anna_token, conv, first).await, Ok(()));
     w.server.stop().await;
 }
 
