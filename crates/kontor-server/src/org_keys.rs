@@ -143,10 +143,7 @@ pub(crate) mod purpose {
 }
 
 /// The organisation's signing key for membership certificates, made on first use.
-pub(crate) async fn org_signing_key(
-    state: &AppState,
-    org: OrgId,
-) -> Result<SigningKey, ApiError> {
+pub(crate) async fn org_signing_key(state: &AppState, org: OrgId) -> Result<SigningKey, ApiError> {
     org_key(state, org, purpose::MEMBERSHIP).await
 }
 

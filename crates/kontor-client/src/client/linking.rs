@@ -5,8 +5,6 @@
 use super::*;
 
 impl Client {
-    // --- identity ---------------------------------------------------------------------------
-
     /// Pins the organisation's key (first login) or checks it against the pinned one.
     pub fn pin_org_key(&mut self, key: &OrgKey) -> Result<()> {
         if key.org_id != self.me.org {
@@ -146,7 +144,11 @@ impl Client {
     }
 
     /// Signs a new version of the own device list with `add` added and `drop` dropped.
-    pub(super) fn next_list(&self, add: Option<DeviceKeys>, drop: &[DeviceId]) -> Result<SignedDeviceList> {
+    pub(super) fn next_list(
+        &self,
+        add: Option<DeviceKeys>,
+        drop: &[DeviceId],
+    ) -> Result<SignedDeviceList> {
         let identity = self.me.identity.as_ref().ok_or(ClientError::NoIdentity)?;
         let current = self.me.own_list.as_ref().ok_or(ClientError::NoIdentity)?;
         let mut list = current.list.clone();
@@ -373,8 +375,6 @@ impl Client {
             (other, &theirs.identity_key),
         ))
     }
-
-    // --- key packages -----------------------------------------------------------------------
 
     /// `n` fresh one-time key packages, and a last-resort one if asked.
     pub fn key_packages(&mut self, n: usize, last_resort: bool) -> Result<UploadKeyPackages> {

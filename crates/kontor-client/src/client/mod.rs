@@ -305,8 +305,6 @@ impl Client {
         out
     }
 
-    // --- who am I ---------------------------------------------------------------------------
-
     pub fn user(&self) -> UserId {
         self.me.user
     }
@@ -350,8 +348,6 @@ impl Client {
             signature_key: self.me.mls_public.clone().into(),
         }
     }
-
-    // --- conversations ----------------------------------------------------------------------
 
     fn group(&mut self, conv: ConversationId) -> Result<&mut MlsGroup> {
         if !self.groups.contains_key(&conv) {

@@ -46,7 +46,11 @@ impl Client {
         self.seal_envelope(conv, &envelope)
     }
 
-    pub(super) fn seal_envelope(&mut self, conv: ConversationId, envelope: &Envelope) -> Result<SendMessage> {
+    pub(super) fn seal_envelope(
+        &mut self,
+        conv: ConversationId,
+        envelope: &Envelope,
+    ) -> Result<SendMessage> {
         let signer = self.signer();
         let (provider, group) = self.loaded(conv)?;
         let epoch = group.epoch().as_u64();

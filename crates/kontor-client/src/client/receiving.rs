@@ -127,7 +127,11 @@ impl Client {
         result
     }
 
-    pub(super) fn join_inner(&mut self, welcome: &PendingWelcome, msg: Welcome) -> Result<Vec<Update>> {
+    pub(super) fn join_inner(
+        &mut self,
+        welcome: &PendingWelcome,
+        msg: Welcome,
+    ) -> Result<Vec<Update>> {
         // Added again after a removal (noticed or not): the old group state goes, and its
         // secrets with it. Only a member's Welcome, every device in it checked, replaces it
         // (and `join` restores everything if the Welcome is refused).
@@ -479,7 +483,12 @@ impl Client {
     }
 
     /// Stops a conversation over a trust failure about `person`.
-    pub(super) fn stop_for(&mut self, conv: ConversationId, e: ClientError, person: UserId) -> ClientError {
+    pub(super) fn stop_for(
+        &mut self,
+        conv: ConversationId,
+        e: ClientError,
+        person: UserId,
+    ) -> ClientError {
         let reason = match e {
             ClientError::IdentityChanged(_) => StopReason::IdentityChanged,
             ClientError::UntrustedDevice { .. } => StopReason::UntrustedDevice,

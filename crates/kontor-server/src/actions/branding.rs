@@ -40,4 +40,3 @@ pub(crate) async fn branded_org(
         }
     }
 }
-

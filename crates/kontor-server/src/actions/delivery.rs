@@ -58,7 +58,9 @@ pub async fn conversations_of(state: &AppState, devices: &[DeviceId]) -> Vec<Con
         .store()
         .conversations_with_devices(devices)
         .await
-        .inspect_err(|e| tracing::warn!(error = %e, "could not list the retired devices' conversations"))
+        .inspect_err(
+            |e| tracing::warn!(error = %e, "could not list the retired devices' conversations"),
+        )
         .unwrap_or_default()
 }
 

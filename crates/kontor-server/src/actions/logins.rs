@@ -89,4 +89,3 @@ pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<
         .map_err(|_| ApiError::internal())?
         .map_err(|_| ApiError::internal())
 }
-

@@ -1,18 +1,17 @@
 //! Login, logout, the caller's own account, devices and sessions.
 
 use crate::access::Caller;
+use crate::actions::logins::{hash_password, new_session, session_created, verify_password};
 use crate::actions::people;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientAddr};
 use crate::state::AppState;
-use crate::store::{LoginIds, NewSession};
-use crate::actions::logins::{hash_password, new_session, session_created, verify_password};
 use crate::{lockout, password, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
-    ChangePasswordRequest, Device, LoginRequest, Me, NewDevice, PersonStatus, Role, SessionCreated,
+    ChangePasswordRequest, Device, LoginRequest, Me, PersonStatus, Role, SessionCreated,
     SessionInfo,
 };
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};

@@ -14,7 +14,6 @@ use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kontor_proto::conversation::MessageKind;
 use kontor_proto::conversation::{
     Conversation, Conversations, CreateConversation, MessagePage, MessagesQuery, PendingWelcomes,
     SendMessage, Sent, SetMemberRole, VoidCommit,
@@ -101,8 +100,12 @@ pub async fn create(
                 .find(|d| d.device_id == caller.device)
         })
         .ok_or(ApiError::new(kontor_proto::ErrorCode::DeviceNotLinked))?;
-    let external =
-        crate::org_keys::org_key(&state, caller.org, crate::org_keys::purpose::EXTERNAL_SENDER).await?;
+    let external = crate::org_keys::org_key(
+        &state,
+        caller.org,
+        crate::org_keys::purpose::EXTERNAL_SENDER,
+    )
+    .await?;
     let genesis = crate::delivery::genesis(
         body.id,
         body.group_info.as_slice(),

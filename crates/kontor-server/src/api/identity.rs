@@ -9,10 +9,9 @@ use crate::access::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
-use crate::store::StoreError;
 use axum::extract::State;
 use axum::http::StatusCode;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier, VerifyingKey};
 use kontor_proto::identity::{
     ApproveLinkRequest, CreateLinkRequest, DeviceKeys, IdentityBundle, IdentityBundles,
     LinkRequest, LinkRequests, LinkStatus, Membership, MembershipCertificate, OrgKey,
@@ -111,7 +110,12 @@ pub async fn get_org_key(
     caller: Caller,
 ) -> Result<ApiJson<OrgKey>, ApiError> {
     let key = crate::org_keys::org_signing_key(&state, caller.org).await?;
-    let external = crate::org_keys::org_key(&state, caller.org, crate::org_keys::purpose::EXTERNAL_SENDER).await?;
+    let external = crate::org_keys::org_key(
+        &state,
+        caller.org,
+        crate::org_keys::purpose::EXTERNAL_SENDER,
+    )
+    .await?;
     Ok(ApiJson(OrgKey {
         org_id: caller.org,
         signing_key: Bytes(key.verifying_key().to_bytes().to_vec()),

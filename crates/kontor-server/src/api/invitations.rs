@@ -1,7 +1,7 @@
 //! Invitations: one, many (CSV), preview and acceptance.
 
-use crate::actions::logins::{hash_password, new_session, session_created};
 use crate::access::Caller;
+use crate::actions::logins::{hash_password, new_session, session_created};
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ClientAddr};

@@ -10,11 +10,11 @@ use crate::{actions, validate};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
+use kontor_proto::ErrorBody;
 use kontor_proto::api::{
     Branding, BrandingQuery, CreateOrgRequest, CreateOrgResponse, Org, OrgPatch, Policies,
     PoliciesPatch,
 };
-use kontor_proto::{ErrorBody, ErrorCode};
 
 /// Creates an organisation and invites its owner (server operator only).
 #[utoipa::path(post, path = "/orgs", tag = "orgs", security(("operator" = [])),

@@ -9,10 +9,9 @@ use crate::state::AppState;
 use crate::validate;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use kontor_proto::api::{Person, PersonStatus, ProfilePatch, Role, SetRoleRequest};
-use kontor_proto::event::close_code;
+use axum::http::StatusCode;
+use axum::response::Response;
+use kontor_proto::api::{Person, PersonStatus, ProfilePatch, SetRoleRequest};
 use kontor_proto::{ErrorBody, UserId};
 
 /// A person in the caller's organisation (guests: only people they share a team with).
@@ -66,9 +65,15 @@ pub async fn set_role(
     caller.require_admin()?;
     let target = state.store().person(caller.org, user).await?;
     caller.require_role_change(user, target.role, req.role)?;
-    let (person, fx) =
-        people::set_role(&state, caller.org, user, target.role, req.role, &caller.audit(&state))
-            .await?;
+    let (person, fx) = people::set_role(
+        &state,
+        caller.org,
+        user,
+        target.role,
+        req.role,
+        &caller.audit(&state),
+    )
+    .await?;
     effects::apply(&state, fx).await;
     Ok(ApiJson(person))
 }

@@ -128,15 +128,6 @@ impl Store {
         Ok(store)
     }
 
-    /// A portable "column contains this text" test (byte-wise, case-sensitive): SQLite's
-    /// `instr` and PostgreSQL's `strpos` are the same function under two names.
-    pub(crate) fn contains(&self, column: &str, param: &str) -> String {
-        match self.backend_name {
-            "postgres" => format!("strpos({column}, {param}) > 0"),
-            _ => format!("instr({column}, {param}) > 0"),
-        }
-    }
-
     /// The backend's name, `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
         self.backend_name

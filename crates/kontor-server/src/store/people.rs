@@ -6,7 +6,6 @@ use super::{
     placeholders,
 };
 use crate::clock::fmt_ms;
-use crate::search::Searchable;
 use kontor_proto::api::{
     Person, PersonStatus, ProfilePatch, Role, TeamKind, TeamMembership, TeamRole,
 };

@@ -1,7 +1,6 @@
 //! Bad input and abuse: rate limits, size limits, malformed requests, and a fuzzer over every
 //! endpoint of the OpenAPI document. Never a panic, never a 500.
 
-
 use crate::common::*;
 use kontor_proto::api::*;
 use kontor_server::clock::SystemClock;

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-
 use crate::common::binary::{BIN, METRICS_TOKEN, free_port, serve};
 const PASSWORD: &str = "Lindenblüte-Kaffeetasse-7";
 

@@ -1,6 +1,5 @@
 //! Teams, profiles and the directory, as Anna (owner), Ben (member) and Chris (guest) use them.
 
-
 use crate::common::*;
 use kontor_proto::api::*;
 use kontor_proto::{TeamId, UserId};

@@ -2,7 +2,6 @@
 //! in its database files (WAL included), logs or data directory; and after `kill -9` under
 //! send load, no acknowledged message is lost and none is stored twice.
 
-
 use crate::common::binary::{BIN, free_port, serve};
 use crate::common::*;
 use kontor_proto::api::{AcceptInvitationRequest, NewDevice, Role, SessionCreated};

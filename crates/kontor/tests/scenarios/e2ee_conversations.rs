@@ -2,7 +2,6 @@
 //! Chris (guest), each on two devices, plus Dora next door. The devices are the command line's
 //! own host around the client core, with their state in SQLite files.
 
-
 use crate::common::*;
 use kontor_proto::ErrorCode;
 use kontor_proto::api::{CreateTeamRequest, SetTeamMemberRequest, Team, TeamKind, TeamRole};

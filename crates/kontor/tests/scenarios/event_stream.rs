@@ -1,7 +1,6 @@
 //! The event WebSocket: pushes to the devices concerned, resumes without loss, and a slow
 //! client holds up nobody.
 
-
 use crate::common::*;
 use futures_util::{SinkExt, StreamExt};
 use kontor_proto::EventKind;

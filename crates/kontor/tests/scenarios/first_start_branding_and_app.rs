@@ -1,7 +1,6 @@
 //! First start from the web app (setup code from the data directory), an organisation's
 //! branding (colours, logo, the installable app's manifest), and how the built app is served.
 
-
 use crate::common::*;
 use kontor_proto::api::*;
 use reqwest::{Method, StatusCode};

@@ -1,6 +1,5 @@
 //! Anna sets up her organisation: invitations, accounts, devices and sessions.
 
-
 use crate::common::*;
 use kontor_proto::api::*;
 use kontor_server::clock::ManualClock;

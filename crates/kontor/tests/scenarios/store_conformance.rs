@@ -2,7 +2,6 @@
 //! directory and a fresh PostgreSQL database. Every behaviour the API relies on is pinned
 //! here, so a backend that differs fails by name.
 
-
 use crate::common::{drop_postgres_database, fresh_postgres_database};
 use kontor_proto::api::*;
 use kontor_proto::{ErrorCode, EventKind, OrgId, UserId};

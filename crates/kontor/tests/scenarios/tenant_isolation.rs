@@ -1,7 +1,6 @@
 //! Nobody ever sees another organisation's data: a property over random organisations,
 //! people, teams and queries.
 
-
 use crate::common::*;
 use kontor_proto::api::*;
 use proptest::prelude::*;

@@ -1,0 +1,224 @@
+//! Sending: payloads encrypted and delivered, the outbox flushed oldest first, and the
+//! retries that make a lost answer safe (the same client message id, re-encrypted after a
+//! commit came first).
+
+use super::*;
+
+impl<H: Host> Session<H> {
+    /// Encrypts and sends a payload; returns where the delivery service stored it. What waits
+    /// in this conversation's outbox goes first, so messages keep the order they were written
+    /// in. When the server cannot be reached the message stays in the outbox
+    /// ([`SessionError::Unreachable`]) and goes out with the next [`Session::sync`].
+    pub async fn send(&mut self, conv: ConversationId, payload: &Payload) -> Result<Sent> {
+        self.require_linked()?;
+        if self.core.conversation(conv).is_none() {
+            self.accept_welcomes().await?;
+        }
+        let body = self.core.encrypt(conv, payload, self.host.now_ms())?;
+        self.persist().await?;
+        self.flush_outbox_except(Some(conv), Some(body.client_msg_id))
+            .await?;
+        self.deliver(conv, body).await
+    }
+
+    /// Sends a text in the markdown subset; its mentions (`@[Name](person-id)`) are read
+    /// from it.
+    pub async fn send_text(
+        &mut self,
+        conv: ConversationId,
+        text: String,
+        reply_to: Option<ClientMsgId>,
+    ) -> Result<Sent> {
+        let mentions = crate::markdown::mentions(&text);
+        self.send(
+            conv,
+            &Payload::Text {
+                text,
+                mentions,
+                reply_to,
+            },
+        )
+        .await
+    }
+
+    /// Edits one of this person's texts (mentions read from the new text).
+    pub async fn edit_text(
+        &mut self,
+        conv: ConversationId,
+        target: ClientMsgId,
+        text: String,
+    ) -> Result<Sent> {
+        let mentions = crate::markdown::mentions(&text);
+        self.send(
+            conv,
+            &Payload::Edit {
+                target,
+                text,
+                mentions,
+            },
+        )
+        .await
+    }
+
+    /// Adds people and says so in the conversation. The note is best effort: the people are
+    /// in once the commit is accepted.
+    pub async fn add_people_and_tell(
+        &mut self,
+        conv: ConversationId,
+        users: &[UserId],
+    ) -> Result<Vec<Update>> {
+        let mut updates = self.add_people(conv, users).await?;
+        self.tell(
+            conv,
+            SystemNote::Added {
+                users: users.to_vec(),
+            },
+        )
+        .await;
+        updates.push(Update::Members(conv));
+        Ok(updates)
+    }
+
+    /// Removes people and says so in the conversation (the note is best effort).
+    pub async fn remove_people_and_tell(
+        &mut self,
+        conv: ConversationId,
+        users: &[UserId],
+    ) -> Result<Vec<Update>> {
+        let mut updates = self.remove_people(conv, users).await?;
+        self.tell(
+            conv,
+            SystemNote::Removed {
+                users: users.to_vec(),
+            },
+        )
+        .await;
+        updates.push(Update::Members(conv));
+        Ok(updates)
+    }
+
+    pub(super) async fn tell(&mut self, conv: ConversationId, note: SystemNote) {
+        if let Err(e) = self.send(conv, &Payload::System { note }).await {
+            self.host.report(&format!("note in {conv} not sent: {e}"));
+        }
+    }
+
+    /// Sends one encrypted message. A `stale_epoch` answer means a commit came first: catch
+    /// up and send the same message (same client message id) again. A refusal for good (no
+    /// longer a member, not allowed to write) takes it out of the outbox.
+    pub(super) async fn deliver(
+        &mut self,
+        conv: ConversationId,
+        mut body: SendMessage,
+    ) -> Result<Sent> {
+        let id = body.client_msg_id;
+        for _ in 0..RETRIES {
+            let result: Result<Sent> = self
+                .post(&format!("/conversations/{conv}/messages"), &body)
+                .await;
+            match result {
+                Ok(sent) => {
+                    self.core.on_sent(conv, id, Ok(&sent))?;
+                    self.persist().await?;
+                    return Ok(sent);
+                }
+                Err(e) if e.code() == Some(ErrorCode::StaleEpoch) => {
+                    self.catch_up(conv).await?;
+                    if !self.core.in_outbox(id) {
+                        // Catching up found it in the log: an earlier try got through.
+                        let seq = self.core.seq_of(conv, id).ok_or_else(|| {
+                            SessionError::Unexpected("a sent message has no place".into())
+                        })?;
+                        let epoch = self.core.epoch(conv)?;
+                        return Ok(Sent {
+                            seq,
+                            epoch,
+                            duplicate: true,
+                        });
+                    }
+                    body = self.core.reencrypt(conv, id)?;
+                    self.persist().await?;
+                }
+                Err(e @ SessionError::Api(_)) => {
+                    let code = e.code();
+                    let retry_later = matches!(
+                        code,
+                        Some(
+                            ErrorCode::RateLimited
+                                | ErrorCode::QuotaExceeded
+                                | ErrorCode::Unavailable
+                                | ErrorCode::Internal
+                                // Kept until this device is added again, then encrypted anew.
+                                | ErrorCode::RejoinPending
+                        )
+                    );
+                    if !retry_later {
+                        self.core.discard(id);
+                        self.persist().await?;
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SessionError::KeepsChanging)
+    }
+
+    /// Sends what waits in the outbox (of one conversation, or of all), oldest first. Stops
+    /// at the first message whose answer does not come: the server is still out of reach.
+    pub async fn flush_outbox(&mut self, only: Option<ConversationId>) -> Result<Vec<Update>> {
+        self.flush_outbox_except(only, None).await
+    }
+
+    pub(super) async fn flush_outbox_except(
+        &mut self,
+        only: Option<ConversationId>,
+        except: Option<ClientMsgId>,
+    ) -> Result<Vec<Update>> {
+        let mut waiting: Vec<(i64, ConversationId, ClientMsgId)> = self
+            .core
+            .outbox()
+            .filter(|e| only.is_none_or(|c| c == e.conversation_id))
+            .filter(|e| Some(e.client_msg_id) != except)
+            .map(|e| (e.sent_at, e.conversation_id, e.client_msg_id))
+            .collect();
+        waiting.sort();
+        let mut updates = Vec::new();
+        // A conversation whose message stays queued sends nothing after it: order is kept.
+        let mut held: BTreeSet<ConversationId> = BTreeSet::new();
+        for (_, conv, id) in waiting {
+            if !self.core.in_outbox(id) || held.contains(&conv) {
+                continue;
+            }
+            let body = match self.core.reencrypt(conv, id) {
+                Ok(b) => b,
+                Err(ClientError::Rejoining) => {
+                    // It goes once a member has added this device again.
+                    held.insert(conv);
+                    continue;
+                }
+                Err(e) => {
+                    // The conversation is gone or stopped on this device: it cannot be sent.
+                    self.host
+                        .report(&format!("queued message in {conv} dropped: {e}"));
+                    self.core.discard(id);
+                    self.persist().await?;
+                    continue;
+                }
+            };
+            self.persist().await?;
+            match self.deliver(conv, body).await {
+                Ok(sent) => updates.push(Update::Message(conv, sent.seq)),
+                Err(e @ SessionError::Unreachable(_)) => return Err(e),
+                Err(e) => {
+                    if self.core.in_outbox(id) {
+                        held.insert(conv);
+                    }
+                    self.host
+                        .report(&format!("queued message in {conv} not sent: {e}"));
+                }
+            }
+        }
+        Ok(updates)
+    }
+}
