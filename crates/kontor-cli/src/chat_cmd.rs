@@ -9,7 +9,6 @@ use futures_util::StreamExt;
 use kontor_client::{ChatMessage, Update};
 use kontor_proto::conversation::{ConversationKind, MemberRole};
 use kontor_proto::event::ServerFrame;
-use kontor_proto::payload::{Payload, SystemNote};
 use kontor_proto::{ClientMsgId, ConversationId, UserId};
 use serde_json::json;
 use std::time::Duration;
@@ -189,12 +188,6 @@ fn state_notes(s: &Session, c: &kontor_client::ConversationState) -> Vec<String>
 async fn synced(s: &mut Session, r: &str) -> Result<ConversationId, CliError> {
     s.sync().await?;
     resolve_conversation(s, r)
-}
-
-/// Sends a system note about the conversation.
-async fn note(s: &mut Session, conv: ConversationId, note: SystemNote) -> Result<(), CliError> {
-    s.send(conv, &Payload::System { note }).await?;
-    Ok(())
 }
 
 fn not_found(what: &str) -> CliError {
@@ -420,12 +413,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             let reply_to = reply_to
                 .map(|r| resolve_message(&s, conv, &r))
                 .transpose()?;
-            let payload = Payload::Text {
-                mentions: kontor_client::markdown::mentions(&text),
-                text,
-                reply_to,
-            };
-            let sent = s.send(conv, &payload).await?;
+            let sent = s.send_text(conv, text, reply_to).await?;
             if o.json {
                 output::json(&sent);
             } else {
@@ -520,8 +508,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let users = people(&s, &refs).await?;
-            s.add_people(conv, &users).await?;
-            note(&mut s, conv, SystemNote::Added { users }).await?;
+            s.add_people_and_tell(conv, &users).await?;
         }
         ChatCommand::Remove {
             conversation,
@@ -529,8 +516,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let users = people(&s, &refs).await?;
-            s.remove_people(conv, &users).await?;
-            note(&mut s, conv, SystemNote::Removed { users }).await?;
+            s.remove_people_and_tell(conv, &users).await?;
         }
         ChatCommand::Leave { conversation } => {
             let conv = synced(&mut s, &conversation).await?;
@@ -556,7 +542,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         }
         ChatCommand::Rename { conversation, name } => {
             let conv = synced(&mut s, &conversation).await?;
-            note(&mut s, conv, SystemNote::Renamed { name }).await?;
+            s.rename(conv, name).await?;
         }
         ChatCommand::React {
             conversation,
@@ -566,15 +552,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
-            s.send(
-                conv,
-                &Payload::Reaction {
-                    target,
-                    emoji,
-                    remove,
-                },
-            )
-            .await?;
+            s.react(conv, target, emoji, remove).await?;
         }
         ChatCommand::Edit {
             conversation,
@@ -583,16 +561,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
-            let mentions = kontor_client::markdown::mentions(&text);
-            s.send(
-                conv,
-                &Payload::Edit {
-                    target,
-                    text,
-                    mentions,
-                },
-            )
-            .await?;
+            s.edit_text(conv, target, text).await?;
         }
         ChatCommand::Delete {
             conversation,
@@ -600,7 +569,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
         } => {
             let conv = synced(&mut s, &conversation).await?;
             let target = resolve_message(&s, conv, &message)?;
-            s.send(conv, &Payload::Delete { target }).await?;
+            s.delete_message(conv, target).await?;
         }
         ChatCommand::Sync => {
             let updates = s.sync().await?;

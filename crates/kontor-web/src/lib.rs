@@ -23,7 +23,6 @@ use kontor_client::view::UpdateView;
 use kontor_client::{Changes, ClientError, Session, SessionError, Update};
 use kontor_proto::conversation::{ConversationKind, MemberRole};
 use kontor_proto::event::ServerFrame;
-use kontor_proto::payload::{Payload, SystemNote};
 use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
 use serde::Serialize;
 use std::future::Future;
@@ -358,16 +357,9 @@ impl Device {
         self.with(move |s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let target: ClientMsgId = parse(&target, "message")?;
-            send(
-                s,
-                conv,
-                Payload::Reaction {
-                    target,
-                    emoji,
-                    remove,
-                },
-            )
-            .await
+            let mut s = s.lock().await;
+            let sent = s.react(conv, target, emoji, remove).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
         })
     }
 
@@ -387,7 +379,9 @@ impl Device {
         self.with(|s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
             let target: ClientMsgId = parse(&target, "message")?;
-            send(s, conv, Payload::Delete { target }).await
+            let mut s = s.lock().await;
+            let sent = s.delete_message(conv, target).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
         })
     }
 
@@ -395,14 +389,9 @@ impl Device {
     pub fn rename(&self, conv: String, name: String) -> Promise {
         self.with(|s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
-            send(
-                s,
-                conv,
-                Payload::System {
-                    note: SystemNote::Renamed { name },
-                },
-            )
-            .await
+            let mut s = s.lock().await;
+            let sent = s.rename(conv, name).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
         })
     }
 
@@ -586,12 +575,6 @@ impl Device {
             Ok(updates(&u))
         })
     }
-}
-
-async fn send(s: Shared, conv: ConversationId, payload: Payload) -> Result<JsValue, JsValue> {
-    let mut s = s.lock().await;
-    let sent = s.send(conv, &payload).await.map_err(error)?;
-    Ok(JsValue::from_f64(sent.seq as f64))
 }
 
 /// Parses a text in the markdown subset into blocks (`Block[]`, JSON), for previews.

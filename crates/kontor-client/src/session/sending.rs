@@ -60,6 +60,37 @@ impl<H: Host> Session<H> {
         .await
     }
 
+    /// Reacts to a message with an emoji, or takes the reaction back.
+    pub async fn react(
+        &mut self,
+        conv: ConversationId,
+        target: ClientMsgId,
+        emoji: String,
+        remove: bool,
+    ) -> Result<Sent> {
+        let payload = Payload::Reaction {
+            target,
+            emoji,
+            remove,
+        };
+        self.send(conv, &payload).await
+    }
+
+    /// Deletes one of this person's messages for everybody.
+    pub async fn delete_message(
+        &mut self,
+        conv: ConversationId,
+        target: ClientMsgId,
+    ) -> Result<Sent> {
+        self.send(conv, &Payload::Delete { target }).await
+    }
+
+    /// Renames a group or channel: the name travels as a note to the members.
+    pub async fn rename(&mut self, conv: ConversationId, name: String) -> Result<Sent> {
+        let note = SystemNote::Renamed { name };
+        self.send(conv, &Payload::System { note }).await
+    }
+
     /// Adds people and says so in the conversation. The note is best effort: the people are
     /// in once the commit is accepted.
     pub async fn add_people_and_tell(
