@@ -11,8 +11,8 @@
 //! `$n` placeholders, `BIGINT`/`TEXT` columns, `ON CONFLICT`, `RETURNING`), and runs through
 //! sqlx's `Any` driver. What differs between the two databases lives behind the [`Backend`]
 //! trait: connecting, per-connection settings, the binary column type in migrations and the
-//! pool layout. One conformance suite (`tests/store_conformance.rs`) runs every operation on
-//! both backends.
+//! pool layout. One conformance suite (`store_conformance` among the `kontor` crate's
+//! scenarios) runs every operation on both backends.
 //!
 //! Every query that reads or writes an organisation's data is filtered by its `org_id`: that
 //! column is how tenants are kept apart, and the API layer takes the organisation from the
