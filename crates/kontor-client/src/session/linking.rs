@@ -4,6 +4,22 @@
 use super::*;
 
 impl<H: Host> Session<H> {
+    /// Learns these people's identities and claims a key package for each of their devices,
+    /// to add or renew them.
+    pub(super) async fn claim_key_packages(
+        &mut self,
+        users: &[UserId],
+    ) -> Result<ClaimedKeyPackages> {
+        self.learn(users).await?;
+        self.post(
+            "/key-packages/claim",
+            &ClaimKeyPackages {
+                users: users.to_vec(),
+            },
+        )
+        .await
+    }
+
     /// Whether this device can take part in conversations (it holds or was signed by the
     /// person's identity key).
     pub fn is_linked(&self) -> bool {

@@ -533,15 +533,7 @@ impl<H: Host> Session<H> {
         let mut updates = Vec::new();
         for _ in 0..RETRIES {
             updates.extend(self.settle(conv).await?);
-            self.learn(&users).await?;
-            let claimed: ClaimedKeyPackages = self
-                .post(
-                    "/key-packages/claim",
-                    &ClaimKeyPackages {
-                        users: users.clone(),
-                    },
-                )
-                .await?;
+            let claimed = self.claim_key_packages(&users).await?;
             let (body, refused) = self.core.renew(conv, devices, &claimed)?;
             for (device, why) in refused {
                 self.host
