@@ -11,9 +11,10 @@
 
 use crate::search::{Searchable, fold};
 use crate::store::{Store, StoreResult};
-use kontor_proto::api::Person;
-use kontor_proto::{EventKind, OrgId, UserId};
-use std::collections::HashMap;
+use kontor_proto::api::{Person, PersonStatus, Role};
+use kontor_proto::{EventKind, OrgId, TeamId, UserId};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// One person as the directory searches them.
@@ -66,6 +67,76 @@ pub fn searchable<'a>(p: &'a Person, team_names: &'a [String]) -> Searchable<'a>
 pub struct OrgIndex {
     pub seq: u64,
     pub people: HashMap<UserId, Arc<Entry>>,
+}
+
+/// What a directory search asks for, validated and folded already.
+#[derive(Debug, Default)]
+pub struct Query {
+    /// Folded terms; every one must be found.
+    pub terms: Vec<String>,
+    /// `|c:…|`-style patterns for the exact filters (competence, language, place).
+    pub facets: Vec<String>,
+    pub role: Option<Role>,
+    pub email: Option<String>,
+    /// Only members of these teams (a team with its sub-teams).
+    pub teams: Option<HashSet<TeamId>>,
+    pub include_inactive: bool,
+    /// Who searches.
+    pub viewer: UserId,
+    /// For a guest: their teams. They find only people who share one, and find them only by
+    /// what they may see (the shared teams' names, not the others').
+    pub guest_teams: Option<HashSet<TeamId>>,
+}
+
+impl OrgIndex {
+    /// Everybody who matches, best first: a term matching a name ranks first, then a
+    /// competence, a job title, then teams, languages and places; ties by name, then id.
+    pub fn search(&self, q: &Query) -> Vec<&Entry> {
+        let mut hits: Vec<(u32, &Entry)> = Vec::new();
+        for entry in self.people.values() {
+            let p = &entry.person;
+            if (!q.include_inactive && p.status != PersonStatus::Active)
+                || q.role.is_some_and(|r| r != p.role)
+                || q.email.as_ref().is_some_and(|e| *e != p.email)
+                || !q.facets.iter().all(|f| entry.facets.contains(f.as_str()))
+                || q.teams
+                    .as_ref()
+                    .is_some_and(|set| !p.teams.iter().any(|t| set.contains(&t.team_id)))
+            {
+                continue;
+            }
+            let text = match &q.guest_teams {
+                Some(mine) if p.id != q.viewer => {
+                    let shared: Vec<String> = p
+                        .teams
+                        .iter()
+                        .filter(|t| mine.contains(&t.team_id))
+                        .map(|t| t.name.clone())
+                        .collect();
+                    if shared.is_empty() {
+                        continue;
+                    }
+                    Cow::Owned(searchable(p, &shared).search_text())
+                }
+                _ => Cow::Borrowed(entry.text.as_str()),
+            };
+            if !q.terms.iter().all(|t| text.contains(t.as_str())) {
+                continue;
+            }
+            let score = if q.terms.is_empty() {
+                0
+            } else {
+                entry.ranked.score(&q.terms)
+            };
+            hits.push((score, entry));
+        }
+        hits.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.sort_key.cmp(&b.1.sort_key))
+                .then_with(|| a.1.person.id.cmp(&b.1.person.id))
+        });
+        hits.into_iter().map(|(_, e)| e).collect()
+    }
 }
 
 type Slot = Arc<tokio::sync::Mutex<Option<Arc<OrgIndex>>>>;
@@ -137,5 +208,90 @@ impl DirectoryIndex {
             seq: seq.max(last),
             people,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query_terms;
+    use kontor_proto::api::{TeamKind, TeamMembership, TeamRole};
+
+    fn person(name: &str, job: &str, teams: &[(TeamId, &str)]) -> Person {
+        Person {
+            id: UserId::new(),
+            display_name: name.into(),
+            email: format!("{}@example.org", name.to_lowercase()),
+            role: Role::Member,
+            status: PersonStatus::Active,
+            job_title: job.into(),
+            competences: vec![],
+            languages: vec![],
+            location: String::new(),
+            phone_extension: String::new(),
+            has_avatar: false,
+            teams: teams
+                .iter()
+                .map(|(id, name)| TeamMembership {
+                    team_id: *id,
+                    name: (*name).into(),
+                    kind: TeamKind::Group,
+                    role: TeamRole::Member,
+                })
+                .collect(),
+            created_at: String::new(),
+            disambiguator: None,
+        }
+    }
+
+    fn index(people: Vec<Person>) -> OrgIndex {
+        OrgIndex {
+            seq: 0,
+            people: people
+                .into_iter()
+                .map(|p| (p.id, Arc::new(Entry::new(p))))
+                .collect(),
+        }
+    }
+
+    fn names(hits: &[&Entry]) -> Vec<String> {
+        hits.iter().map(|e| e.person.display_name.clone()).collect()
+    }
+
+    #[test]
+    fn a_name_ranks_above_a_job_title_and_ties_go_by_name() {
+        let idx = index(vec![
+            person("Zora", "Pflege", &[]),
+            person("Pflegmann", "Koch", &[]),
+            person("Anton", "Pflege", &[]),
+        ]);
+        let q = Query {
+            terms: query_terms("pfleg"),
+            ..Query::default()
+        };
+        assert_eq!(names(&idx.search(&q)), ["Pflegmann", "Anton", "Zora"]);
+    }
+
+    #[test]
+    fn a_guest_finds_only_people_of_shared_teams_and_only_by_those_teams() {
+        let (shared, other) = (TeamId::new(), TeamId::new());
+        let guest = person("Gast", "", &[(shared, "Station 3")]);
+        let viewer = guest.id;
+        let idx = index(vec![
+            guest,
+            person("Ben", "", &[(shared, "Station 3"), (other, "Vorstand")]),
+            person("Dora", "", &[(other, "Vorstand")]),
+        ]);
+        let q = |text: &str| Query {
+            terms: query_terms(text),
+            viewer,
+            guest_teams: Some(HashSet::from([shared])),
+            ..Query::default()
+        };
+        assert_eq!(names(&idx.search(&q(""))), ["Ben", "Gast"]);
+        assert!(
+            idx.search(&q("vorstand")).is_empty(),
+            "a team the guest is not in is not searchable for them"
+        );
     }
 }

@@ -1,21 +1,21 @@
 //! The company directory: search by name, team, competence, language and place.
 
 use crate::access::Caller;
-use crate::directory_index::{Entry, searchable};
+use crate::directory_index::Query;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::search;
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
-use kontor_proto::api::{DirectoryPage, DirectoryQuery, Person, PersonStatus, Role};
+use kontor_proto::api::{DirectoryPage, DirectoryQuery, Person, Role};
 use kontor_proto::{ErrorBody, TeamId};
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Searches the directory (an in-memory copy kept fresh by the event sequence, see
-/// [`crate::directory_index`]). Results are ranked: a term matching a name ranks first, then a
-/// competence, a job title, then teams, languages and places; ties by name.
+/// Searches the directory (an in-memory copy kept fresh by the event sequence; the search
+/// itself is [`crate::directory_index::OrgIndex::search`]). Results are ranked: a term
+/// matching a name ranks first, then a competence, a job title, then teams, languages and
+/// places; ties by name.
 #[utoipa::path(get, path = "/directory", tag = "directory", security(("session" = [])),
     params(DirectoryQuery),
     responses((status = 200, body = DirectoryPage), (status = "4XX", body = ErrorBody)))]
@@ -75,59 +75,26 @@ pub async fn search(
             .map(|me| me.person.teams.iter().map(|t| t.team_id).collect())
             .unwrap_or_default()
     });
-    let mut hits: Vec<(u32, &str, &Entry)> = Vec::new();
-    for entry in index.people.values() {
-        let p = &entry.person;
-        if (!include_inactive && p.status != PersonStatus::Active)
-            || q.role.is_some_and(|r| r != p.role)
-            || email.as_ref().is_some_and(|e| *e != p.email)
-            || !facets.iter().all(|f| entry.facets.contains(f.as_str()))
-            || team_ids
-                .as_ref()
-                .is_some_and(|set| !p.teams.iter().any(|t| set.contains(&t.team_id)))
-        {
-            continue;
-        }
-        let text = match &guest_teams {
-            Some(mine) if p.id != caller.user => {
-                let shared: Vec<String> = p
-                    .teams
-                    .iter()
-                    .filter(|t| mine.contains(&t.team_id))
-                    .map(|t| t.name.clone())
-                    .collect();
-                if shared.is_empty() {
-                    continue;
-                }
-                Cow::Owned(searchable(p, &shared).search_text())
-            }
-            _ => Cow::Borrowed(entry.text.as_str()),
-        };
-        if !terms.iter().all(|t| text.contains(t.as_str())) {
-            continue;
-        }
-        let score = if terms.is_empty() {
-            0
-        } else {
-            entry.ranked.score(&terms)
-        };
-        hits.push((score, entry.sort_key.as_str(), entry));
-    }
+    let hits = index.search(&Query {
+        terms,
+        facets,
+        role: q.role,
+        email,
+        teams: team_ids,
+        include_inactive,
+        viewer: caller.user,
+        guest_teams,
+    });
     let total = hits.len() as u64;
     if u64::from(offset) > total {
         // Past the end of the results: say so rather than answer an empty page.
         return Err(ApiError::invalid("offset"));
     }
-    hits.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1.cmp(b.1))
-            .then_with(|| a.2.person.id.cmp(&b.2.person.id))
-    });
     let mut people: Vec<Person> = hits
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|(_, _, e)| e.person.clone())
+        .map(|e| e.person.clone())
         .collect();
     caller.redact(&state, &mut people).await?;
     let end = u64::from(offset) + people.len() as u64;
