@@ -670,6 +670,19 @@ async fn healthy_from(server: &TestServer, from: [u8; 4]) -> bool {
         .is_ok_and(|r| r.status().is_success())
 }
 
+/// Waits until the server counts this many open TCP connections besides the one that asks
+/// (it counts itself while it asks).
+async fn open_connections(server: &TestServer, n: u64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while metric(server, "kontor_tcp_connections").await != n + 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server never counted {n} connections"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn metric(server: &TestServer, name: &str) -> u64 {
     let text = reqwest::Client::new()
         .get(format!("{}/metrics", server.url))
@@ -772,14 +785,17 @@ async fn one_address_cannot_take_every_connection_and_a_full_server_says_so() {
     // The ones held are still open: the cap refuses new ones, it does not drop old ones.
     assert!(!closed_within(&mut held[0], std::time::Duration::from_millis(200)).await);
     // Up to the total from many addresses; past it nobody new gets in, until some go.
-    for i in 0..20 {
+    for i in 0..19 {
         held.push(tcp_from(&server, [127, 0, 1, i]).await);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Counted (the count's own request is the 40th); the last one is accepted before the
+    // late one, in the order they connected.
+    open_connections(&server, 39).await;
+    held.push(tcp_from(&server, [127, 0, 1, 19]).await);
     let mut late = tcp_from(&server, [127, 0, 0, 5]).await;
     assert!(closed_within(&mut late, quick).await, "past the total cap");
     held.clear();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    open_connections(&server, 0).await;
     assert!(healthy_from(&server, [127, 0, 0, 5]).await, "room again");
     assert!(
         metric(

@@ -200,7 +200,7 @@ fn people_chat_end_to_end_from_the_shell() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_sockets(&url, 1);
     json(&kontor(
         &anna,
         &["chat", "send", "Station 3", "Bin unterwegs", "--json"],

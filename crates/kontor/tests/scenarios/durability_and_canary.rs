@@ -168,43 +168,55 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
         .unwrap();
     ben.s.sync().await.unwrap();
 
-    // Two senders in parallel; each records what the server acknowledged.
-    let sender = |mut d: ChatDevice, tag: &'static str| async move {
-        let mut acked = Vec::new();
-        let mut unacked = None;
-        for i in 0.. {
-            let body = match d.s.core.encrypt(conv, &text(format!("{tag} {i}")), 0) {
-                Ok(b) => b,
-                Err(_) => break,
-            };
-            d.s.persist().await.unwrap();
-            match d
-                .s
-                .api()
-                .post::<_, kontor_proto::conversation::Sent>(
-                    &format!("/conversations/{conv}/messages"),
-                    &body,
-                )
-                .await
-            {
-                Ok(sent) => {
-                    d.s.core
-                        .on_sent(conv, body.client_msg_id, Ok(&sent))
-                        .unwrap();
-                    d.s.persist().await.unwrap();
-                    acked.push((body.client_msg_id, sent.seq));
-                }
-                Err(_) => {
-                    unacked = Some(body);
-                    break;
+    // Two senders in parallel; each records what the server acknowledged, and both count
+    // it, so the kill comes under load.
+    let counted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sender = |mut d: ChatDevice, tag: &'static str| {
+        let counted = counted.clone();
+        async move {
+            let mut acked = Vec::new();
+            let mut unacked = None;
+            for i in 0.. {
+                let body = match d.s.core.encrypt(conv, &text(format!("{tag} {i}")), 0) {
+                    Ok(b) => b,
+                    Err(_) => break,
+                };
+                d.s.persist().await.unwrap();
+                match d
+                    .s
+                    .api()
+                    .post::<_, kontor_proto::conversation::Sent>(
+                        &format!("/conversations/{conv}/messages"),
+                        &body,
+                    )
+                    .await
+                {
+                    Ok(sent) => {
+                        d.s.core
+                            .on_sent(conv, body.client_msg_id, Ok(&sent))
+                            .unwrap();
+                        d.s.persist().await.unwrap();
+                        acked.push((body.client_msg_id, sent.seq));
+                        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        unacked = Some(body);
+                        break;
+                    }
                 }
             }
+            (d, acked, unacked)
         }
-        (d, acked, unacked)
     };
     let a = tokio::spawn(sender(anna, "anna"));
     let b = tokio::spawn(sender(ben, "ben"));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    while counted.load(std::sync::atomic::Ordering::Relaxed) < 200 {
+        assert!(
+            !(a.is_finished() && b.is_finished()),
+            "both senders stopped before the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // kill -9: no shutdown, no flush.
     kill_9(&mut server);
     let (mut anna, acked_a, unacked_a) = a.await.unwrap();
