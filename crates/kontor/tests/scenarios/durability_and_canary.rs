@@ -262,25 +262,25 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
     }
     // The send that was in flight is retried with the same id: stored once at most.
     if let Some(body) = unacked_a {
-        let sent: Result<kontor_proto::conversation::Sent, _> = anna
+        // Nothing changed the epoch: the retry is stored (or found stored), never refused.
+        let sent: kontor_proto::conversation::Sent = anna
             .s
             .api()
             .post(&format!("/conversations/{conv}/messages"), &body)
-            .await;
-        if let Ok(sent) = sent {
-            anna.s
-                .core
-                .on_sent(conv, body.client_msg_id, Ok(&sent))
-                .unwrap();
-            let again: kontor_proto::conversation::Sent = anna
-                .s
-                .api()
-                .post(&format!("/conversations/{conv}/messages"), &body)
-                .await
-                .unwrap();
-            assert!(again.duplicate);
-            assert_eq!(again.seq, sent.seq);
-        }
+            .await
+            .expect("the send in flight is accepted when retried");
+        anna.s
+            .core
+            .on_sent(conv, body.client_msg_id, Ok(&sent))
+            .unwrap();
+        let again: kontor_proto::conversation::Sent = anna
+            .s
+            .api()
+            .post(&format!("/conversations/{conv}/messages"), &body)
+            .await
+            .unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.seq, sent.seq);
     }
     drop(server);
 }
