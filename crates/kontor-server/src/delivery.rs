@@ -355,79 +355,25 @@ impl Handshake {
                 })
             }
             ProcessedMessageContent::StagedCommitMessage(staged) => {
-                let mut removed = Vec::new();
-                let mut added = Vec::new();
-                // Devices removed only because they asked to be added again: whoever removes
-                // them without the right to remove them must add them back (renew them).
-                let mut to_renew = Vec::new();
+                let mut changes = CommitChanges::default();
                 for queued in staged.queued_proposals() {
                     match queued.proposal() {
-                        Proposal::Remove(r) => {
-                            let (owner, device) = leaf_owner(r.removed())?;
-                            let routed = facts.routed(device);
-                            let removing = routed.is_some_and(|d| d.removing);
-                            let rejoining = routed.is_some_and(|d| d.rejoining);
-                            rules::may_remove(facts.sender.0, role, owner, removing || rejoining)
-                                .map_err(not_allowed)?;
-                            if rejoining
-                                && !removing
-                                && rules::may_remove(facts.sender.0, role, owner, false).is_err()
-                            {
-                                to_renew.push(device);
-                            }
-                            removed.push(device);
-                        }
+                        Proposal::Remove(r) => changes.removes.push(leaf_owner(r.removed())?),
                         Proposal::Add(add) => {
                             let leaf = add.key_package().leaf_node();
                             let who = device_of(leaf.credential()).ok_or(refused("added"))?;
-                            facts.listed_with(who, leaf.signature_key().as_slice())?;
-                            added.push(who);
+                            changes
+                                .adds
+                                .push((who, leaf.signature_key().as_slice().to_vec()));
                         }
                         _ => return Err(refused("body")),
                     }
                 }
-                // A renewed leaf of the committer: still its own device, with the signed key.
                 if let Some(leaf) = staged.update_path_leaf_node() {
                     let who = device_of(leaf.credential()).ok_or(refused("body"))?;
-                    if who != facts.sender {
-                        return Err(refused("body"));
-                    }
-                    facts.listed_with(who, leaf.signature_key().as_slice())?;
+                    changes.path = Some((who, leaf.signature_key().as_slice().to_vec()));
                 }
-                let mut people: BTreeSet<UserId> = facts.members.keys().copied().collect();
-                for (owner, device) in &added {
-                    let renewed = removed.contains(device);
-                    if let Some(routed) = facts.routed(*device) {
-                        if !renewed {
-                            return Err(Refusal {
-                                code: ErrorCode::AlreadyExists,
-                                field: "added",
-                            });
-                        }
-                        // Only a device that asked to be added again is renewed: one the server
-                        // asked to remove (its person left, or it was revoked) stays out.
-                        if routed.removing || !routed.rejoining {
-                            return Err(not_allowed(ErrorCode::Forbidden));
-                        }
-                    }
-                    if *owner == facts.sender.0 {
-                        continue;
-                    }
-                    if people.contains(owner) {
-                        // Another member's device (one they linked, or one to renew): not for
-                        // readers, who change nothing but their own.
-                        if role == MemberRole::Reader {
-                            return Err(not_allowed(ErrorCode::NotConversationAdmin));
-                        }
-                    } else {
-                        rules::may_add_person(facts.kind, role, people.len())
-                            .map_err(not_allowed)?;
-                        people.insert(*owner);
-                    }
-                }
-                if to_renew.iter().any(|d| !added.iter().any(|(_, a)| a == d)) {
-                    return Err(not_allowed(ErrorCode::NotConversationAdmin));
-                }
+                let (added, removed) = judge_commit(facts, role, &changes)?;
                 let mut group = self.group;
                 group
                     .merge_commit(&self.storage, *staged)
@@ -456,6 +402,92 @@ impl Handshake {
     }
 }
 
+/// What a commit changes, read from its proposals and path as plain ids: the leaves it
+/// removes (with their owners), the leaves it adds (with the signature key each carries), and
+/// the committer's renewed leaf.
+#[derive(Debug, Default)]
+pub struct CommitChanges {
+    pub removes: Vec<(UserId, DeviceId)>,
+    pub adds: Vec<((UserId, DeviceId), Vec<u8>)>,
+    pub path: Option<((UserId, DeviceId), Vec<u8>)>,
+}
+
+/// The devices a commit adds (with their people) and removes.
+pub type Judged = (Vec<(UserId, DeviceId)>, Vec<DeviceId>);
+
+/// The conversation's rules for a commit by `facts.sender` (whose role is `role`), as a pure
+/// function: who may remove whom, that every leaf entering is a device its person signed with
+/// that key, that only devices waiting to be added again are renewed, and who may add people.
+/// Returns the devices added and removed.
+pub fn judge_commit(
+    facts: &Facts<'_>,
+    role: MemberRole,
+    changes: &CommitChanges,
+) -> Result<Judged, Refusal> {
+    let mut removed = Vec::new();
+    // Devices removed only because they asked to be added again: whoever removes them
+    // without the right to remove them must add them back (renew them).
+    let mut to_renew = Vec::new();
+    for &(owner, device) in &changes.removes {
+        let routed = facts.routed(device);
+        let removing = routed.is_some_and(|d| d.removing);
+        let rejoining = routed.is_some_and(|d| d.rejoining);
+        rules::may_remove(facts.sender.0, role, owner, removing || rejoining)
+            .map_err(not_allowed)?;
+        if rejoining && !removing && rules::may_remove(facts.sender.0, role, owner, false).is_err()
+        {
+            to_renew.push(device);
+        }
+        removed.push(device);
+    }
+    let mut added = Vec::new();
+    for (who, key) in &changes.adds {
+        facts.listed_with(*who, key)?;
+        added.push(*who);
+    }
+    // A renewed leaf of the committer: still its own device, with the signed key.
+    if let Some((who, key)) = &changes.path {
+        if *who != facts.sender {
+            return Err(refused("body"));
+        }
+        facts.listed_with(*who, key)?;
+    }
+    let mut people: BTreeSet<UserId> = facts.members.keys().copied().collect();
+    for (owner, device) in &added {
+        let renewed = removed.contains(device);
+        if let Some(routed) = facts.routed(*device) {
+            if !renewed {
+                return Err(Refusal {
+                    code: ErrorCode::AlreadyExists,
+                    field: "added",
+                });
+            }
+            // Only a device that asked to be added again is renewed: one the server asked to
+            // remove (its person left, or it was revoked) stays out.
+            if routed.removing || !routed.rejoining {
+                return Err(not_allowed(ErrorCode::Forbidden));
+            }
+        }
+        if *owner == facts.sender.0 {
+            continue;
+        }
+        if people.contains(owner) {
+            // Another member's device (one they linked, or one to renew): not for readers,
+            // who change nothing but their own.
+            if role == MemberRole::Reader {
+                return Err(not_allowed(ErrorCode::NotConversationAdmin));
+            }
+        } else {
+            rules::may_add_person(facts.kind, role, people.len()).map_err(not_allowed)?;
+            people.insert(*owner);
+        }
+    }
+    if to_renew.iter().any(|d| !added.iter().any(|(_, a)| a == d)) {
+        return Err(not_allowed(ErrorCode::NotConversationAdmin));
+    }
+    Ok((added, removed))
+}
+
 /// Queues one of the delivery service's own Remove proposals (as the group's external
 /// sender) in the public state, so that the member commit that takes it up can be followed.
 pub fn queue_server_proposal(
@@ -477,4 +509,175 @@ pub fn queue_server_proposal(
         .add_proposal(&storage, *proposal)
         .map_err(|_| refused("state"))?;
     Ok(GroupState::encode(&storage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Anna (admin) and Ben (member) in a group, each with one device; Ben's device asks to
+    /// be added again, and Chris (not in it) has a signed device.
+    struct Room {
+        anna: (UserId, DeviceId),
+        ben: (UserId, DeviceId),
+        chris: (UserId, DeviceId),
+        members: BTreeMap<UserId, MemberRole>,
+        devices: Vec<RoutedDevice>,
+        listed: BTreeMap<(UserId, DeviceId), Vec<u8>>,
+    }
+
+    impl Room {
+        fn new(ben_rejoining: bool, ben_removing: bool) -> Room {
+            let person = || (UserId::new(), DeviceId::new());
+            let (anna, ben, chris) = (person(), person(), person());
+            let members =
+                BTreeMap::from([(anna.0, MemberRole::Admin), (ben.0, MemberRole::Member)]);
+            let routed = |(user, device): (UserId, DeviceId), rejoining, removing| RoutedDevice {
+                device,
+                user,
+                removing,
+                rejoining,
+            };
+            let devices = vec![
+                routed(anna, false, false),
+                routed(ben, ben_rejoining, ben_removing),
+            ];
+            let listed = [anna, ben, chris]
+                .into_iter()
+                .map(|d| (d, key(d)))
+                .collect();
+            Room {
+                anna,
+                ben,
+                chris,
+                members,
+                devices,
+                listed,
+            }
+        }
+
+        fn judge(
+            &self,
+            sender: (UserId, DeviceId),
+            changes: &CommitChanges,
+        ) -> Result<Judged, Refusal> {
+            let facts = Facts {
+                kind: ConversationKind::Group,
+                sender,
+                members: &self.members,
+                devices: &self.devices,
+                listed: &self.listed,
+            };
+            judge_commit(&facts, facts.role()?, changes)
+        }
+    }
+
+    /// The signature key a device's person signed for it, in these tests.
+    fn key(d: (UserId, DeviceId)) -> Vec<u8> {
+        d.1.to_string().into_bytes()
+    }
+
+    #[test]
+    fn a_leaf_enters_only_with_the_key_its_person_signed() {
+        let room = Room::new(false, false);
+        let forged = CommitChanges {
+            adds: vec![(room.chris, b"somebody else's key".to_vec())],
+            ..CommitChanges::default()
+        };
+        assert_eq!(room.judge(room.anna, &forged), Err(refused("added")));
+        let signed = CommitChanges {
+            adds: vec![(room.chris, key(room.chris))],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            room.judge(room.anna, &signed),
+            Ok((vec![room.chris], vec![]))
+        );
+    }
+
+    #[test]
+    fn a_writer_removes_only_their_own_devices_and_those_due_to_go() {
+        let room = Room::new(false, false);
+        let remove_anna = CommitChanges {
+            removes: vec![room.anna],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            room.judge(room.ben, &remove_anna),
+            Err(not_allowed(ErrorCode::NotConversationAdmin))
+        );
+        let leaving = Room::new(false, true);
+        let remove_ben = CommitChanges {
+            removes: vec![leaving.ben],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            leaving.judge(leaving.anna, &remove_ben),
+            Ok((vec![], vec![leaving.ben.1]))
+        );
+    }
+
+    #[test]
+    fn a_device_waiting_to_be_added_again_is_removed_by_a_writer_only_to_be_renewed() {
+        let room = Room::new(true, false);
+        let chris = (UserId::new(), DeviceId::new());
+        let mut members = room.members.clone();
+        members.insert(chris.0, MemberRole::Member);
+        let drop_only = CommitChanges {
+            removes: vec![room.ben],
+            ..CommitChanges::default()
+        };
+        let facts = Facts {
+            kind: ConversationKind::Group,
+            sender: chris,
+            members: &members,
+            devices: &room.devices,
+            listed: &room.listed,
+        };
+        assert_eq!(
+            judge_commit(&facts, MemberRole::Member, &drop_only),
+            Err(not_allowed(ErrorCode::NotConversationAdmin))
+        );
+        let renew = CommitChanges {
+            removes: vec![room.ben],
+            adds: vec![(room.ben, key(room.ben))],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            judge_commit(&facts, MemberRole::Member, &renew),
+            Ok((vec![room.ben], vec![room.ben.1]))
+        );
+    }
+
+    #[test]
+    fn a_device_due_to_be_removed_is_never_renewed() {
+        let room = Room::new(true, true);
+        let renew = CommitChanges {
+            removes: vec![room.ben],
+            adds: vec![(room.ben, key(room.ben))],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            room.judge(room.anna, &renew),
+            Err(not_allowed(ErrorCode::Forbidden))
+        );
+    }
+
+    #[test]
+    fn a_device_in_the_group_is_not_added_twice_and_the_path_is_the_committer_s_own() {
+        let room = Room::new(false, false);
+        let twice = CommitChanges {
+            adds: vec![(room.ben, key(room.ben))],
+            ..CommitChanges::default()
+        };
+        assert_eq!(
+            room.judge(room.anna, &twice).map_err(|r| r.code),
+            Err(ErrorCode::AlreadyExists)
+        );
+        let borrowed_path = CommitChanges {
+            path: Some((room.ben, key(room.ben))),
+            ..CommitChanges::default()
+        };
+        assert_eq!(room.judge(room.anna, &borrowed_path), Err(refused("body")));
+    }
 }
