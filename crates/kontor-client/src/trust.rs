@@ -210,3 +210,143 @@ impl Trust {
         self.people.get(&user).map(|p| p.display_name.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::{SecretKey, sign_device_list};
+    use kontor_proto::identity::{DeviceList, Membership, MembershipCertificate};
+    use kontor_proto::{Bytes, OrgId};
+
+    const ORG: OrgId = OrgId(uuid::Uuid::from_u128(1));
+    const BEN: UserId = UserId(uuid::Uuid::from_u128(2));
+    const PHONE: DeviceId = DeviceId(uuid::Uuid::from_u128(3));
+    const LAPTOP: DeviceId = DeviceId(uuid::Uuid::from_u128(4));
+
+    fn org_key() -> SecretKey {
+        SecretKey([7; 32])
+    }
+
+    fn device(id: DeviceId, mls: u8) -> DeviceKeys {
+        DeviceKeys {
+            device_id: id,
+            mls_signature_key: Bytes(vec![mls; 32]),
+            transcript_key: Bytes(vec![mls + 100; 32]),
+        }
+    }
+
+    /// Ben's identity bundle: a certificate from `org` for `identity`, and a list at `version`.
+    fn bundle(
+        org: &SecretKey,
+        identity: &SecretKey,
+        version: u64,
+        devices: Vec<DeviceKeys>,
+        retired: Vec<DeviceKeys>,
+    ) -> IdentityBundle {
+        let membership = Membership {
+            org_id: ORG,
+            user_id: BEN,
+            identity_key: Bytes(identity.public()),
+            display_name: "Ben".into(),
+            issued_at: 0,
+        };
+        let signature = org.sign(&membership.signed_bytes());
+        let list = DeviceList {
+            org_id: ORG,
+            user_id: BEN,
+            identity_key: Bytes(identity.public()),
+            version,
+            devices,
+            retired,
+        };
+        IdentityBundle {
+            certificate: MembershipCertificate {
+                membership,
+                signature,
+            },
+            device_list: sign_device_list(identity, list),
+            disambiguator: None,
+        }
+    }
+
+    fn trust() -> Trust {
+        let mut t = Trust::default();
+        t.pin_org_key(&org_key().public(), &[9; 32]).unwrap();
+        t
+    }
+
+    #[test]
+    fn an_identity_is_pinned_once_and_a_changed_one_is_refused() {
+        let mut t = trust();
+        let ben = SecretKey([1; 32]);
+        assert!(
+            t.learn(&bundle(&org_key(), &ben, 1, vec![], vec![]))
+                .unwrap()
+        );
+        let other = SecretKey([2; 32]);
+        assert!(matches!(
+            t.learn(&bundle(&org_key(), &other, 2, vec![], vec![])),
+            Err(ClientError::IdentityChanged(u)) if u == BEN
+        ));
+    }
+
+    #[test]
+    fn only_the_pinned_organisation_vouches_for_a_person() {
+        let mut t = trust();
+        let forged = bundle(&SecretKey([3; 32]), &SecretKey([1; 32]), 1, vec![], vec![]);
+        assert!(matches!(
+            t.learn(&forged),
+            Err(ClientError::BadSignature(_))
+        ));
+        assert!(t.people.is_empty());
+    }
+
+    #[test]
+    fn a_replayed_older_device_list_changes_nothing() {
+        let mut t = trust();
+        let ben = SecretKey([1; 32]);
+        let two = vec![device(PHONE, 1), device(LAPTOP, 2)];
+        t.learn(&bundle(&org_key(), &ben, 2, two, vec![])).unwrap();
+        let old = bundle(&org_key(), &ben, 1, vec![device(PHONE, 1)], vec![]);
+        assert!(!t.learn(&old).unwrap());
+        assert!(t.check_device(BEN, LAPTOP, &[2; 32]).is_ok());
+    }
+
+    #[test]
+    fn a_device_is_trusted_only_with_the_key_the_newest_list_names() {
+        let mut t = trust();
+        let ben = SecretKey([1; 32]);
+        t.learn(&bundle(&org_key(), &ben, 1, vec![device(PHONE, 1)], vec![]))
+            .unwrap();
+        assert!(t.check_device(BEN, PHONE, &[1; 32]).is_ok());
+        assert!(matches!(
+            t.check_device(BEN, PHONE, &[5; 32]),
+            Err(ClientError::UntrustedDevice { .. })
+        ));
+        assert!(matches!(
+            t.check_device(BEN, LAPTOP, &[2; 32]),
+            Err(ClientError::UntrustedDevice { .. })
+        ));
+        assert!(matches!(
+            t.check_device(UserId(uuid::Uuid::from_u128(9)), PHONE, &[1; 32]),
+            Err(ClientError::NeedIdentities(_))
+        ));
+    }
+
+    #[test]
+    fn a_retired_device_stays_authentic_for_what_it_did_but_is_no_longer_trusted() {
+        let mut t = trust();
+        let ben = SecretKey([1; 32]);
+        let list = bundle(
+            &org_key(),
+            &ben,
+            3,
+            vec![device(PHONE, 1)],
+            vec![device(LAPTOP, 2)],
+        );
+        t.learn(&list).unwrap();
+        assert!(t.check_device_once_listed(BEN, LAPTOP, &[2; 32]).is_ok());
+        assert!(t.check_device_once_listed(BEN, LAPTOP, &[6; 32]).is_err());
+        assert!(t.check_device(BEN, LAPTOP, &[2; 32]).is_err());
+    }
+}
