@@ -35,6 +35,8 @@ mod linking;
 mod membership;
 mod outbox;
 mod receiving;
+#[cfg(test)]
+mod snapshots;
 
 /// This device's own secrets and ids.
 #[derive(Clone, Debug, Serialize, Deserialize)]
