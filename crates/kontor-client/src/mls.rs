@@ -89,16 +89,38 @@ impl Provider {
     }
 }
 
-/// Configuration for joining from a Welcome, matching the groups Kontor creates: signed
-/// handshakes in the clear (the delivery service follows the group's public state and refuses
-/// what no member could process), the ratchet tree in Welcomes, and a small bounded window of
-/// past-epoch secrets.
+/// How many past epochs' secrets a group keeps: enough for this device's own commit to land
+/// before messages of the previous epoch that it has not read yet, no more.
+pub const MAX_PAST_EPOCHS: usize = 2;
+
+/// How far out of order, and how far ahead, a member's messages may arrive.
+fn sender_ratchet() -> SenderRatchetConfiguration {
+    SenderRatchetConfiguration::new(20, 1000)
+}
+
+// The one configuration of every Kontor group, whether this device creates it or joins it:
+// signed handshakes in the clear (the delivery service follows the group's public state and
+// refuses what no member could process), the ratchet tree in Welcomes, a small bounded window
+// of past-epoch secrets, one sender-ratchet tolerance.
+
+/// A new group's builder with that configuration (the caller adds its extensions).
+pub fn create_builder(conv: kontor_proto::ConversationId) -> MlsGroupBuilder {
+    MlsGroup::builder()
+        .with_group_id(group_id(conv))
+        .ciphersuite(CIPHERSUITE)
+        .with_wire_format_policy(WIRE_FORMAT_POLICY)
+        .use_ratchet_tree_extension(true)
+        .max_past_epochs(MAX_PAST_EPOCHS)
+        .sender_ratchet_configuration(sender_ratchet())
+}
+
+/// Joining from a Welcome with that configuration.
 pub fn join_config() -> MlsGroupJoinConfig {
     MlsGroupJoinConfig::builder()
         .wire_format_policy(WIRE_FORMAT_POLICY)
         .use_ratchet_tree_extension(true)
-        .max_past_epochs(crate::client::MAX_PAST_EPOCHS)
-        .sender_ratchet_configuration(SenderRatchetConfiguration::new(20, 1000))
+        .max_past_epochs(MAX_PAST_EPOCHS)
+        .sender_ratchet_configuration(sender_ratchet())
         .build()
 }
 

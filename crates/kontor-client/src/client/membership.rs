@@ -55,13 +55,8 @@ impl Client {
             BasicCredential::new(label::EXTERNAL_SENDER.to_vec()).into(),
         )]))
         .map_err(mls_err)?;
-        let group = MlsGroup::builder()
-            .with_group_id(mls::group_id(id))
-            .ciphersuite(mls::CIPHERSUITE)
-            .with_wire_format_policy(mls::WIRE_FORMAT_POLICY)
+        let group = mls::create_builder(id)
             .with_group_context_extensions(external)
-            .use_ratchet_tree_extension(true)
-            .max_past_epochs(MAX_PAST_EPOCHS)
             .build(&self.provider, &self.signer(), self.credential())
             .map_err(mls_err)?;
         let group_info = group

@@ -462,10 +462,6 @@ impl Client {
 /// Devices left out of an addition, with the reason.
 pub type Refused = Vec<(DeviceId, ClientError)>;
 
-/// How many past epochs' secrets a group keeps: enough for this device's own commit to land
-/// before messages of the previous epoch that it has not read yet, no more.
-pub const MAX_PAST_EPOCHS: usize = 2;
-
 /// Verifies an exported transcript outside Kontor: every envelope's signature against the
 /// sender's transcript key in their signed device list (whose own signature is checked too).
 pub fn verify_transcript(envelopes: &[Envelope], lists: &[SignedDeviceList]) -> Result<()> {
