@@ -97,3 +97,29 @@ pub mod close_code {
     /// until the person comes back to this window.
     pub const TOO_MANY_CONNECTIONS: u16 = 4029;
 }
+
+/// Writes the close codes as a TypeScript module beside the generated types, so the web app
+/// never mirrors them by hand (`scripts/gen-types.sh` runs every `export_bindings` test).
+#[cfg(all(test, feature = "ts"))]
+#[test]
+fn export_bindings_close_codes() {
+    use close_code::*;
+    let dir = std::env::var("TS_RS_EXPORT_DIR").unwrap_or_else(|_| "bindings".into());
+    let codes = [
+        ("RECONNECT", RECONNECT),
+        ("SESSION_ENDED", SESSION_ENDED),
+        ("UNAUTHENTICATED", UNAUTHENTICATED),
+        ("GOING_AWAY", GOING_AWAY),
+        ("TOO_MANY_CONNECTIONS", TOO_MANY_CONNECTIONS),
+    ];
+    let mut text = String::from(
+        "// Generated from kontor-proto's close_code by scripts/gen-types.sh. Do not edit.\n\n\
+         /** The WebSocket close codes of the event stream. */\nexport const CloseCode = {\n",
+    );
+    for (name, code) in codes {
+        text.push_str(&format!("  {name}: {code},\n"));
+    }
+    text.push_str("} as const;\n");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(std::path::Path::new(&dir).join("CloseCode.ts"), text).unwrap();
+}

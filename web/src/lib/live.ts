@@ -22,13 +22,8 @@ import type { ServerFrame } from "../gen/ServerFrame";
 import type { Event } from "../gen/Event";
 import type { Me } from "../gen/Me";
 import { t } from "./i18n";
+import { CloseCode } from "../gen/CloseCode";
 
-const SESSION_ENDED = 4001;
-/** Authentication refused: the session is gone (ended while this device was away). */
-const UNAUTHENTICATED = 4003;
-const RECONNECT = 4000;
-/** This device or person has too many windows open: this one was closed as the oldest. */
-const TOO_MANY_CONNECTIONS = 4029;
 
 let socket: WebSocket | null = null;
 let lastSeq: number | null = null;
@@ -77,16 +72,18 @@ function open(): void {
   ws.onclose = (c) => {
     if (socket === ws) socket = null;
     if (!wanted) return;
-    if (c.code === SESSION_ENDED || c.code === UNAUTHENTICATED) {
+    // UNAUTHENTICATED: the session is gone (ended while this device was away).
+    if (c.code === CloseCode.SESSION_ENDED || c.code === CloseCode.UNAUTHENTICATED) {
       void endSession(endReason());
       return;
     }
     connection.value = "offline";
-    if (c.code === TOO_MANY_CONNECTIONS) {
+    // Too many windows of this device or person: this one was closed as the oldest.
+    if (c.code === CloseCode.TOO_MANY_CONNECTIONS) {
       paused = true;
       return;
     }
-    schedule(c.code === RECONNECT ? 0 : undefined);
+    schedule(c.code === CloseCode.RECONNECT ? 0 : undefined);
   };
 }
 
