@@ -7,6 +7,7 @@ pub mod branding;
 pub mod delivery;
 pub mod logins;
 pub mod people;
+pub mod policies;
 
 use crate::config::Config;
 use crate::error::ApiError;

@@ -1,6 +1,7 @@
 //! Organisations and policies.
 
 use crate::access::{Caller, Operator};
+use crate::actions::policies;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, ClientAddr};
@@ -184,61 +185,10 @@ pub async fn patch_policies(
     ApiJson(patch): ApiJson<PoliciesPatch>,
 ) -> Result<ApiJson<Policies>, ApiError> {
     caller.require_admin()?;
-    let mut p = state.store().policies(caller.org).await?;
-    if let Some(v) = patch.presence {
-        p.presence = v;
-    }
-    if let Some(v) = patch.read_receipts {
-        p.read_receipts = v;
-    }
-    if let Some(days) = patch.retention_days {
-        if days > 36_500 {
-            return Err(ApiError::invalid("retention_days"));
-        }
-        p.retention_days = (days > 0).then_some(days);
-    }
-    if let Some(bytes) = patch.max_upload_bytes {
-        if !(1024..=10 * 1024 * 1024 * 1024).contains(&bytes) {
-            return Err(ApiError::invalid("max_upload_bytes"));
-        }
-        p.max_upload_bytes = bytes;
-    }
-    if let Some(v) = patch.guest_access {
-        p.guest_access = v;
-    }
-    if let Some(mib) = patch.storage_quota_mib {
-        let cap = state.config().limits.storage_per_org_bytes / (1024 * 1024);
-        if !(1..=cap).contains(&mib) {
-            return Err(ApiError::invalid("storage_quota_mib"));
-        }
-        p.storage_quota_mib = mib;
-    }
-    if let Some(domains) = patch.self_registration_domains {
-        if domains.len() > 20 {
-            return Err(ApiError::invalid("self_registration_domains"));
-        }
-        let mut clean = Vec::new();
-        for d in domains {
-            let d = validate::email("self_registration_domains", &format!("x@{}", d.trim()))?;
-            let domain = d
-                .split_once('@')
-                .map(|(_, d)| d.to_owned())
-                .unwrap_or_default();
-            if !clean.contains(&domain) {
-                clean.push(domain);
-            }
-        }
-        p.self_registration_domains = clean;
-    }
-    // Turning guest access off ends the guests' sessions for good (in the store's
-    // transaction); their event streams close now.
-    let ended = state
-        .store()
-        .set_policies(caller.org, &p, &caller.audit(&state))
-        .await?;
-    let fx = Effects::new()
-        .sessions_ended(&ended)
-        .org_changed(caller.org);
+    let current = state.store().policies(caller.org).await?;
+    let cap_mib = state.config().limits.storage_per_org_bytes / (1024 * 1024);
+    let p = policies::patched(current, patch, cap_mib)?;
+    let fx = policies::set(&state, caller.org, &p, &caller.audit(&state)).await?;
     effects::apply(&state, fx).await;
     Ok(ApiJson(p))
 }
