@@ -5,6 +5,7 @@
 
 pub mod branding;
 pub mod delivery;
+pub mod import;
 pub mod logins;
 pub mod people;
 pub mod policies;

@@ -1,6 +1,7 @@
 //! Invitations: one, many (CSV), preview and acceptance.
 
 use crate::access::Caller;
+use crate::actions::import;
 use crate::actions::logins::{hash_password, new_session, session_created};
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
@@ -14,13 +15,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_intake::import::ImportFile;
 use kontor_proto::api::{
-    AcceptInvitationRequest, CreateInvitationRequest, ImportLine, ImportReport, Invitation,
-    InvitationCodeRequest, InvitationCreated, InvitationPreview, ProfilePatch, Role,
-    SessionCreated,
+    AcceptInvitationRequest, CreateInvitationRequest, ImportReport, Invitation,
+    InvitationCodeRequest, InvitationCreated, InvitationPreview, Role, SessionCreated,
 };
 use kontor_proto::error::Lang;
-use kontor_proto::{ErrorBody, ErrorCode, InvitationId, TeamId};
-use std::collections::HashMap;
+use kontor_proto::{ErrorBody, ErrorCode, InvitationId};
 
 /// Invites one person (admins). The code and link are shown only in this answer.
 #[utoipa::path(post, path = "/invitations", tag = "invitations", security(("session" = [])),
@@ -104,111 +103,8 @@ pub async fn import(
         .map(Lang::from_accept_language)
         .unwrap_or_default();
     let file = ImportFile::read(&body)?;
-    let teams: HashMap<String, TeamId> = state
-        .store()
-        .teams(caller.org)
-        .await?
-        .into_iter()
-        .map(|t| (t.name.to_lowercase(), t.id))
-        .collect();
-    let ctx = caller.audit(&state);
-    let mut report = ImportReport {
-        imported: 0,
-        skipped: 0,
-        lines: Vec::new(),
-    };
-    let mut seen = std::collections::HashSet::new();
-    for row in &file.rows {
-        let line = row.line;
-        let Some(fields) = row.fields.as_deref() else {
-            report.skipped += 1;
-            report.lines.push(skip(
-                line,
-                None,
-                ApiError::field(ErrorCode::MalformedBody, "line"),
-                lang,
-            ));
-            continue;
-        };
-        let get = |name: &str| file.field(fields, name).map(str::to_owned);
-        let list = |name: &str| {
-            get(name).map(|v| {
-                v.split(';')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-            })
-        };
-        let email = get("email").unwrap_or_default();
-        if email.is_empty() && fields.iter().all(String::is_empty) {
-            continue;
-        }
-        let outcome = async {
-            let role = match get("role") {
-                None => Role::Member,
-                Some(r) => Role::parse(&r.to_lowercase()).ok_or(ApiError::invalid("role"))?,
-            };
-            if role == Role::Owner && caller.role != Role::Owner {
-                return Err(ApiError::field(ErrorCode::Forbidden, "role"));
-            }
-            let normalized = validate::email("email", &email)?;
-            if !seen.insert(normalized.clone()) {
-                return Err(ApiError::field(ErrorCode::AlreadyExists, "email"));
-            }
-            let mut team_ids = Vec::new();
-            for name in list("teams").unwrap_or_default() {
-                team_ids.push(
-                    *teams
-                        .get(&name.to_lowercase())
-                        .ok_or(ApiError::field(ErrorCode::NotFound, "teams"))?,
-                );
-            }
-            let req = CreateInvitationRequest {
-                email: normalized,
-                role,
-                display_name: get("display_name").or_else(|| get("name")),
-                team_ids,
-                profile: Some(ProfilePatch {
-                    display_name: None,
-                    job_title: get("job_title"),
-                    competences: list("competences"),
-                    languages: list("languages"),
-                    location: get("location"),
-                    phone_extension: get("phone_extension"),
-                }),
-            };
-            actions::invite(state.store(), state.config(), caller.org, &req, &ctx).await
-        }
-        .await;
-        match outcome {
-            Ok(created) => {
-                report.imported += 1;
-                report.lines.push(ImportLine {
-                    line,
-                    email: Some(created.invitation.email.clone()),
-                    imported: true,
-                    error: None,
-                    invitation: Some(created),
-                });
-            }
-            Err(e) => {
-                report.skipped += 1;
-                report.lines.push(skip(line, Some(email), e, lang));
-            }
-        }
-    }
-    tracing::info!(org = %caller.org, imported = report.imported, skipped = report.skipped, "CSV import");
+    let report = import::people(&state, &caller, &file, lang).await?;
     Ok(ApiJson(report))
-}
-
-fn skip(line: usize, email: Option<String>, e: ApiError, lang: Lang) -> ImportLine {
-    ImportLine {
-        line,
-        email,
-        imported: false,
-        error: Some(e.body(lang).error),
-        invitation: None,
-    }
 }
 
 /// Counts a code attempt against the address before the code is looked at, and refuses when
