@@ -113,14 +113,13 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
             proposed_removals: vec![],
         }),
     };
-    let json = |v: serde_json::Result<serde_json::Value>| v.unwrap();
     vec![
-        (KEY_ME, json(serde_json::to_value(&me))),
-        (KEY_TRUST, json(serde_json::to_value(&trust))),
-        ("conv", json(serde_json::to_value(&conversation))),
-        ("msg", json(serde_json::to_value(&message))),
-        ("pending", json(serde_json::to_value(&pending))),
-        ("outbox", json(serde_json::to_value(envelope()))),
+        (KEY_ME, serde_json::to_value(&me).unwrap()),
+        (KEY_TRUST, serde_json::to_value(&trust).unwrap()),
+        ("conv", serde_json::to_value(&conversation).unwrap()),
+        ("msg", serde_json::to_value(&message).unwrap()),
+        ("pending", serde_json::to_value(&pending).unwrap()),
+        ("outbox", serde_json::to_value(envelope()).unwrap()),
     ]
 }
 
