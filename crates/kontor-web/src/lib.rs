@@ -164,6 +164,7 @@ fn error(e: SessionError) -> JsValue {
     let err = js_sys::Error::new(&message);
     err.set_name("KontorError");
     let _ = Reflect::set(&err, &"kind".into(), &kind.into());
+    let _ = Reflect::set(&err, &"kept".into(), &e.kept().into());
     if let Some(code) = code.and_then(|c| c.as_str().map(str::to_owned)) {
         let _ = Reflect::set(&err, &"code".into(), &code.into());
     }

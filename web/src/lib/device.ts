@@ -48,6 +48,8 @@ export interface KontorError extends Error {
     | "invalid"
     | "unexpected";
   code?: string;
+  /** Decided by the core: a message that failed so waits in the outbox and goes out by itself. */
+  kept?: boolean;
 }
 
 export function isKontorError(e: unknown): e is KontorError {

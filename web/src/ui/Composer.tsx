@@ -112,12 +112,7 @@ export function Composer(props: {
     } catch (e) {
       // Kept in the outbox (the server is out of reach, or asked to wait): it goes out by
       // itself once it can.
-      const kept =
-        isKontorError(e) &&
-        (e.kind === "unreachable" ||
-          (e.kind === "api" &&
-            ["rate_limited", "quota_exceeded", "unavailable", "internal"].includes(e.code ?? "")));
-      if (kept) {
+      if (isKontorError(e) && e.kept) {
         // A full organisation is the admins' to solve: say so, the message still waits.
         if (isKontorError(e) && e.kind === "api" && e.code === "quota_exceeded") toast(errorText(e), "error");
         else toast(t("message.queuedToast"));

@@ -148,6 +148,25 @@ impl SessionError {
             _ => None,
         }
     }
+
+    /// Whether a message whose sending ended with this error waits in the outbox and goes out
+    /// by itself once it can (the server is out of reach, or asked to wait). The apps say so
+    /// instead of reporting a failure.
+    pub fn kept(&self) -> bool {
+        match self {
+            SessionError::Unreachable(_) => true,
+            SessionError::Api(b) => matches!(
+                b.error.code,
+                ErrorCode::RateLimited
+                    | ErrorCode::QuotaExceeded
+                    | ErrorCode::Unavailable
+                    | ErrorCode::Internal
+                    // Kept until this device is added again, then encrypted anew.
+                    | ErrorCode::RejoinPending
+            ),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = SessionError> = std::result::Result<T, E>;
@@ -348,4 +367,36 @@ enum Processed {
     Stop,
     /// This device voided the commit it could not process: fetch again from the cursor.
     Voided,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: ErrorCode) -> SessionError {
+        SessionError::Api(ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: String::new(),
+                field: None,
+                retry_after_secs: None,
+            },
+        })
+    }
+
+    #[test]
+    fn a_message_waits_in_the_outbox_only_when_the_server_is_away_or_asks_to_wait() {
+        assert!(SessionError::Unreachable("offline".into()).kept());
+        for code in [
+            ErrorCode::RateLimited,
+            ErrorCode::QuotaExceeded,
+            ErrorCode::RejoinPending,
+        ] {
+            assert!(refused(code).kept(), "{code:?}");
+        }
+        for code in [ErrorCode::NotAMember, ErrorCode::NotConversationAdmin] {
+            assert!(!refused(code).kept(), "{code:?}");
+        }
+        assert!(!SessionError::KeepsChanging.kept());
+    }
 }

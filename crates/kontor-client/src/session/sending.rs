@@ -171,19 +171,7 @@ impl<H: Host> Session<H> {
                     self.persist().await?;
                 }
                 Err(e @ SessionError::Api(_)) => {
-                    let code = e.code();
-                    let retry_later = matches!(
-                        code,
-                        Some(
-                            ErrorCode::RateLimited
-                                | ErrorCode::QuotaExceeded
-                                | ErrorCode::Unavailable
-                                | ErrorCode::Internal
-                                // Kept until this device is added again, then encrypted anew.
-                                | ErrorCode::RejoinPending
-                        )
-                    );
-                    if !retry_later {
+                    if !e.kept() {
                         self.core.discard(id);
                         self.persist().await?;
                     }
