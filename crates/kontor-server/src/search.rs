@@ -1,6 +1,6 @@
 //! Directory search: folding for case- and umlaut-insensitive matching, and ranking.
 //!
-//! Each person has a `search_text` in the database: every searchable field, folded twice
+//! Each person has a search text in the directory index: every searchable field, folded twice
 //! ("Müller" becomes both "mueller" and "muller"), so that people who type "Muller",
 //! "Mueller" or "müller" all find her. A query term is folded the German way ("ü" → "ue"),
 //! which matches the first form, or typed without umlauts, which matches the second.
@@ -117,7 +117,7 @@ pub struct Searchable<'a> {
 }
 
 impl Searchable<'_> {
-    /// The text stored in `users.search_text`: every field in both foldings.
+    /// The text the directory index searches: every field in both foldings.
     pub fn search_text(&self) -> String {
         let mut parts: Vec<&str> = vec![
             self.display_name,
@@ -139,7 +139,7 @@ impl Searchable<'_> {
         }
     }
 
-    /// The text stored in `users.search_facets`, for exact filters.
+    /// The facets the directory index filters by exactly.
     pub fn facets(&self) -> String {
         let mut out = String::from("|");
         for c in self.competences {
@@ -159,7 +159,7 @@ fn facet(kind: &str, value: &str) -> String {
     format!("{kind}:{}|", fold(value))
 }
 
-/// The text that finds a facet value inside `users.search_facets`.
+/// The text that finds a facet value among a person's facets.
 pub fn facet_pattern(kind: &str, value: &str) -> String {
     format!("|{}", facet(kind, value))
 }

@@ -46,14 +46,13 @@ pub async fn set_status(
     let (person, ended) = state.store().set_status(org, user, status, audit).await?;
     let mut fx = Effects::new().sessions_ended(&ended).org_changed(org);
     if status == PersonStatus::Deprovisioned {
-        let devices: Vec<DeviceId> = state
-            .store()
-            .devices(org, user)
-            .await?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-        fx = fx.devices_retired(org, devices);
+        // The change committed: a failed lookup must not cost the sockets their close.
+        match state.store().devices(org, user).await {
+            Ok(devices) => {
+                fx = fx.devices_retired(org, devices.into_iter().map(|d| d.id).collect());
+            }
+            Err(e) => tracing::warn!(error = %e, "could not list a deprovisioned person's devices"),
+        }
     }
     tracing::info!(org = %org, user = %user, status = status.as_str(), sessions = ended.len(), "account status changed");
     Ok((person, fx))
