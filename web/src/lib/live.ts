@@ -3,9 +3,11 @@
 // connection drops the app keeps working from the device and reconnects (at once when the
 // browser is back online), then catches up from where it was: nothing is lost, and since
 // every message has its sequence number, nothing is shown twice.
-import { api } from "./api";
+//
+// What it needs of the session (applying updates, refreshing the list, ending the session)
+// is handed in by `connect`: session.ts imports this module, never the other way round.
+import { getMe } from "./endpoints";
 import { remember } from "./people";
-import { applyUpdates, endSession, refreshConversations } from "./session";
 import {
   account,
   connection,
@@ -20,7 +22,7 @@ import {
 import { applyBranding } from "./theme";
 import type { ServerFrame } from "../gen/ServerFrame";
 import type { Event } from "../gen/Event";
-import type { Me } from "../gen/Me";
+import type { UpdateView } from "../gen/UpdateView";
 import { t } from "./i18n";
 import { CloseCode } from "../gen/CloseCode";
 
@@ -36,7 +38,22 @@ let paused = false;
 /** Frames are handled one after another, in the order they came. */
 let queue: Promise<void> = Promise.resolve();
 
-export function connect(): void {
+/** Why the server ended the session, as far as this device knows. */
+export type EndReason = "session" | "suspended" | "deprovisioned" | "revoked";
+
+/** What the live connection asks of the session (lib/session.ts hands it in). */
+export interface LiveHost {
+  applyUpdates(updates: UpdateView[]): Promise<void>;
+  refreshConversations(withServer?: boolean): Promise<void>;
+  endSession(why: EndReason): Promise<void>;
+}
+let host: LiveHost | null = null;
+const applyUpdates = (u: UpdateView[]) => host?.applyUpdates(u) ?? Promise.resolve();
+const refreshConversations = (withServer?: boolean) => host?.refreshConversations(withServer) ?? Promise.resolve();
+const endSession = (why: EndReason) => host?.endSession(why) ?? Promise.resolve();
+
+export function connect(session: LiveHost): void {
+  host = session;
   wanted = true;
   open();
 }
@@ -95,8 +112,7 @@ function resume(): void {
 addEventListener("focus", resume);
 document.addEventListener("visibilitychange", resume);
 
-/** Why the server ended the session, as far as this device knows. */
-let reason: "session" | "suspended" | "deprovisioned" | "revoked" = "session";
+let reason: EndReason = "session";
 function endReason() {
   return reason;
 }
@@ -175,7 +191,7 @@ export function keepFlushing(): void {
 
 async function refreshMe(): Promise<void> {
   try {
-    me.value = await api<Me>("GET", "/me");
+    me.value = await getMe();
     applyBranding(me.value.org);
   } catch {
     // The next event or reconnect tries again.

@@ -1,10 +1,9 @@
 // The people this person sees: fetched once from the directory, then by id when someone new
 // turns up (a sender, a member), kept fresh by `person_changed` events.
-import { api } from "./api";
+import { getPerson, searchDirectory } from "./endpoints";
 import { people } from "./state";
-import { keepCache } from "./session";
+import { keepCache } from "./cache";
 import type { Person } from "../gen/Person";
-import type { DirectoryPage } from "../gen/DirectoryPage";
 
 const pending = new Map<string, Promise<void>>();
 
@@ -18,7 +17,7 @@ export function remember(list: Person[]): void {
 
 /** Loads the first page of the directory (the people most likely to be shown). */
 export async function primePeople(): Promise<void> {
-  const page = await api<DirectoryPage>("GET", "/directory?limit=200");
+  const page = await searchDirectory({ limit: 200 });
   remember(page.people);
 }
 
@@ -27,7 +26,7 @@ export async function ensurePeople(ids: Iterable<string>): Promise<void> {
   const missing = [...new Set(ids)].filter((id) => !people.value[id] && !pending.has(id));
   await Promise.all(
     missing.map((id) => {
-      const p = api<Person>("GET", `/people/${id}`)
+      const p = getPerson(id)
         .then((person) => remember([person]))
         .catch(() => undefined)
         .finally(() => pending.delete(id));

@@ -3,16 +3,16 @@
 import { api, ApiError, setToken, whenSessionEnds } from "./api";
 import {
   clearDevice,
-  loadCache,
   saveAccount,
   loadAccount,
-  saveCache,
   wipe,
   type Account,
 } from "./db";
 import { Device, loadCore } from "./device";
+import { createSession, type SessionStart } from "./endpoints";
 import { knownDevice, rememberDevice } from "./known";
-import { connect, disconnect } from "./live";
+import { connect, disconnect, type EndReason, type LiveHost } from "./live";
+import { keepCache, restoreCache } from "./cache";
 import { ensurePeople, primePeople } from "./people";
 import {
   account,
@@ -77,15 +77,15 @@ export async function boot(): Promise<void> {
   phase.value = "login";
 }
 
-/** Logs in, accepts an invitation or sets up (`path`): a new session on a new device. */
-export async function signIn(path: string, body: Record<string, unknown>): Promise<void> {
+/** Logs in, accepts an invitation or sets up (`how`): a new session on a new device. */
+export async function signIn(how: SessionStart, body: Record<string, unknown>): Promise<void> {
   const device = { name: deviceName(), platform: "web" };
   const extra: Record<string, unknown> = { device };
-  if (path === "/auth/login") {
+  if (how === "login") {
     // A device this browser logged in with before is never locked out by others' guesses.
     extra.known_device = await knownDevice(String(body.org ?? ""), String(body.email ?? ""));
   }
-  const created = await api<SessionCreated>("POST", path, { ...body, ...extra });
+  const created = await createSession(how, { ...body, ...extra });
   await rememberDevice(created);
   await loggedIn(created);
 }
@@ -168,7 +168,7 @@ async function start(a: Account): Promise<void> {
   await refreshConversations();
   phase.value = info.value.linked ? "ready" : "link";
   if (info.value.linked) {
-    connect();
+    connect(live);
     void primePeople().catch(() => undefined);
   }
 }
@@ -178,36 +178,8 @@ export async function linked(): Promise<void> {
   info.value = await device().info();
   await refreshConversations();
   phase.value = "ready";
-  connect();
+  connect(live);
   void primePeople().catch(() => undefined);
-}
-
-interface Cache {
-  people: typeof people.value;
-  conversations: typeof serverConversations.value;
-}
-
-/** Names and members as last seen: painted at once, and all there is when offline. */
-async function restoreCache(): Promise<void> {
-  const c = await loadCache<Cache>("directory").catch(() => null);
-  if (!c) return;
-  people.value = { ...c.people, ...people.value };
-  serverConversations.value = { ...c.conversations, ...serverConversations.value };
-}
-
-let cacheTimer: ReturnType<typeof setTimeout> | null = null;
-
-/** Keeps names and members for the next start (soon, not on every change). */
-export function keepCache(): void {
-  if (cacheTimer) return;
-  cacheTimer = setTimeout(() => {
-    cacheTimer = null;
-    if (!account.value) return;
-    void saveCache("directory", {
-      people: people.value,
-      conversations: serverConversations.value,
-    } satisfies Cache).catch(() => undefined);
-  }, 1000);
 }
 
 /** Reads the conversation list from the device, and the server's members when asked. */
@@ -285,10 +257,7 @@ export async function logout(): Promise<void> {
 }
 
 /** The session is over: everything of it on this browser is deleted at once. */
-export async function endSession(
-  why: "session" | "suspended" | "deprovisioned" | "revoked",
-  show = true,
-): Promise<void> {
+export async function endSession(why: EndReason, show = true): Promise<void> {
   if (phase.value === "ended" && show) return;
   disconnect();
   setToken(null);
@@ -306,3 +275,6 @@ export async function endSession(
     phase.value = "ended";
   }
 }
+
+/** What the live connection calls back (it does not import this module). */
+const live: LiveHost = { applyUpdates, refreshConversations, endSession: (why) => endSession(why) };

@@ -20,7 +20,7 @@ export function Join() {
   const [password, setPassword] = useState("");
   const { busy, error, setError, submit } = useSubmit(async () => {
     if (!preview) return look(code);
-    await signIn("/invitations/accept", {
+    await signIn("invitation", {
       code,
       display_name: name,
       password,

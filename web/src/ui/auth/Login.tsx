@@ -12,7 +12,7 @@ export function Login() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { busy, error, submit } = useSubmit(() =>
-    signIn("/auth/login", {
+    signIn("login", {
       org: org.trim(),
       email: email.trim(),
       password,

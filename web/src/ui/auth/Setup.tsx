@@ -14,7 +14,7 @@ export function Setup() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { busy, error, submit } = useSubmit(() =>
-    signIn("/setup", {
+    signIn("setup", {
       setup_code: code,
       org_name: orgName,
       email,
