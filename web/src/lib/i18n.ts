@@ -1,9 +1,22 @@
 // German and English: the browser's language unless the person picks one. Every text shown
-// is looked up here; dictionaries live in src/i18n/ (English is the key set, German must
-// have every key — the type checker says when one is missing).
+// is looked up here; dictionaries live in src/i18n/, one per screen (English is the key set,
+// German must have every key with the same placeholders — the type checker says when not).
+// `t()` takes exactly the placeholders its English text has; `tn()` picks a text by number
+// with the language's plural rule.
 import { signal } from "@preact/signals";
-import { app } from "../i18n/app";
-import { admin } from "../i18n/admin";
+import admin from "../i18n/admin";
+import audit from "../i18n/audit";
+import auth from "../i18n/auth";
+import branding from "../i18n/branding";
+import chat from "../i18n/chat";
+import common from "../i18n/common";
+import csvImport from "../i18n/import";
+import invitations from "../i18n/invitations";
+import people from "../i18n/people";
+import policies from "../i18n/policies";
+import profile from "../i18n/profile";
+import teams from "../i18n/teams";
+import type { Plural, Vars } from "../i18n/types";
 
 export type Lang = "de" | "en";
 const KEY = "kontor.lang";
@@ -25,17 +38,66 @@ export function setLang(l: Lang): void {
   document.documentElement.lang = l;
 }
 
-const en = { ...app.en, ...admin.en };
-const de: Record<keyof typeof en, string> = { ...app.de, ...admin.de };
-export type Key = keyof typeof en;
+const screens = [common, auth, chat, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
+const en = {
+  ...common.en,
+  ...auth.en,
+  ...chat.en,
+  ...profile.en,
+  ...admin.en,
+  ...people.en,
+  ...invitations.en,
+  ...csvImport.en,
+  ...teams.en,
+  ...policies.en,
+  ...audit.en,
+  ...branding.en,
+};
+type En = typeof en;
+const de = Object.assign({}, ...screens.map((s) => s.de)) as Record<keyof En, string | Plural>;
 
-/** The text for `key` in the current language; `{name}` placeholders filled from `vars`. */
-export function t(key: Key, vars?: Record<string, string | number>): string {
-  let s: string = (lang.value === "de" ? de : en)[key] ?? key;
+/** A key of a plain text. */
+export type Key = { [K in keyof En]: En[K] extends string ? K : never }[keyof En];
+/** A key of a text that depends on a number. */
+export type PluralKey = { [K in keyof En]: En[K] extends Plural ? K : never }[keyof En];
+
+type Values = Record<string, string | number>;
+/** What `t(key, …)` takes after the key: the placeholders of its English text, exactly. A key
+ * only known at run time (`… as Key`) takes any. */
+type Args<K extends Key> = [Key] extends [K]
+  ? [vars?: Values]
+  : [Vars<En[K]>] extends [never]
+    ? []
+    : [vars: Record<Vars<En[K]>, string | number>];
+type PluralVars<K extends PluralKey> = Exclude<Vars<En[K] extends Plural ? En[K]["one"] | En[K]["other"] : never>, "n">;
+type PluralArgs<K extends PluralKey> = [PluralVars<K>] extends [never] ? [] : [vars: Record<PluralVars<K>, string | number>];
+
+function fill(s: string, vars?: Values): string {
   if (vars) {
     for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
   }
   return s;
+}
+
+function lookup(key: keyof En): string | Plural | undefined {
+  return (lang.value === "de" ? de : en)[key];
+}
+
+/** The text for `key` in the current language; `{name}` placeholders filled from `vars`. */
+export function t<K extends Key>(key: K, ...[vars]: Args<K>): string {
+  const s = lookup(key);
+  return fill(typeof s === "string" ? s : key, vars);
+}
+
+const rules = { de: new Intl.PluralRules("de-DE"), en: new Intl.PluralRules("en-GB") };
+
+/** The text for `n` of something (`{n}` is filled, and the other placeholders from `vars`):
+ * the form `Intl.PluralRules` picks for the current language, `one` or `other`. */
+export function tn<K extends PluralKey>(key: K, n: number, ...[vars]: PluralArgs<K>): string {
+  const forms = lookup(key);
+  if (!forms || typeof forms === "string") return key;
+  const form = rules[lang.value].select(n) === "one" ? forms.one : forms.other;
+  return fill(form, { ...vars, n });
 }
 
 /** A time of day or a date, the way people read it in their language. */

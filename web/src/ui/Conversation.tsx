@@ -2,7 +2,7 @@
 // scrolling up), the composer, and the members panel.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "./icons";
-import { formatDay, t } from "../lib/i18n";
+import { formatDay, t, tn } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import {
   conversations,
@@ -252,9 +252,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
               ? mine?.role === "reader"
                 ? t("conversation.channelReader")
                 : t("conversation.channelPoster")
-              : (server?.members.length ?? 0) === 1
-                ? t("conversation.members.one")
-                : t("conversation.members", { n: server?.members.length ?? 0 })}
+              : tn("conversation.members", server?.members.length ?? 0)}
           </p>
         </div>
         <button

@@ -2,7 +2,7 @@
 // conversation and choose who writes in a channel; everybody can compare safety numbers and
 // leave.
 import { useState } from "preact/hooks";
-import { t } from "../lib/i18n";
+import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { applyUpdates, refreshConversations } from "../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../lib/state";
@@ -107,7 +107,7 @@ export function Members(props: { id: string }) {
               <span class="person-name">{personName(m.user_id)}</span>
               <span class="muted small">
                 {t(`role.${m.role}`)} ·{" "}
-                {m.devices === 1 ? t("members.devices.one") : t("members.devices", { n: m.devices })}
+                {tn("members.devices", m.devices)}
               </span>
               {m.mismatch && (
                 <span class="error small" role="alert">

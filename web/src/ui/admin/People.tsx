@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ProfileEditor } from "../ProfileEditor";
 import { api } from "../../lib/api";
-import { formatDateTime, t } from "../../lib/i18n";
+import { formatDateTime, t, tn } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
 import type { DirectoryPage } from "../../gen/DirectoryPage";
 import type { Person } from "../../gen/Person";
@@ -151,7 +151,7 @@ export function People() {
         </div>
         <CheckField label={t("admin.people.includeInactive")} name="people-inactive" checked={inactive} onChange={setInactive} />
         <p class="muted small" aria-live="polite">
-          {loaded ? t(total === 1 ? "admin.people.count1" : "admin.people.count", { n: total }) : t("common.loading")}
+          {loaded ? tn("admin.people.count", total) : t("common.loading")}
         </p>
         {error ? (
           <p class="error" role="alert">

@@ -2,7 +2,7 @@
 // or cases and free groups, nested (a ward inside a department); their members and leads.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../lib/api";
-import { t } from "../../lib/i18n";
+import { t, tn } from "../../lib/i18n";
 import { toast } from "../../lib/state";
 import type { CreateTeamRequest } from "../../gen/CreateTeamRequest";
 import type { DirectoryPage } from "../../gen/DirectoryPage";
@@ -111,7 +111,7 @@ export function Teams() {
                     <span class="admin-tree-name">{row.team.name}</span>
                     <span class="tag">{kindLabel(row.team.kind)}</span>
                     <span class="muted small">
-                      {t(row.team.member_count === 1 ? "admin.teams.members1" : "admin.teams.members", { n: row.team.member_count })}
+                      {tn("admin.teams.members", row.team.member_count)}
                     </span>
                     {row.depth > 0 && <span class="sr-only">{t("admin.teams.subOf", { name: row.path[row.path.length - 2] })}</span>}
                   </button>

@@ -1,0 +1,61 @@
+// The admin center's Branding section, in English and German. English is the key set; German must
+// have every key, with the same {placeholders} (the type checker says when not).
+import type { Translation } from "./types";
+
+const en = {
+  "admin.branding.nameAndColors": "Name and colours",
+  "admin.branding.name": "Name of the organisation",
+  "admin.branding.accent": "Main colour",
+  "admin.branding.accentHint": "Buttons, links and badges. #rrggbb; empty for Kontor's green.",
+  "admin.branding.secondary": "Header colour",
+  "admin.branding.secondaryHint": "The header and the frame of the installed app. #rrggbb; empty for Kontor's green.",
+  "admin.branding.pick": "{what}: pick a colour",
+  "admin.branding.defaultColor": "Kontor's colour",
+  "admin.branding.reset": "Default",
+  "admin.branding.colorInvalid": "Enter a colour as # and six hexadecimal digits, e.g. #1a73e8.",
+  "admin.branding.saved": "The branding was saved.",
+  "admin.branding.preview": "Preview",
+  "admin.branding.previewText": "A message with a",
+  "admin.branding.previewLink": "link",
+  "admin.branding.previewButton": "Send",
+  "admin.branding.previewHint": "Text on the colours is black or white, whichever reads better.",
+  "admin.branding.logo": "Logo",
+  "admin.branding.noLogo": "No logo yet: the apps show a K.",
+  "admin.branding.uploadLogo": "Upload a logo",
+  "admin.branding.logoHint": "PNG, JPEG or WebP, at most 256 KB; a square of 512 × 512 pixels suits best.",
+  "admin.branding.logoType": "This file is not accepted: a logo must be a PNG, JPEG or WebP image (SVG is not allowed).",
+  "admin.branding.logoTooLarge": "This image is too large: a logo may have at most 256 KB.",
+  "admin.branding.logoSaved": "The logo was saved.",
+  "admin.branding.logoRemoved": "The logo was removed.",
+  "admin.branding.removeLogo": "Remove logo",
+} as const;
+
+const de: Translation<typeof en> = {
+  "admin.branding.nameAndColors": "Name und Farben",
+  "admin.branding.name": "Name der Organisation",
+  "admin.branding.accent": "Hauptfarbe",
+  "admin.branding.accentHint": "Schaltflächen, Links und Markierungen. #rrggbb; leer für das Grün von Kontor.",
+  "admin.branding.secondary": "Farbe der Kopfzeile",
+  "admin.branding.secondaryHint": "Die Kopfzeile und der Rahmen der installierten App. #rrggbb; leer für das Grün von Kontor.",
+  "admin.branding.pick": "{what}: Farbe wählen",
+  "admin.branding.defaultColor": "Farbe von Kontor",
+  "admin.branding.reset": "Standard",
+  "admin.branding.colorInvalid": "Geben Sie eine Farbe als # und sechs Hexadezimalziffern ein, z. B. #1a73e8.",
+  "admin.branding.saved": "Das Erscheinungsbild wurde gespeichert.",
+  "admin.branding.preview": "Vorschau",
+  "admin.branding.previewText": "Eine Nachricht mit einem",
+  "admin.branding.previewLink": "Link",
+  "admin.branding.previewButton": "Senden",
+  "admin.branding.previewHint": "Text auf den Farben ist schwarz oder weiß, je nachdem, was besser lesbar ist.",
+  "admin.branding.logo": "Logo",
+  "admin.branding.noLogo": "Noch kein Logo: Die Apps zeigen ein K.",
+  "admin.branding.uploadLogo": "Logo hochladen",
+  "admin.branding.logoHint": "PNG, JPEG oder WebP, höchstens 256 KB; am besten ein Quadrat mit 512 × 512 Pixeln.",
+  "admin.branding.logoType": "Diese Datei wird nicht angenommen: Ein Logo muss ein PNG-, JPEG- oder WebP-Bild sein (SVG ist nicht erlaubt).",
+  "admin.branding.logoTooLarge": "Dieses Bild ist zu groß: Ein Logo darf höchstens 256 KB haben.",
+  "admin.branding.logoSaved": "Das Logo wurde gespeichert.",
+  "admin.branding.logoRemoved": "Das Logo wurde entfernt.",
+  "admin.branding.removeLogo": "Logo entfernen",
+};
+
+export default { en, de };

@@ -1,0 +1,61 @@
+// The admin center's Policies section, in English and German. English is the key set; German must
+// have every key, with the same {placeholders} (the type checker says when not).
+import type { Translation } from "./types";
+
+const en = {
+  "admin.policies.privacy": "Privacy",
+  "admin.policies.presence": "Presence",
+  "admin.policies.presence.shown": "Shown: people see who is online",
+  "admin.policies.presence.hidden": "Hidden: nobody sees who is online",
+  "admin.policies.presenceHint": "Whether people see each other as online or away.",
+  "admin.policies.readReceipts": "Read receipts",
+  "admin.policies.readReceiptsHint": "People see when their messages were read.",
+  "admin.policies.messages": "Messages and files",
+  "admin.policies.retention": "Delete messages after",
+  "admin.policies.days": "days",
+  "admin.policies.retentionHintOn": "Messages older than {n} days are deleted on every device. 0 keeps them forever.",
+  "admin.policies.retentionHintOff": "0: messages are kept forever.",
+  "admin.policies.retentionInvalid": "Enter a whole number of days from 0 to 36500.",
+  "admin.policies.maxUpload": "Largest attachment",
+  "admin.policies.maxUploadHint": "In megabytes; now {now}.",
+  "admin.policies.uploadInvalid": "Enter a size in megabytes greater than 0.",
+  "admin.policies.storage": "Storage for conversations",
+  "admin.policies.storageHint": "In gigabytes, on this server, for all messages together; one person's take at most half. When it is full, new messages wait; people are still added and removed.",
+  "admin.policies.storageInvalid": "Enter a size in gigabytes greater than 0.",
+  "admin.policies.access": "Access",
+  "admin.policies.guests": "Guests may be invited and log in",
+  "admin.policies.guestsHint": "Switched off, guests are logged out at once.",
+  "admin.policies.domains": "Self-registration for these e-mail domains",
+  "admin.policies.domainsHint": "People with an address at these domains may register themselves, without an invitation. Separate several with commas; leave empty to switch it off.",
+  "admin.policies.saved": "The policies were saved.",
+} as const;
+
+const de: Translation<typeof en> = {
+  "admin.policies.privacy": "Privatsphäre",
+  "admin.policies.presence": "Anwesenheit",
+  "admin.policies.presence.shown": "Sichtbar: alle sehen, wer online ist",
+  "admin.policies.presence.hidden": "Verborgen: niemand sieht, wer online ist",
+  "admin.policies.presenceHint": "Ob Personen einander als online oder abwesend sehen.",
+  "admin.policies.readReceipts": "Lesebestätigungen",
+  "admin.policies.readReceiptsHint": "Personen sehen, wann ihre Nachrichten gelesen wurden.",
+  "admin.policies.messages": "Nachrichten und Dateien",
+  "admin.policies.retention": "Nachrichten löschen nach",
+  "admin.policies.days": "Tagen",
+  "admin.policies.retentionHintOn": "Nachrichten, die älter als {n} Tage sind, werden auf allen Geräten gelöscht. 0 bewahrt sie unbegrenzt auf.",
+  "admin.policies.retentionHintOff": "0: Nachrichten werden unbegrenzt aufbewahrt.",
+  "admin.policies.retentionInvalid": "Geben Sie eine ganze Zahl von Tagen zwischen 0 und 36500 ein.",
+  "admin.policies.maxUpload": "Größter Anhang",
+  "admin.policies.maxUploadHint": "In Megabyte; derzeit {now}.",
+  "admin.policies.uploadInvalid": "Geben Sie eine Größe in Megabyte über 0 ein.",
+  "admin.policies.storage": "Speicher für Unterhaltungen",
+  "admin.policies.storageHint": "In Gigabyte, auf diesem Server, für alle Nachrichten zusammen; die einer Person belegen höchstens die Hälfte. Ist er voll, warten neue Nachrichten; Personen werden weiterhin hinzugefügt und entfernt.",
+  "admin.policies.storageInvalid": "Geben Sie eine Größe in Gigabyte über 0 ein.",
+  "admin.policies.access": "Zugang",
+  "admin.policies.guests": "Gäste dürfen eingeladen werden und sich anmelden",
+  "admin.policies.guestsHint": "Ausgeschaltet werden Gäste sofort abgemeldet.",
+  "admin.policies.domains": "Selbstregistrierung für diese E-Mail-Domains",
+  "admin.policies.domainsHint": "Personen mit einer Adresse dieser Domains dürfen sich ohne Einladung selbst registrieren. Mehrere durch Kommas trennen; leer lassen, um es auszuschalten.",
+  "admin.policies.saved": "Die Richtlinien wurden gespeichert.",
+};
+
+export default { en, de };
