@@ -1,90 +1,14 @@
-// One message in the timeline: sender, time, the markdown subset rendered as elements (never
-// as HTML), the quoted message of a reply, reactions, and its actions.
-import type { JSX } from "preact";
+// One message in the timeline: sender, time, its text (blocks.tsx), the quoted message of a
+// reply, reactions, and its actions.
 import { Icon } from "./icons";
 import { useState } from "preact/hooks";
-import type { Block } from "../gen/Block";
 import type { MessageView } from "../gen/MessageView";
-import type { Span } from "../gen/Span";
 import { formatDateTime, formatTime, t } from "../lib/i18n";
-import { me } from "../lib/state";
 import { Avatar } from "./common";
 import { personName, plainText, systemText } from "./names";
-import { nameOf } from "../lib/people";
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host || url;
-  } catch {
-    return url;
-  }
-}
+import { Blocks } from "./blocks";
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
-
-function spans(list: Span[], key = ""): JSX.Element[] {
-  return list.map((s, i) => {
-    const k = `${key}${i}`;
-    switch (s.t) {
-      case "text":
-        return <span key={k}>{s.c}</span>;
-      case "bold":
-        return <strong key={k}>{spans(s.c, k)}</strong>;
-      case "italic":
-        return <em key={k}>{spans(s.c, k)}</em>;
-      case "strike":
-        return <s key={k}>{spans(s.c, k)}</s>;
-      case "code":
-        return <code key={k}>{s.c}</code>;
-      case "link":
-        return (
-          <a key={k} href={s.c.url} title={s.c.url} target="_blank" rel="noopener noreferrer nofollow">
-            {s.c.text}
-            {s.c.text !== s.c.url && <span class="link-host"> ({hostOf(s.c.url)})</span>}
-          </a>
-        );
-      case "mention":
-        return (
-          <span
-            key={k}
-            class={s.c.user === me.value?.person.id ? "mention me" : "mention"}
-            data-user={s.c.user}
-          >
-            {/* The person's name as this device knows it, not the label the sender typed. */}
-            @{nameOf(s.c.user, s.c.name)}
-          </span>
-        );
-    }
-  });
-}
-
-export function Blocks(props: { blocks: Block[] }) {
-  return (
-    <>
-      {props.blocks.map((b, i) => {
-        switch (b.t) {
-          case "paragraph":
-            return <p key={i}>{spans(b.c)}</p>;
-          case "quote":
-            return <blockquote key={i}>{spans(b.c)}</blockquote>;
-          case "list_item":
-            return (
-              <p key={i} class="li">
-                <span aria-hidden="true">• </span>
-                {spans(b.c)}
-              </p>
-            );
-          case "code_block":
-            return (
-              <pre key={i}>
-                <code>{b.c}</code>
-              </pre>
-            );
-        }
-      })}
-    </>
-  );
-}
 
 export interface MessageActions {
   reply: (m: MessageView) => void;

@@ -1,0 +1,79 @@
+// A message's text: the markdown subset as elements (never as HTML), with links and
+// mentions.
+import type { JSX } from "preact";
+import type { Block } from "../gen/Block";
+import type { Span } from "../gen/Span";
+import { nameOf } from "../lib/people";
+import { me } from "../lib/state";
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
+
+function spans(list: Span[], key = ""): JSX.Element[] {
+  return list.map((s, i) => {
+    const k = `${key}${i}`;
+    switch (s.t) {
+      case "text":
+        return <span key={k}>{s.c}</span>;
+      case "bold":
+        return <strong key={k}>{spans(s.c, k)}</strong>;
+      case "italic":
+        return <em key={k}>{spans(s.c, k)}</em>;
+      case "strike":
+        return <s key={k}>{spans(s.c, k)}</s>;
+      case "code":
+        return <code key={k}>{s.c}</code>;
+      case "link":
+        return (
+          <a key={k} href={s.c.url} title={s.c.url} target="_blank" rel="noopener noreferrer nofollow">
+            {s.c.text}
+            {s.c.text !== s.c.url && <span class="link-host"> ({hostOf(s.c.url)})</span>}
+          </a>
+        );
+      case "mention":
+        return (
+          <span
+            key={k}
+            class={s.c.user === me.value?.person.id ? "mention me" : "mention"}
+            data-user={s.c.user}
+          >
+            {/* The person's name as this device knows it, not the label the sender typed. */}
+            @{nameOf(s.c.user, s.c.name)}
+          </span>
+        );
+    }
+  });
+}
+
+export function Blocks(props: { blocks: Block[] }) {
+  return (
+    <>
+      {props.blocks.map((b, i) => {
+        switch (b.t) {
+          case "paragraph":
+            return <p key={i}>{spans(b.c)}</p>;
+          case "quote":
+            return <blockquote key={i}>{spans(b.c)}</blockquote>;
+          case "list_item":
+            return (
+              <p key={i} class="li">
+                <span aria-hidden="true">• </span>
+                {spans(b.c)}
+              </p>
+            );
+          case "code_block":
+            return (
+              <pre key={i}>
+                <code>{b.c}</code>
+              </pre>
+            );
+        }
+      })}
+    </>
+  );
+}
