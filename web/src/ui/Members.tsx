@@ -11,6 +11,7 @@ import type { Person } from "../gen/Person";
 import { Avatar, Busy, Dialog, errorText, Field } from "./common";
 import { nameOf } from "../lib/people";
 import { conversationName, personName } from "./names";
+import { useSubmit } from "./hooks";
 import { PersonPicker } from "./PersonPicker";
 import { SafetyNumber } from "./SafetyNumber";
 
@@ -22,21 +23,18 @@ export function Members(props: { id: string }) {
   const admin = mine?.role === "admin";
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(view?.name ?? "");
   const [safety, setSafety] = useState<string | null>(null);
 
-  async function run(f: () => Promise<unknown>) {
-    setBusy(true);
+  // One change at a time; a failure is a toast.
+  const { busy, run } = useSubmit(async (f: () => Promise<unknown>) => {
     try {
       await f();
     } catch (e) {
       toast(errorText(e), "error");
-    } finally {
-      setBusy(false);
     }
-  }
+  });
 
   const add = () =>
     run(async () => {

@@ -8,14 +8,13 @@ import { conversations, device, serverConversations, toast } from "../lib/state"
 import type { ConversationKind } from "../gen/ConversationKind";
 import type { Person } from "../gen/Person";
 import { Busy, errorText, Field } from "./common";
+import { useSubmit } from "./hooks";
 import { PersonPicker } from "./PersonPicker";
 
 export function NewChat(props: { kind?: ConversationKind }) {
   const [kind, setKind] = useState<ConversationKind>(props.kind ?? "direct");
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
   function toggle(p: Person) {
     if (kind === "direct") {
@@ -35,8 +34,7 @@ export function NewChat(props: { kind?: ConversationKind }) {
     return null;
   }
 
-  async function create(e: Event) {
-    e.preventDefault();
+  const { busy, error, submit: create } = useSubmit(async () => {
     if (kind === "direct" && selected.length === 1) {
       const existing = existingDirect(selected[0]);
       if (existing) {
@@ -44,18 +42,15 @@ export function NewChat(props: { kind?: ConversationKind }) {
         return;
       }
     }
-    setBusy(true);
-    setError(null);
     try {
       const id = await device().create(kind, kind === "direct" ? null : name.trim(), selected);
       await refreshConversations(true);
       navigate(`/c/${id}`, true);
     } catch (err) {
-      setError(err);
       toast(errorText(err), "error");
-      setBusy(false);
+      throw err;
     }
-  }
+  });
 
   const ready =
     selected.length > 0 && (kind === "direct" ? selected.length === 1 : name.trim().length > 0);

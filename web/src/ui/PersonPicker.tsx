@@ -1,13 +1,13 @@
 // Finding colleagues in the directory: by name, team or competence, not by phone number.
-import { useEffect, useState } from "preact/hooks";
-import { api } from "../lib/api";
+import { useState } from "preact/hooks";
+import { listTeams, searchDirectory } from "../lib/endpoints";
 import { t } from "../lib/i18n";
 import { remember } from "../lib/people";
 import { me } from "../lib/state";
-import type { DirectoryPage } from "../gen/DirectoryPage";
 import type { Person } from "../gen/Person";
 import type { Team } from "../gen/Team";
 import { Avatar, errorText } from "./common";
+import { useDebounced, useResource } from "./hooks";
 
 export function PersonPicker(props: {
   selected: string[];
@@ -19,35 +19,21 @@ export function PersonPicker(props: {
   const [q, setQ] = useState("");
   const [team, setTeam] = useState("");
   const [competence, setCompetence] = useState("");
-  const [teams, setTeams] = useState<Team[]>([]);
-  const [found, setFound] = useState<Person[]>([]);
-  const [total, setTotal] = useState(0);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    void api<Team[]>("GET", "/teams")
-      .then(setTeams)
-      .catch(() => setTeams([]));
-  }, []);
-
-  useEffect(() => {
-    const timer = setTimeout(async () => {
-      const params = new URLSearchParams({ limit: "30" });
-      if (q.trim()) params.set("q", q.trim());
-      if (team) params.set("team", team);
-      if (competence.trim()) params.set("competence", competence.trim());
-      try {
-        const page = await api<DirectoryPage>("GET", `/directory?${params}`);
-        remember(page.people);
-        setFound(page.people);
-        setTotal(page.total);
-        setError(null);
-      } catch (e) {
-        setError(e);
-      }
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [q, team, competence]);
+  // Without teams the filter offers only "any team".
+  const teams = useResource(() => listTeams().catch((): Team[] => []), [], []).data;
+  const query = useDebounced({ q: q.trim(), team, competence: competence.trim() }, 200);
+  const result = useResource(
+    async () => {
+      const page = await searchDirectory({ limit: 30, ...query });
+      remember(page.people);
+      return page;
+    },
+    [query],
+    { people: [] as Person[], total: 0, next_offset: null },
+  );
+  const found = result.data.people;
+  const total = result.data.total;
+  const error = result.error;
 
   const mine = me.value?.person.id;
   const shown = found.filter((p) => p.id !== mine && !props.exclude?.includes(p.id));

@@ -2,7 +2,7 @@
 // and theme, logging out.
 import { useEffect, useState } from "preact/hooks";
 import { Icon } from "./icons";
-import { api } from "../lib/api";
+import { myDevices, revokeDevice } from "../lib/endpoints";
 import { lang, setLang, t, formatDateTime } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { logout } from "../lib/session";
@@ -11,6 +11,7 @@ import { setTheme, theme, type ThemeChoice } from "../lib/theme";
 import type { Device as DeviceRow } from "../gen/Device";
 import type { LinkRequestView } from "../lib/device";
 import { Busy, errorText, Field } from "./common";
+import { useResource, useSubmit } from "./hooks";
 import { ProfileEditor } from "./ProfileEditor";
 import { PersonPicker } from "./PersonPicker";
 import { SafetyNumber } from "./SafetyNumber";
@@ -39,48 +40,43 @@ function ProfileForm() {
 }
 
 function Devices() {
-  const [devices, setDevices] = useState<DeviceRow[]>([]);
-  const [requests, setRequests] = useState<LinkRequestView[]>([]);
-  const [codes, setCodes] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const load = async () => {
-    try {
-      setDevices(await api<DeviceRow[]>("GET", "/me/devices"));
-      if (info.value?.has_identity) setRequests(await device().linkRequests());
-    } catch {
-      // Shown again when the network is back.
-    }
-  };
+  // A failure to load is not shown: the list comes again when the network is back.
+  const devicesNow = useResource(myDevices, [], [] as DeviceRow[]);
+  const requestsNow = useResource(
+    async () => (info.value?.has_identity ? device().linkRequests() : []),
+    [],
+    [] as LinkRequestView[],
+  );
+  const devices = devicesNow.data;
+  const requests = requestsNow.data;
+  const load = () => Promise.all([devicesNow.reload(), requestsNow.reload()]).then(() => undefined);
   useEffect(() => {
-    void load();
     const timer = setInterval(() => void load(), 3000);
     return () => clearInterval(timer);
   }, []);
-  async function revoke(d: DeviceRow) {
-    if (!confirm(t("devices.confirmRevoke", { name: d.name }))) return;
-    setBusy(true);
+  const [codes, setCodes] = useState<Record<string, string>>({});
+  // Revoking and approving: one at a time; a failure is a toast.
+  const { busy, run } = useSubmit(async (change: () => Promise<void>) => {
     try {
-      await api("DELETE", `/me/devices/${d.id}`);
+      await change();
+      await load();
+    } catch (e) {
+      toast(errorText(e), "error");
+    }
+  });
+  function revoke(d: DeviceRow) {
+    if (!confirm(t("devices.confirmRevoke", { name: d.name }))) return;
+    void run(async () => {
+      await revokeDevice(d.id);
       await device().dropDevice(d.id);
       toast(t("devices.revoked", { name: d.name }));
-      await load();
-    } catch (e) {
-      toast(errorText(e), "error");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
-  async function approve(r: LinkRequestView) {
-    setBusy(true);
-    try {
+  function approve(r: LinkRequestView) {
+    void run(async () => {
       await device().approve(r.id, codes[r.id] ?? "");
       toast(t("devices.linked"));
-      await load();
-    } catch (e) {
-      toast(errorText(e), "error");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section class="card" aria-labelledby="devices-h">

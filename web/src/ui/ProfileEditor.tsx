@@ -1,12 +1,13 @@
 // A person's profile as a form: one for the person's own page and for admins editing
-// someone. Saves with `PATCH /people/{id}`; errors show at the field they are about.
+// someone. Saves with `updateProfile`; errors show at the field they are about.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api } from "../lib/api";
+import { updateProfile } from "../lib/endpoints";
 import { t } from "../lib/i18n";
 import type { Person } from "../gen/Person";
 import type { ProfilePatch } from "../gen/ProfilePatch";
-import { Busy, errorText, Field, fieldOf, useSubmit, FormError } from "./common";
+import { Busy, errorText, Field, fieldOf, FormError } from "./common";
+import { useSubmit } from "./hooks";
 
 /** "a, b; c" → ["a", "b", "c"]. */
 const list = (s: string) =>
@@ -40,7 +41,7 @@ export function ProfileEditor(props: {
       location,
       phone_extension: phone,
     };
-    props.onSaved(await api<Person>("PATCH", `/people/${p.id}`, patch));
+    props.onSaved(await updateProfile(p.id, patch));
   });
   const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
   const id = (f: string) => `${props.prefix}-${f}`;

@@ -3,6 +3,7 @@
 import { route, navigate } from "../lib/router";
 import { Icon } from "./icons";
 import { connection, info, isAdmin, logoVersion, me, recoveryKey } from "../lib/state";
+import { logoUrl } from "../lib/endpoints";
 import { t } from "../lib/i18n";
 import { ConversationList } from "./ConversationList";
 import { ConversationPane } from "./Conversation";
@@ -26,7 +27,7 @@ function Header() {
         {org?.has_logo ? (
           <img
             class="logo"
-            src={`/api/v1/branding/logo?org=${encodeURIComponent(org.slug)}&v=${logoVersion.value}`}
+            src={logoUrl(org.slug, logoVersion.value)}
             alt=""
           />
         ) : (

@@ -1,7 +1,7 @@
 // Small pieces every screen uses: fields with labels and errors, buttons, dialogs, avatars,
 // and the text of an error in the person's language.
 import type { ComponentChildren, CSSProperties, HTMLAttributes } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { isKontorError } from "../lib/device";
 import { t } from "../lib/i18n";
@@ -106,25 +106,6 @@ export function FormError(props: { error: unknown; fields: string[] }) {
       {errorText(props.error)}
     </p>
   );
-}
-
-/** A form's submit: busy while `action` runs, its failure kept to show. */
-export function useSubmit(action: () => Promise<void>) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(e?: Event) {
-    e?.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, setError, submit };
 }
 
 /** Which field an error is about, for showing it next to that field. */

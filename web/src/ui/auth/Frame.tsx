@@ -1,6 +1,7 @@
 // The frame of the screens before the conversations: the organisation's logo and name, the
 // language switch.
 import type { ComponentChildren } from "preact";
+import { logoUrl } from "../../lib/endpoints";
 import { branding } from "../../lib/state";
 import { lang, setLang, t } from "../../lib/i18n";
 
@@ -13,7 +14,7 @@ export function Frame(props: { title: string; children: ComponentChildren }) {
           {b?.has_logo ? (
             <img
               class="logo"
-              src={`/api/v1/branding/logo?org=${encodeURIComponent(b.slug)}`}
+              src={logoUrl(b.slug)}
               alt={t("brand.logoOf", { name: b.name })}
             />
           ) : (

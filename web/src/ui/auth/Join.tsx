@@ -1,12 +1,13 @@
 // Accept an invitation: the link carries the code in its fragment (never sent to the
 // server in a URL); the person chooses a name and a password.
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../../lib/api";
+import { previewInvitation } from "../../lib/endpoints";
 import { t } from "../../lib/i18n";
 import { loadBranding, signIn } from "../../lib/session";
 import type { AcceptInvitationRequest } from "../../gen/AcceptInvitationRequest";
 import type { InvitationPreview } from "../../gen/InvitationPreview";
-import { Busy, errorText, Field, fieldOf, useSubmit, FormError } from "../common";
+import { Busy, errorText, Field, fieldOf, FormError } from "../common";
+import { useSubmit } from "../hooks";
 import { Frame } from "./Frame";
 
 function codeFromLink(): string {
@@ -31,7 +32,7 @@ export function Join() {
   async function look(c: string) {
     setError(null);
     try {
-      const p = await api<InvitationPreview>("POST", "/invitations/preview", { code: c });
+      const p = await previewInvitation(c);
       setPreview(p);
       setName((n) => n || p.display_name || "");
       void loadBranding(p.org.slug);

@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { t } from "../../lib/i18n";
 import { linked, logout } from "../../lib/session";
 import { device, me } from "../../lib/state";
-import { Busy, errorText, Field, useSubmit } from "../common";
+import { Busy, errorText, Field } from "../common";
+import { useSubmit } from "../hooks";
 import { Frame } from "./Frame";
 
 export function Link() {

@@ -4,7 +4,8 @@ import { t } from "../../lib/i18n";
 import { loadBranding, signIn } from "../../lib/session";
 import { branding } from "../../lib/state";
 import type { LoginRequest } from "../../gen/LoginRequest";
-import { Busy, errorText, Field, fieldOf, useSubmit } from "../common";
+import { Busy, errorText, Field, fieldOf } from "../common";
+import { useSubmit } from "../hooks";
 import { Frame } from "./Frame";
 
 export function Login() {

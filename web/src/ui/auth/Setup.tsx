@@ -4,7 +4,8 @@ import { useState } from "preact/hooks";
 import { t } from "../../lib/i18n";
 import { signIn } from "../../lib/session";
 import type { SetupRequest } from "../../gen/SetupRequest";
-import { Busy, errorText, Field, fieldOf, useSubmit, FormError } from "../common";
+import { Busy, errorText, Field, fieldOf, FormError } from "../common";
+import { useSubmit } from "../hooks";
 import { Frame } from "./Frame";
 
 export function Setup() {
