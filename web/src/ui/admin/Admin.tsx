@@ -6,10 +6,10 @@ import { navigate, type AdminSection } from "../../lib/router";
 import { Audit } from "./Audit";
 import { Branding } from "./Branding";
 import { Import } from "./Import";
-import { Invitations } from "./Invitations";
-import { People } from "./People";
+import { Invitations } from "./invitations";
+import { People } from "./people";
 import { Policies } from "./Policies";
-import { Teams } from "./Teams";
+import { Teams } from "./teams";
 import "./admin.css";
 
 const SECTIONS: AdminSection[] = [

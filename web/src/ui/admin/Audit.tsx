@@ -1,17 +1,18 @@
 // Who did what, when: every admin action, newest first, filtered by kind of action, person
 // and time, with what changed.
 import { useState } from "preact/hooks";
-import { api } from "../../lib/api";
+import { auditPage, listInvitations, listTeams, searchDirectory } from "../../lib/endpoints";
 import { formatDateTime, t, type Key } from "../../lib/i18n";
 import { me } from "../../lib/state";
 import type { AuditEntry } from "../../gen/AuditEntry";
-import type { AuditPage } from "../../gen/AuditPage";
-import type { DirectoryPage } from "../../gen/DirectoryPage";
+import type { AuditQuery } from "../../gen/AuditQuery";
 import type { Invitation } from "../../gen/Invitation";
 import type { Person } from "../../gen/Person";
 import type { Team } from "../../gen/Team";
 import { Busy, errorText } from "../common";
-import { SelectField, useReload } from "./shared";
+import { useSubmit } from "../hooks";
+import { useDirectory } from "./shared";
+import { SelectField } from "./fields";
 
 const LIMIT = 100;
 
@@ -41,66 +42,47 @@ export function Audit() {
   const [actor, setActor] = useState("");
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
-  const [entries, setEntries] = useState<AuditEntry[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [people, setPeople] = useState<Person[]>([]);
-  const [teams, setTeams] = useState<Team[]>([]);
-  const [invitations, setInvitations] = useState<Invitation[]>([]);
 
-  function query(before: string | null): string {
-    const p = new URLSearchParams({ limit: String(LIMIT) });
-    if (action) p.set("action", action);
-    if (actor) p.set("actor", actor);
-    if (since) p.set("since", dayStart(since));
-    if (until) p.set("until", dayStart(until, 1));
-    if (before) p.set("before", before);
-    return p.toString();
-  }
-
-  async function load() {
-    try {
-      const page = await api<AuditPage>("GET", `/audit?${query(null)}`);
-      setEntries(page.entries);
-      setNext(page.next_before);
-      setError(null);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoaded(true);
-    }
-    // Names for the targets; the log itself works without them.
-    try {
-      const [dir, ts, inv] = await Promise.all([
-        api<DirectoryPage>("GET", "/directory?include_inactive=true&limit=200"),
-        api<Team[]>("GET", "/teams"),
-        api<Invitation[]>("GET", "/invitations"),
-      ]);
-      setPeople(dir.people);
-      setTeams(ts);
-      setInvitations(inv);
-    } catch {
-      // Ids are shown instead.
-    }
-  }
+  const filters = (before: string | null): Partial<AuditQuery> => ({
+    limit: LIMIT,
+    action: action || null,
+    actor: actor || null,
+    since: since ? dayStart(since) : null,
+    until: until ? dayStart(until, 1) : null,
+    before,
+  });
   // Policy and branding changes come as their own events.
-  useReload(load, [action, actor, since, until, me.value?.policies, me.value?.org]);
+  const deps = [action, actor, since, until, me.value?.policies, me.value?.org];
+  const log = useDirectory(
+    async () => {
+      const page = await auditPage(filters(null));
+      return { entries: page.entries, next: page.next_before };
+    },
+    deps,
+    { entries: [] as AuditEntry[], next: null as string | null },
+  );
+  // Names for the targets; the log itself works without them (ids are shown instead).
+  const known = useDirectory(
+    async () => {
+      const [dir, teams, invitations] = await Promise.all([
+        searchDirectory({ include_inactive: true, limit: 200 }),
+        listTeams(),
+        listInvitations(),
+      ]);
+      return { people: dir.people, teams, invitations };
+    },
+    deps,
+    { people: [] as Person[], teams: [] as Team[], invitations: [] as Invitation[] },
+  );
+  const { entries, next } = log.data;
+  const { people, teams, invitations } = known.data;
 
-  async function more() {
+  const more = useSubmit(async () => {
     if (!next) return;
-    setBusy(true);
-    try {
-      const page = await api<AuditPage>("GET", `/audit?${query(next)}`);
-      setEntries((e) => [...e, ...page.entries]);
-      setNext(page.next_before);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const page = await auditPage(filters(next));
+    log.set((l) => ({ entries: [...l.entries, ...page.entries], next: page.next_before }));
+  });
+  const error = log.error ?? more.error;
 
   function target(e: AuditEntry): string {
     const id = e.target_id;
@@ -158,7 +140,7 @@ export function Audit() {
             {errorText(error)}
           </p>
         ) : null}
-        {loaded && entries.length === 0 && !error ? (
+        {!log.loading && entries.length === 0 && !error ? (
           <p class="muted">{t("admin.audit.none")}</p>
         ) : (
           <div class="table-wrap">
@@ -197,7 +179,7 @@ export function Audit() {
         )}
         {next && (
           <div class="actions">
-            <Busy type="button" class="" busy={busy} onClick={more}>
+            <Busy type="button" class="" busy={more.busy} onClick={more.submit}>
               {t("admin.loadMore")}
             </Busy>
           </div>

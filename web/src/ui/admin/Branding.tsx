@@ -2,13 +2,14 @@
 // the text colour the app will put on them) and its logo.
 import type { CSSProperties } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError } from "../../lib/api";
+import { ApiError } from "../../lib/api";
+import { deleteLogo, logoUrl, updateOrg, uploadLogo } from "../../lib/endpoints";
 import { t } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
 import { applyBranding, textOn } from "../../lib/theme";
 import type { Org } from "../../gen/Org";
-import type { OrgPatch } from "../../gen/OrgPatch";
 import { Busy, errorText, Field, fieldOf, FormError } from "../common";
+import { useSubmit } from "../hooks";
 
 /** Kontor's own colour, used when the organisation has none. */
 const DEFAULT_COLOR = "#0f5c4d";
@@ -64,19 +65,21 @@ function ColorField(props: {
   );
 }
 
+/** What to say when a logo was refused. */
+function logoErrorText(err: unknown): string {
+  if (err instanceof ApiError && err.code === "unsupported_media_type") return t("admin.branding.logoType");
+  if (err instanceof ApiError && err.code === "payload_too_large") return t("admin.branding.logoTooLarge");
+  return errorText(err);
+}
+
 export function Branding() {
   const org = me.value?.org;
   const [name, setName] = useState(org?.name ?? "");
   const [accent, setAccent] = useState(org?.accent_color ?? "");
   const [secondary, setSecondary] = useState(org?.secondary_color ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [logoBusy, setLogoBusy] = useState(false);
-  const [logoError, setLogoError] = useState<string | null>(null);
   // Changes with each new logo, so that the preview does not show a cached one.
   const [logoVersion, setLogoVersion] = useState(0);
   const [dirty, setDirty] = useState(false);
-  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
 
   // Another admin's change shows here, unless this form is being edited.
   useEffect(() => {
@@ -86,88 +89,65 @@ export function Branding() {
     setSecondary(org.secondary_color ?? "");
   }, [org]);
 
+  function changed(o: Org) {
+    if (me.value) me.value = { ...me.value, org: o };
+    applyBranding(o);
+  }
+
+  const { busy, error, submit: save } = useSubmit(async () => {
+    for (const [field, v] of [
+      ["accent_color", accent],
+      ["secondary_color", secondary],
+    ] as const) {
+      if (v && !HEX.test(v)) throw new ApiError(400, "invalid_input", t("admin.branding.colorInvalid"), field);
+    }
+    const o = await updateOrg({ name: name.trim(), accent_color: accent, secondary_color: secondary });
+    setDirty(false);
+    changed(o);
+    setName(o.name);
+    setAccent(o.accent_color ?? "");
+    setSecondary(o.secondary_color ?? "");
+    toast(t("admin.branding.saved"));
+  });
+  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
+
+  // Uploading and removing the logo share one busy state and one failure.
+  const logo = useSubmit((change: () => Promise<void>) => change());
+  const upload = (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) {
+      logo.setError(null);
+      return;
+    }
+    void logo.run(async () => {
+      try {
+        if (file.size > LOGO_MAX) throw new ApiError(413, "payload_too_large", "");
+        changed(await uploadLogo(new Uint8Array(await file.arrayBuffer())));
+        setLogoVersion((v) => v + 1);
+        toast(t("admin.branding.logoSaved"));
+      } finally {
+        input.value = "";
+      }
+    });
+  };
+  const removeLogo = () =>
+    logo.run(async () => {
+      changed(await deleteLogo());
+      toast(t("admin.branding.logoRemoved"));
+    });
+  const logoBusy = logo.busy;
+  const logoError = logo.error ? logoErrorText(logo.error) : null;
+
   if (!org) return null;
   const edit = (set: (v: string) => void) => (v: string) => {
     set(v);
     setDirty(true);
   };
 
-  function changed(o: Org) {
-    if (me.value) me.value = { ...me.value, org: o };
-    applyBranding(o);
-  }
-
-  async function save(e: Event) {
-    e.preventDefault();
-    setError(null);
-    for (const [field, v] of [
-      ["accent_color", accent],
-      ["secondary_color", secondary],
-    ] as const) {
-      if (v && !HEX.test(v)) {
-        setError(new ApiError(400, "invalid_input", t("admin.branding.colorInvalid"), field));
-        return;
-      }
-    }
-    setBusy(true);
-    try {
-      const patch: OrgPatch = { name: name.trim(), accent_color: accent, secondary_color: secondary };
-      const o = await api<Org>("PATCH", "/org", patch);
-      setDirty(false);
-      changed(o);
-      setName(o.name);
-      setAccent(o.accent_color ?? "");
-      setSecondary(o.secondary_color ?? "");
-      toast(t("admin.branding.saved"));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function upload(e: Event) {
-    const input = e.target as HTMLInputElement;
-    const file = input.files?.[0];
-    setLogoError(null);
-    if (!file) return;
-    if (file.size > LOGO_MAX) {
-      setLogoError(t("admin.branding.logoTooLarge"));
-      input.value = "";
-      return;
-    }
-    setLogoBusy(true);
-    try {
-      const o = await api<Org>("PUT", "/org/logo", new Uint8Array(await file.arrayBuffer()));
-      changed(o);
-      setLogoVersion((v) => v + 1);
-      toast(t("admin.branding.logoSaved"));
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "unsupported_media_type") setLogoError(t("admin.branding.logoType"));
-      else if (err instanceof ApiError && err.code === "payload_too_large") setLogoError(t("admin.branding.logoTooLarge"));
-      else setLogoError(errorText(err));
-    } finally {
-      setLogoBusy(false);
-      input.value = "";
-    }
-  }
-
-  async function removeLogo() {
-    setLogoBusy(true);
-    setLogoError(null);
-    try {
-      changed(await api<Org>("DELETE", "/org/logo"));
-      toast(t("admin.branding.logoRemoved"));
-    } catch (err) {
-      setLogoError(errorText(err));
-    } finally {
-      setLogoBusy(false);
-    }
-  }
-
   const a = HEX.test(accent) ? accent : DEFAULT_COLOR;
   const s = HEX.test(secondary) ? secondary : DEFAULT_COLOR;
-  const logoUrl = `/api/v1/branding/logo?org=${encodeURIComponent(org.slug)}&v=${logoVersion}`;
+  const logoSrc = logoUrl(org.slug, logoVersion);
   const previewName = name.trim() || org.name;
 
   return (
@@ -203,7 +183,7 @@ export function Branding() {
           <div class="admin-preview" data-testid="brand-preview" aria-hidden="true">
             <div class="admin-preview-head" style={{ background: s, color: textOn(s) } as CSSProperties}>
               {org.has_logo ? (
-                <img class="logo" src={logoUrl} alt="" />
+                <img class="logo" src={logoSrc} alt="" />
               ) : (
                 <span class="logo mark" style={{ background: a, color: textOn(a) } as CSSProperties}>
                   K
@@ -230,7 +210,7 @@ export function Branding() {
         <h3 id="brand-logo-h">{t("admin.branding.logo")}</h3>
         <div class="admin-logo">
           {org.has_logo ? (
-            <img class="admin-logo-img" src={logoUrl} alt={t("brand.logoOf", { name: org.name })} data-testid="logo-preview" />
+            <img class="admin-logo-img" src={logoSrc} alt={t("brand.logoOf", { name: org.name })} data-testid="logo-preview" />
           ) : (
             <p class="muted">{t("admin.branding.noLogo")}</p>
           )}

@@ -2,13 +2,14 @@
 // line is invited on its own; the report names each skipped line with the reason and shows
 // each new invitation's link, once.
 import { useRef, useState } from "preact/hooks";
-import { postText } from "../../lib/api";
+import { importInvitations } from "../../lib/endpoints";
 import { t } from "../../lib/i18n";
 import { directoryChanged } from "../../lib/state";
 import type { ImportLine } from "../../gen/ImportLine";
 import type { ImportReport } from "../../gen/ImportReport";
 import { Busy, errorText } from "../common";
-import { CopyButton } from "./shared";
+import { useSubmit } from "../hooks";
+import { CopyButton } from "./fields";
 
 const COLUMNS = [
   "email",
@@ -38,8 +39,6 @@ function reason(line: ImportLine): string {
 export function Import() {
   const [text, setText] = useState("");
   const [fileName, setFileName] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [fileError, setFileError] = useState<string | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const reportRef = useRef<HTMLElement>(null);
@@ -62,23 +61,14 @@ export function Import() {
     }
   }
 
-  async function run(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, submit: run } = useSubmit(async () => {
     setReport(null);
-    try {
-      const r = await postText<ImportReport>("/invitations/import", "text/csv; charset=utf-8", text);
-      setReport(r);
-      directoryChanged.value++;
-      // The report is what the admin needs next.
-      setTimeout(() => reportRef.current?.focus(), 0);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const r = await importInvitations(text);
+    setReport(r);
+    directoryChanged.value++;
+    // The report is what the admin needs next.
+    setTimeout(() => reportRef.current?.focus(), 0);
+  });
 
   const links = report?.lines
     .filter((l) => l.invitation)

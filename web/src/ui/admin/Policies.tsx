@@ -1,14 +1,17 @@
 // The organisation's rules: presence, read receipts, how long messages are kept, the
 // largest attachment, guests, and who may register themselves.
-import { useState } from "preact/hooks";
-import { api, ApiError } from "../../lib/api";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../../lib/api";
+import { getPolicies, updatePolicies } from "../../lib/endpoints";
 import { t } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
 import type { Policies as PolicyValues } from "../../gen/Policies";
 import type { PoliciesPatch } from "../../gen/PoliciesPatch";
 import type { PresenceMode } from "../../gen/PresenceMode";
 import { Busy, errorText, Field, fieldOf, FormError } from "../common";
-import { CheckField, formatBytes, SelectField, useReload } from "./shared";
+import { useSubmit } from "../hooks";
+import { formatBytes, useDirectory } from "./shared";
+import { CheckField, NumberField, SelectField } from "./fields";
 
 const MB = 1024 * 1024;
 
@@ -34,125 +37,56 @@ function toForm(p: PolicyValues): Form {
   };
 }
 
-/** A whole number field with its label, hint and error. */
-function NumberField(props: {
-  label: string;
-  name: string;
-  value: string;
-  onInput: (v: string) => void;
-  min: number;
-  max: number;
-  step?: string;
-  unit: string;
-  hint?: string;
-  error?: string | null;
-}) {
-  const id = `f-${props.name}`;
-  return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <div class="admin-unit">
-        <input
-          id={id}
-          name={props.name}
-          type="number"
-          inputMode="decimal"
-          min={props.min}
-          max={props.max}
-          step={props.step ?? "1"}
-          value={props.value}
-          onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
-          aria-invalid={props.error ? true : undefined}
-          aria-describedby={props.error ? `${id}-err` : props.hint ? `${id}-hint` : undefined}
-        />
-        <span aria-hidden="true">{props.unit}</span>
-      </div>
-      {props.hint && !props.error && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="error" id={`${id}-err`} role="alert">
-          {props.error}
-        </p>
-      )}
-    </div>
-  );
-}
-
 export function Policies() {
-  const [saved, setSaved] = useState<PolicyValues | null>(null);
+  const policies = useDirectory(getPolicies, [me.value?.policies], null);
+  const saved = policies.data;
+  const loadError = policies.error;
   const [form, setForm] = useState<Form | null>(null);
   const [dirty, setDirty] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
-
-  async function load() {
-    try {
-      const p = await api<PolicyValues>("GET", "/org/policies");
-      setSaved(p);
-      // Somebody else's change does not overwrite what is being edited here.
-      setForm((f) => (f && dirty ? f : toForm(p)));
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(e);
-    }
-  }
-  useReload(load, [me.value?.policies]);
+  // Somebody else's change does not overwrite what is being edited here.
+  useEffect(() => {
+    if (saved) setForm((f) => (f && dirty ? f : toForm(saved)));
+  }, [saved]);
 
   const set = <K extends keyof Form>(k: K, v: Form[K]) => {
     setForm((f) => (f ? { ...f, [k]: v } : f));
     setDirty(true);
   };
 
-  async function save(e: Event) {
-    e.preventDefault();
+  const { busy, error, setError, submit: save } = useSubmit(async () => {
     if (!form) return;
-    setError(null);
     const days = Number(form.retentionDays || "0");
     const mb = Number(form.maxUploadMb);
     if (!Number.isInteger(days) || days < 0 || days > 36500) {
-      setError(invalid("retention_days", t("admin.policies.retentionInvalid")));
-      return;
+      throw invalid("retention_days", t("admin.policies.retentionInvalid"));
     }
     if (!Number.isFinite(mb) || mb <= 0) {
-      setError(invalid("max_upload_bytes", t("admin.policies.uploadInvalid")));
-      return;
+      throw invalid("max_upload_bytes", t("admin.policies.uploadInvalid"));
     }
     const storageMib = Math.round(Number(form.storageGb) * 1024);
     if (!Number.isFinite(storageMib) || storageMib < 1) {
-      setError(invalid("storage_quota_mib", t("admin.policies.storageInvalid")));
-      return;
+      throw invalid("storage_quota_mib", t("admin.policies.storageInvalid"));
     }
-    setBusy(true);
-    try {
-      const patch: PoliciesPatch = {
-        presence: form.presence,
-        read_receipts: form.readReceipts,
-        retention_days: days,
-        max_upload_bytes: Math.round(mb * MB),
-        storage_quota_mib: storageMib,
-        guest_access: form.guestAccess,
-        self_registration_domains: form.domains
-          .split(/[\s,;]+/)
-          .map((d) => d.trim().replace(/^@/, ""))
-          .filter(Boolean),
-      };
-      const p = await api<PolicyValues>("PATCH", "/org/policies", patch);
-      setSaved(p);
-      setForm(toForm(p));
-      setDirty(false);
-      if (me.value) me.value = { ...me.value, policies: p };
-      toast(t("admin.policies.saved"));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    const patch: PoliciesPatch = {
+      presence: form.presence,
+      read_receipts: form.readReceipts,
+      retention_days: days,
+      max_upload_bytes: Math.round(mb * MB),
+      storage_quota_mib: storageMib,
+      guest_access: form.guestAccess,
+      self_registration_domains: form.domains
+        .split(/[\s,;]+/)
+        .map((d) => d.trim().replace(/^@/, ""))
+        .filter(Boolean),
+    };
+    const p = await updatePolicies(patch);
+    policies.set(p);
+    setForm(toForm(p));
+    setDirty(false);
+    if (me.value) me.value = { ...me.value, policies: p };
+    toast(t("admin.policies.saved"));
+  });
+  const at = (f: string) => (fieldOf(error) === f ? errorText(error) : null);
 
   return (
     <section aria-labelledby="pol-h" data-testid="admin-policies">

@@ -1,140 +1,25 @@
-// Pieces the admin sections share: reloading when the directory changes, labelled selects
-// and checkboxes, a copy button, a confirmation dialog and the team tree.
+// Pieces the admin sections share: loading what reloads when the directory changes, roles,
+// a confirmation dialog and the team tree. Form fields are in fields.tsx.
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
 import { t, type Key } from "../../lib/i18n";
 import { directoryChanged, me } from "../../lib/state";
 import type { Role } from "../../gen/Role";
 import type { Team } from "../../gen/Team";
 import type { TeamKind } from "../../gen/TeamKind";
-import { Busy, Dialog, FieldNotes } from "../common";
+import { Busy, Dialog } from "../common";
+import { useResource, type Resource } from "../hooks";
 
 export const ROLES: Role[] = ["owner", "admin", "member", "guest"];
 export const TEAM_KINDS: TeamKind[] = ["department", "project", "site", "region", "patient", "group"];
 
-/** Runs `load` now, and again whenever people or teams change (events from the server). */
-export function useReload(load: () => void | Promise<void>, deps: unknown[] = []): void {
-  const version = directoryChanged.value;
-  useEffect(() => {
-    void load();
-  }, [version, ...deps]);
+/** `useResource` that also reloads whenever people or teams change (events from the server). */
+export function useDirectory<T>(load: () => Promise<T>, deps: unknown[], initial: T): Resource<T> {
+  return useResource(load, [directoryChanged.value, ...deps], initial);
 }
 
 /** Roles the signed-in admin may hand out: only owners make owners. */
 export function grantableRoles(): Role[] {
   return me.value?.person.role === "owner" ? ROLES : ROLES.filter((r) => r !== "owner");
-}
-
-export function SelectField(props: {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (v: string) => void;
-  options: { value: string; label: string }[];
-  error?: string | null;
-  hint?: string;
-  disabled?: boolean;
-}) {
-  const id = `f-${props.name}`;
-  return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <select
-        id={id}
-        name={props.name}
-        value={props.value}
-        disabled={props.disabled}
-        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? `${id}-err` : props.hint ? `${id}-hint` : undefined}
-      >
-        {props.options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      <FieldNotes id={id} hint={props.hint} error={props.error} />
-    </div>
-  );
-}
-
-export function CheckField(props: {
-  label: string;
-  name: string;
-  checked: boolean;
-  onChange: (v: boolean) => void;
-  hint?: string;
-  error?: string | null;
-}) {
-  const id = `f-${props.name}`;
-  return (
-    <div class="field admin-check">
-      <div class="check">
-        <input
-          id={id}
-          name={props.name}
-          type="checkbox"
-          checked={props.checked}
-          onChange={(e) => props.onChange((e.target as HTMLInputElement).checked)}
-          aria-describedby={props.error ? `${id}-err` : props.hint ? `${id}-hint` : undefined}
-        />
-        <label for={id}>{props.label}</label>
-      </div>
-      <FieldNotes id={id} hint={props.hint} error={props.error} />
-    </div>
-  );
-}
-
-/** Copies `text`; when the browser refuses, selects it in `fallback` for Ctrl+C. */
-export function CopyButton(props: {
-  text: string;
-  label?: string;
-  /** The button's text (default: "Copy"). */
-  children?: ComponentChildren;
-  fallback?: () => HTMLInputElement | null;
-}) {
-  const [done, setDone] = useState(false);
-  const timer = useRef<number>(0);
-  useEffect(() => () => clearTimeout(timer.current), []);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(props.text);
-      setDone(true);
-      clearTimeout(timer.current);
-      timer.current = setTimeout(() => setDone(false), 2500) as unknown as number;
-    } catch {
-      const input = props.fallback?.();
-      input?.focus();
-      input?.select();
-    }
-  }
-  return (
-    <button type="button" class="small" onClick={copy} aria-label={props.label}>
-      {done ? t("admin.copied") : (props.children ?? t("admin.copy"))}
-    </button>
-  );
-}
-
-/** A one-time secret (link or code) in a read-only field with a copy button. */
-export function SecretField(props: { label: string; name: string; value: string }) {
-  const ref = useRef<HTMLInputElement>(null);
-  const id = `f-${props.name}`;
-  return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <div class="admin-copy">
-        <input
-          id={id}
-          ref={ref}
-          readOnly
-          value={props.value}
-          onFocus={(e) => (e.target as HTMLInputElement).select()}
-        />
-        <CopyButton text={props.value} label={t("admin.copyWhat", { what: props.label })} fallback={() => ref.current} />
-      </div>
-    </div>
-  );
 }
 
 /** Asks before an action; `confirm` is the (danger) button's text. */
