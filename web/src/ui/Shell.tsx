@@ -6,7 +6,7 @@ import { connection, info, isAdmin, logoVersion, me, recoveryKey } from "../lib/
 import { logoUrl } from "../lib/endpoints";
 import { t } from "../lib/i18n";
 import { ConversationList } from "./ConversationList";
-import { ConversationPane } from "./Conversation";
+import { ConversationPane } from "./conversation";
 import { NewChat } from "./NewChat";
 import { Profile } from "./Profile";
 import { Admin } from "./admin/Admin";
