@@ -70,7 +70,7 @@ impl Api {
                 "/orgs",
                 &CreateOrgRequest {
                     name: name.into(),
-                    admin_email: owner.into(),
+                    owner_email: owner.into(),
                 },
             )
             .await?;
@@ -108,7 +108,7 @@ impl Api {
                 "/invitations",
                 &CreateInvitationRequest {
                     email: email.into(),
-                    role: Role::Member,
+                    role: OrgRole::Member,
                     display_name: None,
                     team_ids: vec![],
                     profile: None,

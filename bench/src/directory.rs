@@ -207,7 +207,7 @@ async fn seed(
     };
     let hash = password::hash(PASSWORD, HashCost::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let invite = |email: String,
-                  role: Role,
+                  role: OrgRole,
                   code: &str,
                   teams: Vec<kontor_proto::TeamId>,
                   profile: ProfilePatch| NewInvitation {
@@ -238,7 +238,7 @@ async fn seed(
             "pflegeverbund-rheinland",
             &invite(
                 "admin@bench.example".into(),
-                Role::Owner,
+                OrgRole::Owner,
                 "owner",
                 vec![],
                 Default::default(),
@@ -325,7 +325,7 @@ async fn seed(
         store
             .create_invitation(
                 org.id,
-                &invite(email.clone(), Role::Member, &code, member_of, profile),
+                &invite(email.clone(), OrgRole::Member, &code, member_of, profile),
                 &ctx,
             )
             .await?;

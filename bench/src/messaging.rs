@@ -16,14 +16,14 @@
 
 use futures_util::{SinkExt, StreamExt};
 use kontor_client::Client as Core;
-use kontor_proto::api::Role;
+use kontor_proto::api::OrgRole;
 use kontor_proto::conversation::{
     ConversationKind, MessagePage, PendingWelcomes, SendMessage, Sent,
 };
 use kontor_proto::event::ServerFrame;
 use kontor_proto::identity::{ClaimKeyPackages, ClaimedKeyPackages, IdentityBundles, OrgKey};
 use kontor_proto::payload::Payload;
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, OrgId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, OrgId, PersonId};
 use kontor_server::clock::{Clock, SystemClock};
 use kontor_server::password::{self, HashCost};
 use kontor_server::store::{Acceptance, AuditCtx, NewInvitation, NewSession, Store};
@@ -83,7 +83,7 @@ fn args() -> anyhow::Result<Args> {
 
 /// One seeded device.
 struct Dev {
-    user: UserId,
+    user: PersonId,
     token: String,
     core: Core,
 }
@@ -143,7 +143,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, DeviceId, String)>)> {
+async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(PersonId, DeviceId, String)>)> {
     let store = Store::open(&kontor_server::config::sqlite_url(data)).await?;
     let now = SystemClock.now_ms();
     let ctx = AuditCtx {
@@ -153,7 +153,7 @@ async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, Devi
     };
     let hash = password::hash("Lindenblüte-Kaffeetasse-7", HashCost::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let invite = |email: String, role: Role, code: &str| NewInvitation {
+    let invite = |email: String, role: OrgRole, code: &str| NewInvitation {
         email,
         role,
         display_name: None,
@@ -182,7 +182,7 @@ async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, Devi
         .create_org(
             "Pflegeverbund Rheinland",
             "pflegeverbund-rheinland",
-            &invite("p0@bench.example".into(), Role::Owner, "code-0"),
+            &invite("p0@bench.example".into(), OrgRole::Owner, "code-0"),
             &ctx,
         )
         .await?;
@@ -194,7 +194,7 @@ async fn seed(data: &Path, n: usize) -> anyhow::Result<(OrgId, Vec<(UserId, Devi
                     org.id,
                     &invite(
                         format!("p{i}@bench.example"),
-                        Role::Member,
+                        OrgRole::Member,
                         &format!("code-{i}"),
                     ),
                     &ctx,
@@ -242,7 +242,7 @@ fn start_server(bin: &Path, data: &Path, port: u16) -> anyhow::Result<Server> {
 async fn prepare(
     api: &Api,
     org: OrgId,
-    seeded: Vec<(UserId, DeviceId, String)>,
+    seeded: Vec<(PersonId, DeviceId, String)>,
 ) -> anyhow::Result<Vec<Dev>> {
     let org_key: OrgKey = api.get(&seeded[0].2, "/identity/org-key").await?;
     let mut devs = Vec::with_capacity(seeded.len());
@@ -274,7 +274,7 @@ async fn prepare(
 async fn make_conversation(
     api: &Api,
     creator: &mut Dev,
-    others: &[UserId],
+    others: &[PersonId],
     kind: ConversationKind,
 ) -> anyhow::Result<ConversationId> {
     let body = creator.core.create_conversation(kind)?;
@@ -408,7 +408,7 @@ async fn decrypt_all(
     api: &Api,
     dev: &mut Dev,
     conv: ConversationId,
-    members: &[UserId],
+    members: &[PersonId],
 ) -> anyhow::Result<usize> {
     for chunk in members.chunks(200) {
         let ids = chunk
@@ -687,14 +687,14 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..a.groups {
         let mut ten = take(10);
         let mut creator = ten.remove(0);
-        let users: Vec<UserId> = ten.iter().map(|d| d.user).collect();
+        let users: Vec<PersonId> = ten.iter().map(|d| d.user).collect();
         let conv = make_conversation(&api, &mut creator, &users, ConversationKind::Group).await?;
         groups.push((conv, creator));
         group_readers.push((conv, users, ten));
     }
     let mut big = take(a.big);
     let mut big_creator = big.remove(0);
-    let big_users: Vec<UserId> = big.iter().map(|d| d.user).collect();
+    let big_users: Vec<PersonId> = big.iter().map(|d| d.user).collect();
     let big_conv = make_conversation(
         &api,
         &mut big_creator,

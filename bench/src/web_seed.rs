@@ -6,7 +6,7 @@
 //! `--conversations - 1` named groups with that person with one message each. Everything is
 //! real MLS, sent through the delivery service; prints one JSON line with what it did.
 
-use kontor_proto::UserId;
+use kontor_proto::PersonId;
 use kontor_proto::api::{AcceptInvitationRequest, NewDevice, SessionCreated};
 use kontor_proto::conversation::ConversationKind;
 use kontor_proto::payload::Payload;
@@ -33,7 +33,7 @@ fn text(i: usize) -> String {
 async fn main() -> anyhow::Result<()> {
     let server = arg("--server").ok_or_else(|| anyhow::anyhow!("--server URL"))?;
     let code = arg("--code").ok_or_else(|| anyhow::anyhow!("--code INVITATION-CODE"))?;
-    let with: UserId = arg("--with")
+    let with: PersonId = arg("--with")
         .ok_or_else(|| anyhow::anyhow!("--with PERSON-ID"))?
         .parse()?;
     let messages: usize = arg("--messages").map_or(Ok(10_000), |v| v.parse())?;
@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut ben = kontor_cli::chat::Session::open(Some(&home))
+    let mut ben = kontor_cli::chat::Device::open(Some(&home))
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
 

@@ -15,7 +15,7 @@ use kontor_proto::identity::{
     MembershipCertificate, OrgKey, SignedDeviceList, label,
 };
 use kontor_proto::payload::Payload;
-use kontor_proto::{Bytes, ClientMsgId, ConversationId, DeviceId, OrgId, UserId};
+use kontor_proto::{Bytes, ClientMsgId, ConversationId, DeviceId, OrgId, PersonId};
 use std::sync::OnceLock;
 
 /// The organisation's signing key (fixed: seeds carry certificates it signed).
@@ -30,8 +30,8 @@ pub fn ds_key() -> SigningKey {
 
 pub const ORG: OrgId = OrgId(uuid::Uuid::from_u128(1));
 
-pub fn user(n: u128) -> UserId {
-    UserId(uuid::Uuid::from_u128(n))
+pub fn user(n: u128) -> PersonId {
+    PersonId(uuid::Uuid::from_u128(n))
 }
 
 pub fn device(n: u128) -> DeviceId {
@@ -124,9 +124,9 @@ pub struct World {
     /// The conversation's epoch and the sequence number of the next message.
     pub epoch: u64,
     pub next_seq: u64,
-    pub anna_ids: (UserId, DeviceId),
-    pub ben_ids: (UserId, DeviceId),
-    pub chris_ids: (UserId, DeviceId),
+    pub anna_ids: (PersonId, DeviceId),
+    pub ben_ids: (PersonId, DeviceId),
+    pub chris_ids: (PersonId, DeviceId),
     /// Real messages of this conversation: Anna's commit that added Ben, its Welcome, her
     /// first text, and a key package of Chris. Seeds for the MLS targets.
     pub commit: SendMessage,
@@ -250,7 +250,7 @@ impl World {
         &self,
         seq: u64,
         kind: MessageKind,
-        from: (UserId, DeviceId),
+        from: (PersonId, DeviceId),
         client_msg_id: ClientMsgId,
         body: Vec<u8>,
     ) -> StoredMessage {

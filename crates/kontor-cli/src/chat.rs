@@ -1,18 +1,18 @@
-//! The command line's host around the client session (`kontor_client::Session`): it carries
+//! The command line's host around the client device (`kontor_client::Device`): it carries
 //! requests over reqwest and commits the core's changes to the device's SQLite store. How
 //! operations are sequenced with the server — persist before sending, retries, catching up —
-//! lives in the session, shared with the browser.
+//! lives in the device, shared with the browser.
 //!
 //! Each device keeps its state in `$KONTOR_HOME/devices/<device id>.sqlite`.
 
 use crate::profile::{self, SavedSession};
 use crate::{CliError, Client as Api};
-use kontor_client::session::{Answer, Host, Method};
+use kontor_client::device::{Answer, Host, Method};
 use kontor_client::store::SqliteStore;
-use kontor_client::{Changes, ClientError, KvStore, SessionError};
+use kontor_client::{Changes, ClientError, DeviceError, KvStore};
 use std::path::PathBuf;
 
-/// The command line's side of a session: the server's API and the device's store.
+/// The command line's side of a device: the server's API and the device's store.
 #[derive(Debug)]
 pub struct CliHost {
     pub api: Api,
@@ -46,21 +46,21 @@ impl Host for CliHost {
     }
 }
 
-/// A logged-in device with its client session.
+/// A logged-in device: the saved session (login) and the client device.
 #[derive(Debug)]
-pub struct Session {
+pub struct Device {
     pub saved: SavedSession,
-    inner: kontor_client::Session<CliHost>,
+    inner: kontor_client::Device<CliHost>,
 }
 
-impl std::ops::Deref for Session {
-    type Target = kontor_client::Session<CliHost>;
+impl std::ops::Deref for Device {
+    type Target = kontor_client::Device<CliHost>;
     fn deref(&self) -> &Self::Target {
         &self.inner
     }
 }
 
-impl std::ops::DerefMut for Session {
+impl std::ops::DerefMut for Device {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.inner
     }
@@ -109,17 +109,18 @@ impl From<ClientError> for CliError {
     }
 }
 
-impl From<SessionError> for CliError {
-    fn from(e: SessionError) -> Self {
+impl From<DeviceError> for CliError {
+    fn from(e: DeviceError) -> Self {
         match e {
-            SessionError::Api(body) => CliError::api(body),
-            SessionError::Unreachable(why) => {
+            DeviceError::Api(body) => CliError::api(body),
+            DeviceError::Unreachable(why) => {
                 CliError::unavailable(format!("cannot reach the server ({why})"))
             }
-            SessionError::Core(e) => core_err(e),
-            SessionError::NotLinked => CliError::usage(
+            DeviceError::Core(e) => core_err(e),
+            DeviceError::NotLinked => CliError::usage(
                 "this device is not linked yet: run `kontor device link` (and approve it on another device) or `kontor device link --recovery-key …` / dieses Gerät ist noch nicht verknüpft",
             ),
+            DeviceError::Queued(e) => CliError::from(*e),
             other => CliError::other(other),
         }
     }
@@ -131,11 +132,11 @@ fn state_path(home: Option<&PathBuf>, device: &str) -> PathBuf {
         .join(format!("{device}.sqlite"))
 }
 
-impl Session {
+impl Device {
     /// Opens the device of the saved session, setting it up on first use: pins the
     /// organisation key, makes the person's identity on their first device (the recovery key
     /// is in `new_recovery_key`), and keeps key packages in stock.
-    pub async fn open(home: Option<&PathBuf>) -> Result<Session, CliError> {
+    pub async fn open(home: Option<&PathBuf>) -> Result<Device, CliError> {
         let saved = profile::load(home)?;
         let api = Api::new(&saved.server, Some(saved.token.clone()));
         let path = state_path(home, &saved.device_id);
@@ -144,8 +145,8 @@ impl Session {
         }
         let store = SqliteStore::open(&path).map_err(CliError::other)?;
         let entries = store.load().map_err(CliError::other)?;
-        let inner = kontor_client::Session::open(CliHost { api, store }, entries).await?;
-        Ok(Session { saved, inner })
+        let inner = kontor_client::Device::open(CliHost { api, store }, entries).await?;
+        Ok(Device { saved, inner })
     }
 
     /// The server's API with this session's token.

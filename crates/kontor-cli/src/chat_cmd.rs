@@ -1,15 +1,15 @@
 //! `kontor chat …`, `kontor device link|approve` and `kontor safety-number`: end-to-end
 //! encrypted conversations from the command line.
 
-use crate::chat::Session;
+use crate::chat::Device;
 use crate::commands::{Opts, resolve_person};
 use crate::{CliError, output};
 use clap::Subcommand;
 use futures_util::StreamExt;
 use kontor_client::{ChatMessage, Update};
-use kontor_proto::conversation::{ConversationKind, MemberRole};
+use kontor_proto::conversation::{ConversationKind, ConversationRole};
 use kontor_proto::event::ServerFrame;
-use kontor_proto::{ClientMsgId, ConversationId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, PersonId};
 use serde_json::json;
 use std::time::Duration;
 
@@ -119,10 +119,10 @@ pub enum RoleArg {
 /// What a person must know about a conversation's state on this device, in their language:
 /// why it stopped and what to do, that it waits to be added again, whom messages do not
 /// reach yet.
-fn state_notes(s: &Session, c: &kontor_client::ConversationState) -> Vec<String> {
+fn state_notes(s: &Device, c: &kontor_client::ConversationState) -> Vec<String> {
     use kontor_client::history::StopReason;
     let de = crate::lang() == kontor_proto::error::Lang::De;
-    let name = |u: Option<kontor_proto::UserId>| {
+    let name = |u: Option<kontor_proto::PersonId>| {
         u.and_then(|u| s.core.trust().name(u).map(str::to_owned))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| if de { "jemand" } else { "someone" }.to_owned())
@@ -185,7 +185,7 @@ fn state_notes(s: &Session, c: &kontor_client::ConversationState) -> Vec<String>
     out
 }
 
-async fn synced(s: &mut Session, r: &str) -> Result<ConversationId, CliError> {
+async fn synced(s: &mut Device, r: &str) -> Result<ConversationId, CliError> {
     s.sync().await?;
     resolve_conversation(s, r)
 }
@@ -199,7 +199,7 @@ fn not_found(what: &str) -> CliError {
 }
 
 /// A conversation by id, id prefix or name.
-fn resolve_conversation(s: &Session, r: &str) -> Result<ConversationId, CliError> {
+fn resolve_conversation(s: &Device, r: &str) -> Result<ConversationId, CliError> {
     if let Ok(id) = r.parse::<ConversationId>() {
         return Ok(id);
     }
@@ -224,7 +224,7 @@ fn resolve_conversation(s: &Session, r: &str) -> Result<ConversationId, CliError
 }
 
 /// A message by client message id or sequence number.
-fn resolve_message(s: &Session, conv: ConversationId, r: &str) -> Result<ClientMsgId, CliError> {
+fn resolve_message(s: &Device, conv: ConversationId, r: &str) -> Result<ClientMsgId, CliError> {
     if let Ok(id) = r.parse::<ClientMsgId>() {
         return Ok(id);
     }
@@ -238,7 +238,7 @@ fn resolve_message(s: &Session, conv: ConversationId, r: &str) -> Result<ClientM
         .ok_or_else(|| not_found(r))
 }
 
-async fn people(s: &Session, refs: &[String]) -> Result<Vec<UserId>, CliError> {
+async fn people(s: &Device, refs: &[String]) -> Result<Vec<PersonId>, CliError> {
     let mut out = Vec::new();
     for r in refs {
         out.push(resolve_person(s.api(), r).await?);
@@ -246,7 +246,7 @@ async fn people(s: &Session, refs: &[String]) -> Result<Vec<UserId>, CliError> {
     Ok(out)
 }
 
-fn sender_name(s: &Session, user: UserId) -> String {
+fn sender_name(s: &Device, user: PersonId) -> String {
     s.core
         .trust()
         .name(user)
@@ -254,7 +254,7 @@ fn sender_name(s: &Session, user: UserId) -> String {
         .unwrap_or_else(|| user.to_string())
 }
 
-fn message_json(s: &Session, conv: ConversationId, m: &ChatMessage) -> serde_json::Value {
+fn message_json(s: &Device, conv: ConversationId, m: &ChatMessage) -> serde_json::Value {
     json!({
         "conversation_id": conv,
         "seq": m.seq,
@@ -262,7 +262,7 @@ fn message_json(s: &Session, conv: ConversationId, m: &ChatMessage) -> serde_jso
         "sender": m.envelope.sender_user,
         "sender_name": sender_name(s, m.envelope.sender_user),
         "sender_device": m.envelope.sender_device,
-        "sent_at": m.envelope.sent_at,
+        "sent_ms": m.envelope.sent_at,
         "payload": serde_json::from_str::<serde_json::Value>(&m.envelope.payload).unwrap_or_default(),
         "text": m.text(),
         "edited": m.edited.is_some(),
@@ -272,7 +272,7 @@ fn message_json(s: &Session, conv: ConversationId, m: &ChatMessage) -> serde_jso
     })
 }
 
-fn print_message(s: &Session, conv: ConversationId, m: &ChatMessage, as_json: bool) {
+fn print_message(s: &Device, conv: ConversationId, m: &ChatMessage, as_json: bool) {
     if as_json {
         println!("{}", message_json(s, conv, m));
         return;
@@ -300,7 +300,7 @@ fn print_message(s: &Session, conv: ConversationId, m: &ChatMessage, as_json: bo
 }
 
 fn print_updates(
-    s: &Session,
+    s: &Device,
     updates: &[Update],
     only: Option<ConversationId>,
     as_json: bool,
@@ -320,7 +320,7 @@ fn print_updates(
 }
 
 pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
-    let mut s = Session::open(o.home.as_ref()).await?;
+    let mut s = Device::open(o.home.as_ref()).await?;
     // Commands that change something and have nothing else to say answer `{"ok":true}`.
     let quiet = matches!(
         command,
@@ -534,9 +534,9 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
             let conv = synced(&mut s, &conversation).await?;
             let user = resolve_person(s.api(), &person).await?;
             let role = match role {
-                RoleArg::Admin => MemberRole::Admin,
-                RoleArg::Member => MemberRole::Member,
-                RoleArg::Reader => MemberRole::Reader,
+                RoleArg::Admin => ConversationRole::Admin,
+                RoleArg::Member => ConversationRole::Member,
+                RoleArg::Reader => ConversationRole::Reader,
             };
             s.set_role(conv, user, role).await?;
         }
@@ -601,7 +601,7 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
 /// Follows the event WebSocket: every pushed message is processed in order (a gap is filled
 /// by fetching), Welcomes are accepted, membership duties done.
 async fn tail(
-    s: &mut Session,
+    s: &mut Device,
     only: Option<ConversationId>,
     count: Option<usize>,
     deadline: Option<tokio::time::Instant>,
@@ -685,7 +685,7 @@ async fn tail(
 
 /// `kontor device link`: on a new device, with the recovery key or by approval.
 pub async fn link(o: &Opts, recovery_key: Option<String>, wait_secs: u64) -> Result<(), CliError> {
-    let mut s = Session::open(o.home.as_ref()).await?;
+    let mut s = Device::open(o.home.as_ref()).await?;
     if s.is_linked() {
         if !o.json {
             println!("Dieses Gerät ist verknüpft / this device is linked");
@@ -733,7 +733,7 @@ pub async fn link(o: &Opts, recovery_key: Option<String>, wait_secs: u64) -> Res
 
 /// `kontor device approve CODE`: approves the link request whose code the new device shows.
 pub async fn approve(o: &Opts, code: Option<String>) -> Result<(), CliError> {
-    let mut s = Session::open(o.home.as_ref()).await?;
+    let mut s = Device::open(o.home.as_ref()).await?;
     let requests = s.link_requests().await?;
     let Some(code) = code else {
         if o.json {
@@ -775,7 +775,7 @@ pub async fn approve(o: &Opts, code: Option<String>) -> Result<(), CliError> {
 
 /// `kontor safety-number PERSON`.
 pub async fn safety_number(o: &Opts, person: &str) -> Result<(), CliError> {
-    let mut s = Session::open(o.home.as_ref()).await?;
+    let mut s = Device::open(o.home.as_ref()).await?;
     let user = resolve_person(s.api(), person).await?;
     let me = s.core.user();
     s.learn(&[me, user]).await?;
@@ -790,7 +790,7 @@ pub async fn safety_number(o: &Opts, person: &str) -> Result<(), CliError> {
 
 /// After login or join: sets the device up and shows the recovery key once.
 pub async fn bootstrap(o: &Opts) -> Result<serde_json::Value, CliError> {
-    let mut s = Session::open(o.home.as_ref()).await?;
+    let mut s = Device::open(o.home.as_ref()).await?;
     let recovery_key = s.new_recovery_key.clone();
     if recovery_key.is_some() {
         // Shown now, by the caller: this device forgets it.

@@ -67,16 +67,16 @@ impl Client {
     /// only when none came. For the client session, which reads answers itself.
     pub async fn raw(
         &self,
-        method: kontor_client::session::Method,
+        method: kontor_client::device::Method,
         path: &str,
         body: Option<String>,
-    ) -> Result<kontor_client::session::Answer, String> {
+    ) -> Result<kontor_client::device::Answer, String> {
         let method = match method {
-            kontor_client::session::Method::Get => Method::GET,
-            kontor_client::session::Method::Post => Method::POST,
-            kontor_client::session::Method::Put => Method::PUT,
-            kontor_client::session::Method::Patch => Method::PATCH,
-            kontor_client::session::Method::Delete => Method::DELETE,
+            kontor_client::device::Method::Get => Method::GET,
+            kontor_client::device::Method::Post => Method::POST,
+            kontor_client::device::Method::Put => Method::PUT,
+            kontor_client::device::Method::Patch => Method::PATCH,
+            kontor_client::device::Method::Delete => Method::DELETE,
         };
         let mut rb = self.request(method, path);
         if let Some(body) = body {
@@ -85,7 +85,7 @@ impl Client {
         let res = rb.send().await.map_err(|e| e.without_url().to_string())?;
         let status = res.status().as_u16();
         let body = res.bytes().await.map_err(|e| e.without_url().to_string())?;
-        Ok(kontor_client::session::Answer {
+        Ok(kontor_client::device::Answer {
             status,
             body: body.to_vec(),
         })

@@ -4,7 +4,7 @@ use crate::profile::{self, SavedSession};
 use crate::{CliError, Client, output};
 use clap::{Args, Subcommand, ValueEnum};
 use kontor_proto::api::*;
-use kontor_proto::{TeamId, UserId};
+use kontor_proto::{PersonId, TeamId};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -212,13 +212,13 @@ pub enum RoleArg {
     Guest,
 }
 
-impl From<RoleArg> for Role {
-    fn from(r: RoleArg) -> Role {
+impl From<RoleArg> for OrgRole {
+    fn from(r: RoleArg) -> OrgRole {
         match r {
-            RoleArg::Owner => Role::Owner,
-            RoleArg::Admin => Role::Admin,
-            RoleArg::Member => Role::Member,
-            RoleArg::Guest => Role::Guest,
+            RoleArg::Owner => OrgRole::Owner,
+            RoleArg::Admin => OrgRole::Admin,
+            RoleArg::Member => OrgRole::Member,
+            RoleArg::Guest => OrgRole::Guest,
         }
     }
 }
@@ -458,8 +458,8 @@ fn parse_invitation(code: &str) -> (Option<String>, String) {
     (None, code.to_owned())
 }
 
-pub(crate) async fn resolve_person(c: &Client, person: &str) -> Result<UserId, CliError> {
-    if let Ok(id) = person.parse::<UserId>() {
+pub(crate) async fn resolve_person(c: &Client, person: &str) -> Result<PersonId, CliError> {
+    if let Ok(id) = person.parse::<PersonId>() {
         return Ok(id);
     }
     if person.contains('@') {
@@ -608,7 +608,7 @@ async fn dispatch(cmd: Command) -> Result<(), CliError> {
                     c.delete(&format!("/me/devices/{device_id}")).await?;
                     // The identity key no longer vouches for it either.
                     if let Ok(device) = device_id.parse() {
-                        let mut s = crate::chat::Session::open(o.home.as_ref()).await?;
+                        let mut s = crate::chat::Device::open(o.home.as_ref()).await?;
                         s.drop_device(device).await?;
                     }
                 }

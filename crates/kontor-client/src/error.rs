@@ -1,7 +1,7 @@
 //! What can go wrong in the client core.
 
 use crate::history::StopReason;
-use kontor_proto::{DeviceId, UserId};
+use kontor_proto::{DeviceId, PersonId};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -11,17 +11,17 @@ pub enum ClientError {
     UnknownConversation,
     /// These people's identity bundles are needed first: fetch them and call again.
     #[error("identities needed first: {0:?}")]
-    NeedIdentities(Vec<UserId>),
+    NeedIdentities(Vec<PersonId>),
     /// A device that its person's identity key did not sign. Never added, never accepted.
     #[error("untrusted device {device} of {user}: {reason}")]
     UntrustedDevice {
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         reason: &'static str,
     },
     /// A person's identity key differs from the one pinned on this device.
     #[error("the identity key of {0} changed")]
-    IdentityChanged(UserId),
+    IdentityChanged(PersonId),
     /// A certificate or device list does not verify.
     #[error("invalid signature on {0}")]
     BadSignature(&'static str),
@@ -33,7 +33,7 @@ pub enum ClientError {
     #[error("conversation stopped: {0:?}")]
     Stopped(StopReason),
     /// This device could not process a change of the conversation: it must be added again
-    /// (the session asks members to).
+    /// (the device asks members to).
     #[error("this device is out of step with the conversation and asks to be added again")]
     OutOfStep,
     /// This device waits to be added to the conversation again; it can neither read nor send

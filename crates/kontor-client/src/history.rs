@@ -3,7 +3,7 @@
 
 use kontor_proto::conversation::ConversationKind;
 use kontor_proto::payload::{Envelope, Payload, SystemNote};
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, PersonId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,11 +23,11 @@ pub struct ChatMessage {
     pub deleted: bool,
     /// Emoji → who reacted with it.
     #[serde(default)]
-    pub reactions: BTreeMap<String, Vec<UserId>>,
+    pub reactions: BTreeMap<String, Vec<PersonId>>,
 }
 
 impl ChatMessage {
-    pub fn sender(&self) -> (UserId, DeviceId) {
+    pub fn sender(&self) -> (PersonId, DeviceId) {
         (self.envelope.sender_user, self.envelope.sender_device)
     }
 
@@ -92,7 +92,7 @@ pub struct ConversationState {
     /// People with a device that asked to be added again: what is sent does not reach that
     /// device until a member renews it (as the delivery service last said).
     #[serde(default)]
-    pub unreachable: Vec<UserId>,
+    pub unreachable: Vec<PersonId>,
     /// This device was removed from the group (or left).
     #[serde(default)]
     pub removed: bool,
@@ -143,7 +143,7 @@ pub struct Stopped {
     pub reason: StopReason,
     /// The person the reason is about (whose device or identity), when there is one.
     #[serde(default)]
-    pub person: Option<UserId>,
+    pub person: Option<PersonId>,
 }
 
 /// Reads a stop as this version writes it, or as a reason text of earlier versions (which

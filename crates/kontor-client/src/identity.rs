@@ -11,7 +11,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use kontor_proto::identity::{
     DeviceKeys, DeviceList, MembershipCertificate, SignedDeviceList, label,
 };
-use kontor_proto::{Bytes, UserId};
+use kontor_proto::{Bytes, PersonId};
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls_traits::crypto::OpenMlsCrypto;
 use openmls_traits::types::HpkeCiphertext;
@@ -251,7 +251,7 @@ pub fn normalize_code(s: &str) -> String {
 
 // --- safety numbers ------------------------------------------------------------------------
 
-fn fingerprint(user: UserId, identity_key: &[u8]) -> [u8; 32] {
+fn fingerprint(user: PersonId, identity_key: &[u8]) -> [u8; 32] {
     let mut digest: [u8; 32] = {
         let mut h = Sha256::new();
         h.update(label::SAFETY_NUMBER);
@@ -282,7 +282,7 @@ fn digits(fp: &[u8; 32]) -> String {
 
 /// The safety number of two people: 12 groups of 5 digits, the same on both sides. If both
 /// read the same number, no server sits between their identity keys.
-pub fn safety_number(a: (UserId, &[u8]), b: (UserId, &[u8])) -> String {
+pub fn safety_number(a: (PersonId, &[u8]), b: (PersonId, &[u8])) -> String {
     let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
     format!(
         "{} {}",
@@ -330,8 +330,8 @@ mod tests {
 
     #[test]
     fn safety_numbers_agree_on_both_sides_and_differ_per_key() {
-        let a = UserId(uuid::Uuid::from_u128(1));
-        let b = UserId(uuid::Uuid::from_u128(2));
+        let a = PersonId(uuid::Uuid::from_u128(1));
+        let b = PersonId(uuid::Uuid::from_u128(2));
         let n1 = safety_number((a, &[1; 32]), (b, &[2; 32]));
         let n2 = safety_number((b, &[2; 32]), (a, &[1; 32]));
         assert_eq!(n1, n2);
@@ -345,7 +345,7 @@ mod tests {
         let id = SecretKey::generate(&p).unwrap();
         let list = DeviceList {
             org_id: kontor_proto::OrgId(uuid::Uuid::from_u128(9)),
-            user_id: UserId(uuid::Uuid::from_u128(1)),
+            user_id: PersonId(uuid::Uuid::from_u128(1)),
             identity_key: Bytes(id.public()),
             version: 1,
             devices: vec![],

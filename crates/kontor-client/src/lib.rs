@@ -11,19 +11,19 @@
 //! vouched for by the organisation key pinned at first login (see [`trust`]).
 
 pub mod client;
+pub mod device;
 pub mod error;
 pub mod history;
 pub mod identity;
 pub mod markdown;
 pub mod mls;
-pub mod session;
 pub mod store;
 pub mod trust;
 pub mod view;
 
 pub use client::{Client, Update, verify_transcript};
+pub use device::{Device, DeviceError, ErrorKind, Host};
 pub use error::{ClientError, Result};
 pub use history::{ChatMessage, ConversationState};
 pub use identity::RecoveryKey;
-pub use session::{Host, Session, SessionError};
 pub use store::{Changes, Entries, KvStore, MemoryStore};

@@ -6,7 +6,7 @@
 //! `[text](https://…)` (only `https:`, `http:` and `mailto:`), and `@[Name](user-id)` mentions.
 //! Anything else is plain text.
 
-use kontor_proto::UserId;
+use kontor_proto::PersonId;
 
 /// An inline piece of text.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -19,7 +19,7 @@ pub enum Span {
     Strike(Vec<Span>),
     Code(String),
     Link { text: String, url: String },
-    Mention { name: String, user: UserId },
+    Mention { name: String, user: PersonId },
 }
 
 /// A block of a message.
@@ -59,9 +59,9 @@ pub fn parse(text: &str) -> Vec<Block> {
 }
 
 /// The people a text mentions, in order, without repeats.
-pub fn mentions(text: &str) -> Vec<UserId> {
+pub fn mentions(text: &str) -> Vec<PersonId> {
     let mut out = Vec::new();
-    fn walk(spans: &[Span], out: &mut Vec<UserId>) {
+    fn walk(spans: &[Span], out: &mut Vec<PersonId>) {
         for s in spans {
             match s {
                 Span::Mention { user, .. } if !out.contains(user) => out.push(*user),
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn links_only_with_safe_schemes_and_mentions_by_id() {
-        let id = UserId(uuid::Uuid::from_u128(7));
+        let id = PersonId(uuid::Uuid::from_u128(7));
         let spans = inline(&format!(
             "[a](https://x.example) [b](javascript:alert(1)) @[Ben]({id})"
         ));

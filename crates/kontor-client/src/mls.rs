@@ -2,7 +2,7 @@
 //! host persists), the group configuration and Kontor's MLS credentials.
 
 use crate::error::ClientError;
-use kontor_proto::{DeviceId, UserId};
+use kontor_proto::{DeviceId, PersonId};
 use openmls::prelude::*;
 use openmls_memory_storage::MemoryStorage;
 use openmls_rust_crypto::RustCrypto;
@@ -140,13 +140,13 @@ pub fn capabilities() -> Capabilities {
 pub const WIRE_FORMAT_POLICY: WireFormatPolicy = MIXED_PLAINTEXT_WIRE_FORMAT_POLICY;
 
 /// The identity bytes of a device's basic credential: label, person, device.
-pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
+pub fn credential_identity(user: PersonId, device: DeviceId) -> Vec<u8> {
     kontor_proto::identity::credential_identity(user, device)
 }
 
 /// Reads back who a credential claims to be. The claim means nothing until the signature key
 /// is found in that person's signed device list.
-pub fn parse_credential(credential: &Credential) -> Result<(UserId, DeviceId), ClientError> {
+pub fn parse_credential(credential: &Credential) -> Result<(PersonId, DeviceId), ClientError> {
     let basic = BasicCredential::try_from(credential.clone())
         .map_err(|_| ClientError::Invalid("credential type"))?;
     kontor_proto::identity::parse_credential_identity(basic.identity())

@@ -9,7 +9,7 @@
 use crate::error::{ClientError, Result};
 use crate::identity::{verify_device_list, verify_membership};
 use kontor_proto::identity::{DeviceKeys, IdentityBundle, SignedDeviceList};
-use kontor_proto::{DeviceId, UserId};
+use kontor_proto::{DeviceId, PersonId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ pub struct Trust {
     /// The delivery service's MLS external-sender key, pinned with the organisation key.
     #[serde(default)]
     pub external_sender_key: Option<Vec<u8>>,
-    pub people: BTreeMap<UserId, KnownPerson>,
+    pub people: BTreeMap<PersonId, KnownPerson>,
 }
 
 impl Trust {
@@ -96,7 +96,7 @@ impl Trust {
 
     /// Pins this device's own person from what it holds: its identity key and the device list
     /// it signed (never from what a server says). A different identity key is refused.
-    pub fn pin_own(&mut self, user: UserId, list: &SignedDeviceList) -> Result<()> {
+    pub fn pin_own(&mut self, user: PersonId, list: &SignedDeviceList) -> Result<()> {
         verify_device_list(list)?;
         if list.list.user_id != user {
             return Err(ClientError::BadSignature(
@@ -127,8 +127,8 @@ impl Trust {
     }
 
     /// Which of these people are not known yet.
-    pub fn unknown(&self, users: impl IntoIterator<Item = UserId>) -> Vec<UserId> {
-        let mut out: Vec<UserId> = users
+    pub fn unknown(&self, users: impl IntoIterator<Item = PersonId>) -> Vec<PersonId> {
+        let mut out: Vec<PersonId> = users
             .into_iter()
             .filter(|u| !self.people.contains_key(u))
             .collect();
@@ -143,7 +143,7 @@ impl Trust {
     /// is stale ([`crate::Client::stale_devices`]): members remove it before they send.
     pub fn check_device_once_listed(
         &self,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         mls_signature_key: &[u8],
     ) -> Result<()> {
@@ -164,7 +164,7 @@ impl Trust {
     /// The keys of a device, if its person's signed list names it with this MLS key.
     pub fn check_device(
         &self,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         mls_signature_key: &[u8],
     ) -> Result<&DeviceKeys> {
@@ -194,7 +194,7 @@ impl Trust {
     }
 
     /// The transcript key of a device in its person's signed list.
-    pub fn transcript_key(&self, user: UserId, device: DeviceId) -> Option<&[u8]> {
+    pub fn transcript_key(&self, user: PersonId, device: DeviceId) -> Option<&[u8]> {
         self.people.get(&user).and_then(|p| {
             p.device_list
                 .list
@@ -206,7 +206,7 @@ impl Trust {
     }
 
     /// The display name the organisation certified for a person.
-    pub fn name(&self, user: UserId) -> Option<&str> {
+    pub fn name(&self, user: PersonId) -> Option<&str> {
         self.people.get(&user).map(|p| p.display_name.as_str())
     }
 }
@@ -219,7 +219,7 @@ mod tests {
     use kontor_proto::{Bytes, OrgId};
 
     const ORG: OrgId = OrgId(uuid::Uuid::from_u128(1));
-    const BEN: UserId = UserId(uuid::Uuid::from_u128(2));
+    const BEN: PersonId = PersonId(uuid::Uuid::from_u128(2));
     const PHONE: DeviceId = DeviceId(uuid::Uuid::from_u128(3));
     const LAPTOP: DeviceId = DeviceId(uuid::Uuid::from_u128(4));
 
@@ -328,7 +328,7 @@ mod tests {
             Err(ClientError::UntrustedDevice { .. })
         ));
         assert!(matches!(
-            t.check_device(UserId(uuid::Uuid::from_u128(9)), PHONE, &[1; 32]),
+            t.check_device(PersonId(uuid::Uuid::from_u128(9)), PHONE, &[1; 32]),
             Err(ClientError::NeedIdentities(_))
         ));
     }

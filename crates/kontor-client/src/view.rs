@@ -6,9 +6,9 @@
 use crate::client::{Client, Update};
 use crate::history::{ChatMessage, StopReason};
 use crate::markdown::{self, Block};
-use kontor_proto::conversation::ConversationKind;
+use kontor_proto::conversation::{ConversationKind, ConversationRole};
 use kontor_proto::payload::{Envelope, Payload, SystemNote};
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, PersonId};
 use serde::Serialize;
 
 /// How many characters of the quoted message a reply shows.
@@ -28,7 +28,7 @@ pub struct ConversationView {
     /// The newest message shown in the timeline.
     pub last: Option<MessageView>,
     /// When the newest message was written (sender's clock, ms), for sorting; 0 for none.
-    pub last_at: i64,
+    pub last_ms: i64,
     /// Why this device stopped the conversation, if it did (the app says it in the person's
     /// language, with what to do, and offers to try again).
     pub stopped: Option<StopView>,
@@ -36,7 +36,7 @@ pub struct ConversationView {
     pub rejoining: bool,
     /// People with a device that what is sent does not reach yet (it waits to be added
     /// again): shown to the sender.
-    pub unreachable: Vec<UserId>,
+    pub unreachable: Vec<PersonId>,
     /// This device left or was removed.
     pub removed: bool,
     /// Messages written here that wait in the outbox.
@@ -48,19 +48,40 @@ pub struct ConversationView {
     pub members: Vec<GroupMember>,
 }
 
+impl ConversationView {
+    /// Whether this person may write in the conversation now, given their role in it as the
+    /// server lists it (`None` while the app does not know it yet): not after leaving or
+    /// being removed, not while the conversation is stopped or this device waits to be added
+    /// again, and not as a channel's reader. The server decides again on every message.
+    pub fn may_write(&self, role: Option<ConversationRole>) -> bool {
+        may_write(self.removed, self.stopped.is_some(), self.rejoining, role)
+    }
+}
+
+/// [`ConversationView::may_write`] from the view's fields, for hosts that hold the view as
+/// JSON (the web app).
+pub fn may_write(
+    removed: bool,
+    stopped: bool,
+    rejoining: bool,
+    role: Option<ConversationRole>,
+) -> bool {
+    !removed && !stopped && !rejoining && role != Some(ConversationRole::Reader)
+}
+
 /// Why a conversation stopped on this device, and about whom.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StopView {
     pub reason: StopReason,
-    pub person: Option<UserId>,
+    pub person: Option<PersonId>,
 }
 
 /// A person in a conversation's MLS group.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct GroupMember {
-    pub user: UserId,
+    pub user: PersonId,
     pub devices: u32,
 }
 
@@ -72,10 +93,10 @@ pub struct MessageView {
     /// for history imported from another device).
     pub seq: u64,
     pub id: ClientMsgId,
-    pub sender_user: UserId,
+    pub sender_user: PersonId,
     pub sender_device: DeviceId,
     /// Milliseconds since the Unix epoch, by the sender's clock.
-    pub sent_at: i64,
+    pub sent_ms: i64,
     /// Written by this person (on any of their devices).
     pub own: bool,
     /// Written on this device and not yet accepted by the server.
@@ -98,7 +119,7 @@ pub enum MessageBody {
     Text {
         text: String,
         blocks: Vec<Block>,
-        mentions: Vec<UserId>,
+        mentions: Vec<PersonId>,
     },
     /// A note about the conversation (renamed, people added or removed).
     System { note: SystemNote },
@@ -113,7 +134,7 @@ pub struct ReplyView {
     pub id: ClientMsgId,
     /// Where the quoted message is, if this device has it.
     pub seq: Option<u64>,
-    pub sender_user: Option<UserId>,
+    pub sender_user: Option<PersonId>,
     /// The start of its text (empty when deleted or not here).
     pub excerpt: String,
     pub deleted: bool,
@@ -124,7 +145,7 @@ pub struct ReplyView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReactionView {
     pub emoji: String,
-    pub users: Vec<UserId>,
+    pub users: Vec<PersonId>,
     /// This person is among them.
     pub mine: bool,
 }
@@ -192,7 +213,7 @@ impl Client {
             .into_iter()
             .filter_map(|id| self.conversation_view(id))
             .collect();
-        out.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(a.id.cmp(&b.id)));
+        out.sort_by(|a, b| b.last_ms.cmp(&a.last_ms).then(a.id.cmp(&b.id)));
         out
     }
 
@@ -223,7 +244,7 @@ impl Client {
             kind: c.kind,
             name: c.name.clone(),
             unread: u32::try_from(self.unread(conv)).unwrap_or(u32::MAX),
-            last_at: last.as_ref().map_or(0, |m| m.sent_at),
+            last_ms: last.as_ref().map_or(0, |m| m.sent_ms),
             last,
             stopped: c.stopped.as_ref().map(|s| StopView {
                 reason: s.reason,
@@ -314,7 +335,7 @@ impl Client {
             id: m.envelope.client_msg_id,
             sender_user: m.envelope.sender_user,
             sender_device: m.envelope.sender_device,
-            sent_at: m.envelope.sent_at,
+            sent_ms: m.envelope.sent_at,
             own: m.envelope.sender_user == me,
             queued: false,
             verified: m.verified,
@@ -360,6 +381,18 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readers_and_those_who_left_or_wait_may_not_write() {
+        use ConversationRole::*;
+        assert!(may_write(false, false, false, Some(Member)));
+        assert!(may_write(false, false, false, Some(Admin)));
+        assert!(may_write(false, false, false, None));
+        assert!(!may_write(false, false, false, Some(Reader)));
+        assert!(!may_write(true, false, false, Some(Admin)));
+        assert!(!may_write(false, true, false, Some(Admin)));
+        assert!(!may_write(false, false, true, Some(Member)));
+    }
 
     #[test]
     fn excerpts_are_cut_on_characters() {

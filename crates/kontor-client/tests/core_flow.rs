@@ -12,7 +12,7 @@ use kontor_proto::identity::{
     OrgKey, SignedDeviceList,
 };
 use kontor_proto::payload::Payload;
-use kontor_proto::{Bytes, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::{Bytes, ConversationId, DeviceId, ErrorCode, OrgId, PersonId};
 use std::collections::HashMap;
 
 fn id(n: u128) -> uuid::Uuid {
@@ -22,7 +22,7 @@ fn id(n: u128) -> uuid::Uuid {
 struct Org {
     id: OrgId,
     key: SigningKey,
-    lists: HashMap<UserId, SignedDeviceList>,
+    lists: HashMap<PersonId, SignedDeviceList>,
 }
 
 impl Org {
@@ -38,7 +38,7 @@ impl Org {
             ),
         }
     }
-    fn bundle(&self, user: UserId) -> IdentityBundle {
+    fn bundle(&self, user: PersonId) -> IdentityBundle {
         let list = self.lists[&user].clone();
         let membership = Membership {
             org_id: self.id,
@@ -118,7 +118,7 @@ impl Log {
 }
 
 fn person(org: &mut Org, n: u128) -> Client {
-    let user = UserId(id(n));
+    let user = PersonId(id(n));
     let mut c = Client::new_device(org.id, user, DeviceId(id(n + 1000))).unwrap();
     c.pin_org_key(&org.org_key()).unwrap();
     let (publish, _recovery) = c.create_identity().unwrap();
@@ -495,7 +495,7 @@ fn an_identity_whose_publication_got_no_answer_is_sealed_again_under_a_new_recov
         key: SigningKey::from_bytes(&[7; 32]),
         lists: HashMap::new(),
     };
-    let user = UserId(id(30));
+    let user = PersonId(id(30));
     let mut phone = Client::new_device(org.id, user, DeviceId(id(31))).unwrap();
     phone.pin_org_key(&org.org_key()).unwrap();
     // The first publication's answer is lost: its recovery key was never shown.

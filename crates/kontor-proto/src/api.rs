@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 )]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum OrgRole {
     /// Full control, including other owners. An organisation always keeps at least one.
     Owner,
     /// Manages people, teams, invitations and policies; cannot touch owners.
@@ -21,14 +21,19 @@ pub enum Role {
     Guest,
 }
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Guest];
+impl OrgRole {
+    pub const ALL: [OrgRole; 4] = [
+        OrgRole::Owner,
+        OrgRole::Admin,
+        OrgRole::Member,
+        OrgRole::Guest,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-            Role::Guest => "guest",
+            OrgRole::Owner => "owner",
+            OrgRole::Admin => "admin",
+            OrgRole::Member => "member",
+            OrgRole::Guest => "guest",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -36,8 +41,55 @@ impl Role {
     }
     /// Owners and admins administer the organisation.
     pub fn is_admin(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+        matches!(self, OrgRole::Owner | OrgRole::Admin)
     }
+    /// Whether someone with this role may manage a person with `target` (change their role
+    /// or status) and hand out `target`: admins everybody but owners, owners everybody.
+    pub fn may_manage(self, target: OrgRole) -> bool {
+        self.is_admin() && (target != OrgRole::Owner || self == OrgRole::Owner)
+    }
+}
+
+/// Writes the role rules as a TypeScript module beside the generated types, so the web app
+/// never mirrors them by hand (`scripts/gen-types.sh` runs every `export_bindings` test).
+#[cfg(all(test, feature = "ts"))]
+#[test]
+fn export_bindings_org_roles() {
+    let list = |roles: &mut dyn Iterator<Item = OrgRole>| {
+        roles
+            .map(|r| format!("\"{}\"", r.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = String::from(
+        "// Generated from kontor-proto's OrgRole by scripts/gen-types.sh. Do not edit.\n\n\
+         import type { OrgRole } from \"./OrgRole\";\n\n",
+    );
+    text.push_str(&format!(
+        "/** Every role in an organisation, highest first. */\n\
+         export const ORG_ROLES: readonly OrgRole[] = [{}];\n\n",
+        list(&mut OrgRole::ALL.into_iter())
+    ));
+    text.push_str(&format!(
+        "/** The roles that administer the organisation. */\n\
+         export const ADMIN_ROLES: readonly OrgRole[] = [{}];\n\n",
+        list(&mut OrgRole::ALL.into_iter().filter(|r| r.is_admin()))
+    ));
+    text.push_str(
+        "/** For each role, the roles of the people it may manage and may hand out. */\n\
+         export const MANAGES: Readonly<Record<OrgRole, readonly OrgRole[]>> = {\n",
+    );
+    for r in OrgRole::ALL {
+        text.push_str(&format!(
+            "  {}: [{}],\n",
+            r.as_str(),
+            list(&mut OrgRole::ALL.into_iter().filter(|t| r.may_manage(*t)))
+        ));
+    }
+    text.push_str("};\n");
+    let dir = std::env::var("TS_RS_EXPORT_DIR").unwrap_or_else(|_| "bindings".into());
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(std::path::Path::new(&dir).join("roles.ts"), text).unwrap();
 }
 
 /// Whether an account can be used.
@@ -192,7 +244,8 @@ pub struct SetupRequest {
 pub struct CreateOrgRequest {
     pub name: String,
     /// The e-mail address of the owner, who is invited.
-    pub admin_email: String,
+    #[serde(alias = "admin_email")]
+    pub owner_email: String,
 }
 
 /// The new organisation and the owner's one-time invitation.
@@ -290,7 +343,7 @@ pub struct PoliciesPatch {
 pub struct CreateInvitationRequest {
     pub email: String,
     #[serde(default = "default_role")]
-    pub role: Role,
+    pub role: OrgRole,
     /// Suggested display name; the person may change it when accepting.
     #[serde(default)]
     pub display_name: Option<String>,
@@ -302,8 +355,8 @@ pub struct CreateInvitationRequest {
     pub profile: Option<ProfilePatch>,
 }
 
-fn default_role() -> Role {
-    Role::Member
+fn default_role() -> OrgRole {
+    OrgRole::Member
 }
 
 /// An invitation as admins see it (the code itself is only shown once, at creation).
@@ -312,7 +365,7 @@ fn default_role() -> Role {
 pub struct Invitation {
     pub id: InvitationId,
     pub email: String,
-    pub role: Role,
+    pub role: OrgRole,
     pub display_name: Option<String>,
     pub created_at: String,
     pub expires_at: String,
@@ -337,7 +390,7 @@ pub struct InvitationCreated {
 pub struct InvitationPreview {
     pub org: Org,
     pub email: String,
-    pub role: Role,
+    pub role: OrgRole,
     pub display_name: Option<String>,
     pub expires_at: String,
 }
@@ -501,10 +554,10 @@ pub struct ChangePasswordRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Person {
-    pub id: UserId,
+    pub id: PersonId,
     pub display_name: String,
     pub email: String,
-    pub role: Role,
+    pub role: OrgRole,
     pub status: PersonStatus,
     pub job_title: String,
     pub competences: Vec<String>,
@@ -549,7 +602,7 @@ pub struct ProfilePatch {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct SetRoleRequest {
-    pub role: Role,
+    pub role: OrgRole,
 }
 
 /// Directory search. All filters combine (AND); `q` matches names, job titles, teams,
@@ -564,7 +617,7 @@ pub struct DirectoryQuery {
     pub competence: Option<String>,
     pub language: Option<String>,
     pub location: Option<String>,
-    pub role: Option<Role>,
+    pub role: Option<OrgRole>,
     /// Exact e-mail address.
     pub email: Option<String>,
     /// Admins only: include suspended and deprovisioned people.
@@ -614,7 +667,7 @@ pub struct TeamDetail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamMember {
-    pub user_id: UserId,
+    pub user_id: PersonId,
     pub display_name: String,
     pub role: TeamRole,
 }
@@ -665,7 +718,7 @@ pub struct AuditEntry {
     pub id: AuditId,
     pub at: String,
     /// The acting person; absent for the server operator.
-    pub actor: Option<UserId>,
+    pub actor: Option<PersonId>,
     pub actor_name: Option<String>,
     /// e.g. `person.suspend`, `team.create`
     pub action: String,
@@ -682,7 +735,7 @@ pub struct AuditEntry {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    pub actor: Option<UserId>,
+    pub actor: Option<PersonId>,
     /// Exact action or a prefix ending in `.` (e.g. `person.`).
     pub action: Option<String>,
     pub target_id: Option<String>,

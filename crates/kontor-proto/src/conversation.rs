@@ -44,7 +44,7 @@ impl ConversationKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
-pub enum MemberRole {
+pub enum ConversationRole {
     /// Adds and removes people, writes everywhere.
     Admin,
     /// Writes (in a channel: one of the posters).
@@ -53,12 +53,12 @@ pub enum MemberRole {
     Reader,
 }
 
-impl MemberRole {
+impl ConversationRole {
     pub fn as_str(self) -> &'static str {
         match self {
-            MemberRole::Admin => "admin",
-            MemberRole::Member => "member",
-            MemberRole::Reader => "reader",
+            ConversationRole::Admin => "admin",
+            ConversationRole::Member => "member",
+            ConversationRole::Reader => "reader",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -72,7 +72,7 @@ impl MemberRole {
 /// to the creator. The server creates a conversation only under an id bound to the caller, so
 /// an id that exists elsewhere — in another organisation, or another person's — is refused
 /// exactly like any unbound id, and an outsider learns nothing from trying one.
-pub fn bound_conversation_id(org: OrgId, creator: UserId, random: [u8; 16]) -> ConversationId {
+pub fn bound_conversation_id(org: OrgId, creator: PersonId, random: [u8; 16]) -> ConversationId {
     let mut bytes = *uuid::Builder::from_random_bytes(random)
         .into_uuid()
         .as_bytes();
@@ -82,12 +82,12 @@ pub fn bound_conversation_id(org: OrgId, creator: UserId, random: [u8; 16]) -> C
 }
 
 /// Whether `id` is bound to `creator` (see [`bound_conversation_id`]).
-pub fn is_bound_conversation_id(id: ConversationId, org: OrgId, creator: UserId) -> bool {
+pub fn is_bound_conversation_id(id: ConversationId, org: OrgId, creator: PersonId) -> bool {
     let bytes = id.0.as_bytes();
     bytes[12..] == conversation_id_tag(org, creator, bytes)
 }
 
-fn conversation_id_tag(org: OrgId, creator: UserId, id: &[u8; 16]) -> [u8; 4] {
+fn conversation_id_tag(org: OrgId, creator: PersonId, id: &[u8; 16]) -> [u8; 4] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(crate::identity::label::CONVERSATION_ID);
@@ -117,8 +117,8 @@ pub struct CreateConversation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationMember {
-    pub user_id: UserId,
-    pub role: MemberRole,
+    pub user_id: PersonId,
+    pub role: ConversationRole,
     /// Whether this person's devices change the group (add, remove and renew devices): admins
     /// and writers. Readers of a channel and guests only propose (leaving).
     #[serde(default)]
@@ -186,7 +186,7 @@ impl MessageKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct AddedDevice {
-    pub user_id: UserId,
+    pub user_id: PersonId,
     pub device_id: DeviceId,
     /// The MLS leaf the commit puts the device in (RFC 9420: the leftmost free leaf), so the
     /// server can later propose its removal. Members check every proposal anyway.
@@ -238,7 +238,7 @@ pub struct StoredMessage {
     pub seq: u64,
     pub kind: MessageKind,
     pub epoch: u64,
-    pub sender_user: UserId,
+    pub sender_user: PersonId,
     pub sender_device: DeviceId,
     pub client_msg_id: ClientMsgId,
     pub body: Bytes,
@@ -298,6 +298,6 @@ pub struct VoidCommit {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
-pub struct SetMemberRole {
-    pub role: MemberRole,
+pub struct SetConversationRole {
+    pub role: ConversationRole,
 }

@@ -34,7 +34,7 @@ pub mod label {
 }
 
 /// The identity bytes of a device's MLS basic credential: label, person, device.
-pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
+pub fn credential_identity(user: PersonId, device: DeviceId) -> Vec<u8> {
     let mut out = label::MLS_CREDENTIAL.to_vec();
     out.extend_from_slice(user.0.as_bytes());
     out.extend_from_slice(device.0.as_bytes());
@@ -43,14 +43,14 @@ pub fn credential_identity(user: UserId, device: DeviceId) -> Vec<u8> {
 
 /// Who a credential's identity bytes claim to be. The claim means nothing until the signature
 /// key is found in that person's signed device list.
-pub fn parse_credential_identity(identity: &[u8]) -> Option<(UserId, DeviceId)> {
+pub fn parse_credential_identity(identity: &[u8]) -> Option<(PersonId, DeviceId)> {
     let rest = identity.strip_prefix(label::MLS_CREDENTIAL)?;
     if rest.len() != 32 {
         return None;
     }
     let user = uuid::Uuid::from_slice(&rest[..16]).ok()?;
     let device = uuid::Uuid::from_slice(&rest[16..]).ok()?;
-    Some((UserId(user), DeviceId(device)))
+    Some((PersonId(user), DeviceId(device)))
 }
 
 /// The public keys of one device.
@@ -69,7 +69,7 @@ pub struct DeviceKeys {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceList {
     pub org_id: OrgId,
-    pub user_id: UserId,
+    pub user_id: PersonId,
     /// Ed25519 public identity key of the person.
     pub identity_key: Bytes,
     /// Strictly increasing; a server replaying an old list is caught.
@@ -107,7 +107,7 @@ pub struct SignedDeviceList {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Membership {
     pub org_id: OrgId,
-    pub user_id: UserId,
+    pub user_id: PersonId,
     pub identity_key: Bytes,
     pub display_name: String,
     /// Milliseconds since the Unix epoch.
@@ -203,14 +203,14 @@ pub struct KeyPackageStock {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimKeyPackages {
-    pub users: Vec<UserId>,
+    pub users: Vec<PersonId>,
 }
 
 /// A claimed key package of one device.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimedKeyPackage {
-    pub user_id: UserId,
+    pub user_id: PersonId,
     pub device_id: DeviceId,
     pub key_package: Bytes,
 }

@@ -53,8 +53,9 @@ id_type!(
     OrgId
 );
 id_type!(
-    /// A person's account inside one organisation.
-    UserId
+    /// A person of one organisation (named `user_id` on the wire and in the database, as the
+    /// signed membership certificate fixes it).
+    PersonId
 );
 id_type!(
     /// One device (phone, browser, CLI, bot) of a person; it will hold its own keys.

@@ -19,7 +19,7 @@ pub const PAYLOAD_VERSION: u16 = 1;
 pub struct Envelope {
     pub v: u16,
     pub conversation_id: ConversationId,
-    pub sender_user: UserId,
+    pub sender_user: PersonId,
     pub sender_device: DeviceId,
     pub client_msg_id: ClientMsgId,
     /// Milliseconds since the Unix epoch, by the sender's clock.
@@ -66,7 +66,7 @@ pub enum Payload {
     Text {
         text: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        mentions: Vec<UserId>,
+        mentions: Vec<PersonId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<ClientMsgId>,
     },
@@ -82,7 +82,7 @@ pub enum Payload {
         target: ClientMsgId,
         text: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        mentions: Vec<UserId>,
+        mentions: Vec<PersonId>,
     },
     /// Deletes one of the sender's own messages for everybody.
     Delete { target: ClientMsgId },
@@ -122,9 +122,9 @@ pub enum SystemNote {
     /// The conversation got a (new) name. Names live only here, encrypted.
     Renamed { name: String },
     /// People were added.
-    Added { users: Vec<UserId> },
+    Added { users: Vec<PersonId> },
     /// People were removed (or left).
-    Removed { users: Vec<UserId> },
+    Removed { users: Vec<PersonId> },
     /// The conversation's current state, sent by the member who adds devices so that they
     /// learn what they cannot read from before they joined. Not shown in the timeline.
     State {
@@ -159,7 +159,7 @@ mod tests {
     fn known_kinds_round_trip() {
         let p = Payload::Text {
             text: "**Hallo** @Ben".into(),
-            mentions: vec![UserId(uuid::Uuid::nil())],
+            mentions: vec![PersonId(uuid::Uuid::nil())],
             reply_to: None,
         };
         assert_eq!(Payload::parse(&p.to_json()), p);
@@ -170,7 +170,7 @@ mod tests {
         let base = Envelope {
             v: 1,
             conversation_id: ConversationId(uuid::Uuid::nil()),
-            sender_user: UserId(uuid::Uuid::nil()),
+            sender_user: PersonId(uuid::Uuid::nil()),
             sender_device: DeviceId(uuid::Uuid::nil()),
             client_msg_id: ClientMsgId(uuid::Uuid::nil()),
             sent_at: 1,

@@ -12,17 +12,17 @@ use crate::store::AuditCtx;
 use crate::tokens;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use kontor_proto::api::{PersonStatus, Role};
-use kontor_proto::{DeviceId, ErrorCode, OrgId, SessionId, TeamId, UserId};
+use kontor_proto::api::{OrgRole, PersonStatus};
+use kontor_proto::{DeviceId, ErrorCode, OrgId, PersonId, SessionId, TeamId};
 
 /// An authenticated person on one of their devices.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub org: OrgId,
-    pub user: UserId,
+    pub user: PersonId,
     pub device: DeviceId,
     pub session: SessionId,
-    pub role: Role,
+    pub role: OrgRole,
     pub address: Option<String>,
 }
 
@@ -44,7 +44,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     if record.status != PersonStatus::Active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    if record.role == Role::Guest && !state.store().policies(record.org).await?.guest_access {
+    if record.role == OrgRole::Guest && !state.store().policies(record.org).await?.guest_access {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     if now - record.last_used_at > TOUCH_EVERY_MS {
@@ -120,8 +120,12 @@ impl Caller {
 
     /// May the caller see this person at all? Guests see only people they share a team with.
     /// Invisible people are reported as not found, so their existence does not leak.
-    pub async fn require_visible(&self, state: &AppState, target: UserId) -> Result<(), ApiError> {
-        if self.role != Role::Guest || target == self.user {
+    pub async fn require_visible(
+        &self,
+        state: &AppState,
+        target: PersonId,
+    ) -> Result<(), ApiError> {
+        if self.role != OrgRole::Guest || target == self.user {
             return Ok(());
         }
         if state
@@ -140,7 +144,7 @@ impl Caller {
     pub async fn require_identity_visible(
         &self,
         state: &AppState,
-        target: UserId,
+        target: PersonId,
     ) -> Result<(), ApiError> {
         if self.require_visible(state, target).await.is_ok()
             || state
@@ -161,7 +165,7 @@ impl Caller {
         state: &AppState,
         people: &mut [kontor_proto::api::Person],
     ) -> Result<(), ApiError> {
-        if self.role != Role::Guest {
+        if self.role != OrgRole::Guest {
             return Ok(());
         }
         let mine: Vec<TeamId> = state
@@ -180,7 +184,11 @@ impl Caller {
 
     /// May the caller edit this person's profile? Themselves, or an admin (only owners edit
     /// owners).
-    pub fn require_profile_edit(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+    pub fn require_profile_edit(
+        &self,
+        target: PersonId,
+        target_role: OrgRole,
+    ) -> Result<(), ApiError> {
         if target == self.user {
             return Ok(());
         }
@@ -190,9 +198,9 @@ impl Caller {
     /// May the caller administer this person (role, suspension, deprovisioning, avatar)?
     /// Admins may manage everybody but owners; owners everybody. Nobody manages themselves,
     /// so that an organisation cannot lose its last administrator by accident.
-    pub fn require_manage(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+    pub fn require_manage(&self, target: PersonId, target_role: OrgRole) -> Result<(), ApiError> {
         self.require_admin()?;
-        if target_role == Role::Owner && self.role != Role::Owner {
+        if !self.role.may_manage(target_role) {
             return Err(ApiError::forbidden());
         }
         let _ = target;
@@ -202,22 +210,26 @@ impl Caller {
     /// May the caller give `new` role to somebody who has `current`?
     pub fn require_role_change(
         &self,
-        target: UserId,
-        current: Role,
-        new: Role,
+        target: PersonId,
+        current: OrgRole,
+        new: OrgRole,
     ) -> Result<(), ApiError> {
         if target == self.user {
             return Err(ApiError::forbidden());
         }
         self.require_manage(target, current)?;
-        if new == Role::Owner && self.role != Role::Owner {
+        if !self.role.may_manage(new) {
             return Err(ApiError::forbidden());
         }
         Ok(())
     }
 
     /// May the caller change this person's status? Not their own.
-    pub fn require_status_change(&self, target: UserId, target_role: Role) -> Result<(), ApiError> {
+    pub fn require_status_change(
+        &self,
+        target: PersonId,
+        target_role: OrgRole,
+    ) -> Result<(), ApiError> {
         if target == self.user {
             return Err(ApiError::forbidden());
         }
@@ -252,7 +264,7 @@ impl Caller {
         team: TeamId,
     ) -> Result<(), ApiError> {
         state.store().team(self.org, team).await?;
-        if self.role != Role::Guest {
+        if self.role != OrgRole::Guest {
             return Ok(());
         }
         let members = state.store().team_members(self.org, team).await?;
@@ -294,13 +306,13 @@ impl FromRequestParts<AppState> for Operator {
 /// decided by the members' own commits, which clients check against signed device lists.
 pub mod conversation {
     use kontor_proto::ErrorCode;
-    use kontor_proto::UserId;
-    use kontor_proto::conversation::{ConversationKind, MemberRole};
+    use kontor_proto::PersonId;
+    use kontor_proto::conversation::{ConversationKind, ConversationRole};
 
     /// May a member with `role` send application messages? In a channel only admins and
     /// posters write.
-    pub fn may_write(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
-        if kind == ConversationKind::Channel && role == MemberRole::Reader {
+    pub fn may_write(kind: ConversationKind, role: ConversationRole) -> Result<(), ErrorCode> {
+        if kind == ConversationKind::Channel && role == ConversationRole::Reader {
             Err(ErrorCode::NotConversationAdmin)
         } else {
             Ok(())
@@ -311,13 +323,13 @@ pub mod conversation {
     /// admins add people; a direct chat holds two people.
     pub fn may_add_person(
         kind: ConversationKind,
-        role: MemberRole,
+        role: ConversationRole,
         people: usize,
     ) -> Result<(), ErrorCode> {
         if kind == ConversationKind::Direct && people >= 2 {
             return Err(ErrorCode::Forbidden);
         }
-        if role != MemberRole::Admin {
+        if role != ConversationRole::Admin {
             return Err(ErrorCode::NotConversationAdmin);
         }
         Ok(())
@@ -326,12 +338,12 @@ pub mod conversation {
     /// May `caller` (with `role`) remove a device of `owner`? Their own devices, devices the
     /// server asked to remove (leavers, deprovisioned people) and, for admins, anybody's.
     pub fn may_remove(
-        caller: UserId,
-        role: MemberRole,
-        owner: UserId,
+        caller: PersonId,
+        role: ConversationRole,
+        owner: PersonId,
         pending_removal: bool,
     ) -> Result<(), ErrorCode> {
-        if pending_removal || owner == caller || role == MemberRole::Admin {
+        if pending_removal || owner == caller || role == ConversationRole::Admin {
             Ok(())
         } else {
             Err(ErrorCode::NotConversationAdmin)
@@ -343,10 +355,10 @@ pub mod conversation {
     /// out of step: readers of a channel and guests (unless they admin the conversation) only
     /// propose (leaving); admins and writers commit for them (adding their new devices,
     /// removing leavers, renewing devices that fell out of step).
-    pub fn may_commit(role: MemberRole, guest: bool) -> Result<(), ErrorCode> {
+    pub fn may_commit(role: ConversationRole, guest: bool) -> Result<(), ErrorCode> {
         match role {
-            MemberRole::Reader => Err(ErrorCode::NotConversationAdmin),
-            MemberRole::Member if guest => Err(ErrorCode::Forbidden),
+            ConversationRole::Reader => Err(ErrorCode::NotConversationAdmin),
+            ConversationRole::Member if guest => Err(ErrorCode::Forbidden),
             _ => Ok(()),
         }
     }
@@ -358,32 +370,32 @@ pub mod conversation {
     /// then add them again (so no guest, no reader).
     pub fn may_void(
         kind: ConversationKind,
-        role: MemberRole,
+        role: ConversationRole,
         guest: bool,
     ) -> Result<(), ErrorCode> {
-        if kind != ConversationKind::Direct && role != MemberRole::Admin {
+        if kind != ConversationKind::Direct && role != ConversationRole::Admin {
             return Err(ErrorCode::NotConversationAdmin);
         }
         may_commit(role, guest)
     }
 
     /// May a member with `role` change people's roles? Admins, and not in direct chats.
-    pub fn may_set_role(kind: ConversationKind, role: MemberRole) -> Result<(), ErrorCode> {
+    pub fn may_set_role(kind: ConversationKind, role: ConversationRole) -> Result<(), ErrorCode> {
         if kind == ConversationKind::Direct {
             return Err(ErrorCode::Forbidden);
         }
-        if role != MemberRole::Admin {
+        if role != ConversationRole::Admin {
             return Err(ErrorCode::NotConversationAdmin);
         }
         Ok(())
     }
 
     /// The role a person gets when added: channel readers read, everybody else writes.
-    pub fn joining_role(kind: ConversationKind) -> MemberRole {
+    pub fn joining_role(kind: ConversationKind) -> ConversationRole {
         if kind == ConversationKind::Channel {
-            MemberRole::Reader
+            ConversationRole::Reader
         } else {
-            MemberRole::Member
+            ConversationRole::Member
         }
     }
 }
@@ -392,12 +404,12 @@ pub mod conversation {
 mod tests {
     use super::conversation::*;
     use kontor_proto::ErrorCode;
-    use kontor_proto::conversation::{ConversationKind, MemberRole};
+    use kontor_proto::conversation::{ConversationKind, ConversationRole};
 
     #[test]
     fn only_who_manages_and_may_commit_voids() {
         use ConversationKind::*;
-        use MemberRole::*;
+        use ConversationRole::*;
         assert_eq!(may_void(Group, Admin, false), Ok(()));
         assert_eq!(may_void(Direct, Member, false), Ok(()));
         assert_eq!(
@@ -415,14 +427,14 @@ mod tests {
     #[test]
     fn readers_and_guests_do_not_commit() {
         assert_eq!(
-            may_commit(MemberRole::Reader, false),
+            may_commit(ConversationRole::Reader, false),
             Err(ErrorCode::NotConversationAdmin)
         );
         assert_eq!(
-            may_commit(MemberRole::Member, true),
+            may_commit(ConversationRole::Member, true),
             Err(ErrorCode::Forbidden)
         );
-        assert_eq!(may_commit(MemberRole::Admin, true), Ok(()));
-        assert_eq!(may_commit(MemberRole::Member, false), Ok(()));
+        assert_eq!(may_commit(ConversationRole::Admin, true), Ok(()));
+        assert_eq!(may_commit(ConversationRole::Member, false), Ok(()));
     }
 }

@@ -30,9 +30,9 @@
 //! Everything here is pure: bytes and the facts the store read go in, a verdict comes out.
 
 use crate::access::conversation as rules;
-use kontor_proto::conversation::{AddedDevice, ConversationKind, MemberRole};
+use kontor_proto::conversation::{AddedDevice, ConversationKind, ConversationRole};
 use kontor_proto::identity::{label, parse_credential_identity};
-use kontor_proto::{ConversationId, DeviceId, ErrorCode, UserId};
+use kontor_proto::{ConversationId, DeviceId, ErrorCode, PersonId};
 use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::*;
 use openmls_memory_storage::MemoryStorage;
@@ -121,7 +121,7 @@ impl GroupState {
     }
 
     /// The devices in the group, by leaf.
-    pub fn members(&self, conv: ConversationId) -> Vec<(u32, UserId, DeviceId)> {
+    pub fn members(&self, conv: ConversationId) -> Vec<(u32, PersonId, DeviceId)> {
         let Ok((_, group)) = self.load(conv) else {
             return Vec::new();
         };
@@ -136,7 +136,7 @@ fn group_id(conv: ConversationId) -> GroupId {
     GroupId::from_slice(conv.0.as_bytes())
 }
 
-fn device_of(credential: &Credential) -> Option<(UserId, DeviceId)> {
+fn device_of(credential: &Credential) -> Option<(PersonId, DeviceId)> {
     let basic = BasicCredential::try_from(credential.clone()).ok()?;
     parse_credential_identity(basic.identity())
 }
@@ -153,7 +153,7 @@ fn parse(body: &[u8]) -> Result<MlsMessageBodyIn, Refusal> {
 pub fn genesis(
     conv: ConversationId,
     group_info: &[u8],
-    creator: (UserId, DeviceId),
+    creator: (PersonId, DeviceId),
     creator_key: &[u8],
     external_sender_key: &[u8],
 ) -> Result<GroupState, Refusal> {
@@ -199,7 +199,7 @@ pub fn genesis(
 #[derive(Clone, Copy, Debug)]
 pub struct RoutedDevice {
     pub device: DeviceId,
-    pub user: UserId,
+    pub user: PersonId,
     /// The server asked members to remove it (a leaver, a revoked device).
     pub removing: bool,
     /// It asked to be added again (it could not process a commit).
@@ -210,16 +210,16 @@ pub struct RoutedDevice {
 pub struct Facts<'a> {
     pub kind: ConversationKind,
     /// The posting device and its person.
-    pub sender: (UserId, DeviceId),
+    pub sender: (PersonId, DeviceId),
     /// The people in the conversation and their roles.
-    pub members: &'a BTreeMap<UserId, MemberRole>,
+    pub members: &'a BTreeMap<PersonId, ConversationRole>,
     pub devices: &'a [RoutedDevice],
     /// The MLS signature key of each device in its person's newest published device list.
-    pub listed: &'a BTreeMap<(UserId, DeviceId), Vec<u8>>,
+    pub listed: &'a BTreeMap<(PersonId, DeviceId), Vec<u8>>,
 }
 
 impl Facts<'_> {
-    fn role(&self) -> Result<MemberRole, Refusal> {
+    fn role(&self) -> Result<ConversationRole, Refusal> {
         self.members
             .get(&self.sender.0)
             .copied()
@@ -231,7 +231,7 @@ impl Facts<'_> {
     }
 
     /// A leaf that enters the group or renews itself: a device its person signed, with that key.
-    fn listed_with(&self, who: (UserId, DeviceId), key: &[u8]) -> Result<(), Refusal> {
+    fn listed_with(&self, who: (PersonId, DeviceId), key: &[u8]) -> Result<(), Refusal> {
         match self.listed.get(&who) {
             Some(k) if k.as_slice() == key => Ok(()),
             _ => Err(refused("added")),
@@ -258,7 +258,7 @@ pub struct Handshake {
     conv: ConversationId,
     storage: MemoryStorage,
     group: PublicGroup,
-    sender: Option<(UserId, DeviceId)>,
+    sender: Option<(PersonId, DeviceId)>,
     content: ProcessedMessageContent,
 }
 
@@ -310,7 +310,7 @@ impl Handshake {
 
     /// The people whose published device lists judging needs: those of added devices and of
     /// the sender.
-    pub fn people(&self) -> Vec<UserId> {
+    pub fn people(&self) -> Vec<PersonId> {
         let mut out = BTreeSet::new();
         out.extend(self.sender.map(|(u, _)| u));
         if let ProcessedMessageContent::StagedCommitMessage(staged) = &self.content {
@@ -332,8 +332,9 @@ impl Handshake {
         if self.sender != Some(facts.sender) {
             return Err(refused("body"));
         }
-        let role = facts.role()?;
-        let leaf_owner = |leaf: LeafNodeIndex| -> Result<(UserId, DeviceId), Refusal> {
+        // Only a member posts handshake messages at all.
+        facts.role()?;
+        let leaf_owner = |leaf: LeafNodeIndex| -> Result<(PersonId, DeviceId), Refusal> {
             self.group
                 .leaf(leaf)
                 .and_then(|l| device_of(l.credential()))
@@ -373,7 +374,7 @@ impl Handshake {
                     let who = device_of(leaf.credential()).ok_or(refused("body"))?;
                     changes.path = Some((who, leaf.signature_key().as_slice().to_vec()));
                 }
-                let (added, removed) = judge_commit(facts, role, &changes)?;
+                let (added, removed) = judge_commit(facts, &changes)?;
                 let mut group = self.group;
                 group
                     .merge_commit(&self.storage, *staged)
@@ -407,23 +408,20 @@ impl Handshake {
 /// the committer's renewed leaf.
 #[derive(Debug, Default)]
 pub struct CommitChanges {
-    pub removes: Vec<(UserId, DeviceId)>,
-    pub adds: Vec<((UserId, DeviceId), Vec<u8>)>,
-    pub path: Option<((UserId, DeviceId), Vec<u8>)>,
+    pub removes: Vec<(PersonId, DeviceId)>,
+    pub adds: Vec<((PersonId, DeviceId), Vec<u8>)>,
+    pub path: Option<((PersonId, DeviceId), Vec<u8>)>,
 }
 
 /// The devices a commit adds (with their people) and removes.
-pub type Judged = (Vec<(UserId, DeviceId)>, Vec<DeviceId>);
+pub type Judged = (Vec<(PersonId, DeviceId)>, Vec<DeviceId>);
 
-/// The conversation's rules for a commit by `facts.sender` (whose role is `role`), as a pure
+/// The conversation's rules for a commit by `facts.sender` (with their role in `facts`), as a pure
 /// function: who may remove whom, that every leaf entering is a device its person signed with
 /// that key, that only devices waiting to be added again are renewed, and who may add people.
 /// Returns the devices added and removed.
-pub fn judge_commit(
-    facts: &Facts<'_>,
-    role: MemberRole,
-    changes: &CommitChanges,
-) -> Result<Judged, Refusal> {
+pub fn judge_commit(facts: &Facts<'_>, changes: &CommitChanges) -> Result<Judged, Refusal> {
+    let role = facts.role()?;
     let mut removed = Vec::new();
     // Devices removed only because they asked to be added again: whoever removes them
     // without the right to remove them must add them back (renew them).
@@ -452,7 +450,7 @@ pub fn judge_commit(
         }
         facts.listed_with(*who, key)?;
     }
-    let mut people: BTreeSet<UserId> = facts.members.keys().copied().collect();
+    let mut people: BTreeSet<PersonId> = facts.members.keys().copied().collect();
     for (owner, device) in &added {
         let renewed = removed.contains(device);
         if let Some(routed) = facts.routed(*device) {
@@ -474,7 +472,7 @@ pub fn judge_commit(
         if people.contains(owner) {
             // Another member's device (one they linked, or one to renew): not for readers,
             // who change nothing but their own.
-            if role == MemberRole::Reader {
+            if role == ConversationRole::Reader {
                 return Err(not_allowed(ErrorCode::NotConversationAdmin));
             }
         } else {
@@ -518,21 +516,23 @@ mod tests {
     /// Anna (admin) and Ben (member) in a group, each with one device; Ben's device asks to
     /// be added again, and Chris (not in it) has a signed device.
     struct Room {
-        anna: (UserId, DeviceId),
-        ben: (UserId, DeviceId),
-        chris: (UserId, DeviceId),
-        members: BTreeMap<UserId, MemberRole>,
+        anna: (PersonId, DeviceId),
+        ben: (PersonId, DeviceId),
+        chris: (PersonId, DeviceId),
+        members: BTreeMap<PersonId, ConversationRole>,
         devices: Vec<RoutedDevice>,
-        listed: BTreeMap<(UserId, DeviceId), Vec<u8>>,
+        listed: BTreeMap<(PersonId, DeviceId), Vec<u8>>,
     }
 
     impl Room {
         fn new(ben_rejoining: bool, ben_removing: bool) -> Room {
-            let person = || (UserId::new(), DeviceId::new());
+            let person = || (PersonId::new(), DeviceId::new());
             let (anna, ben, chris) = (person(), person(), person());
-            let members =
-                BTreeMap::from([(anna.0, MemberRole::Admin), (ben.0, MemberRole::Member)]);
-            let routed = |(user, device): (UserId, DeviceId), rejoining, removing| RoutedDevice {
+            let members = BTreeMap::from([
+                (anna.0, ConversationRole::Admin),
+                (ben.0, ConversationRole::Member),
+            ]);
+            let routed = |(user, device): (PersonId, DeviceId), rejoining, removing| RoutedDevice {
                 device,
                 user,
                 removing,
@@ -558,7 +558,7 @@ mod tests {
 
         fn judge(
             &self,
-            sender: (UserId, DeviceId),
+            sender: (PersonId, DeviceId),
             changes: &CommitChanges,
         ) -> Result<Judged, Refusal> {
             let facts = Facts {
@@ -568,12 +568,12 @@ mod tests {
                 devices: &self.devices,
                 listed: &self.listed,
             };
-            judge_commit(&facts, facts.role()?, changes)
+            judge_commit(&facts, changes)
         }
     }
 
     /// The signature key a device's person signed for it, in these tests.
-    fn key(d: (UserId, DeviceId)) -> Vec<u8> {
+    fn key(d: (PersonId, DeviceId)) -> Vec<u8> {
         d.1.to_string().into_bytes()
     }
 
@@ -620,9 +620,9 @@ mod tests {
     #[test]
     fn a_device_waiting_to_be_added_again_is_removed_by_a_writer_only_to_be_renewed() {
         let room = Room::new(true, false);
-        let chris = (UserId::new(), DeviceId::new());
+        let chris = (PersonId::new(), DeviceId::new());
         let mut members = room.members.clone();
-        members.insert(chris.0, MemberRole::Member);
+        members.insert(chris.0, ConversationRole::Member);
         let drop_only = CommitChanges {
             removes: vec![room.ben],
             ..CommitChanges::default()
@@ -635,7 +635,7 @@ mod tests {
             listed: &room.listed,
         };
         assert_eq!(
-            judge_commit(&facts, MemberRole::Member, &drop_only),
+            judge_commit(&facts, &drop_only),
             Err(not_allowed(ErrorCode::NotConversationAdmin))
         );
         let renew = CommitChanges {
@@ -644,7 +644,7 @@ mod tests {
             ..CommitChanges::default()
         };
         assert_eq!(
-            judge_commit(&facts, MemberRole::Member, &renew),
+            judge_commit(&facts, &renew),
             Ok((vec![room.ben], vec![room.ben.1]))
         );
     }

@@ -11,8 +11,8 @@
 
 use crate::search::{Searchable, fold};
 use crate::store::{Store, StoreResult};
-use kontor_proto::api::{Person, PersonStatus, Role};
-use kontor_proto::{EventKind, OrgId, TeamId, UserId};
+use kontor_proto::api::{OrgRole, Person, PersonStatus};
+use kontor_proto::{EventKind, OrgId, PersonId, TeamId};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -66,26 +66,48 @@ pub fn searchable<'a>(p: &'a Person, team_names: &'a [String]) -> Searchable<'a>
 #[derive(Debug, Default)]
 pub struct OrgIndex {
     pub seq: u64,
-    pub people: HashMap<UserId, Arc<Entry>>,
+    pub people: HashMap<PersonId, Arc<Entry>>,
+}
+
+/// Who searches the directory. There is no default: every search says whether a guest
+/// asks, so that forgetting it cannot show a guest the whole organisation.
+#[derive(Debug)]
+pub enum Viewer {
+    /// A colleague (member, admin, owner): finds everybody by everything.
+    Colleague(PersonId),
+    /// A guest with their teams: finds only people who share one, and finds them only by
+    /// what they may see (the shared teams' names, not the others').
+    Guest(PersonId, HashSet<TeamId>),
 }
 
 /// What a directory search asks for, validated and folded already.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Query {
     /// Folded terms; every one must be found.
     pub terms: Vec<String>,
     /// `|c:…|`-style patterns for the exact filters (competence, language, place).
     pub facets: Vec<String>,
-    pub role: Option<Role>,
+    pub role: Option<OrgRole>,
     pub email: Option<String>,
     /// Only members of these teams (a team with its sub-teams).
     pub teams: Option<HashSet<TeamId>>,
     pub include_inactive: bool,
-    /// Who searches.
-    pub viewer: UserId,
-    /// For a guest: their teams. They find only people who share one, and find them only by
-    /// what they may see (the shared teams' names, not the others').
-    pub guest_teams: Option<HashSet<TeamId>>,
+    pub viewer: Viewer,
+}
+
+impl Query {
+    /// Everybody active the viewer may find, in no particular filter.
+    pub fn new(viewer: Viewer) -> Query {
+        Query {
+            terms: Vec::new(),
+            facets: Vec::new(),
+            role: None,
+            email: None,
+            teams: None,
+            include_inactive: false,
+            viewer,
+        }
+    }
 }
 
 impl OrgIndex {
@@ -105,8 +127,8 @@ impl OrgIndex {
             {
                 continue;
             }
-            let text = match &q.guest_teams {
-                Some(mine) if p.id != q.viewer => {
+            let text = match &q.viewer {
+                Viewer::Guest(me, mine) if p.id != *me => {
                     let shared: Vec<String> = p
                         .teams
                         .iter()
@@ -219,10 +241,10 @@ mod tests {
 
     fn person(name: &str, job: &str, teams: &[(TeamId, &str)]) -> Person {
         Person {
-            id: UserId::new(),
+            id: PersonId::new(),
             display_name: name.into(),
             email: format!("{}@example.org", name.to_lowercase()),
-            role: Role::Member,
+            role: OrgRole::Member,
             status: PersonStatus::Active,
             job_title: job.into(),
             competences: vec![],
@@ -267,7 +289,7 @@ mod tests {
         ]);
         let q = Query {
             terms: query_terms("pfleg"),
-            ..Query::default()
+            ..Query::new(Viewer::Colleague(PersonId::new()))
         };
         assert_eq!(names(&idx.search(&q)), ["Pflegmann", "Anton", "Zora"]);
     }
@@ -284,9 +306,7 @@ mod tests {
         ]);
         let q = |text: &str| Query {
             terms: query_terms(text),
-            viewer,
-            guest_teams: Some(HashSet::from([shared])),
-            ..Query::default()
+            ..Query::new(Viewer::Guest(viewer, HashSet::from([shared])))
         };
         assert_eq!(names(&idx.search(&q(""))), ["Ben", "Gast"]);
         assert!(

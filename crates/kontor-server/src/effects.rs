@@ -13,7 +13,7 @@
 use crate::actions::delivery;
 use crate::state::AppState;
 use kontor_proto::event::{ServerFrame, close_code};
-use kontor_proto::{ConversationId, DeviceId, OrgId, SessionId, UserId};
+use kontor_proto::{ConversationId, DeviceId, OrgId, PersonId, SessionId};
 use std::sync::Arc;
 
 /// What a committed action owes the live connections. Built with the methods below, applied
@@ -25,7 +25,7 @@ pub struct Effects {
     restarted: Vec<SessionId>,
     frames: Vec<(Vec<DeviceId>, Arc<str>)>,
     orgs: Vec<OrgId>,
-    people: Vec<(OrgId, UserId)>,
+    people: Vec<(OrgId, PersonId)>,
     retired: Vec<(OrgId, Vec<DeviceId>)>,
     removals: Vec<(OrgId, ConversationId)>,
     changed: Vec<ConversationId>,
@@ -43,7 +43,7 @@ impl Effects {
     }
 
     /// New events for one person alone (their sessions, devices, password).
-    pub fn person_changed(mut self, org: OrgId, user: UserId) -> Self {
+    pub fn person_changed(mut self, org: OrgId, user: PersonId) -> Self {
         self.people.push((org, user));
         self
     }

@@ -13,7 +13,7 @@
 //! and one reconnecting after a lost network is never locked out by its own stale socket.
 
 use kontor_proto::event::close_code;
-use kontor_proto::{DeviceId, OrgId, SessionId, UserId};
+use kontor_proto::{DeviceId, OrgId, PersonId, SessionId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,7 +29,7 @@ pub enum Audience {
     /// Every connection of the organisation.
     Org,
     /// One person's connections.
-    User(UserId),
+    User(PersonId),
 }
 
 /// Most live connections per device and per person.
@@ -52,7 +52,7 @@ impl Default for SocketCaps {
 #[derive(Debug)]
 struct Conn {
     id: u64,
-    user: UserId,
+    user: PersonId,
     session: SessionId,
     device: DeviceId,
     wake: Arc<Notify>,
@@ -95,7 +95,7 @@ impl Default for Hub {
 #[derive(Clone, Copy, Debug)]
 pub struct Owner {
     pub org: OrgId,
-    pub user: UserId,
+    pub user: PersonId,
     pub session: SessionId,
     pub device: DeviceId,
 }
@@ -229,7 +229,7 @@ impl Hub {
     }
 
     /// Tells one person's connections that there are new events (for them alone).
-    pub fn notify_user(&self, org: OrgId, user: UserId) {
+    pub fn notify_user(&self, org: OrgId, user: PersonId) {
         self.wake(org, Audience::User(user));
     }
 
@@ -303,7 +303,7 @@ impl Hub {
 mod tests {
     use super::*;
 
-    fn owner(org: OrgId, user: UserId, device: DeviceId) -> Owner {
+    fn owner(org: OrgId, user: PersonId, device: DeviceId) -> Owner {
         Owner {
             org,
             user,
@@ -316,10 +316,10 @@ mod tests {
     fn a_wake_for_one_person_leaves_everyone_else_asleep() {
         let hub = Hub::default();
         let (org, other_org) = (OrgId::new(), OrgId::new());
-        let (anna, ben) = (UserId::new(), UserId::new());
+        let (anna, ben) = (PersonId::new(), PersonId::new());
         let a = hub.register(owner(org, anna, DeviceId::new()));
         let b = hub.register(owner(org, ben, DeviceId::new()));
-        let c = hub.register(owner(other_org, UserId::new(), DeviceId::new()));
+        let c = hub.register(owner(other_org, PersonId::new(), DeviceId::new()));
         hub.notify_user(org, anna);
         let woken = |r: &Registration<'_>| {
             futures_util::FutureExt::now_or_never(r.wake.notified()).is_some()
@@ -336,7 +336,7 @@ mod tests {
     fn many_events_while_busy_cost_one_wake() {
         let hub = Hub::default();
         let org = OrgId::new();
-        let r = hub.register(owner(org, UserId::new(), DeviceId::new()));
+        let r = hub.register(owner(org, PersonId::new(), DeviceId::new()));
         for _ in 0..50 {
             hub.notify(org);
         }
@@ -352,7 +352,7 @@ mod tests {
             per_person: 3,
         });
         let org = OrgId::new();
-        let anna = UserId::new();
+        let anna = PersonId::new();
         let (laptop, phone) = (DeviceId::new(), DeviceId::new());
         let first = hub.register(owner(org, anna, laptop));
         let second = hub.register(owner(org, anna, laptop));

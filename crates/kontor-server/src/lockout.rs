@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::FailureLimit;
 use crate::tokens;
 use kontor_proto::api::KnownDevice;
-use kontor_proto::{DeviceId, OrgId, UserId};
+use kontor_proto::{DeviceId, OrgId, PersonId};
 use std::sync::atomic::Ordering;
 
 pub const PER_ADDRESS: FailureLimit = FailureLimit {
@@ -57,7 +57,7 @@ pub struct Account<'a> {
     pub slug: &'a str,
     pub email: &'a str,
     pub org: Option<OrgId>,
-    pub user: Option<UserId>,
+    pub user: Option<PersonId>,
 }
 
 /// An attempt that was let through to the password check.
@@ -139,7 +139,7 @@ impl Admitted {
         self,
         state: &AppState,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
     ) -> Result<(), ApiError> {
         let store = state.store();
         let reset: Vec<String> = self.pair.into_iter().collect();

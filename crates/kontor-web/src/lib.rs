@@ -1,14 +1,14 @@
-//! The browser's bindings to the client session: `kontor-client` compiled to wasm32, driven
+//! The browser's bindings to the client device: `kontor-client` compiled to wasm32, driven
 //! from the web app through wasm-bindgen.
 //!
 //! This layer only converts (the libsignal bridge rule): JavaScript values in, JSON views
 //! out, errors as `KontorError`s. Every decision — what to trust, when to persist, how to
-//! retry — is made in [`kontor_client::Session`] and [`kontor_client::Client`], the same code
+//! retry — is made in [`kontor_client::Device`] and [`kontor_client::Client`], the same code
 //! the command line runs. The page plugs in a [`JsHost`]: `fetch` to the server and one
 //! IndexedDB transaction per commit.
 //!
 //! ```text
-//!  web app (TypeScript) ── Device.* ──► Session<WebHost> ──► Client (openmls)
+//!  web app (TypeScript) ── Device.* ──► kontor_client::Device<WebHost> ──► Client (openmls)
 //!        ▲   host.request / host.commit ◄──┘
 //!        └── JSON views (types generated from kontor-client::view)
 //! ```
@@ -18,12 +18,12 @@
 
 use futures_util::lock::Mutex;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
-use kontor_client::session::{Answer, Host, Method};
+use kontor_client::device::{Answer, Host, Method};
 use kontor_client::view::UpdateView;
-use kontor_client::{Changes, ClientError, Session, SessionError, Update};
-use kontor_proto::conversation::{ConversationKind, MemberRole};
+use kontor_client::{Changes, DeviceError, Update};
+use kontor_proto::conversation::{ConversationKind, ConversationRole};
 use kontor_proto::event::ServerFrame;
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, PersonId};
 use serde::Serialize;
 use std::future::Future;
 use std::rc::Rc;
@@ -142,28 +142,22 @@ impl Host for WebHost {
 
 /// A `KontorError` for the page: `kind` says what failed, `code` is the API's error code
 /// when the server refused, `message` the server's sentence or the core's reason.
-fn error(e: SessionError) -> JsValue {
-    let (kind, code) = match &e {
-        SessionError::Api(body) => ("api", serde_json::to_value(body.error.code).ok()),
-        SessionError::Unreachable(_) => ("unreachable", None),
-        SessionError::Core(ClientError::Stopped(_)) => ("stopped", None),
-        SessionError::Core(ClientError::WrongLinkCode) => ("wrong_link_code", None),
-        SessionError::Core(ClientError::BadRecoveryKey) => ("wrong_recovery_key", None),
-        SessionError::Core(ClientError::Rejoining | ClientError::OutOfStep) => ("rejoining", None),
-        SessionError::Core(_) => ("core", None),
-        SessionError::Store(_) => ("store", None),
-        SessionError::NotLinked => ("not_linked", None),
-        SessionError::KeepsChanging => ("keeps_changing", None),
-        SessionError::Missing(..) => ("missing", None),
-        _ => ("unexpected", None),
+fn error(e: DeviceError) -> JsValue {
+    let kind = serde_json::to_value(e.kind()).ok();
+    let code = e.code().and_then(|c| serde_json::to_value(c).ok());
+    let cause = match &e {
+        DeviceError::Queued(inner) => inner.as_ref(),
+        other => other,
     };
-    let message = match &e {
-        SessionError::Api(body) => body.error.message.clone(),
+    let message = match cause {
+        DeviceError::Api(body) => body.error.message.clone(),
         other => other.to_string(),
     };
     let err = js_sys::Error::new(&message);
     err.set_name("KontorError");
-    let _ = Reflect::set(&err, &"kind".into(), &kind.into());
+    if let Some(kind) = kind.as_ref().and_then(|k| k.as_str()) {
+        let _ = Reflect::set(&err, &"kind".into(), &kind.into());
+    }
     let _ = Reflect::set(&err, &"kept".into(), &e.kept().into());
     if let Some(code) = code.and_then(|c| c.as_str().map(str::to_owned)) {
         let _ = Reflect::set(&err, &"code".into(), &code.into());
@@ -174,7 +168,10 @@ fn error(e: SessionError) -> JsValue {
 fn invalid(what: &str) -> JsValue {
     let err = js_sys::Error::new(&format!("invalid {what}"));
     err.set_name("KontorError");
-    let _ = Reflect::set(&err, &"kind".into(), &"invalid".into());
+    let kind = serde_json::to_value(kontor_client::device::ErrorKind::Invalid).ok();
+    if let Some(kind) = kind.as_ref().and_then(|k| k.as_str()) {
+        let _ = Reflect::set(&err, &"kind".into(), &kind.into());
+    }
     err.into()
 }
 
@@ -192,20 +189,20 @@ fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, JsValue> {
     s.parse().map_err(|_| invalid(what))
 }
 
-fn people(list: &[String]) -> Result<Vec<UserId>, JsValue> {
+fn people(list: &[String]) -> Result<Vec<PersonId>, JsValue> {
     list.iter().map(|p| parse(p, "person")).collect()
 }
 
 /// One device of the person using the page.
 #[wasm_bindgen]
 pub struct Device {
-    inner: Rc<Mutex<Session<WebHost>>>,
+    inner: Rc<Mutex<kontor_client::Device<WebHost>>>,
 }
 
-type Shared = Rc<Mutex<Session<WebHost>>>;
+type Shared = Rc<Mutex<kontor_client::Device<WebHost>>>;
 
 impl Device {
-    /// Runs `f` on the session once it is this call's turn.
+    /// Runs `f` on the device once it is this call's turn.
     fn with<F, Fut>(&self, f: F) -> Promise
     where
         F: FnOnce(Shared) -> Fut,
@@ -227,9 +224,11 @@ impl Device {
             let value = Uint8Array::new(&pair.get(1)).to_vec();
             list.push((key, value));
         }
-        let session = Session::open(WebHost(host), list).await.map_err(error)?;
+        let device = kontor_client::Device::open(WebHost(host), list)
+            .await
+            .map_err(error)?;
         Ok(Device {
-            inner: Rc::new(Mutex::new(session)),
+            inner: Rc::new(Mutex::new(device)),
         })
     }
 
@@ -473,8 +472,8 @@ impl Device {
     pub fn set_role(&self, conv: String, user: String, role: String) -> Promise {
         self.with(|s| async move {
             let conv: ConversationId = parse(&conv, "conversation")?;
-            let user: UserId = parse(&user, "person")?;
-            let role = MemberRole::parse(&role).ok_or_else(|| invalid("role"))?;
+            let user: PersonId = parse(&user, "person")?;
+            let role = ConversationRole::parse(&role).ok_or_else(|| invalid("role"))?;
             let mut s = s.lock().await;
             s.set_role(conv, user, role).await.map_err(error)?;
             Ok(JsValue::UNDEFINED)
@@ -495,7 +494,7 @@ impl Device {
     /// The safety number with another person (60 digits).
     pub fn safety_number(&self, user: String) -> Promise {
         self.with(|s| async move {
-            let user: UserId = parse(&user, "person")?;
+            let user: PersonId = parse(&user, "person")?;
             let mut s = s.lock().await;
             let n = s.safety_number(user).await.map_err(error)?;
             Ok(JsValue::from_str(&n))
@@ -576,6 +575,14 @@ impl Device {
             Ok(updates(&u))
         })
     }
+}
+
+/// Whether the person may write in a conversation now (the core's rule, from the view's
+/// fields and the person's role as the server lists it).
+#[wasm_bindgen(js_name = mayWrite)]
+pub fn may_write(removed: bool, stopped: bool, rejoining: bool, role: Option<String>) -> bool {
+    let role = role.as_deref().and_then(ConversationRole::parse);
+    kontor_client::view::may_write(removed, stopped, rejoining, role)
 }
 
 /// Parses a text in the markdown subset into blocks (`Block[]`, JSON), for previews.

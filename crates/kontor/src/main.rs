@@ -43,9 +43,9 @@ enum OrgCommand {
     Create {
         /// The organisation's name, e.g. "Pflegedienst Sonnenschein".
         name: String,
-        /// The owner's e-mail address.
-        #[arg(long)]
-        admin: String,
+        /// The owner's e-mail address (`--admin` is the older name).
+        #[arg(long, alias = "admin")]
+        owner: String,
         /// A running server's URL; without it, the data directory is used directly.
         #[arg(long, env = "KONTOR_SERVER")]
         server: Option<String>,
@@ -111,7 +111,7 @@ async fn run(cli: Cli) -> ExitCode {
             command:
                 OrgCommand::Create {
                     name,
-                    admin,
+                    owner,
                     server,
                     operator_token,
                     config,
@@ -119,8 +119,8 @@ async fn run(cli: Cli) -> ExitCode {
                 },
         } => {
             let result = match server {
-                Some(url) => org_create_remote(&url, operator_token, &config, &name, &admin).await,
-                None => org_create_local(&config, &name, &admin).await,
+                Some(url) => org_create_remote(&url, operator_token, &config, &name, &owner).await,
+                None => org_create_local(&config, &name, &owner).await,
             };
             match result {
                 Ok(created) => {
@@ -155,7 +155,7 @@ fn fail(code: u8, e: &anyhow::Error) -> ExitCode {
 async fn org_create_local(
     args: &ConfigArgs,
     name: &str,
-    admin: &str,
+    owner: &str,
 ) -> Result<kontor_proto::api::CreateOrgResponse, kontor_cli::CliError> {
     let config = Config::resolve(args).map_err(kontor_cli::CliError::usage)?;
     let store = server::open_store(&config)
@@ -167,7 +167,7 @@ async fn org_create_local(
         address: None,
         now: clock::Clock::now_ms(&clock::SystemClock),
     };
-    let created = actions::create_org(&store, &config, name, admin, &ctx).await;
+    let created = actions::create_org(&store, &config, name, owner, &ctx).await;
     store.close().await;
     created.map_err(|e| kontor_cli::CliError::api(e.body(kontor_cli::lang())))
 }
@@ -177,7 +177,7 @@ async fn org_create_remote(
     token: Option<String>,
     args: &ConfigArgs,
     name: &str,
-    admin: &str,
+    owner: &str,
 ) -> Result<kontor_proto::api::CreateOrgResponse, kontor_cli::CliError> {
     let token = match token {
         Some(t) => t,
@@ -201,7 +201,7 @@ async fn org_create_remote(
             "/orgs",
             &kontor_proto::api::CreateOrgRequest {
                 name: name.to_owned(),
-                admin_email: admin.to_owned(),
+                owner_email: owner.to_owned(),
             },
         )
         .await

@@ -3,8 +3,8 @@ import type { ConversationId } from "./ConversationId";
 import type { ConversationKind } from "./ConversationKind";
 import type { GroupMember } from "./GroupMember";
 import type { MessageView } from "./MessageView";
+import type { PersonId } from "./PersonId";
 import type { StopView } from "./StopView";
-import type { UserId } from "./UserId";
 
 /**
  * One conversation in the list.
@@ -26,7 +26,7 @@ last: MessageView | null,
 /**
  * When the newest message was written (sender's clock, ms), for sorting; 0 for none.
  */
-last_at: number, 
+last_ms: number, 
 /**
  * Why this device stopped the conversation, if it did (the app says it in the person's
  * language, with what to do, and offers to try again).
@@ -40,7 +40,7 @@ rejoining: boolean,
  * People with a device that what is sent does not reach yet (it waits to be added
  * again): shown to the sender.
  */
-unreachable: Array<UserId>, 
+unreachable: Array<PersonId>, 
 /**
  * This device left or was removed.
  */

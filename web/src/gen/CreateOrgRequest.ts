@@ -7,4 +7,4 @@ export type CreateOrgRequest = { name: string,
 /**
  * The e-mail address of the owner, who is invited.
  */
-admin_email: string, };
+owner_email: string, };

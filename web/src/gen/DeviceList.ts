@@ -2,12 +2,12 @@
 import type { Bytes } from "./Bytes";
 import type { DeviceKeys } from "./DeviceKeys";
 import type { OrgId } from "./OrgId";
-import type { UserId } from "./UserId";
+import type { PersonId } from "./PersonId";
 
 /**
  * A person's devices, as their identity key vouches for them.
  */
-export type DeviceList = { org_id: OrgId, user_id: UserId, 
+export type DeviceList = { org_id: OrgId, user_id: PersonId, 
 /**
  * Ed25519 public identity key of the person.
  */

@@ -3,12 +3,12 @@ import type { Bytes } from "./Bytes";
 import type { ClientMsgId } from "./ClientMsgId";
 import type { ConversationId } from "./ConversationId";
 import type { DeviceId } from "./DeviceId";
-import type { UserId } from "./UserId";
+import type { PersonId } from "./PersonId";
 
 /**
  * One signed message, as encrypted into MLS.
  */
-export type Envelope = { v: number, conversation_id: ConversationId, sender_user: UserId, sender_device: DeviceId, client_msg_id: ClientMsgId, 
+export type Envelope = { v: number, conversation_id: ConversationId, sender_user: PersonId, sender_device: DeviceId, client_msg_id: ClientMsgId, 
 /**
  * Milliseconds since the Unix epoch, by the sender's clock.
  */

@@ -2,9 +2,9 @@
 import type { ClientMsgId } from "./ClientMsgId";
 import type { DeviceId } from "./DeviceId";
 import type { MessageBody } from "./MessageBody";
+import type { PersonId } from "./PersonId";
 import type { ReactionView } from "./ReactionView";
 import type { ReplyView } from "./ReplyView";
-import type { UserId } from "./UserId";
 
 /**
  * One message as the timeline shows it.
@@ -14,11 +14,11 @@ export type MessageView = {
  * The delivery service's sequence number; 0 while the message waits in the outbox (and
  * for history imported from another device).
  */
-seq: number, id: ClientMsgId, sender_user: UserId, sender_device: DeviceId, 
+seq: number, id: ClientMsgId, sender_user: PersonId, sender_device: DeviceId, 
 /**
  * Milliseconds since the Unix epoch, by the sender's clock.
  */
-sent_at: number, 
+sent_ms: number, 
 /**
  * Written by this person (on any of their devices).
  */

@@ -3,7 +3,7 @@
 // goes to localStorage. Each commit of the core is one transaction with strict durability:
 // written before anything is sent.
 import type { OrgId } from "../gen/OrgId";
-import type { UserId } from "../gen/UserId";
+import type { PersonId } from "../gen/PersonId";
 import type { DeviceId } from "../gen/DeviceId";
 import type { Me } from "../gen/Me";
 
@@ -15,7 +15,7 @@ export interface Account {
   token: string;
   org_id: OrgId;
   org_slug: string;
-  user_id: UserId;
+  user_id: PersonId;
   device_id: DeviceId;
   email: string;
   /** Who the person is, as last fetched: the app starts with it when offline. */

@@ -1,15 +1,17 @@
 // This browser's device: the client core (kontor-client compiled to wasm32) with its host —
 // `fetch` to the server and IndexedDB for its state. Every method only converts: the core
 // decides, this file parses its JSON answers into the generated types.
-import init, { Device as Core, markdown as parseMarkdown } from "../wasm/kontor.js";
+import init, { Device as Core, markdown as parseMarkdown, mayWrite as coreMayWrite } from "../wasm/kontor.js";
 import type { WasmHost } from "../wasm/kontor.js";
 import type { Block } from "../gen/Block";
+import type { ErrorCode } from "../gen/ErrorCode";
+import type { ErrorKind } from "../gen/ErrorKind";
 import type { ConversationView } from "../gen/ConversationView";
 import type { MessageView } from "../gen/MessageView";
 import type { TimelinePage } from "../gen/TimelinePage";
 import type { UpdateView } from "../gen/UpdateView";
 import type { ConversationKind } from "../gen/ConversationKind";
-import type { MemberRole } from "../gen/MemberRole";
+import type { ConversationRole } from "../gen/ConversationRole";
 import { rawRequest } from "./api";
 import { kvCommit, kvEntries } from "./db";
 
@@ -33,22 +35,9 @@ export interface LinkRequestView {
 
 /** What the core throws: `kind` says what failed; `code` is the API's error code. */
 export interface KontorError extends Error {
-  kind:
-    | "api"
-    | "unreachable"
-    | "core"
-    | "stopped"
-    | "rejoining"
-    | "wrong_link_code"
-    | "wrong_recovery_key"
-    | "store"
-    | "not_linked"
-    | "keeps_changing"
-    | "missing"
-    | "invalid"
-    | "unexpected";
-  code?: string;
-  /** Decided by the core: a message that failed so waits in the outbox and goes out by itself. */
+  kind: ErrorKind;
+  code?: ErrorCode;
+  /** Decided by the core: the message that failed waits in the outbox and goes out by itself. */
   kept?: boolean;
 }
 
@@ -134,7 +123,7 @@ export class Device {
   leave = async (id: string) => {
     await this.core.leave(id);
   };
-  setRole = async (id: string, user: string, role: MemberRole) => {
+  setRole = async (id: string, user: string, role: ConversationRole) => {
     await this.core.set_role(id, user, role);
   };
   markRead = async (id: string, seq: number) => {
@@ -156,4 +145,10 @@ export class Device {
 /** The markdown subset parsed as the core does (for previews). */
 export function markdown(text: string): Block[] {
   return json<Block[]>(parseMarkdown(text));
+}
+
+/** Whether the person may write in the conversation now: the core's rule, from its view and
+ * the person's role as the server lists it (the server decides again on every message). */
+export function mayWrite(view: ConversationView | undefined, role: ConversationRole | undefined): boolean {
+  return !!view && coreMayWrite(view.removed, view.stopped !== null, view.rejoining, role);
 }

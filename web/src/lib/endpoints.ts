@@ -20,7 +20,7 @@ import type { Person } from "../gen/Person";
 import type { Policies } from "../gen/Policies";
 import type { PoliciesPatch } from "../gen/PoliciesPatch";
 import type { ProfilePatch } from "../gen/ProfilePatch";
-import type { Role } from "../gen/Role";
+import type { OrgRole } from "../gen/OrgRole";
 import type { SessionCreated } from "../gen/SessionCreated";
 import type { SetRoleRequest } from "../gen/SetRoleRequest";
 import type { SetTeamMemberRequest } from "../gen/SetTeamMemberRequest";
@@ -42,7 +42,7 @@ const id = encodeURIComponent;
 // The directory and people.
 export const searchDirectory = (q: Partial<DirectoryQuery>) => api<DirectoryPage>("GET", `/directory${query(q)}`);
 export const getPerson = (personId: string) => api<Person>("GET", `/people/${id(personId)}`);
-export const setRole = (personId: string, role: Role) =>
+export const setRole = (personId: string, role: OrgRole) =>
   api<Person>("PUT", `/people/${id(personId)}/role`, { role } satisfies SetRoleRequest);
 export type StatusChange = "suspend" | "reactivate" | "deprovision";
 export const changeStatus = (personId: string, change: StatusChange) =>

@@ -1,5 +1,6 @@
 // What the app shows, as signals: the session, the person, their conversations and the
 // people they see. Components read these; the functions in session.ts and live.ts write them.
+import { ADMIN_ROLES } from "../gen/roles";
 import { signal } from "@preact/signals";
 import type { Account } from "./db";
 import type { Device, DeviceInfo } from "./device";
@@ -91,5 +92,5 @@ export function org(): Org | null {
 
 export function isAdmin(): boolean {
   const r = me.value?.person.role;
-  return r === "owner" || r === "admin";
+  return !!r && ADMIN_ROLES.includes(r);
 }

@@ -110,7 +110,7 @@ function Item(props: { c: ConversationView; open: boolean }) {
                 <span class="tag">{role === "reader" ? t("kind.channelRead") : t("kind.channel")}</span>
               )}
             </span>
-            {c.last_at > 0 && <time class="item-time">{formatTime(c.last_at)}</time>}
+            {c.last_ms > 0 && <time class="item-time">{formatTime(c.last_ms)}</time>}
           </span>
           <span class="item-bottom">
             <span class="item-preview">

@@ -6,7 +6,7 @@ import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { applyUpdates, refreshConversations } from "../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../lib/state";
-import type { MemberRole } from "../gen/MemberRole";
+import type { ConversationRole } from "../gen/ConversationRole";
 import type { Person } from "../gen/Person";
 import { Avatar, Busy, Dialog, errorText, Field } from "./common";
 import { nameOf } from "../lib/people";
@@ -47,7 +47,7 @@ export function Members(props: { id: string }) {
       if (!confirm(t("members.confirmRemove", { name: personName(user) }))) return;
       await applyUpdates(await device().removePeople(id, [user]));
     });
-  const role = (user: string, r: MemberRole) =>
+  const role = (user: string, r: ConversationRole) =>
     run(async () => {
       await device().setRole(id, user, r);
       await refreshConversations(true);
@@ -82,7 +82,7 @@ export function Members(props: { id: string }) {
       .filter((m) => !inGroup.has(m.user_id) && view.members.length > 0)
       .map((m) => ({ user_id: m.user_id, role: m.role, devices: 0, mismatch: "server" as const })),
   ];
-  const roles: MemberRole[] = view.kind === "channel" ? ["admin", "member", "reader"] : ["admin", "member"];
+  const roles: ConversationRole[] = view.kind === "channel" ? ["admin", "member", "reader"] : ["admin", "member"];
   return (
     <div class="members page-body" data-testid="members">
       <h2>{t("members.title")}</h2>
@@ -127,7 +127,7 @@ export function Members(props: { id: string }) {
                       id={`role-${m.user_id}`}
                       value={m.role}
                       disabled={busy}
-                      onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as MemberRole)}
+                      onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as ConversationRole)}
                     >
                       {roles.map((r) => (
                         <option key={r} value={r}>

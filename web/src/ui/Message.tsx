@@ -39,7 +39,7 @@ export function Message(props: {
   }
   const sender = personName(m.sender_user);
   const a = props.actions;
-  const label = `${m.own ? t("person.you") : sender}, ${formatDateTime(m.sent_at)}`;
+  const label = `${m.own ? t("person.you") : sender}, ${formatDateTime(m.sent_ms)}`;
   return (
     <article
       class={`msg${m.own ? " own" : ""}${m.queued ? " queued" : ""}${m.deleted ? " deleted" : ""}`}
@@ -81,8 +81,8 @@ export function Message(props: {
         </div>
         <p class="meta">
           {m.edited && !m.deleted && <span class="edited">{t("message.edited")} · </span>}
-          <time dateTime={new Date(m.sent_at).toISOString()} title={formatDateTime(m.sent_at)}>
-            {formatTime(m.sent_at)}
+          <time dateTime={new Date(m.sent_ms).toISOString()} title={formatDateTime(m.sent_ms)}>
+            {formatTime(m.sent_ms)}
           </time>
           {m.queued && <span class="queued-mark"> · {t("message.queued")}</span>}
           {!m.verified && <span class="unverified"> · {t("message.unverified")}</span>}

@@ -9,7 +9,7 @@ import { toasts } from "../lib/state";
 import { Icon } from "./icons";
 
 /** What to tell the person about a failure. */
-export function errorText(e: unknown, opts: { queued?: boolean } = {}): string {
+export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.code === "unreachable") return t("error.unreachable");
     return e.message || t("error.generic");
@@ -19,8 +19,8 @@ export function errorText(e: unknown, opts: { queued?: boolean } = {}): string {
       case "api":
         return e.message || t("error.generic");
       case "unreachable":
-        // Only messages wait in the outbox; other changes did not happen.
-        return opts.queued ? t("error.queued") : t("error.unreachable");
+        // Only a message the core kept waits in the outbox; other changes did not happen.
+        return e.kept ? t("error.queued") : t("error.unreachable");
       case "not_linked":
         return t("error.notLinked");
       case "keeps_changing":

@@ -61,7 +61,7 @@ impl Client {
     }
 
     /// Which of these people this device does not know yet.
-    pub fn unknown(&self, users: impl IntoIterator<Item = UserId>) -> Vec<UserId> {
+    pub fn unknown(&self, users: impl IntoIterator<Item = PersonId>) -> Vec<PersonId> {
         self.trust.unknown(users)
     }
 
@@ -359,7 +359,7 @@ impl Client {
     }
 
     /// The safety number between this person and another known person.
-    pub fn safety_number(&self, other: UserId) -> Result<String> {
+    pub fn safety_number(&self, other: PersonId) -> Result<String> {
         let mine = self
             .trust
             .people

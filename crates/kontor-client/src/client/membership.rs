@@ -26,9 +26,9 @@ impl Client {
     }
 
     /// The people in a conversation's MLS group, with their devices, as this device sees it.
-    pub fn members(&mut self, conv: ConversationId) -> Result<BTreeMap<UserId, Vec<DeviceId>>> {
+    pub fn members(&mut self, conv: ConversationId) -> Result<BTreeMap<PersonId, Vec<DeviceId>>> {
         let g = self.group(conv)?;
-        let mut out: BTreeMap<UserId, Vec<DeviceId>> = BTreeMap::new();
+        let mut out: BTreeMap<PersonId, Vec<DeviceId>> = BTreeMap::new();
         for m in g.members() {
             if let Ok((u, d)) = mls::parse_credential(&m.credential) {
                 out.entry(u).or_default().push(d);
@@ -79,7 +79,7 @@ impl Client {
     pub fn add(
         &mut self,
         conv: ConversationId,
-        people: &[UserId],
+        people: &[PersonId],
         claimed: &ClaimedKeyPackages,
     ) -> Result<(Option<SendMessage>, Refused)> {
         self.stage_adds(conv, people, claimed, &[])
@@ -94,7 +94,7 @@ impl Client {
         devices: &[DeviceId],
         claimed: &ClaimedKeyPackages,
     ) -> Result<(Option<SendMessage>, Refused)> {
-        let people: Vec<UserId> = claimed
+        let people: Vec<PersonId> = claimed
             .key_packages
             .iter()
             .filter(|c| devices.contains(&c.device_id))
@@ -114,7 +114,7 @@ impl Client {
     pub(super) fn stage_adds(
         &mut self,
         conv: ConversationId,
-        people: &[UserId],
+        people: &[PersonId],
         claimed: &ClaimedKeyPackages,
         renew: &[DeviceId],
     ) -> Result<(Option<SendMessage>, Refused)> {
@@ -230,7 +230,7 @@ impl Client {
             .to_welcome_msg()
             .ok_or(ClientError::Mls("no Welcome for an addition".into()))?;
         let (commit, _, _) = bundle.into_contents();
-        let users: Vec<UserId> = added.iter().map(|a| a.user_id).collect();
+        let users: Vec<PersonId> = added.iter().map(|a| a.user_id).collect();
         let body = self.commit_body(epoch, &commit, Some(&welcome), added, removed)?;
         Ok((
             Some(self.set_pending(conv, users, queued_users, body)),
@@ -240,7 +240,7 @@ impl Client {
 
     pub(super) fn check_key_package(
         &self,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         bytes: &[u8],
     ) -> Result<KeyPackage> {
@@ -271,8 +271,8 @@ impl Client {
     pub(super) fn set_pending(
         &mut self,
         conv: ConversationId,
-        added: Vec<UserId>,
-        removed: Vec<UserId>,
+        added: Vec<PersonId>,
+        removed: Vec<PersonId>,
         body: SendMessage,
     ) -> SendMessage {
         self.pending.insert(
@@ -296,7 +296,7 @@ impl Client {
 
     /// The Remove proposals queued in a group (the delivery service's), which any commit this
     /// device makes takes along: their leaves, devices and people.
-    pub(super) fn queued_removals(group: &MlsGroup) -> (Vec<u32>, Vec<DeviceId>, Vec<UserId>) {
+    pub(super) fn queued_removals(group: &MlsGroup) -> (Vec<u32>, Vec<DeviceId>, Vec<PersonId>) {
         let mut leaves = Vec::new();
         let mut devices = Vec::new();
         let mut users = Vec::new();
@@ -471,7 +471,7 @@ impl Client {
 
     /// Devices that members' signed lists name but the group lacks (a person linked a new
     /// device): any member may add them.
-    pub fn missing_devices(&mut self, conv: ConversationId) -> Result<Vec<UserId>> {
+    pub fn missing_devices(&mut self, conv: ConversationId) -> Result<Vec<PersonId>> {
         let members = self.members(conv)?;
         let mut out = Vec::new();
         for (user, devices) in members {

@@ -25,7 +25,7 @@ use kontor_proto::identity::{
     label,
 };
 use kontor_proto::payload::{Envelope, PAYLOAD_VERSION, Payload, SystemNote};
-use kontor_proto::{Bytes, ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::{Bytes, ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, PersonId};
 use openmls::prelude::*;
 use openmls_basic_credential::SignatureKeyPair;
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ mod snapshots;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Me {
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     device: DeviceId,
     mls_public: Vec<u8>,
     mls_private: Vec<u8>,
@@ -70,8 +70,8 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct PendingCommit {
     client_msg_id: ClientMsgId,
-    added: Vec<UserId>,
-    removed: Vec<UserId>,
+    added: Vec<PersonId>,
+    removed: Vec<PersonId>,
     /// The request, to send again (same client message id) when the answer was lost.
     #[serde(default)]
     body: Option<SendMessage>,
@@ -114,7 +114,7 @@ pub struct Client {
     /// People whose bundles were fetched while the message (or Welcome) in [`Self::judging`]
     /// was being judged: a device missing from their list now is really not theirs. Any
     /// older copy may simply predate a device its person linked since.
-    fresh: BTreeSet<UserId>,
+    fresh: BTreeSet<PersonId>,
     /// The conversation and sequence number of the message being judged.
     judging: Option<(ConversationId, u64)>,
 }
@@ -171,7 +171,7 @@ fn new_uuid(provider: &Provider) -> Result<uuid::Uuid> {
 
 impl Client {
     /// A new device of `user`: fresh MLS signature key and transcript key.
-    pub fn new_device(org: OrgId, user: UserId, device: DeviceId) -> Result<Self> {
+    pub fn new_device(org: OrgId, user: PersonId, device: DeviceId) -> Result<Self> {
         let provider = Provider::default();
         let mls_secret = SecretKey::generate(&provider)?;
         let pair = SignatureKeyPair::from_raw(
@@ -307,7 +307,7 @@ impl Client {
         out
     }
 
-    pub fn user(&self) -> UserId {
+    pub fn user(&self) -> PersonId {
         self.me.user
     }
     pub fn device(&self) -> DeviceId {

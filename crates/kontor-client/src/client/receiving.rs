@@ -268,7 +268,7 @@ impl Client {
         &mut self,
         conv: ConversationId,
         reason: StopReason,
-        person: Option<UserId>,
+        person: Option<PersonId>,
     ) -> ClientError {
         if let Some(c) = self.convs.get_mut(&conv) {
             c.stopped = Some(Stopped { reason, person });
@@ -278,7 +278,7 @@ impl Client {
     }
 
     /// This device could not process a change: it is out of step with the group and waits to
-    /// be added again (the session asks members to). Nothing more is processed meanwhile.
+    /// be added again (the device asks members to). Nothing more is processed meanwhile.
     pub(super) fn out_of_step(&mut self, conv: ConversationId) -> ClientError {
         if let Some(c) = self.convs.get_mut(&conv) {
             c.rejoining = true;
@@ -323,7 +323,7 @@ impl Client {
 
     /// What the delivery service says about devices that asked to be added again: their
     /// people do not get what is sent until a member renews them.
-    pub fn set_unreachable(&mut self, conv: ConversationId, mut people: Vec<UserId>) {
+    pub fn set_unreachable(&mut self, conv: ConversationId, mut people: Vec<PersonId>) {
         people.sort();
         people.dedup();
         if let Some(c) = self.convs.get_mut(&conv)
@@ -487,7 +487,7 @@ impl Client {
         &mut self,
         conv: ConversationId,
         e: ClientError,
-        person: UserId,
+        person: PersonId,
     ) -> ClientError {
         let reason = match e {
             ClientError::IdentityChanged(_) => StopReason::IdentityChanged,
@@ -509,7 +509,7 @@ impl Client {
     /// person's list was not fetched for the message in hand, a device missing from it may be
     /// one they linked since: [`ClientError::NeedIdentities`] asks for the list afresh, and
     /// only a list fetched now can condemn the device.
-    pub(super) fn judge_device(&self, user: UserId, device: DeviceId, key: &[u8]) -> Result<()> {
+    pub(super) fn judge_device(&self, user: PersonId, device: DeviceId, key: &[u8]) -> Result<()> {
         match self.trust.check_device_once_listed(user, device, key) {
             Ok(_) => Ok(()),
             Err(ClientError::UntrustedDevice { .. }) if !self.fresh.contains(&user) => {

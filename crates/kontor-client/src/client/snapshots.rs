@@ -17,7 +17,7 @@ fn signed_list() -> SignedDeviceList {
     SignedDeviceList {
         list: DeviceList {
             org_id: OrgId(u(1)),
-            user_id: UserId(u(2)),
+            user_id: PersonId(u(2)),
             identity_key: Bytes(vec![1; 4]),
             version: 3,
             devices: vec![DeviceKeys {
@@ -39,7 +39,7 @@ fn envelope() -> Envelope {
     Envelope {
         v: PAYLOAD_VERSION,
         conversation_id: ConversationId(u(5)),
-        sender_user: UserId(u(2)),
+        sender_user: PersonId(u(2)),
         sender_device: DeviceId(u(3)),
         client_msg_id: ClientMsgId(u(6)),
         sent_at: 1_800_000_000_000,
@@ -52,7 +52,7 @@ fn envelope() -> Envelope {
 fn examples() -> Vec<(&'static str, serde_json::Value)> {
     let me = Me {
         org: OrgId(u(1)),
-        user: UserId(u(2)),
+        user: PersonId(u(2)),
         device: DeviceId(u(3)),
         mls_public: vec![8; 4],
         mls_private: vec![9; 4],
@@ -67,7 +67,7 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
         org_key: Some(vec![13; 4]),
         external_sender_key: Some(vec![14; 4]),
         people: BTreeMap::from([(
-            UserId(u(2)),
+            PersonId(u(2)),
             KnownPerson {
                 identity_key: vec![1; 4],
                 display_name: "Ben Becker".into(),
@@ -80,10 +80,10 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
     conversation.cursor = 42;
     conversation.stopped = Some(Stopped {
         reason: StopReason::UntrustedDevice,
-        person: Some(UserId(u(2))),
+        person: Some(PersonId(u(2))),
     });
     conversation.rejoining = true;
-    conversation.unreachable = vec![UserId(u(7))];
+    conversation.unreachable = vec![PersonId(u(7))];
     conversation.own_seqs = vec![40, 41];
     conversation.read = 39;
     let message = ChatMessage {
@@ -92,12 +92,12 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
         verified: true,
         edited: Some("Übergabe um 15 Uhr".into()),
         deleted: false,
-        reactions: BTreeMap::from([("👍".to_owned(), vec![UserId(u(7))])]),
+        reactions: BTreeMap::from([("👍".to_owned(), vec![PersonId(u(7))])]),
     };
     let pending = PendingCommit {
         client_msg_id: ClientMsgId(u(8)),
-        added: vec![UserId(u(7))],
-        removed: vec![UserId(u(9))],
+        added: vec![PersonId(u(7))],
+        removed: vec![PersonId(u(9))],
         body: Some(SendMessage {
             client_msg_id: ClientMsgId(u(8)),
             kind: MessageKind::Commit,
@@ -105,7 +105,7 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
             body: Bytes(vec![15; 4]),
             welcome: Some(Bytes(vec![16; 4])),
             added: vec![AddedDevice {
-                user_id: UserId(u(7)),
+                user_id: PersonId(u(7)),
                 device_id: DeviceId(u(10)),
                 leaf: Some(2),
             }],

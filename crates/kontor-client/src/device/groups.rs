@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl<H: Host> Session<H> {
+impl<H: Host> Device<H> {
     /// Sends a staged commit. `Some(updates)`: accepted and merged. `None`: refused as stale
     /// (cleared; catch up and make it again). A lost answer is retried with the same client
     /// message id; if the server stays unreachable the commit stays pending and is sent again
@@ -24,14 +24,14 @@ impl<H: Host> Session<H> {
                     self.persist().await?;
                     return Ok(Some(updates));
                 }
-                Err(SessionError::Api(e)) => {
+                Err(DeviceError::Api(e)) => {
                     let code = e.error.code;
                     self.core.on_sent(conv, body.client_msg_id, Err(code))?;
                     self.persist().await?;
                     return if code == ErrorCode::StaleEpoch {
                         Ok(None)
                     } else {
-                        Err(SessionError::Api(e))
+                        Err(DeviceError::Api(e))
                     };
                 }
                 Err(e) => {
@@ -40,7 +40,7 @@ impl<H: Host> Session<H> {
                 }
             }
         }
-        Err(lost.unwrap_or_else(|| SessionError::Unreachable("no answer".into())))
+        Err(lost.unwrap_or_else(|| DeviceError::Unreachable("no answer".into())))
     }
 
     /// Catches up and settles a commit of this device whose answer was lost.
@@ -74,14 +74,14 @@ impl<H: Host> Session<H> {
                 return Ok(updates);
             }
         }
-        Err(SessionError::KeepsChanging)
+        Err(DeviceError::KeepsChanging)
     }
 
     /// Adds people (all their devices) to a conversation.
     pub async fn add_people(
         &mut self,
         conv: ConversationId,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> Result<Vec<Update>> {
         let mut updates = Vec::new();
         for _ in 0..RETRIES {
@@ -107,7 +107,7 @@ impl<H: Host> Session<H> {
                 return Ok(updates);
             }
         }
-        Err(SessionError::KeepsChanging)
+        Err(DeviceError::KeepsChanging)
     }
 
     /// Creates a conversation with these people and, for groups and channels, a name.
@@ -115,14 +115,14 @@ impl<H: Host> Session<H> {
         &mut self,
         kind: ConversationKind,
         name: Option<&str>,
-        people: &[UserId],
+        people: &[PersonId],
     ) -> Result<ConversationId> {
         self.require_linked()?;
         let body = self.core.create_conversation(kind)?;
         self.persist().await?;
         let _: Conversation = self.post("/conversations", &body).await?;
         let me = self.core.user();
-        let mut invite: Vec<UserId> = people
+        let mut invite: Vec<PersonId> = people
             .iter()
             .copied()
             .filter(|u| *u != me)
@@ -170,7 +170,7 @@ impl<H: Host> Session<H> {
     pub async fn remove_people(
         &mut self,
         conv: ConversationId,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> Result<Vec<Update>> {
         let server = self.conversation(conv).await?;
         let devices: Vec<DeviceId> = server
@@ -186,13 +186,13 @@ impl<H: Host> Session<H> {
     pub async fn set_role(
         &mut self,
         conv: ConversationId,
-        user: UserId,
-        role: MemberRole,
+        user: PersonId,
+        role: ConversationRole,
     ) -> Result<()> {
         let _: serde_json::Value = self
             .put(
                 &format!("/conversations/{conv}/members/{user}"),
-                &SetMemberRole { role },
+                &SetConversationRole { role },
             )
             .await?;
         Ok(())

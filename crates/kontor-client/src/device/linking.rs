@@ -3,12 +3,12 @@
 
 use super::*;
 
-impl<H: Host> Session<H> {
+impl<H: Host> Device<H> {
     /// Learns these people's identities and claims a key package for each of their devices,
     /// to add or renew them.
     pub(super) async fn claim_key_packages(
         &mut self,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> Result<ClaimedKeyPackages> {
         self.learn(users).await?;
         self.post(
@@ -39,7 +39,7 @@ impl<H: Host> Session<H> {
         if self.is_linked() {
             Ok(())
         } else {
-            Err(SessionError::NotLinked)
+            Err(DeviceError::NotLinked)
         }
     }
 
@@ -64,7 +64,7 @@ impl<H: Host> Session<H> {
     }
 
     /// Fetches and verifies the identity bundles of these people.
-    pub async fn learn(&mut self, users: &[UserId]) -> Result<()> {
+    pub async fn learn(&mut self, users: &[PersonId]) -> Result<()> {
         for chunk in users.chunks(200) {
             if chunk.is_empty() {
                 continue;
@@ -77,12 +77,12 @@ impl<H: Host> Session<H> {
         self.persist().await
     }
 
-    /// [`Session::learn`] where a bundle that does not verify (a changed identity key, a bad
+    /// [`Device::learn`] where a bundle that does not verify (a changed identity key, a bad
     /// signature) must not stop everything else: it is reported, the rest is learned, and
     /// this device goes on trusting only what it pinned.
-    pub(super) async fn learn_or_report(&mut self, users: &[UserId]) -> Result<()> {
+    pub(super) async fn learn_or_report(&mut self, users: &[PersonId]) -> Result<()> {
         match self.learn(users).await {
-            Err(SessionError::Core(e)) => {
+            Err(DeviceError::Core(e)) => {
                 if matches!(e, ClientError::IdentityChanged(u) if u == self.core.user()) {
                     self.identity_conflict = true;
                 }
@@ -94,7 +94,7 @@ impl<H: Host> Session<H> {
     }
 
     /// The safety number with another person, after fetching both identities afresh.
-    pub async fn safety_number(&mut self, other: UserId) -> Result<String> {
+    pub async fn safety_number(&mut self, other: PersonId) -> Result<String> {
         let me = self.core.user();
         self.learn(&[me, other]).await?;
         Ok(self.core.safety_number(other)?)
@@ -135,7 +135,7 @@ impl<H: Host> Session<H> {
             .bundles
             .into_iter()
             .next()
-            .ok_or_else(|| SessionError::Unexpected("no identity published yet".into()))?;
+            .ok_or_else(|| DeviceError::Unexpected("no identity published yet".into()))?;
         let publish =
             self.core
                 .link_with_recovery_key(&recovery, backup.sealed.as_slice(), &current)?;

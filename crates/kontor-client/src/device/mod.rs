@@ -1,6 +1,6 @@
 //! How a device's operations are sequenced with the server, once for every platform.
 //!
-//! [`Client`] decides what is trusted and what to send; a [`Session`] carries the core's
+//! [`Client`] decides what is trusted and what to send; a [`Device`] carries the core's
 //! request bodies to the server and the answers back: fetch, process, persist, send, retry.
 //! Each platform plugs in a [`Host`] — the command line (reqwest and SQLite), the browser
 //! (`fetch` and IndexedDB through wasm-bindgen) — so the rules that make retries safe exist
@@ -15,12 +15,12 @@
 //!   server answers again, oldest first.
 //!
 //! ```text
-//!   UI / CLI ──► Session ──► Client (decides) ──► request body
+//!   UI / CLI ──► Device ──► Client (decides) ──► request body
 //!                   │  ▲                              │
 //!                   ▼  └──── answers ◄── Host::request┘   Host::commit ◄── take_changes()
 //! ```
 //!
-//! Nothing here opens a socket or touches a disk; the [`Host`] does. The session never reads
+//! Nothing here opens a socket or touches a disk; the [`Host`] does. The device never reads
 //! a clock either: [`Host::now_ms`] is the host's.
 
 use crate::client::{Client, Update};
@@ -28,8 +28,8 @@ use crate::error::ClientError;
 use crate::store::{Changes, Entries};
 use kontor_proto::api::Me;
 use kontor_proto::conversation::{
-    Conversation, ConversationKind, Conversations, MemberRole, MessageKind, MessagePage,
-    PendingWelcomes, SendMessage, Sent, SetMemberRole, StoredMessage, VoidCommit,
+    Conversation, ConversationKind, ConversationRole, Conversations, MessageKind, MessagePage,
+    PendingWelcomes, SendMessage, Sent, SetConversationRole, StoredMessage, VoidCommit,
 };
 use kontor_proto::event::ServerFrame;
 use kontor_proto::identity::{
@@ -38,7 +38,7 @@ use kontor_proto::identity::{
 };
 use kontor_proto::payload::{Payload, SystemNote};
 use kontor_proto::{
-    ClientMsgId, ConversationId, DeviceId, ErrorBody, ErrorCode, ErrorDetail, UserId,
+    ClientMsgId, ConversationId, DeviceId, ErrorBody, ErrorCode, ErrorDetail, PersonId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -86,7 +86,7 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// What a platform plugs into a session.
+/// What a platform plugs into a device.
 pub trait Host {
     /// One request to the API: `path` is below `/api/v1` and may carry a query; `body` is
     /// JSON. Every answer the server gave is `Ok`, whatever its status; `Err` means no answer
@@ -108,10 +108,10 @@ pub trait Host {
     fn report(&mut self, note: &str);
 }
 
-/// What can go wrong in a session.
+/// What can go wrong in a device's operation.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum SessionError {
+pub enum DeviceError {
     /// The server refused, with its error body.
     #[error("{} [{}]", .0.error.message, .0.error.code)]
     Api(ErrorBody),
@@ -138,24 +138,92 @@ pub enum SessionError {
     /// The server answered something that is not what the API says.
     #[error("unexpected answer: {0}")]
     Unexpected(String),
+    /// A message failed to go out now, and waits in the outbox: it goes out by itself once
+    /// it can. The inner error says why it did not go now.
+    #[error(transparent)]
+    Queued(Box<DeviceError>),
 }
 
-impl SessionError {
+/// What kind of failure a [`DeviceError`] is, for the apps: they say it in the person's
+/// language (the web app gets it as `KontorError.kind`; its TypeScript type is generated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The server refused; the API's error code says why.
+    Api,
+    /// No answer came.
+    Unreachable,
+    /// The client core refused.
+    Core,
+    /// The conversation is stopped on this device.
+    Stopped,
+    /// This device waits to be added to the conversation again.
+    Rejoining,
+    /// The link code does not match the new device's.
+    WrongLinkCode,
+    /// The recovery key does not fit.
+    WrongRecoveryKey,
+    /// The host's store failed.
+    Store,
+    /// The device is not linked yet.
+    NotLinked,
+    /// Others kept changing the conversation.
+    KeepsChanging,
+    /// The server lacks what comes next for this device.
+    Missing,
+    /// The host passed something the core cannot read (an id, a kind).
+    Invalid,
+    /// The server answered something the API does not say.
+    Unexpected,
+}
+
+impl DeviceError {
     /// The API's error code, when the server refused.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            SessionError::Api(b) => Some(b.error.code),
+            DeviceError::Api(b) => Some(b.error.code),
+            DeviceError::Queued(e) => e.code(),
             _ => None,
         }
     }
 
-    /// Whether a message whose sending ended with this error waits in the outbox and goes out
-    /// by itself once it can (the server is out of reach, or asked to wait). The apps say so
-    /// instead of reporting a failure.
-    pub fn kept(&self) -> bool {
+    /// What kind of failure this is (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            SessionError::Unreachable(_) => true,
-            SessionError::Api(b) => matches!(
+            DeviceError::Api(_) => ErrorKind::Api,
+            DeviceError::Unreachable(_) => ErrorKind::Unreachable,
+            DeviceError::Core(ClientError::Stopped(_)) => ErrorKind::Stopped,
+            DeviceError::Core(ClientError::WrongLinkCode) => ErrorKind::WrongLinkCode,
+            DeviceError::Core(ClientError::BadRecoveryKey) => ErrorKind::WrongRecoveryKey,
+            DeviceError::Core(ClientError::Rejoining | ClientError::OutOfStep) => {
+                ErrorKind::Rejoining
+            }
+            DeviceError::Core(_) => ErrorKind::Core,
+            DeviceError::Store(_) => ErrorKind::Store,
+            DeviceError::NotLinked => ErrorKind::NotLinked,
+            DeviceError::KeepsChanging => ErrorKind::KeepsChanging,
+            DeviceError::Missing(..) => ErrorKind::Missing,
+            DeviceError::Unexpected(_) => ErrorKind::Unexpected,
+            DeviceError::Queued(e) => e.kind(),
+        }
+    }
+
+    /// Whether the message whose sending ended with this error waits in the outbox and goes
+    /// out by itself: a fact about the outbox, decided where the error is made
+    /// ([`DeviceError::Queued`]). The apps say so instead of reporting a failure, and do not
+    /// hand the text back to be sent twice.
+    pub fn kept(&self) -> bool {
+        matches!(self, DeviceError::Queued(_))
+    }
+
+    /// Whether the server's refusal is one to wait out (it is away, or asks to wait), so that
+    /// the message stays in the outbox instead of being dropped.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            DeviceError::Unreachable(_) => true,
+            DeviceError::Api(b) => matches!(
                 b.error.code,
                 ErrorCode::RateLimited
                     | ErrorCode::QuotaExceeded
@@ -164,15 +232,16 @@ impl SessionError {
                     // Kept until this device is added again, then encrypted anew.
                     | ErrorCode::RejoinPending
             ),
+            DeviceError::Queued(e) => e.is_transient(),
             _ => false,
         }
     }
 }
 
-pub type Result<T, E = SessionError> = std::result::Result<T, E>;
+pub type Result<T, E = DeviceError> = std::result::Result<T, E>;
 
-/// A device's session: the client core, its host, and what happened on first use.
-pub struct Session<H> {
+/// A device: the client core, its host, and what happened on first use.
+pub struct Device<H> {
     pub host: H,
     pub core: Client,
     /// The recovery key this device made, until the person confirms they kept it
@@ -183,13 +252,13 @@ pub struct Session<H> {
     pub identity_conflict: bool,
 }
 
-impl<H> std::fmt::Debug for Session<H> {
+impl<H> std::fmt::Debug for Device<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("core", &self.core).finish()
+        f.debug_struct("Device").field("core", &self.core).finish()
     }
 }
 
-fn query_ids(users: &[UserId]) -> String {
+fn query_ids(users: &[PersonId]) -> String {
     users
         .iter()
         .map(|u| u.to_string())
@@ -207,21 +276,21 @@ async fn call<H: Host, T: DeserializeOwned>(
     let answer = host
         .request(method, path, body)
         .await
-        .map_err(SessionError::Unreachable)?;
+        .map_err(DeviceError::Unreachable)?;
     if (200..300).contains(&answer.status) {
         let bytes: &[u8] = if answer.body.is_empty() {
             b"null"
         } else {
             &answer.body
         };
-        serde_json::from_slice(bytes).map_err(|e| SessionError::Unexpected(e.to_string()))
+        serde_json::from_slice(bytes).map_err(|e| DeviceError::Unexpected(e.to_string()))
     } else {
         match serde_json::from_slice::<ErrorBody>(&answer.body) {
-            Ok(body) => Err(SessionError::Api(body)),
+            Ok(body) => Err(DeviceError::Api(body)),
             // Not Kontor's answer (a proxy in between): worth trying again later only when
             // it says so; any other refusal stands.
             Err(_) if matches!(answer.status, 408 | 429) || answer.status >= 500 => Err(
-                SessionError::Unreachable(format!("server answered {}", answer.status)),
+                DeviceError::Unreachable(format!("server answered {}", answer.status)),
             ),
             Err(_) => {
                 let code = match answer.status {
@@ -232,7 +301,7 @@ async fn call<H: Host, T: DeserializeOwned>(
                     415 => ErrorCode::UnsupportedMediaType,
                     _ => ErrorCode::InvalidInput,
                 };
-                Err(SessionError::Api(ErrorBody {
+                Err(DeviceError::Api(ErrorBody {
                     error: ErrorDetail {
                         code,
                         message: format!("answered {} by something in between", answer.status),
@@ -248,14 +317,14 @@ async fn call<H: Host, T: DeserializeOwned>(
 fn to_json<B: Serialize>(body: &B) -> Result<Option<String>> {
     serde_json::to_string(body)
         .map(Some)
-        .map_err(|e| SessionError::Unexpected(e.to_string()))
+        .map_err(|e| DeviceError::Unexpected(e.to_string()))
 }
 
-impl<H: Host> Session<H> {
+impl<H: Host> Device<H> {
     /// Opens a device from its stored entries (none: a new device), setting it up on first
     /// use: pins the organisation key, makes the person's identity on their first device (the
     /// recovery key is then in `new_recovery_key`), and keeps key packages in stock.
-    pub async fn open(mut host: H, entries: Entries) -> Result<Session<H>> {
+    pub async fn open(mut host: H, entries: Entries) -> Result<Device<H>> {
         let fresh = entries.is_empty();
         let core = if fresh {
             let me: Me = call(&mut host, Method::Get, "/me", None).await?;
@@ -263,7 +332,7 @@ impl<H: Host> Session<H> {
         } else {
             Client::restore(entries)?
         };
-        let mut s = Session {
+        let mut s = Device {
             host,
             core,
             new_recovery_key: None,
@@ -278,7 +347,7 @@ impl<H: Host> Session<H> {
             Ok(()) => {}
             // A device opened without the network works from what it keeps; the next sync
             // does the rest.
-            Err(SessionError::Unreachable(_)) if !fresh => {}
+            Err(DeviceError::Unreachable(_)) if !fresh => {}
             Err(e) => return Err(e),
         }
         Ok(s)
@@ -292,7 +361,7 @@ impl<H: Host> Session<H> {
         match self.learn(&[me]).await {
             Ok(()) => {}
             // What this device holds of its own person stays; the conflict is shown.
-            Err(SessionError::Core(e)) if self.core.has_identity() => {
+            Err(DeviceError::Core(e)) if self.core.has_identity() => {
                 self.host.report(&format!("own identity check: {e}"));
                 self.identity_conflict = true;
             }
@@ -354,7 +423,7 @@ impl<H: Host> Session<H> {
         if changes.is_empty() {
             return Ok(());
         }
-        self.host.commit(changes).await.map_err(SessionError::Store)
+        self.host.commit(changes).await.map_err(DeviceError::Store)
     }
 }
 
@@ -373,8 +442,8 @@ enum Processed {
 mod tests {
     use super::*;
 
-    fn refused(code: ErrorCode) -> SessionError {
-        SessionError::Api(ErrorBody {
+    fn refused(code: ErrorCode) -> DeviceError {
+        DeviceError::Api(ErrorBody {
             error: ErrorDetail {
                 code,
                 message: String::new(),
@@ -386,17 +455,28 @@ mod tests {
 
     #[test]
     fn a_message_waits_in_the_outbox_only_when_the_server_is_away_or_asks_to_wait() {
-        assert!(SessionError::Unreachable("offline".into()).kept());
+        assert!(DeviceError::Unreachable("offline".into()).is_transient());
         for code in [
             ErrorCode::RateLimited,
             ErrorCode::QuotaExceeded,
             ErrorCode::RejoinPending,
         ] {
-            assert!(refused(code).kept(), "{code:?}");
+            assert!(refused(code).is_transient(), "{code:?}");
         }
         for code in [ErrorCode::NotAMember, ErrorCode::NotConversationAdmin] {
-            assert!(!refused(code).kept(), "{code:?}");
+            assert!(!refused(code).is_transient(), "{code:?}");
         }
-        assert!(!SessionError::KeepsChanging.kept());
+        assert!(!DeviceError::KeepsChanging.is_transient());
+    }
+
+    #[test]
+    fn only_a_message_still_in_the_outbox_is_reported_as_kept() {
+        let offline = DeviceError::Unreachable("offline".into());
+        assert!(!offline.kept(), "failed before it reached the outbox");
+        let queued = DeviceError::Queued(Box::new(offline));
+        assert!(queued.kept());
+        assert_eq!(queued.kind(), ErrorKind::Unreachable);
+        let queued = DeviceError::Queued(Box::new(refused(ErrorCode::RateLimited)));
+        assert_eq!(queued.code(), Some(ErrorCode::RateLimited));
     }
 }

@@ -4,17 +4,34 @@
 
 use super::*;
 
-impl<H: Host> Session<H> {
+impl<H: Host> Device<H> {
     /// Encrypts and sends a payload; returns where the delivery service stored it. What waits
     /// in this conversation's outbox goes first, so messages keep the order they were written
     /// in. When the server cannot be reached the message stays in the outbox
-    /// ([`SessionError::Unreachable`]) and goes out with the next [`Session::sync`].
+    /// ([`DeviceError::Unreachable`]) and goes out with the next [`Device::sync`].
     pub async fn send(&mut self, conv: ConversationId, payload: &Payload) -> Result<Sent> {
         self.require_linked()?;
         if self.core.conversation(conv).is_none() {
             self.accept_welcomes().await?;
         }
         let body = self.core.encrypt(conv, payload, self.host.now_ms())?;
+        let id = body.client_msg_id;
+        let result = self.persist_and_deliver(conv, body).await;
+        // Whether a failed message waits is what the outbox holds, not what the error says.
+        result.map_err(|e| {
+            if self.core.in_outbox(id) {
+                DeviceError::Queued(Box::new(e))
+            } else {
+                e
+            }
+        })
+    }
+
+    async fn persist_and_deliver(
+        &mut self,
+        conv: ConversationId,
+        body: SendMessage,
+    ) -> Result<Sent> {
         self.persist().await?;
         self.flush_outbox_except(Some(conv), Some(body.client_msg_id))
             .await?;
@@ -96,7 +113,7 @@ impl<H: Host> Session<H> {
     pub async fn add_people_and_tell(
         &mut self,
         conv: ConversationId,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> Result<Vec<Update>> {
         let mut updates = self.add_people(conv, users).await?;
         self.tell(
@@ -114,7 +131,7 @@ impl<H: Host> Session<H> {
     pub async fn remove_people_and_tell(
         &mut self,
         conv: ConversationId,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> Result<Vec<Update>> {
         let mut updates = self.remove_people(conv, users).await?;
         self.tell(
@@ -158,7 +175,7 @@ impl<H: Host> Session<H> {
                     if !self.core.in_outbox(id) {
                         // Catching up found it in the log: an earlier try got through.
                         let seq = self.core.seq_of(conv, id).ok_or_else(|| {
-                            SessionError::Unexpected("a sent message has no place".into())
+                            DeviceError::Unexpected("a sent message has no place".into())
                         })?;
                         let epoch = self.core.epoch(conv)?;
                         return Ok(Sent {
@@ -170,8 +187,8 @@ impl<H: Host> Session<H> {
                     body = self.core.reencrypt(conv, id)?;
                     self.persist().await?;
                 }
-                Err(e @ SessionError::Api(_)) => {
-                    if !e.kept() {
+                Err(e @ DeviceError::Api(_)) => {
+                    if !e.is_transient() {
                         self.core.discard(id);
                         self.persist().await?;
                     }
@@ -180,7 +197,7 @@ impl<H: Host> Session<H> {
                 Err(e) => return Err(e),
             }
         }
-        Err(SessionError::KeepsChanging)
+        Err(DeviceError::KeepsChanging)
     }
 
     /// Sends what waits in the outbox (of one conversation, or of all), oldest first. Stops
@@ -228,7 +245,7 @@ impl<H: Host> Session<H> {
             self.persist().await?;
             match self.deliver(conv, body).await {
                 Ok(sent) => updates.push(Update::Message(conv, sent.seq)),
-                Err(e @ SessionError::Unreachable(_)) => return Err(e),
+                Err(e @ DeviceError::Unreachable(_)) => return Err(e),
                 Err(e) => {
                     if self.core.in_outbox(id) {
                         held.insert(conv);

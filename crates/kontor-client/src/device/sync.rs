@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl<H: Host> Session<H> {
+impl<H: Host> Device<H> {
     /// The server's view of a conversation.
     pub async fn conversation(&mut self, conv: ConversationId) -> Result<Conversation> {
         self.get(&format!("/conversations/{conv}")).await
@@ -16,7 +16,7 @@ impl<H: Host> Session<H> {
         let pending: PendingWelcomes = self.get("/welcomes").await?;
         for w in pending.welcomes {
             let conv = self.conversation(w.conversation_id).await?;
-            let users: Vec<UserId> = conv.members.iter().map(|m| m.user_id).collect();
+            let users: Vec<PersonId> = conv.members.iter().map(|m| m.user_id).collect();
             self.learn_or_report(&users).await?;
             let mut result = self.core.join(&w);
             if let Err(ClientError::NeedIdentities(more)) = &result {
@@ -103,7 +103,7 @@ impl<H: Host> Session<H> {
             if now == after {
                 // The server does not have what comes next for this device (e.g. it was
                 // removed and added again without its Welcome reaching this device).
-                return Err(SessionError::Missing(conv, after));
+                return Err(DeviceError::Missing(conv, after));
             }
         }
     }
@@ -220,13 +220,13 @@ impl<H: Host> Session<H> {
         let mut updates = Vec::new();
         match self.accept_welcomes().await {
             Ok(u) => updates.extend(u),
-            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e @ DeviceError::Unreachable(_)) => return Err(e),
             Err(e) => self.host.report(&format!("Welcomes: {e}")),
         }
         let list: Conversations = self.get("/conversations").await?;
         // Everybody's newest device lists, fetched once for all conversations: the member
         // duties below compare them with the groups.
-        let people: BTreeSet<UserId> = list
+        let people: BTreeSet<PersonId> = list
             .conversations
             .iter()
             .flat_map(|c| c.members.iter().map(|m| m.user_id))
@@ -236,7 +236,7 @@ impl<H: Host> Session<H> {
             .await
         {
             Ok(()) => {}
-            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e @ DeviceError::Unreachable(_)) => return Err(e),
             Err(e) => self.host.report(&format!("identities: {e}")),
         }
         let mut held = BTreeSet::new();
@@ -254,7 +254,7 @@ impl<H: Host> Session<H> {
             };
             match done {
                 Ok(u) => updates.extend(u),
-                Err(e @ SessionError::Unreachable(_)) => return Err(e),
+                Err(e @ DeviceError::Unreachable(_)) => return Err(e),
                 Err(e) => {
                     // Its outbox waits: it may not be safe to send there yet.
                     held.insert(conv.id);
@@ -277,13 +277,13 @@ impl<H: Host> Session<H> {
         }
         match self.top_up().await {
             Ok(()) => {}
-            Err(e @ SessionError::Unreachable(_)) => return Err(e),
+            Err(e @ DeviceError::Unreachable(_)) => return Err(e),
             Err(e) => self.host.report(&format!("key packages: {e}")),
         }
         Ok(updates)
     }
 
-    /// [`Session::sync`] for one conversation whose members changed.
+    /// [`Device::sync`] for one conversation whose members changed.
     pub async fn sync_conversation(&mut self, conv: ConversationId) -> Result<Vec<Update>> {
         self.require_linked()?;
         if self.core.conversation(conv).is_none() {
@@ -294,7 +294,7 @@ impl<H: Host> Session<H> {
             Err(e) if e.code() == Some(ErrorCode::NotFound) => return self.catch_up(conv).await,
             Err(e) => return Err(e),
         };
-        let users: Vec<UserId> = server.members.iter().map(|m| m.user_id).collect();
+        let users: Vec<PersonId> = server.members.iter().map(|m| m.user_id).collect();
         self.learn_or_report(&users).await?;
         let mut updates = self.catch_up(conv).await?;
         updates.extend(self.maintain(&server).await?);
@@ -437,7 +437,7 @@ impl<H: Host> Session<H> {
             || server
                 .members
                 .iter()
-                .any(|p| p.user_id == me && p.role == MemberRole::Admin);
+                .any(|p| p.user_id == me && p.role == ConversationRole::Admin);
         if !may {
             return Ok(false);
         }
@@ -451,7 +451,7 @@ impl<H: Host> Session<H> {
                 self.persist().await?;
                 Ok(true)
             }
-            Err(e @ SessionError::Unreachable(_)) => Err(e),
+            Err(e @ DeviceError::Unreachable(_)) => Err(e),
             Err(e) => {
                 self.host
                     .report(&format!("commit {} in {conv} not voided: {e}", m.seq));
@@ -496,7 +496,7 @@ impl<H: Host> Session<H> {
         )
         .await
         {
-            Ok(_) | Err(SessionError::Unreachable(_)) => Ok(()),
+            Ok(_) | Err(DeviceError::Unreachable(_)) => Ok(()),
             // Asked too often: the next sync asks again.
             Err(e) if e.code() == Some(ErrorCode::RateLimited) => Ok(()),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => {
@@ -524,7 +524,7 @@ impl<H: Host> Session<H> {
         devices: &[DeviceId],
     ) -> Result<Vec<Update>> {
         let server = self.conversation(conv).await?;
-        let users: Vec<UserId> = server
+        let users: Vec<PersonId> = server
             .members
             .iter()
             .filter(|m| m.devices.iter().any(|d| devices.contains(d)))
@@ -548,6 +548,6 @@ impl<H: Host> Session<H> {
                 return Ok(updates);
             }
         }
-        Err(SessionError::KeepsChanging)
+        Err(DeviceError::KeepsChanging)
     }
 }

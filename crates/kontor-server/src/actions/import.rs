@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validate;
 use kontor_intake::import::ImportFile;
-use kontor_proto::api::{CreateInvitationRequest, ImportLine, ImportReport, ProfilePatch, Role};
+use kontor_proto::api::{CreateInvitationRequest, ImportLine, ImportReport, OrgRole, ProfilePatch};
 use kontor_proto::error::Lang;
 use kontor_proto::{ErrorCode, TeamId};
 use std::collections::HashMap;
@@ -61,10 +61,10 @@ pub async fn people(
         }
         let outcome = async {
             let role = match get("role") {
-                None => Role::Member,
-                Some(r) => Role::parse(&r.to_lowercase()).ok_or(ApiError::invalid("role"))?,
+                None => OrgRole::Member,
+                Some(r) => OrgRole::parse(&r.to_lowercase()).ok_or(ApiError::invalid("role"))?,
             };
-            if role == Role::Owner && caller.role != Role::Owner {
+            if role == OrgRole::Owner && caller.role != OrgRole::Owner {
                 return Err(ApiError::field(ErrorCode::Forbidden, "role"));
             }
             let normalized = validate::email("email", &email)?;

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::store::{AuditCtx, NewInvitation, Store, StoreError};
 use crate::{clock, tokens, validate};
-use kontor_proto::api::{CreateInvitationRequest, CreateOrgResponse, InvitationCreated, Role};
+use kontor_proto::api::{CreateInvitationRequest, CreateOrgResponse, InvitationCreated, OrgRole};
 use kontor_proto::{ErrorCode, OrgId};
 
 /// How long an invitation stays valid.
@@ -31,16 +31,16 @@ pub async fn create_org(
     store: &Store,
     config: &Config,
     name: &str,
-    admin_email: &str,
+    owner_email: &str,
     ctx: &AuditCtx,
 ) -> Result<CreateOrgResponse, ApiError> {
     let name = validate::line("name", name, 2, 100)?;
-    let email = validate::email("admin_email", admin_email)?;
+    let email = validate::email("owner_email", owner_email)?;
     let base = validate::slug_of(&name);
     let code = tokens::new_invitation_code();
     let owner = NewInvitation {
         email,
-        role: Role::Owner,
+        role: OrgRole::Owner,
         display_name: None,
         team_ids: Vec::new(),
         profile: Default::default(),
@@ -101,7 +101,7 @@ pub async fn invite(
         .filter(|n| !n.trim().is_empty())
         .map(validate::display_name)
         .transpose()?;
-    if req.role == Role::Guest && !store.policies(org).await?.guest_access {
+    if req.role == OrgRole::Guest && !store.policies(org).await?.guest_access {
         return Err(ApiError::field(ErrorCode::Forbidden, "role"));
     }
     let code = tokens::new_invitation_code();

@@ -6,22 +6,22 @@ use crate::effects::Effects;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::AuditCtx;
-use kontor_proto::api::{Person, PersonStatus, Role};
-use kontor_proto::{DeviceId, OrgId, SessionId, UserId};
+use kontor_proto::api::{OrgRole, Person, PersonStatus};
+use kontor_proto::{DeviceId, OrgId, PersonId, SessionId};
 
 /// Gives a person a new role. Becoming or ceasing to be a guest changes what their devices may
 /// see: their event streams start over.
 pub async fn set_role(
     state: &AppState,
     org: OrgId,
-    user: UserId,
-    from: Role,
-    to: Role,
+    user: PersonId,
+    from: OrgRole,
+    to: OrgRole,
     audit: &AuditCtx,
 ) -> Result<(Person, Effects), ApiError> {
     let person = state.store().set_role(org, user, to, audit).await?;
     let mut fx = Effects::new().org_changed(org);
-    if (from == Role::Guest) != (to == Role::Guest) {
+    if (from == OrgRole::Guest) != (to == OrgRole::Guest) {
         let sessions: Vec<SessionId> = state
             .store()
             .sessions(org, user, state.now())
@@ -39,7 +39,7 @@ pub async fn set_role(
 pub async fn set_status(
     state: &AppState,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     status: PersonStatus,
     audit: &AuditCtx,
 ) -> Result<(Person, Effects), ApiError> {
@@ -63,7 +63,7 @@ pub async fn set_status(
 pub async fn revoke_device(
     state: &AppState,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     device: DeviceId,
 ) -> Result<Effects, ApiError> {
     let ended = state
@@ -80,7 +80,7 @@ pub async fn revoke_device(
 pub async fn end_session(
     state: &AppState,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     session: SessionId,
 ) -> Result<Effects, ApiError> {
     state

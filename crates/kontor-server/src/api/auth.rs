@@ -11,7 +11,7 @@ use crate::{lockout, password, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
-    ChangePasswordRequest, Device, LoginRequest, Me, PersonStatus, Role, SessionCreated,
+    ChangePasswordRequest, Device, LoginRequest, Me, OrgRole, PersonStatus, SessionCreated,
     SessionInfo,
 };
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};
@@ -66,7 +66,7 @@ pub async fn login(
     if creds.status != PersonStatus::Active {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
-    if creds.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
+    if creds.role == OrgRole::Guest && !state.store().policies(org.id).await?.guest_access {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     let ids = state

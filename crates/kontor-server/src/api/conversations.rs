@@ -16,10 +16,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::conversation::{
     Conversation, Conversations, CreateConversation, MessagePage, MessagesQuery, PendingWelcomes,
-    SendMessage, Sent, SetMemberRole, VoidCommit,
+    SendMessage, Sent, SetConversationRole, VoidCommit,
 };
 use kontor_proto::event::ServerFrame;
-use kontor_proto::{ConversationId, ErrorBody, UserId};
+use kontor_proto::{ConversationId, ErrorBody, PersonId};
 use std::sync::atomic::Ordering;
 
 /// The largest MLS message (a commit with a Welcome for many devices carries a ratchet tree).
@@ -183,7 +183,7 @@ pub async fn send(
         return Err(ApiError::invalid("added"));
     }
     // Guests add only people they may see (or who are in the conversation already).
-    if caller.role == kontor_proto::api::Role::Guest && !body.added.is_empty() {
+    if caller.role == kontor_proto::api::OrgRole::Guest && !body.added.is_empty() {
         let conv = state
             .store()
             .conversation(caller.org, id, caller.device)
@@ -387,13 +387,13 @@ pub async fn ack_welcome(
 
 /// Sets a person's role in a group or channel (its admins only).
 #[utoipa::path(put, path = "/conversations/{id}/members/{user_id}", tag = "conversations", security(("session" = [])),
-    params(("id" = ConversationId, Path), ("user_id" = UserId, Path)), request_body = SetMemberRole,
+    params(("id" = ConversationId, Path), ("user_id" = PersonId, Path)), request_body = SetConversationRole,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, user)): ApiPath<(ConversationId, UserId)>,
-    ApiJson(body): ApiJson<SetMemberRole>,
+    ApiPath((id, user)): ApiPath<(ConversationId, PersonId)>,
+    ApiJson(body): ApiJson<SetConversationRole>,
 ) -> Result<StatusCode, ApiError> {
     state
         .store()

@@ -1,14 +1,14 @@
 //! The company directory: search by name, team, competence, language and place.
 
 use crate::access::Caller;
-use crate::directory_index::Query;
+use crate::directory_index::{Query, Viewer};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::search;
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
-use kontor_proto::api::{DirectoryPage, DirectoryQuery, Person, Role};
+use kontor_proto::api::{DirectoryPage, DirectoryQuery, OrgRole, Person};
 use kontor_proto::{ErrorBody, TeamId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -68,13 +68,16 @@ pub async fn search(
         .snapshot(state.store(), caller.org)
         .await?;
     // A guest sees only people who share a team with them, and of them only shared teams.
-    let guest_teams: Option<HashSet<TeamId>> = (caller.role == Role::Guest).then(|| {
-        index
+    let viewer = if caller.role == OrgRole::Guest {
+        let teams: HashSet<TeamId> = index
             .people
             .get(&caller.user)
             .map(|me| me.person.teams.iter().map(|t| t.team_id).collect())
-            .unwrap_or_default()
-    });
+            .unwrap_or_default();
+        Viewer::Guest(caller.user, teams)
+    } else {
+        Viewer::Colleague(caller.user)
+    };
     let hits = index.search(&Query {
         terms,
         facets,
@@ -82,8 +85,7 @@ pub async fn search(
         email,
         teams: team_ids,
         include_inactive,
-        viewer: caller.user,
-        guest_teams,
+        viewer,
     });
     let total = hits.len() as u64;
     if u64::from(offset) > total {

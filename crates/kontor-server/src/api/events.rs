@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use kontor_proto::api::{EventPage, EventsQuery, Role};
+use kontor_proto::api::{EventPage, EventsQuery, OrgRole};
 use kontor_proto::event::{ClientFrame, ServerFrame, close_code};
 use kontor_proto::{ErrorBody, ErrorCode};
 use std::sync::atomic::Ordering;
@@ -166,7 +166,7 @@ async fn stream(
     reg: &mut crate::hub::Registration<'_>,
 ) -> Result<(), End> {
     let store = state.store();
-    let is_guest = caller.role == Role::Guest;
+    let is_guest = caller.role == OrgRole::Guest;
     let (last, oldest) = store
         .event_bounds(caller.org)
         .await
@@ -291,7 +291,7 @@ pub async fn poll(
         .events_after(
             caller.org,
             caller.user,
-            caller.role == Role::Guest,
+            caller.role == OrgRole::Guest,
             after,
             limit,
         )

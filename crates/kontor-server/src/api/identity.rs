@@ -17,7 +17,7 @@ use kontor_proto::identity::{
     LinkRequest, LinkRequests, LinkStatus, Membership, MembershipCertificate, OrgKey,
     PublishIdentity, RecoveryBackup, SignedDeviceList,
 };
-use kontor_proto::{Bytes, ErrorBody, ErrorCode, LinkRequestId, UserId};
+use kontor_proto::{Bytes, ErrorBody, ErrorCode, LinkRequestId, PersonId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -179,7 +179,7 @@ pub async fn bundles(
     for part in q.ids.split(',').filter(|p| !p.trim().is_empty()) {
         ids.push(
             part.trim()
-                .parse::<UserId>()
+                .parse::<PersonId>()
                 .map_err(|_| ApiError::invalid("ids"))?,
         );
     }

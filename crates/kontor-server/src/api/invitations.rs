@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use kontor_intake::import::ImportFile;
 use kontor_proto::api::{
     AcceptInvitationRequest, CreateInvitationRequest, ImportReport, Invitation,
-    InvitationCodeRequest, InvitationCreated, InvitationPreview, Role, SessionCreated,
+    InvitationCodeRequest, InvitationCreated, InvitationPreview, OrgRole, SessionCreated,
 };
 use kontor_proto::error::Lang;
 use kontor_proto::{ErrorBody, ErrorCode, InvitationId};
@@ -31,7 +31,7 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateInvitationRequest>,
 ) -> Result<ApiJson<InvitationCreated>, ApiError> {
     caller.require_admin()?;
-    if req.role == Role::Owner && caller.role != Role::Owner {
+    if req.role == OrgRole::Owner && caller.role != OrgRole::Owner {
         return Err(ApiError::field(ErrorCode::Forbidden, "role"));
     }
     let created = actions::invite(
@@ -71,8 +71,8 @@ pub async fn revoke(
         .invitations(caller.org)
         .await?
         .iter()
-        .any(|i| i.id == id && i.role == Role::Owner);
-    if owner_invitation && caller.role != Role::Owner {
+        .any(|i| i.id == id && i.role == OrgRole::Owner);
+    if owner_invitation && caller.role != OrgRole::Owner {
         return Err(ApiError::forbidden());
     }
     state
@@ -175,7 +175,7 @@ pub async fn accept(
         .map_err(ApiError::from)
         .inspect_err(|e| count_failure(&state, &key, e))?;
     state.limiter().release(&key);
-    if inv.role == Role::Guest && !state.store().policies(org.id).await?.guest_access {
+    if inv.role == OrgRole::Guest && !state.store().policies(org.id).await?.guest_access {
         return Err(ApiError::new(ErrorCode::AccountDisabled));
     }
     let display_name = validate::display_name(&req.display_name)?;

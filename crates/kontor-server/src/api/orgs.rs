@@ -35,7 +35,7 @@ pub async fn create_org(
         state.store(),
         state.config(),
         &req.name,
-        &req.admin_email,
+        &req.owner_email,
         &ctx,
     )
     .await?;

@@ -12,16 +12,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kontor_proto::api::{Person, PersonStatus, ProfilePatch, SetRoleRequest};
-use kontor_proto::{ErrorBody, UserId};
+use kontor_proto::{ErrorBody, PersonId};
 
 /// A person in the caller's organisation (guests: only people they share a team with).
 #[utoipa::path(get, path = "/people/{user_id}", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn get_person(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_visible(&state, user).await?;
     let mut person = [state.store().person(caller.org, user).await?];
@@ -32,12 +32,12 @@ pub async fn get_person(
 
 /// Edits a profile: one's own, or anybody's as an admin.
 #[utoipa::path(patch, path = "/people/{user_id}", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)), request_body = ProfilePatch,
+    params(("user_id" = PersonId, Path)), request_body = ProfilePatch,
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn patch_person(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
     ApiJson(patch): ApiJson<ProfilePatch>,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_visible(&state, user).await?;
@@ -54,12 +54,12 @@ pub async fn patch_person(
 
 /// Changes a person's role (admins; only owners make or unmake owners).
 #[utoipa::path(put, path = "/people/{user_id}/role", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)), request_body = SetRoleRequest,
+    params(("user_id" = PersonId, Path)), request_body = SetRoleRequest,
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn set_role(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_admin()?;
@@ -81,7 +81,7 @@ pub async fn set_role(
 async fn change_status(
     state: &AppState,
     caller: &Caller,
-    user: UserId,
+    user: PersonId,
     status: PersonStatus,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_admin()?;
@@ -95,24 +95,24 @@ async fn change_status(
 
 /// Suspends a person: every session ends at once; the account can be reactivated.
 #[utoipa::path(post, path = "/people/{user_id}/suspend", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn suspend(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<ApiJson<Person>, ApiError> {
     change_status(&state, &caller, user, PersonStatus::Suspended).await
 }
 
 /// Reactivates a suspended person.
 #[utoipa::path(post, path = "/people/{user_id}/reactivate", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn reactivate(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<ApiJson<Person>, ApiError> {
     change_status(&state, &caller, user, PersonStatus::Active).await
 }
@@ -120,12 +120,12 @@ pub async fn reactivate(
 /// Deprovisions a person for good: every device and session is revoked at once and their
 /// open connections close.
 #[utoipa::path(post, path = "/people/{user_id}/deprovision", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn deprovision(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<ApiJson<Person>, ApiError> {
     change_status(&state, &caller, user, PersonStatus::Deprovisioned).await
 }
@@ -136,13 +136,13 @@ pub const AVATAR_MAX_BYTES: usize = 512 * 1024;
 /// Sets an avatar: PNG, JPEG or WebP, at most 512 KiB and 4096 pixels a side, checked by its
 /// bytes (SVG refused).
 #[utoipa::path(put, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn put_avatar(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
     body: Bytes,
 ) -> Result<ApiJson<Person>, ApiError> {
     caller.require_visible(&state, user).await?;
@@ -159,12 +159,12 @@ pub async fn put_avatar(
 
 /// A person's avatar image.
 #[utoipa::path(get, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 200, content_type = "image/*", body = Vec<u8>), (status = "4XX", body = ErrorBody)))]
 pub async fn get_avatar(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<Response, ApiError> {
     caller.require_visible(&state, user).await?;
     let (content_type, bytes) = state.store().avatar(caller.org, user).await?;
@@ -173,12 +173,12 @@ pub async fn get_avatar(
 
 /// Removes an avatar.
 #[utoipa::path(delete, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = UserId, Path)),
+    params(("user_id" = PersonId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn delete_avatar(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(user): ApiPath<UserId>,
+    ApiPath(user): ApiPath<PersonId>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_visible(&state, user).await?;
     let target = state.store().person(caller.org, user).await?;

@@ -10,9 +10,9 @@ use crate::validate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
-    CreateTeamRequest, Role, SetTeamMemberRequest, Team, TeamDetail, TeamPatch,
+    CreateTeamRequest, OrgRole, SetTeamMemberRequest, Team, TeamDetail, TeamPatch,
 };
-use kontor_proto::{ErrorBody, TeamId, UserId};
+use kontor_proto::{ErrorBody, PersonId, TeamId};
 
 /// All teams (guests: only their own), by name.
 #[utoipa::path(get, path = "/teams", tag = "teams", security(("session" = [])),
@@ -22,7 +22,7 @@ pub async fn list(
     caller: Caller,
 ) -> Result<ApiJson<Vec<Team>>, ApiError> {
     let mut teams = state.store().teams(caller.org).await?;
-    if caller.role == Role::Guest {
+    if caller.role == OrgRole::Guest {
         let me = state.store().person(caller.org, caller.user).await?;
         teams.retain(|t| me.teams.iter().any(|m| m.team_id == t.id));
     }
@@ -65,7 +65,7 @@ pub async fn get(
     let team = state.store().team(caller.org, team_id).await?;
     caller.require_team_visible(&state, team_id).await?;
     let members = state.store().team_members(caller.org, team_id).await?;
-    let children = if caller.role == Role::Guest {
+    let children = if caller.role == OrgRole::Guest {
         Vec::new()
     } else {
         state
@@ -144,12 +144,12 @@ pub async fn delete(
 /// Adds a person to a team or changes their role in it (admins and the team's leads; only
 /// admins appoint leads).
 #[utoipa::path(put, path = "/teams/{team_id}/members/{user_id}", tag = "teams", security(("session" = [])),
-    params(("team_id" = TeamId, Path), ("user_id" = UserId, Path)), request_body = SetTeamMemberRequest,
+    params(("team_id" = TeamId, Path), ("user_id" = PersonId, Path)), request_body = SetTeamMemberRequest,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn set_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((team_id, user_id)): ApiPath<(TeamId, UserId)>,
+    ApiPath((team_id, user_id)): ApiPath<(TeamId, PersonId)>,
     ApiJson(req): ApiJson<SetTeamMemberRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
@@ -178,12 +178,12 @@ pub async fn set_member(
 
 /// Removes a person from a team (admins and the team's leads).
 #[utoipa::path(delete, path = "/teams/{team_id}/members/{user_id}", tag = "teams", security(("session" = [])),
-    params(("team_id" = TeamId, Path), ("user_id" = UserId, Path)),
+    params(("team_id" = TeamId, Path), ("user_id" = PersonId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((team_id, user_id)): ApiPath<(TeamId, UserId)>,
+    ApiPath((team_id, user_id)): ApiPath<(TeamId, PersonId)>,
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
     caller.require_team_manage(&state, team_id).await?;

@@ -7,9 +7,9 @@ use super::{
     col_str,
 };
 use crate::clock::fmt_ms;
-use kontor_proto::api::{Device, Invitation, Org, PersonStatus, Role, SessionInfo, TeamRole};
+use kontor_proto::api::{Device, Invitation, Org, OrgRole, PersonStatus, SessionInfo, TeamRole};
 use kontor_proto::{
-    DeviceId, ErrorCode, EventKind, InvitationId, OrgId, SessionId, TeamId, UserId,
+    DeviceId, ErrorCode, EventKind, InvitationId, OrgId, PersonId, SessionId, TeamId,
 };
 use sqlx::any::AnyRow;
 
@@ -20,7 +20,7 @@ fn invitation_from_row(row: &AnyRow) -> StoreResult<Invitation> {
     Ok(Invitation {
         id: col_parse(row, "id")?,
         email: col_str(row, "email")?,
-        role: Role::parse(&col_str(row, "role")?).ok_or(StoreError::Corrupt("role"))?,
+        role: OrgRole::parse(&col_str(row, "role")?).ok_or(StoreError::Corrupt("role"))?,
         display_name: col_opt_str(row, "display_name")?,
         created_at: fmt_ms(col_i64(row, "created_at")?),
         expires_at: fmt_ms(col_i64(row, "expires_at")?),
@@ -123,10 +123,10 @@ pub struct NewSession {
 #[derive(Clone, Debug)]
 pub struct AuthRecord {
     pub org: OrgId,
-    pub user: UserId,
+    pub user: PersonId,
     pub device: DeviceId,
     pub session: SessionId,
-    pub role: Role,
+    pub role: OrgRole,
     pub status: PersonStatus,
     pub expires_at: i64,
     pub last_used_at: i64,
@@ -135,17 +135,17 @@ pub struct AuthRecord {
 /// What login needs to check a password.
 #[derive(Clone, Debug)]
 pub struct Credentials {
-    pub user: UserId,
+    pub user: PersonId,
     pub password_hash: String,
     pub status: PersonStatus,
-    pub role: Role,
+    pub role: OrgRole,
 }
 
 /// Ids of a freshly created login.
 #[derive(Clone, Copy, Debug)]
 pub struct LoginIds {
     pub org: OrgId,
-    pub user: UserId,
+    pub user: PersonId,
     pub device: DeviceId,
     pub session: SessionId,
 }
@@ -156,11 +156,11 @@ async fn insert_person(
     org: OrgId,
     email: &str,
     display_name: &str,
-    role: Role,
+    role: OrgRole,
     password_hash: &str,
     now: i64,
-) -> StoreResult<UserId> {
-    let user = UserId::new();
+) -> StoreResult<PersonId> {
+    let user = PersonId::new();
     sqlx::query(
         "INSERT INTO users (id, org_id, email, display_name, role, status, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
@@ -192,7 +192,7 @@ pub struct FirstStart {
 async fn insert_session(
     tx: &mut Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     new: &NewSession,
     now: i64,
 ) -> StoreResult<(DeviceId, SessionId)> {
@@ -231,7 +231,7 @@ async fn insert_session(
 pub(crate) async fn end_sessions(
     tx: &mut Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     except: Option<SessionId>,
     now: i64,
 ) -> StoreResult<Vec<SessionId>> {
@@ -268,7 +268,7 @@ pub(crate) async fn end_sessions(
 pub(crate) async fn revoke_devices(
     tx: &mut Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     now: i64,
 ) -> StoreResult<Vec<DeviceId>> {
     let ids: Vec<String> = sqlx::query_scalar(
@@ -415,7 +415,7 @@ impl super::Store {
         };
         let org: OrgId = col_parse(&row, "org_id")?;
         let email = col_str(&row, "email")?;
-        let role = Role::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?;
+        let role = OrgRole::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?;
         let team_ids: Vec<TeamId> = super::col_json(&row, "team_ids")?;
         let profile: kontor_proto::api::ProfilePatch = super::col_json(&row, "profile")?;
         let exists: Option<String> =
@@ -518,7 +518,7 @@ impl super::Store {
             org,
             &f.email,
             &f.display_name,
-            Role::Owner,
+            OrgRole::Owner,
             &f.password_hash,
             now,
         )
@@ -565,7 +565,7 @@ impl super::Store {
                 password_hash: col_str(&row, "password_hash")?,
                 status: PersonStatus::parse(&col_str(&row, "status")?)
                     .ok_or(StoreError::Corrupt("status"))?,
-                role: Role::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
+                role: OrgRole::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
             })
         })
         .transpose()
@@ -577,7 +577,7 @@ impl super::Store {
     pub async fn create_login(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         new: &NewSession,
         replaces: Option<DeviceId>,
         now: i64,
@@ -628,7 +628,7 @@ impl super::Store {
                 user: col_parse(&row, "user_id")?,
                 device: col_parse(&row, "device_id")?,
                 session: col_parse(&row, "id")?,
-                role: Role::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
+                role: OrgRole::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
                 status: PersonStatus::parse(&col_str(&row, "status")?)
                     .ok_or(StoreError::Corrupt("status"))?,
                 expires_at: col_i64(&row, "expires_at")?,
@@ -659,7 +659,7 @@ impl super::Store {
     pub async fn end_session(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         session: SessionId,
         now: i64,
     ) -> StoreResult<()> {
@@ -694,7 +694,7 @@ impl super::Store {
     pub async fn revoke_device(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         now: i64,
     ) -> StoreResult<Vec<SessionId>> {
@@ -746,7 +746,7 @@ impl super::Store {
     }
 
     /// `user`'s devices, revoked ones included, newest first.
-    pub async fn devices(&self, org: OrgId, user: UserId) -> StoreResult<Vec<Device>> {
+    pub async fn devices(&self, org: OrgId, user: PersonId) -> StoreResult<Vec<Device>> {
         let rows = sqlx::query(
             "SELECT id, name, platform, created_at, last_seen_at, revoked_at FROM devices \
              WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC",
@@ -774,7 +774,7 @@ impl super::Store {
     pub async fn sessions(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         now: i64,
     ) -> StoreResult<Vec<SessionInfo>> {
         let rows = sqlx::query(
@@ -806,7 +806,7 @@ impl super::Store {
     pub async fn set_password(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         password_hash: &str,
         keep: SessionId,
         now: i64,

@@ -4,7 +4,7 @@
 use super::{AuditCtx, StoreResult, Tx, col_i64, col_opt_parse, col_opt_str, col_parse, col_str};
 use crate::clock::fmt_ms;
 use kontor_proto::api::AuditEntry;
-use kontor_proto::{AuditId, OrgId, UserId};
+use kontor_proto::{AuditId, OrgId, PersonId};
 
 pub(crate) async fn record(
     tx: &mut Tx,
@@ -36,7 +36,7 @@ pub(crate) async fn record(
 /// Filters for [`super::Store::audit_entries`], already validated.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
-    pub actor: Option<UserId>,
+    pub actor: Option<PersonId>,
     pub action: Option<String>,
     pub target_id: Option<String>,
     pub since: Option<i64>,

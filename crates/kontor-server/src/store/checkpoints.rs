@@ -32,8 +32,8 @@ use super::conversations::{group_state, lock_conversation, write_group_state};
 use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
 use crate::access::conversation as rules;
 use crate::delivery::GroupState;
-use kontor_proto::conversation::{MemberRole, MessageKind};
-use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::conversation::{ConversationRole, MessageKind};
+use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, PersonId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -47,13 +47,13 @@ pub const KEPT_FOR_MS: i64 = 3_600_000;
 #[derive(Serialize, Deserialize)]
 struct Routing {
     devices: Vec<RoutedRow>,
-    members: Vec<(UserId, String)>,
+    members: Vec<(PersonId, String)>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
 struct RoutedRow {
     device: DeviceId,
-    user: UserId,
+    user: PersonId,
     removing: bool,
     joined_seq: i64,
     leaf: Option<i64>,
@@ -97,7 +97,7 @@ async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
 /// Who is about to store a message, as the run sees them.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Committer {
-    pub user: UserId,
+    pub user: PersonId,
     /// They manage the conversation (admin, or a direct chat's either side).
     pub manages: bool,
     /// The commit removes devices and adds none.
@@ -185,7 +185,7 @@ impl super::Store {
         &self,
         org: OrgId,
         conv: ConversationId,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         seq: u64,
         at: i64,
@@ -202,7 +202,7 @@ impl super::Store {
             .members
             .iter()
             .find(|(u, _)| *u == me.user)
-            .and_then(|(_, r)| MemberRole::parse(r))
+            .and_then(|(_, r)| ConversationRole::parse(r))
             .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
         let guest = super::conversations::guests(&mut *tx, &[me.user])
             .await?
@@ -230,7 +230,7 @@ impl super::Store {
         .await?
         .ok_or(StoreError::refused_field(ErrorCode::NotVoidable, "seq"))?;
         let epoch = col_i64(&row, "epoch")? as u64;
-        let committer: UserId = col_parse(&row, "user_id")?;
+        let committer: PersonId = col_parse(&row, "user_id")?;
         let state = GroupState(
             row.try_get::<Vec<u8>, _>("state")
                 .map_err(|_| StoreError::Corrupt("state"))?,
@@ -248,7 +248,7 @@ impl super::Store {
         }
         // The run's invariant, checked once more: since the commit, only its committer (and
         // the delivery service's own proposals) wrote.
-        let server = UserId(uuid::Uuid::nil());
+        let server = PersonId(uuid::Uuid::nil());
         let others: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = $1 AND seq >= $2 \
              AND voided = 0 AND sender_user <> $3 AND sender_user <> $4",
@@ -346,7 +346,7 @@ impl super::Store {
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        let people: BTreeMap<UserId, &str> = before
+        let people: BTreeMap<PersonId, &str> = before
             .members
             .iter()
             .map(|(u, r)| (*u, r.as_str()))

@@ -12,10 +12,10 @@ use crate::access::conversation as rules;
 use crate::clock::fmt_ms;
 use crate::delivery::{self, Facts, GroupState, Handshake, Refusal, RoutedDevice};
 use kontor_proto::conversation::{
-    Conversation, ConversationKind, ConversationMember, MemberRole, MessageKind, PendingWelcome,
-    SendMessage, Sent, StoredMessage,
+    Conversation, ConversationKind, ConversationMember, ConversationRole, MessageKind,
+    PendingWelcome, SendMessage, Sent, StoredMessage,
 };
-use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, UserId};
+use kontor_proto::{ClientMsgId, ConversationId, DeviceId, ErrorCode, OrgId, PersonId};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -39,7 +39,7 @@ pub struct SendOutcome {
 #[derive(Clone, Copy, Debug)]
 struct DeviceRow {
     device: DeviceId,
-    user: UserId,
+    user: PersonId,
     removing: bool,
     /// It asked to be added again (it could not process a commit).
     rejoining: bool,
@@ -141,7 +141,7 @@ async fn device_rows(
 async fn member_rows(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     conv: ConversationId,
-) -> StoreResult<BTreeMap<UserId, MemberRole>> {
+) -> StoreResult<BTreeMap<PersonId, ConversationRole>> {
     sqlx::query("SELECT user_id, role FROM conversation_members WHERE conversation_id = $1")
         .bind(conv.to_string())
         .fetch_all(exec)
@@ -150,7 +150,7 @@ async fn member_rows(
         .map(|r| {
             Ok((
                 col_parse(r, "user_id")?,
-                MemberRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
+                ConversationRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
             ))
         })
         .collect()
@@ -160,7 +160,7 @@ async fn member_rows(
 async fn devices_and_members(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     conv: ConversationId,
-) -> StoreResult<(Vec<DeviceRow>, BTreeMap<UserId, MemberRole>)> {
+) -> StoreResult<(Vec<DeviceRow>, BTreeMap<PersonId, ConversationRole>)> {
     let rows = sqlx::query(
         "SELECT d.device_id, d.user_id, d.removing, d.rejoin_requested_at, m.role FROM conversation_devices d \
          LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.user_id = d.user_id \
@@ -181,7 +181,7 @@ async fn devices_and_members(
         if let Some(role) = super::col_opt_str(r, "role")? {
             members.insert(
                 d.user,
-                MemberRole::parse(&role).ok_or(StoreError::Corrupt("role"))?,
+                ConversationRole::parse(&role).ok_or(StoreError::Corrupt("role"))?,
             );
         }
         devices.push(d);
@@ -210,8 +210,8 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
 /// Which of these people are guests of their organisation.
 pub(super) async fn guests(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    users: &[UserId],
-) -> StoreResult<Vec<UserId>> {
+    users: &[PersonId],
+) -> StoreResult<Vec<PersonId>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
@@ -238,9 +238,9 @@ async fn judge_handshake(
     org: OrgId,
     conv: ConversationId,
     kind: ConversationKind,
-    sender: (UserId, DeviceId),
+    sender: (PersonId, DeviceId),
     m: &SendMessage,
-    members: &BTreeMap<UserId, MemberRole>,
+    members: &BTreeMap<PersonId, ConversationRole>,
     devices: &[DeviceRow],
 ) -> StoreResult<delivery::Verdict> {
     if m.kind == MessageKind::Commit {
@@ -310,7 +310,7 @@ impl super::Store {
         org: OrgId,
         id: ConversationId,
         kind: ConversationKind,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         state: &GroupState,
         now: i64,
@@ -384,7 +384,7 @@ impl super::Store {
         .ok_or(StoreError::NotFound)?;
         let devices = device_rows(&self.read, id).await?;
         let members = member_rows(&self.read, id).await?;
-        let people: Vec<UserId> = members.keys().copied().collect();
+        let people: Vec<PersonId> = members.keys().copied().collect();
         let guests = guests(&self.read, &people).await?;
         Ok(Conversation {
             id,
@@ -454,7 +454,7 @@ impl super::Store {
     /// Counts what a stored message holds against its organisation and sender, in a short
     /// transaction of its own (the organisation's row first, as every write locks it). Sends
     /// in flight at the same time may overshoot the quota by their own size.
-    async fn count_stored(&self, org: OrgId, user: UserId, size: i64) -> StoreResult<()> {
+    async fn count_stored(&self, org: OrgId, user: PersonId, size: i64) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE orgs SET stored_bytes = stored_bytes + $2 WHERE id = $1")
             .bind(org.to_string())
@@ -507,7 +507,7 @@ impl super::Store {
         &self,
         org: OrgId,
         conv: ConversationId,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         m: &SendMessage,
         storage_cap: u64,
@@ -571,7 +571,7 @@ impl super::Store {
         // Before the group's state moves: the run of one person's unanswered commits.
         let run = super::checkpoints::Committer {
             user,
-            manages: kind == ConversationKind::Direct || my_role == MemberRole::Admin,
+            manages: kind == ConversationKind::Direct || my_role == ConversationRole::Admin,
             removes_only: m.added.is_empty() && !m.removed.is_empty(),
         };
         super::checkpoints::note_message(&mut tx, conv, m.kind, run, seq, epoch, now).await?;
@@ -903,10 +903,10 @@ impl super::Store {
         &self,
         org: OrgId,
         conv: ConversationId,
-        caller: UserId,
+        caller: PersonId,
         device: DeviceId,
-        target: UserId,
-        role: MemberRole,
+        target: PersonId,
+        role: ConversationRole,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let (kind, _, _) = lock_conversation(&mut tx, org, conv).await?;
@@ -920,10 +920,10 @@ impl super::Store {
         if !members.contains_key(&target) {
             return Err(StoreError::NotFound);
         }
-        if caller == target && role != MemberRole::Admin {
+        if caller == target && role != ConversationRole::Admin {
             let admins = members
                 .values()
-                .filter(|r| **r == MemberRole::Admin)
+                .filter(|r| **r == ConversationRole::Admin)
                 .count();
             if admins <= 1 {
                 return Err(StoreError::refused(ErrorCode::Conflict));
@@ -986,7 +986,7 @@ impl super::Store {
         if current != epoch || proposals.is_empty() {
             return Ok((Vec::new(), Vec::new()));
         }
-        let server = kontor_proto::UserId(uuid::Uuid::nil());
+        let server = kontor_proto::PersonId(uuid::Uuid::nil());
         let server_device = DeviceId(uuid::Uuid::nil());
         let mut stored = Vec::with_capacity(proposals.len());
         let mut state = group_state(&mut tx, conv).await?;
@@ -1088,7 +1088,12 @@ impl super::Store {
     }
 
     /// Whether two people are members of one conversation.
-    pub async fn share_conversation(&self, org: OrgId, a: UserId, b: UserId) -> StoreResult<bool> {
+    pub async fn share_conversation(
+        &self,
+        org: OrgId,
+        a: PersonId,
+        b: PersonId,
+    ) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM conversation_members x \
              JOIN conversation_members y ON x.conversation_id = y.conversation_id \

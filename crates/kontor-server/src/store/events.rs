@@ -7,7 +7,7 @@
 
 use super::{StoreResult, Tx, col_i64, col_str};
 use crate::clock::fmt_ms;
-use kontor_proto::{Event, EventKind, OrgId, UserId};
+use kontor_proto::{Event, EventKind, OrgId, PersonId};
 
 /// Who an event is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub enum Audience {
     /// Everybody in the organisation but guests.
     Members,
     /// One person's devices.
-    User(UserId),
+    User(PersonId),
 }
 
 pub(crate) async fn emit(
@@ -68,7 +68,7 @@ impl super::Store {
     pub async fn events_after(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         is_guest: bool,
         after: u64,
         limit: u32,

@@ -5,7 +5,7 @@
 //! changes, a device list only moves forward, a key package is handed out once.
 
 use super::{StoreError, StoreResult, col_i64, col_str};
-use kontor_proto::{DeviceId, ErrorCode, LinkRequestId, OrgId, UserId};
+use kontor_proto::{DeviceId, ErrorCode, LinkRequestId, OrgId, PersonId};
 use sqlx::Row;
 
 fn col_bytes(row: &sqlx::any::AnyRow, col: &'static str) -> StoreResult<Vec<u8>> {
@@ -21,7 +21,7 @@ fn col_opt_bytes(row: &sqlx::any::AnyRow, col: &'static str) -> StoreResult<Opti
 /// A stored identity.
 #[derive(Clone, Debug)]
 pub struct StoredIdentity {
-    pub user: UserId,
+    pub user: PersonId,
     pub identity_key: Vec<u8>,
     pub version: u64,
     /// JSON of the `SignedDeviceList`.
@@ -32,7 +32,7 @@ pub struct StoredIdentity {
 #[derive(Clone, Debug)]
 pub struct StoredLinkRequest {
     pub id: LinkRequestId,
-    pub user: UserId,
+    pub user: PersonId,
     pub device: DeviceId,
     /// JSON of the new device's `DeviceKeys`.
     pub keys: String,
@@ -149,7 +149,7 @@ impl super::Store {
     pub async fn publish_identity(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         list: &NewDeviceList<'_>,
         now: i64,
     ) -> StoreResult<()> {
@@ -163,7 +163,7 @@ impl super::Store {
     pub async fn identities(
         &self,
         org: OrgId,
-        users: &[UserId],
+        users: &[PersonId],
     ) -> StoreResult<Vec<StoredIdentity>> {
         if users.is_empty() {
             return Ok(Vec::new());
@@ -192,7 +192,7 @@ impl super::Store {
     }
 
     /// The sealed identity key of `user`, if they stored one.
-    pub async fn recovery_backup(&self, org: OrgId, user: UserId) -> StoreResult<Vec<u8>> {
+    pub async fn recovery_backup(&self, org: OrgId, user: PersonId) -> StoreResult<Vec<u8>> {
         let row = sqlx::query(
             "SELECT recovery_backup FROM identities WHERE org_id = $1 AND user_id = $2",
         )
@@ -257,11 +257,11 @@ impl super::Store {
     pub async fn claim_key_packages(
         &self,
         org: OrgId,
-        users: &[UserId],
+        users: &[PersonId],
         claimer: DeviceId,
         limits: ClaimLimits,
         now: i64,
-    ) -> StoreResult<Result<Vec<(UserId, DeviceId, Vec<u8>)>, u64>> {
+    ) -> StoreResult<Result<Vec<(PersonId, DeviceId, Vec<u8>)>, u64>> {
         if users.is_empty() {
             return Ok(Ok(Vec::new()));
         }
@@ -303,7 +303,7 @@ impl super::Store {
         let mut out = Vec::new();
         for row in devices {
             let device: DeviceId = super::col_parse(&row, "device_id")?;
-            let user: UserId = super::col_parse(&row, "user_id")?;
+            let user: PersonId = super::col_parse(&row, "user_id")?;
             // The target's row lock serialises claims of its stock the same way.
             sqlx::query("UPDATE devices SET last_seen_at = last_seen_at WHERE id = $1")
                 .bind(device.to_string())
@@ -374,7 +374,7 @@ impl super::Store {
     pub async fn create_link_request(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         id: LinkRequestId,
         keys_json: &str,
@@ -409,7 +409,7 @@ impl super::Store {
     pub async fn link_requests(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         now: i64,
     ) -> StoreResult<Vec<StoredLinkRequest>> {
         let rows = sqlx::query(
@@ -442,7 +442,7 @@ impl super::Store {
     pub async fn approve_link_request(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         id: LinkRequestId,
         sealed: &[u8],
         list: &NewDeviceList<'_>,
@@ -484,7 +484,7 @@ pub struct NewDeviceList<'a> {
 async fn write_identity(
     tx: &mut super::Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     l: &NewDeviceList<'_>,
     now: i64,
 ) -> StoreResult<()> {
@@ -584,8 +584,8 @@ async fn insert_key_package(
 pub(crate) async fn listed_keys(
     tx: &mut super::Tx,
     org: OrgId,
-    users: &[UserId],
-) -> StoreResult<std::collections::BTreeMap<(UserId, DeviceId), Vec<u8>>> {
+    users: &[PersonId],
+) -> StoreResult<std::collections::BTreeMap<(PersonId, DeviceId), Vec<u8>>> {
     let mut out = std::collections::BTreeMap::new();
     if users.is_empty() {
         return Ok(out);

@@ -5,7 +5,7 @@
 //! PostgreSQL deployment sees the same counts. Keys arrive hashed ([`crate::lockout`]).
 
 use super::StoreResult;
-use kontor_proto::{DeviceId, OrgId, UserId};
+use kontor_proto::{DeviceId, OrgId, PersonId};
 
 /// At most `max` failures per `window_ms`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl super::Store {
     pub async fn is_known_address(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         address_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
@@ -105,7 +105,7 @@ impl super::Store {
     pub async fn remember_address(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         address_hash: &str,
         until: i64,
     ) -> StoreResult<()> {
@@ -128,7 +128,7 @@ impl super::Store {
     pub async fn device_credential_valid(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         device: DeviceId,
         secret_hash: &str,
     ) -> StoreResult<bool> {
@@ -168,7 +168,7 @@ impl super::Store {
 pub(crate) async fn insert_credential(
     tx: &mut super::Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     device: DeviceId,
     secret_hash: &str,
     now: i64,

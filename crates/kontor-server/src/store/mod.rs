@@ -82,7 +82,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct AuditCtx {
     /// The acting person; `None` for the server operator (CLI on the data directory, or the
     /// operator token).
-    pub actor: Option<kontor_proto::UserId>,
+    pub actor: Option<kontor_proto::PersonId>,
     pub address: Option<String>,
     pub now: i64,
 }

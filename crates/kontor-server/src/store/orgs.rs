@@ -75,7 +75,7 @@ pub struct OrgChange {
 #[derive(Clone, Debug)]
 pub struct NewInvitation {
     pub email: String,
-    pub role: kontor_proto::api::Role,
+    pub role: kontor_proto::api::OrgRole,
     pub display_name: Option<String>,
     pub team_ids: Vec<kontor_proto::TeamId>,
     /// Profile fields applied when the invitation is accepted (validated).

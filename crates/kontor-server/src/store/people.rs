@@ -7,9 +7,9 @@ use super::{
 };
 use crate::clock::fmt_ms;
 use kontor_proto::api::{
-    Person, PersonStatus, ProfilePatch, Role, TeamKind, TeamMembership, TeamRole,
+    OrgRole, Person, PersonStatus, ProfilePatch, TeamKind, TeamMembership, TeamRole,
 };
-use kontor_proto::{ErrorCode, EventKind, OrgId, UserId};
+use kontor_proto::{ErrorCode, EventKind, OrgId, PersonId};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 
@@ -24,12 +24,12 @@ const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, u.role, u.status, u
 pub(crate) async fn load_people(
     conn: &mut AnyConnection,
     org: OrgId,
-    ids: &[UserId],
+    ids: &[PersonId],
 ) -> StoreResult<Vec<Person>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut people: HashMap<UserId, Person> = HashMap::with_capacity(ids.len());
+    let mut people: HashMap<PersonId, Person> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let sql = format!(
             "SELECT {PERSON_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.id IN ({})",
@@ -44,7 +44,7 @@ pub(crate) async fn load_people(
                 id: col_parse(&row, "id")?,
                 display_name: col_str(&row, "display_name")?,
                 email: col_str(&row, "email")?,
-                role: Role::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
+                role: OrgRole::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
                 status: PersonStatus::parse(&col_str(&row, "status")?)
                     .ok_or(StoreError::Corrupt("status"))?,
                 job_title: col_str(&row, "job_title")?,
@@ -74,7 +74,7 @@ pub(crate) async fn load_people(
             q = q.bind(id.to_string());
         }
         for row in q.fetch_all(&mut *conn).await? {
-            let user: UserId = col_parse(&row, "user_id")?;
+            let user: PersonId = col_parse(&row, "user_id")?;
             if let Some(p) = people.get_mut(&user) {
                 p.teams.push(TeamMembership {
                     team_id: col_parse(&row, "team_id")?,
@@ -94,7 +94,7 @@ pub(crate) async fn load_people(
     Ok(ids.iter().filter_map(|id| people.remove(id)).collect())
 }
 
-pub(crate) async fn load_person(tx: &mut Tx, org: OrgId, user: UserId) -> StoreResult<Person> {
+pub(crate) async fn load_person(tx: &mut Tx, org: OrgId, user: PersonId) -> StoreResult<Person> {
     load_people(&mut *tx, org, &[user])
         .await?
         .pop()
@@ -106,7 +106,7 @@ pub(crate) async fn load_person(tx: &mut Tx, org: OrgId, user: UserId) -> StoreR
 pub(crate) async fn refresh_name_skeleton(
     tx: &mut Tx,
     org: OrgId,
-    users: &[UserId],
+    users: &[PersonId],
 ) -> StoreResult<()> {
     for person in load_people(&mut *tx, org, users).await? {
         sqlx::query("UPDATE users SET name_skeleton = $3 WHERE org_id = $1 AND id = $2")
@@ -125,7 +125,7 @@ pub(crate) async fn refresh_name_skeleton(
 pub(crate) async fn announce_namesakes(
     tx: &mut Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     before: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
@@ -150,7 +150,7 @@ pub(crate) async fn announce_namesakes(
 pub(crate) async fn emit_person_changed(
     tx: &mut Tx,
     org: OrgId,
-    user: UserId,
+    user: PersonId,
     now: i64,
 ) -> StoreResult<Person> {
     let person = load_person(tx, org, user).await?;
@@ -158,14 +158,14 @@ pub(crate) async fn emit_person_changed(
         person: person.clone(),
     };
     emit(tx, org, Audience::Members, &event, now).await?;
-    if person.role == Role::Guest {
+    if person.role == OrgRole::Guest {
         emit(tx, org, Audience::User(user), &event, now).await?;
     }
     Ok(person)
 }
 
 impl super::Store {
-    pub async fn person(&self, org: OrgId, user: UserId) -> StoreResult<Person> {
+    pub async fn person(&self, org: OrgId, user: PersonId) -> StoreResult<Person> {
         let mut conn = self.read.acquire().await?;
         load_people(&mut conn, org, &[user])
             .await?
@@ -174,7 +174,7 @@ impl super::Store {
     }
 
     /// Every person of the organisation, whatever their status.
-    pub async fn person_ids(&self, org: OrgId) -> StoreResult<Vec<UserId>> {
+    pub async fn person_ids(&self, org: OrgId) -> StoreResult<Vec<PersonId>> {
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1")
             .bind(org.to_string())
             .fetch_all(&self.read)
@@ -184,13 +184,13 @@ impl super::Store {
             .collect()
     }
 
-    pub async fn people(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<Person>> {
+    pub async fn people(&self, org: OrgId, ids: &[PersonId]) -> StoreResult<Vec<Person>> {
         let mut conn = self.read.acquire().await?;
         load_people(&mut conn, org, ids).await
     }
 
     /// Whether two people share at least one team.
-    pub async fn share_team(&self, org: OrgId, a: UserId, b: UserId) -> StoreResult<bool> {
+    pub async fn share_team(&self, org: OrgId, a: PersonId, b: PersonId) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM team_members x JOIN team_members y ON x.team_id = y.team_id \
              WHERE x.org_id = $1 AND x.user_id = $2 AND y.user_id = $3",
@@ -207,7 +207,7 @@ impl super::Store {
     pub async fn update_profile(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         patch: &ProfilePatch,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
@@ -262,13 +262,13 @@ impl super::Store {
     pub async fn set_role(
         &self,
         org: OrgId,
-        user: UserId,
-        role: Role,
+        user: PersonId,
+        role: OrgRole,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
         let mut tx = self.begin_org(org).await?;
         let before = load_person(&mut tx, org, user).await?;
-        if before.role == Role::Owner && role != Role::Owner {
+        if before.role == OrgRole::Owner && role != OrgRole::Owner {
             let owners: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active'",
             )
@@ -306,7 +306,7 @@ impl super::Store {
     pub async fn set_status(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         status: PersonStatus,
         ctx: &AuditCtx,
     ) -> StoreResult<(Person, Vec<kontor_proto::SessionId>)> {
@@ -315,7 +315,7 @@ impl super::Store {
         if before.status == PersonStatus::Deprovisioned {
             return Err(StoreError::refused(ErrorCode::Conflict));
         }
-        if before.role == Role::Owner && status != PersonStatus::Active {
+        if before.role == OrgRole::Owner && status != PersonStatus::Active {
             let owners: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2",
             )
@@ -377,7 +377,7 @@ impl super::Store {
     pub async fn set_avatar(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         content_type: &str,
         bytes: &[u8],
         ctx: &AuditCtx,
@@ -415,7 +415,7 @@ impl super::Store {
     pub async fn delete_avatar(
         &self,
         org: OrgId,
-        user: UserId,
+        user: PersonId,
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
         let mut tx = self.begin_org(org).await?;
@@ -445,7 +445,7 @@ impl super::Store {
     }
 
     /// A person's avatar: content type and bytes.
-    pub async fn avatar(&self, org: OrgId, user: UserId) -> StoreResult<(String, Vec<u8>)> {
+    pub async fn avatar(&self, org: OrgId, user: PersonId) -> StoreResult<(String, Vec<u8>)> {
         let row = sqlx::query(
             "SELECT content_type, bytes FROM avatars WHERE org_id = $1 AND user_id = $2",
         )

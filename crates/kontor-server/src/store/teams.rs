@@ -6,7 +6,7 @@ use super::{
 };
 use crate::clock::fmt_ms;
 use kontor_proto::api::{Team, TeamKind, TeamMember, TeamRole};
-use kontor_proto::{ErrorCode, EventKind, OrgId, TeamId, UserId};
+use kontor_proto::{ErrorCode, EventKind, OrgId, PersonId, TeamId};
 use sqlx::any::AnyRow;
 
 const TEAM_COLUMNS: &str = "t.id, t.name, t.kind, t.parent_id, t.description, t.created_at, \
@@ -53,7 +53,7 @@ pub(crate) async fn upsert_member(
     tx: &mut Tx,
     org: OrgId,
     team: TeamId,
-    user: UserId,
+    user: PersonId,
     role: TeamRole,
     now: i64,
 ) -> StoreResult<()> {
@@ -99,7 +99,7 @@ async fn check_parent(
     Ok(())
 }
 
-async fn member_ids(tx: &mut Tx, org: OrgId, team: TeamId) -> StoreResult<Vec<UserId>> {
+async fn member_ids(tx: &mut Tx, org: OrgId, team: TeamId) -> StoreResult<Vec<PersonId>> {
     let ids: Vec<String> =
         sqlx::query_scalar("SELECT user_id FROM team_members WHERE org_id = $1 AND team_id = $2")
             .bind(org.to_string())
@@ -308,7 +308,7 @@ impl super::Store {
         &self,
         org: OrgId,
         team: TeamId,
-        user: UserId,
+        user: PersonId,
         role: TeamRole,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
@@ -344,7 +344,7 @@ impl super::Store {
         &self,
         org: OrgId,
         team: TeamId,
-        user: UserId,
+        user: PersonId,
         ctx: &AuditCtx,
     ) -> StoreResult<()> {
         let mut tx = self.begin_org(org).await?;

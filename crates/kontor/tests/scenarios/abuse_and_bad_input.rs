@@ -815,9 +815,9 @@ async fn nobody_can_empty_a_colleagues_key_packages_and_a_claimer_is_limited() {
     use kontor_proto::Bytes;
     use kontor_proto::identity::*;
     let (server, anna) = werk(|c| c.limits.key_package_claims_per_hour = 50).await;
-    let inv = anna.invite("ben@werk.example", Role::Member).await;
+    let inv = anna.invite("ben@werk.example", OrgRole::Member).await;
     let ben = server.join(&inv.code, "Ben").await;
-    let inv = anna.invite("mallory@werk.example", Role::Member).await;
+    let inv = anna.invite("mallory@werk.example", OrgRole::Member).await;
     let mallory = server.join(&inv.code, "Mallory").await;
     let stock: KeyPackageStock = ben
         .ok(

@@ -108,7 +108,9 @@ async fn suspension_is_reversible_and_guarded() {
         .ok(
             Method::PUT,
             &format!("/people/{}/role", ben.id()),
-            &SetRoleRequest { role: Role::Admin },
+            &SetRoleRequest {
+                role: OrgRole::Admin,
+            },
         )
         .await;
     ben.fails(
@@ -121,7 +123,9 @@ async fn suspension_is_reversible_and_guarded() {
     ben.fails(
         Method::PUT,
         &format!("/people/{}/role", chris.id()),
-        Some(&SetRoleRequest { role: Role::Owner }),
+        Some(&SetRoleRequest {
+            role: OrgRole::Owner,
+        }),
         "forbidden",
     )
     .await;
@@ -164,7 +168,9 @@ async fn suspension_is_reversible_and_guarded() {
     anna.fails(
         Method::PUT,
         &format!("/people/{}/role", anna.id()),
-        Some(&SetRoleRequest { role: Role::Member }),
+        Some(&SetRoleRequest {
+            role: OrgRole::Member,
+        }),
         "forbidden",
     )
     .await;
@@ -172,22 +178,26 @@ async fn suspension_is_reversible_and_guarded() {
         .ok(
             Method::PUT,
             &format!("/people/{}/role", ben.id()),
-            &SetRoleRequest { role: Role::Owner },
+            &SetRoleRequest {
+                role: OrgRole::Owner,
+            },
         )
         .await;
     let p: Person = ben
         .ok(
             Method::PUT,
             &format!("/people/{}/role", anna.id()),
-            &SetRoleRequest { role: Role::Member },
+            &SetRoleRequest {
+                role: OrgRole::Member,
+            },
         )
         .await;
-    assert_eq!(p.role, Role::Member);
+    assert_eq!(p.role, OrgRole::Member);
     let last_owner = w
         .server
         .state()
         .store()
-        .set_role(ben.org(), ben.id(), Role::Member, &Default::default())
+        .set_role(ben.org(), ben.id(), OrgRole::Member, &Default::default())
         .await;
     assert!(matches!(
         last_owner,
@@ -284,7 +294,7 @@ async fn policies_are_stored_served_and_announced() {
         "/invitations",
         Some(&CreateInvitationRequest {
             email: "g@x.example".into(),
-            role: Role::Guest,
+            role: OrgRole::Guest,
             display_name: None,
             team_ids: vec![],
             profile: None,
@@ -309,7 +319,9 @@ async fn policies_are_stored_served_and_announced() {
 async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
     let w = World::new().await;
     let (anna, ben) = (&w.anna, &w.ben);
-    let inv = anna.invite("eva@sonnenschein.example", Role::Member).await;
+    let inv = anna
+        .invite("eva@sonnenschein.example", OrgRole::Member)
+        .await;
     let team: Team = anna
         .ok(
             Method::POST,
@@ -326,7 +338,9 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
         .ok(
             Method::PUT,
             &format!("/people/{}/role", ben.id()),
-            &SetRoleRequest { role: Role::Admin },
+            &SetRoleRequest {
+                role: OrgRole::Admin,
+            },
         )
         .await;
     let _: Person = ben

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use kontor_proto::api::*;
-use kontor_proto::{TeamId, UserId};
+use kontor_proto::{PersonId, TeamId};
 use reqwest::Method;
 
 async fn team(anna: &Actor, name: &str, kind: TeamKind, parent: Option<TeamId>) -> Team {
@@ -19,7 +19,7 @@ async fn team(anna: &Actor, name: &str, kind: TeamKind, parent: Option<TeamId>) 
     .await
 }
 
-async fn add(anna: &Actor, team: TeamId, user: UserId, role: TeamRole) {
+async fn add(anna: &Actor, team: TeamId, user: PersonId, role: TeamRole) {
     let (status, body) = anna
         .call(
             Method::PUT,
@@ -30,7 +30,7 @@ async fn add(anna: &Actor, team: TeamId, user: UserId, role: TeamRole) {
     assert_eq!(status.as_u16(), 204, "{body}");
 }
 
-async fn profile(actor: &Actor, user: UserId, patch: ProfilePatch) -> Person {
+async fn profile(actor: &Actor, user: PersonId, patch: ProfilePatch) -> Person {
     actor
         .ok(Method::PATCH, &format!("/people/{user}"), &patch)
         .await
@@ -93,7 +93,7 @@ async fn teams_profiles_and_a_directory_that_finds_the_right_colleague() {
         .enumerate()
     {
         let inv = anna
-            .invite(&format!("nurse{i}@sonnenschein.example"), Role::Member)
+            .invite(&format!("nurse{i}@sonnenschein.example"), OrgRole::Member)
             .await;
         let nurse = server.join(&inv.code, name).await;
         add(anna, pflege.id, nurse.id(), TeamRole::Member).await;

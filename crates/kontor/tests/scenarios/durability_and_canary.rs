@@ -4,7 +4,7 @@
 
 use crate::common::binary::{BIN, free_port, serve};
 use crate::common::*;
-use kontor_proto::api::{AcceptInvitationRequest, NewDevice, Role, SessionCreated};
+use kontor_proto::api::{AcceptInvitationRequest, NewDevice, OrgRole, SessionCreated};
 use kontor_proto::conversation::{ConversationKind, MessagePage};
 use kontor_proto::payload::Payload;
 use reqwest::Method;
@@ -84,7 +84,7 @@ async fn no_marker_of_thousands_of_messages_reaches_the_servers_disk_or_logs() {
     let url = server.url();
     let anna_actor = accept(&url, &code, "Anna Schmidt").await;
     let ben_inv = anna_actor
-        .invite("ben@sonnenschein.example", Role::Member)
+        .invite("ben@sonnenschein.example", OrgRole::Member)
         .await;
     let ben_actor = accept(&url, &ben_inv.code, "Ben Becker").await;
     let mut anna = ChatDevice::of(&url, &anna_actor).await;
@@ -156,7 +156,7 @@ async fn kill_9_under_send_load_loses_no_acknowledged_message_and_duplicates_non
     let url = server.url();
     let anna_actor = accept(&url, &code, "Anna Schmidt").await;
     let ben_inv = anna_actor
-        .invite("ben@sonnenschein.example", Role::Member)
+        .invite("ben@sonnenschein.example", OrgRole::Member)
         .await;
     let ben_actor = accept(&url, &ben_inv.code, "Ben Becker").await;
     let mut anna = ChatDevice::of(&url, &anna_actor).await;

@@ -38,7 +38,7 @@ async fn shared_team(w: &World) {
     }
 }
 
-fn code(e: &kontor_client::SessionError) -> Option<ErrorCode> {
+fn code(e: &kontor_client::DeviceError) -> Option<ErrorCode> {
     e.code()
 }
 
@@ -235,8 +235,8 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
         .ok(
             Method::PUT,
             &format!("/conversations/{channel}/members/{}", w.ben.id()),
-            &kontor_proto::conversation::SetMemberRole {
-                role: kontor_proto::conversation::MemberRole::Member,
+            &kontor_proto::conversation::SetConversationRole {
+                role: kontor_proto::conversation::ConversationRole::Member,
             },
         )
         .await;
@@ -251,8 +251,8 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
         .fails(
             Method::PUT,
             &format!("/conversations/{channel}/members/{}", w.chris.id()),
-            Some(&kontor_proto::conversation::SetMemberRole {
-                role: kontor_proto::conversation::MemberRole::Admin,
+            Some(&kontor_proto::conversation::SetConversationRole {
+                role: kontor_proto::conversation::ConversationRole::Admin,
             }),
             "not_conversation_admin",
         )

@@ -51,7 +51,7 @@ async fn the_first_organisation_is_made_once_with_the_setup_code() {
     let created: SessionCreated = anyone
         .ok(Method::POST, "/setup", &setup_request(code.trim()))
         .await;
-    assert_eq!(created.person.role, Role::Owner);
+    assert_eq!(created.person.role, OrgRole::Owner);
     assert_eq!(created.org.name, "Pflegedienst Sonnenschein");
     assert_eq!(created.org.slug, "pflegedienst-sonnenschein");
     let anna = Actor::from_session(&server.url, created);

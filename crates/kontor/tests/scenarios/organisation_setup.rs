@@ -17,7 +17,7 @@ async fn anna_creates_her_organisation_and_logs_in_on_two_devices() {
         .create_org("Pflegedienst Sonnenschein", "anna@sonnenschein.example")
         .await;
     assert_eq!(org.org.slug, "pflegedienst-sonnenschein");
-    assert_eq!(org.invitation.invitation.role, Role::Owner);
+    assert_eq!(org.invitation.invitation.role, OrgRole::Owner);
     assert!(
         org.invitation.link.contains(&org.invitation.code),
         "the link carries the code"
@@ -40,7 +40,7 @@ async fn anna_creates_her_organisation_and_logs_in_on_two_devices() {
     let anna = server.join(&org.invitation.code, "Anna Schmidt").await;
     let me: Me = anna.get("/me").await;
     assert_eq!(me.person.display_name, "Anna Schmidt");
-    assert_eq!(me.person.role, Role::Owner);
+    assert_eq!(me.person.role, OrgRole::Owner);
     assert!(me.device.current && me.session.current);
     assert_eq!(me.policies, Policies::default());
 
@@ -213,7 +213,7 @@ async fn invitations_expire_after_seven_days_and_sessions_expire() {
         .create_org("Stadtwerke", "anna@stadtwerke.example")
         .await;
     let anna = server.join(&org.invitation.code, "Anna").await;
-    let ben = anna.invite("ben@stadtwerke.example", Role::Member).await;
+    let ben = anna.invite("ben@stadtwerke.example", OrgRole::Member).await;
     clock.advance(Duration::from_secs(7 * 24 * 3600 + 1));
     let status = server
         .anonymous()

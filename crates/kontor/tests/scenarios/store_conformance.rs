@@ -4,7 +4,7 @@
 
 use crate::common::{drop_postgres_database, fresh_postgres_database};
 use kontor_proto::api::*;
-use kontor_proto::{ErrorCode, EventKind, OrgId, UserId};
+use kontor_proto::{ErrorCode, EventKind, OrgId, PersonId};
 use kontor_server::store::*;
 use kontor_server::tokens;
 use std::future::Future;
@@ -106,7 +106,7 @@ fn ctx(now: i64) -> AuditCtx {
     }
 }
 
-fn invitation(email: &str, role: Role, code: &str) -> NewInvitation {
+fn invitation(email: &str, role: OrgRole, code: &str) -> NewInvitation {
     NewInvitation {
         email: email.into(),
         role,
@@ -138,7 +138,7 @@ fn acceptance(code: &str, name: &str) -> Acceptance {
 }
 
 /// An organisation with its owner.
-async fn org_with_owner(store: &Store, name: &str) -> (OrgId, UserId) {
+async fn org_with_owner(store: &Store, name: &str) -> (OrgId, PersonId) {
     let code = format!("{name}-owner");
     let (org, _) = store
         .create_org(
@@ -146,7 +146,7 @@ async fn org_with_owner(store: &Store, name: &str) -> (OrgId, UserId) {
             &name.to_lowercase(),
             &invitation(
                 &format!("owner@{}.example", name.to_lowercase()),
-                Role::Owner,
+                OrgRole::Owner,
                 &code,
             ),
             &ctx(T0),
@@ -160,7 +160,7 @@ async fn org_with_owner(store: &Store, name: &str) -> (OrgId, UserId) {
     (org.id, ids.user)
 }
 
-async fn add_person(store: &Store, org: OrgId, email: &str, name: &str, role: Role) -> LoginIds {
+async fn add_person(store: &Store, org: OrgId, email: &str, name: &str, role: OrgRole) -> LoginIds {
     let code = format!("code-{email}");
     store
         .create_invitation(org, &invitation(email, role, &code), &ctx(T0))
@@ -181,7 +181,7 @@ async fn migrations_are_idempotent_and_orgs_round_trip(store: Store) {
     assert!(store.has_orgs().await.unwrap());
     assert_eq!(store.policies(org).await.unwrap(), Policies::default());
     let p = store.person(org, owner).await.unwrap();
-    assert_eq!((p.role, p.status), (Role::Owner, PersonStatus::Active));
+    assert_eq!((p.role, p.status), (OrgRole::Owner, PersonStatus::Active));
     store.ping().await.unwrap();
 }
 
@@ -190,7 +190,7 @@ async fn an_invitation_is_accepted_once_even_under_concurrency(store: Store) {
     store
         .create_invitation(
             org,
-            &invitation("ben@beta.example", Role::Member, "ben-code"),
+            &invitation("ben@beta.example", OrgRole::Member, "ben-code"),
             &ctx(T0),
         )
         .await
@@ -217,7 +217,7 @@ async fn an_invitation_is_accepted_once_even_under_concurrency(store: Store) {
     store
         .create_invitation(
             org,
-            &invitation("late@beta.example", Role::Member, "late-code"),
+            &invitation("late@beta.example", OrgRole::Member, "late-code"),
             &ctx(T0),
         )
         .await
@@ -356,7 +356,7 @@ async fn unique_and_domain_rules_are_enforced(store: Store) {
     let dup = store
         .create_invitation(
             org,
-            &invitation("owner@zeta.example", Role::Member, "dup"),
+            &invitation("owner@zeta.example", OrgRole::Member, "dup"),
             &ctx(T0),
         )
         .await;
@@ -369,7 +369,7 @@ async fn unique_and_domain_rules_are_enforced(store: Store) {
         .create_org(
             "Zeta",
             "zeta",
-            &invitation("x@zeta.example", Role::Owner, "z2"),
+            &invitation("x@zeta.example", OrgRole::Owner, "z2"),
             &ctx(T0),
         )
         .await;
@@ -455,7 +455,7 @@ async fn unique_and_domain_rules_are_enforced(store: Store) {
     store.delete_team(org, parent.id, &ctx(T0)).await.unwrap();
     // The last owner stays.
     assert!(matches!(
-        store.set_role(org, owner, Role::Admin, &ctx(T0)).await,
+        store.set_role(org, owner, OrgRole::Admin, &ctx(T0)).await,
         Err(StoreError::Refused(ErrorCode::LastOwner, _))
     ));
     assert!(matches!(
@@ -617,7 +617,7 @@ async fn binary_and_text_round_trip_exactly(store: Store) {
 
 async fn suspension_ends_sessions_and_deprovisioning_revokes_devices(store: Store) {
     let (org, _) = org_with_owner(&store, "Iota").await;
-    let ben = add_person(&store, org, "ben@iota.example", "Ben", Role::Member).await;
+    let ben = add_person(&store, org, "ben@iota.example", "Ben", OrgRole::Member).await;
     let hash = tokens::hash(tokens::label::SESSION, "token-code-ben@iota.example-Ben");
     assert!(store.auth_by_token(&hash).await.unwrap().is_some());
     let (_, ended) = store
@@ -723,7 +723,7 @@ async fn mls_member(store: &Store, keys: &OrgKeys, org: OrgId, email: &str, name
     use ed25519_dalek::Signer;
     use kontor_proto::Bytes;
     use kontor_proto::identity::*;
-    let ids = add_person(store, org, email, name, Role::Member).await;
+    let ids = add_person(store, org, email, name, OrgRole::Member).await;
     let mut core = kontor_client::Client::new_device(org, ids.user, ids.device).unwrap();
     core.pin_org_key(&OrgKey {
         org_id: org,
@@ -1039,8 +1039,8 @@ fn list<'a>(
 
 async fn key_packages_are_handed_out_once_and_identities_only_move_forward(store: Store) {
     let (org, _) = org_with_owner(&store, "Epsilon").await;
-    let anna = add_person(&store, org, "anna@epsilon.example", "Anna", Role::Member).await;
-    let ben = add_person(&store, org, "ben@epsilon.example", "Ben", Role::Member).await;
+    let anna = add_person(&store, org, "anna@epsilon.example", "Anna", OrgRole::Member).await;
+    let ben = add_person(&store, org, "ben@epsilon.example", "Ben", OrgRole::Member).await;
     let stock = store
         .add_key_packages(org, ben.device, &[vec![1], vec![2]], Some(&[9]), T0)
         .await
@@ -1132,7 +1132,7 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
         StoreError::Refused(ErrorCode::AlreadySetUp, _)
     ));
     let owner = store.person(ids.org, ids.user).await.unwrap();
-    assert_eq!(owner.role, Role::Owner);
+    assert_eq!(owner.role, OrgRole::Owner);
     let t1 = store
         .auth_by_token(&tokens::hash(tokens::label::SESSION, "t1"))
         .await
@@ -1268,7 +1268,7 @@ async fn device_credentials_sealed_org_keys_and_namesakes_round_trip(store: Stor
     let (org, owner) = org_with_owner(&store, "Creds").await;
     assert_eq!(store.person(org, owner).await.unwrap().disambiguator, None);
     // Ben joins under the owner's name: both can now be told apart by their addresses.
-    let ben = add_person(&store, org, "ben@creds.example", "0wner", Role::Member).await;
+    let ben = add_person(&store, org, "ben@creds.example", "0wner", OrgRole::Member).await;
     let p = store.person(org, owner).await.unwrap();
     assert_eq!(p.disambiguator.as_deref(), Some("owner@creds.example"));
     let b = store.person(org, ben.user).await.unwrap();
@@ -1325,11 +1325,11 @@ async fn nobody_can_drain_a_colleagues_one_time_key_packages(store: Store) {
         org,
         "mallory@theta.example",
         "Mallory",
-        Role::Member,
+        OrgRole::Member,
     )
     .await;
-    let anna = add_person(&store, org, "anna@theta.example", "Anna", Role::Member).await;
-    let ben = add_person(&store, org, "ben@theta.example", "Ben", Role::Member).await;
+    let anna = add_person(&store, org, "anna@theta.example", "Anna", OrgRole::Member).await;
+    let ben = add_person(&store, org, "ben@theta.example", "Ben", OrgRole::Member).await;
     let packages: Vec<Vec<u8>> = (1..=48).map(|i| vec![i]).collect();
     store
         .add_key_packages(org, ben.device, &packages, Some(&[99]), T0)
@@ -1398,7 +1398,7 @@ async fn nobody_can_drain_a_colleagues_one_time_key_packages(store: Store) {
             org,
             &format!("p{n}@theta.example"),
             "P",
-            Role::Member,
+            OrgRole::Member,
         )
         .await;
         store

@@ -77,7 +77,7 @@ fn organisations_never_see_each_other() {
                 let mut teams = HashMap::new();
                 let mut people = vec![owner.clone()];
                 for (i, (name, skill, team, guest)) in plan.people.iter().enumerate() {
-                    let role = if *guest { Role::Guest } else { Role::Member };
+                    let role = if *guest { OrgRole::Guest } else { OrgRole::Member };
                     let inv = owner.invite(&format!("p{i}@org{round}-{o}.example"), role).await;
                     let p = server.join(&inv.code, NAMES[*name]).await;
                     let _: Person = owner.ok(Method::PATCH, &format!("/people/{}", p.id()), &ProfilePatch { competences: Some(vec![SKILLS[*skill].into()]), ..Default::default() }).await;
@@ -134,7 +134,7 @@ fn organisations_never_see_each_other() {
                     if other != o {
                         let s = &others[others.len() - 1];
                         owner.fails(Method::POST, &format!("/people/{}/suspend", s.id()), Some(&()), "not_found").await;
-                        owner.fails(Method::PUT, &format!("/people/{}/role", s.id()), Some(&SetRoleRequest { role: Role::Admin }), "not_found").await;
+                        owner.fails(Method::PUT, &format!("/people/{}/role", s.id()), Some(&SetRoleRequest { role: OrgRole::Admin }), "not_found").await;
                         if let Some(team) = team_ids[other].iter().next() {
                             owner.fails(Method::PUT, &format!("/teams/{team}/members/{}", owner.id()), Some(&SetTeamMemberRequest { role: TeamRole::Member }), "not_found").await;
                             owner.fails::<()>(Method::DELETE, &format!("/teams/{team}"), None, "not_found").await;

@@ -1,5 +1,6 @@
 // Who did what, when: every admin action, newest first, filtered by kind of action, person
 // and time, with what changed.
+import { ADMIN_ROLES } from "../../gen/roles";
 import { useState } from "preact/hooks";
 import { auditPage, listInvitations, listTeams, searchDirectory } from "../../lib/endpoints";
 import { formatDateTime, t, type Key } from "../../lib/i18n";
@@ -115,7 +116,7 @@ export function Audit() {
   const actorOptions = [
     { value: "", label: t("admin.audit.anyone") },
     ...people
-      .filter((p) => p.role === "owner" || p.role === "admin" || p.id === actor)
+      .filter((p) => ADMIN_ROLES.includes(p.role) || p.id === actor)
       .map((p) => ({ value: p.id, label: p.display_name })),
   ];
 

@@ -3,13 +3,14 @@
 import type { ComponentChildren } from "preact";
 import { t, type Key } from "../../lib/i18n";
 import { directoryChanged, me } from "../../lib/state";
-import type { Role } from "../../gen/Role";
+import type { OrgRole } from "../../gen/OrgRole";
+import type { Person } from "../../gen/Person";
+import { MANAGES } from "../../gen/roles";
 import type { Team } from "../../gen/Team";
 import type { TeamKind } from "../../gen/TeamKind";
 import { Busy, Dialog } from "../common";
 import { useResource, type Resource } from "../hooks";
 
-export const ROLES: Role[] = ["owner", "admin", "member", "guest"];
 export const TEAM_KINDS: TeamKind[] = ["department", "project", "site", "region", "patient", "group"];
 
 /** `useResource` that also reloads whenever people or teams change (events from the server). */
@@ -17,9 +18,23 @@ export function useDirectory<T>(load: () => Promise<T>, deps: unknown[], initial
   return useResource(load, [directoryChanged.value, ...deps], initial);
 }
 
-/** Roles the signed-in admin may hand out: only owners make owners. */
-export function grantableRoles(): Role[] {
-  return me.value?.person.role === "owner" ? ROLES : ROLES.filter((r) => r !== "owner");
+/** Roles the signed-in admin may hand out (the server's rule, generated: only owners make
+ * owners). */
+export function grantableRoles(): readonly OrgRole[] {
+  const mine = me.value?.person.role;
+  return mine ? MANAGES[mine] : [];
+}
+
+/** Whether the signed-in admin may change this person's role or status: not their own, not
+ * an owner's unless they are one, never after deprovisioning. */
+export function mayManage(p: Person): boolean {
+  const mine = me.value?.person.role;
+  return (
+    p.id !== me.value?.person.id &&
+    p.status !== "deprovisioned" &&
+    !!mine &&
+    MANAGES[mine].includes(p.role)
+  );
 }
 
 /** Asks before an action; `confirm` is the (danger) button's text. */
@@ -99,7 +114,7 @@ export function kindLabel(kind: TeamKind): string {
   return t(`admin.kind.${kind}` as Key);
 }
 
-export function roleLabel(role: Role): string {
+export function roleLabel(role: OrgRole): string {
   return t(`role.${role}`);
 }
 

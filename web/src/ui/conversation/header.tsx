@@ -4,7 +4,7 @@ import { t, tn } from "../../lib/i18n";
 import { navigate } from "../../lib/router";
 import type { Conversation } from "../../gen/Conversation";
 import type { ConversationView } from "../../gen/ConversationView";
-import type { MemberRole } from "../../gen/MemberRole";
+import type { ConversationRole } from "../../gen/ConversationRole";
 import { Avatar } from "../common";
 import { Icon } from "../icons";
 
@@ -12,7 +12,7 @@ export function ConversationHeader(props: {
   view: ConversationView;
   name: string;
   server: Conversation | undefined;
-  myRole: MemberRole | undefined;
+  myRole: ConversationRole | undefined;
   panel?: "members";
 }) {
   const { view, name, server } = props;

@@ -3,6 +3,7 @@
 // rows.tsx draws them; banners.tsx says what is wrong on this device.
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../lib/i18n";
+import { mayWrite } from "../../lib/device";
 import { touched } from "../../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../../lib/state";
 import type { MessageView } from "../../gen/MessageView";
@@ -22,8 +23,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
   const view = conversations.value.find((c) => c.id === id);
   const server = serverConversations.value[id];
   const mine = server?.members.find((m) => m.user_id === me.value?.person.id);
-  const canWrite =
-    !!view && !view.removed && !view.stopped && !view.rejoining && mine?.role !== "reader";
+  const canWrite = mayWrite(view, mine?.role);
   const timeline = useTimeline(id, view);
   const { messages } = timeline;
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
@@ -49,13 +49,13 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
       if (!confirm(t("message.confirmDelete"))) return;
       void device()
         .delete(id, m.id)
-        .catch((e) => toast(errorText(e, { queued: true }), "error"))
+        .catch((e) => toast(errorText(e), "error"))
         .then(() => touched(id, [m.seq]));
     },
     react: (m, emoji, remove) => {
       void device()
         .react(id, m.id, emoji, remove)
-        .catch((e) => toast(errorText(e, { queued: true }), "error"))
+        .catch((e) => toast(errorText(e), "error"))
         .then(() => touched(id, [m.seq]));
     },
     jump: (seq) => {

@@ -21,15 +21,15 @@ export function rows(list: MessageView[]): Row[] {
   let prev: MessageView | null = null;
   let prevDay = "";
   for (const m of list) {
-    const day = new Date(m.sent_at).toDateString();
+    const day = new Date(m.sent_ms).toDateString();
     const newDay = day !== prevDay;
     const showSender =
       newDay ||
       !prev ||
       prev.sender_user !== m.sender_user ||
       prev.body.type === "system" ||
-      m.sent_at - prev.sent_at > 5 * 60_000;
-    out.push({ key: keyOf(m), m, day: newDay ? formatDay(m.sent_at) : null, showSender });
+      m.sent_ms - prev.sent_ms > 5 * 60_000;
+    out.push({ key: keyOf(m), m, day: newDay ? formatDay(m.sent_ms) : null, showSender });
     prev = m;
     prevDay = day;
   }

@@ -167,7 +167,7 @@ impl TestServer {
             "/orgs",
             &CreateOrgRequest {
                 name: name.into(),
-                admin_email: owner_email.into(),
+                owner_email: owner_email.into(),
             },
         )
         .await
@@ -242,7 +242,7 @@ impl Actor {
         a
     }
 
-    pub fn id(&self) -> kontor_proto::UserId {
+    pub fn id(&self) -> kontor_proto::PersonId {
         self.session.as_ref().unwrap().person.id
     }
 
@@ -353,7 +353,7 @@ impl Actor {
         }
     }
 
-    pub async fn invite(&self, email: &str, role: Role) -> InvitationCreated {
+    pub async fn invite(&self, email: &str, role: OrgRole) -> InvitationCreated {
         self.ok(
             Method::POST,
             "/invitations",
@@ -395,9 +395,11 @@ impl World {
             .create_org("Pflegedienst Sonnenschein", "anna@sonnenschein.example")
             .await;
         let anna = server.join(&org.invitation.code, "Anna Schmidt").await;
-        let ben_inv = anna.invite("ben@sonnenschein.example", Role::Member).await;
+        let ben_inv = anna
+            .invite("ben@sonnenschein.example", OrgRole::Member)
+            .await;
         let ben = server.join(&ben_inv.code, "Ben Becker").await;
-        let chris_inv = anna.invite("chris@partner.example", Role::Guest).await;
+        let chris_inv = anna.invite("chris@partner.example", OrgRole::Guest).await;
         let chris = server.join(&chris_inv.code, "Chris Gast").await;
         let next_door = server
             .create_org("Bäckerei Nebenan", "dora@nebenan.example")
@@ -515,7 +517,7 @@ impl TestServer {
 /// the command line keeps it.
 pub struct ChatDevice {
     pub home: tempfile::TempDir,
-    pub s: kontor_cli::chat::Session,
+    pub s: kontor_cli::chat::Device,
 }
 
 impl ChatDevice {
@@ -534,7 +536,7 @@ impl ChatDevice {
             },
         )
         .unwrap();
-        let s = kontor_cli::chat::Session::open(Some(&home.path().to_owned()))
+        let s = kontor_cli::chat::Device::open(Some(&home.path().to_owned()))
             .await
             .expect("device opens");
         ChatDevice { home, s }
@@ -544,7 +546,7 @@ impl ChatDevice {
     pub async fn reopen(self) -> ChatDevice {
         let ChatDevice { home, s } = self;
         drop(s);
-        let s = kontor_cli::chat::Session::open(Some(&home.path().to_owned()))
+        let s = kontor_cli::chat::Device::open(Some(&home.path().to_owned()))
             .await
             .expect("device reopens");
         ChatDevice { home, s }

@@ -2,7 +2,7 @@
 // code of a new invitation, and asking before one is revoked.
 import { formatDateTime, t } from "../../../lib/i18n";
 import type { InvitationCreated } from "../../../gen/InvitationCreated";
-import type { Role } from "../../../gen/Role";
+import type { OrgRole } from "../../../gen/OrgRole";
 import { Busy, errorText, Field, fieldOf, FormError } from "../../common";
 import { ConfirmDialog, grantableRoles, roleLabel, teamPath, teamTree } from "../shared";
 import { SecretField, SelectField } from "../fields";
@@ -64,7 +64,7 @@ export function InviteForm(props: { inv: Invitations }) {
           label={t("admin.invite.role")}
           name="invite-role"
           value={form.role}
-          onChange={(v) => edit("role", v as Role)}
+          onChange={(v) => edit("role", v as OrgRole)}
           options={grantableRoles().map((r) => ({ value: r, label: roleLabel(r) }))}
           error={at("role")}
           hint={t(`admin.roleHint.${form.role}`)}

@@ -6,7 +6,7 @@ import { t } from "../../../lib/i18n";
 import { toast } from "../../../lib/state";
 import type { Invitation } from "../../../gen/Invitation";
 import type { InvitationCreated } from "../../../gen/InvitationCreated";
-import type { Role } from "../../../gen/Role";
+import type { OrgRole } from "../../../gen/OrgRole";
 import type { Team } from "../../../gen/Team";
 import { useSubmit } from "../../hooks";
 import { useDirectory } from "../shared";
@@ -23,7 +23,7 @@ export function invitationState(i: Invitation, now = Date.now()): InvitationStat
 export interface InviteForm {
   email: string;
   name: string;
-  role: Role;
+  role: OrgRole;
   teamIds: string[];
 }
 

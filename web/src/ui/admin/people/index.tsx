@@ -6,7 +6,8 @@ import { t, tn } from "../../../lib/i18n";
 import { me } from "../../../lib/state";
 import type { Person } from "../../../gen/Person";
 import { errorText, Field } from "../../common";
-import { ROLES, roleLabel, teamPath, teamTree } from "../shared";
+import { ORG_ROLES } from "../../../gen/roles";
+import { roleLabel, teamPath, teamTree } from "../shared";
 import { CheckField, SelectField } from "../fields";
 import { ConfirmStatus, EditProfile } from "./dialogs";
 import { PersonRow } from "./rows";
@@ -17,7 +18,7 @@ export function People() {
   const f = people.filters;
   const [editing, setEditing] = useState<Person | null>(null);
   const tree = teamTree(people.teams);
-  const roleOptions = [{ value: "", label: t("admin.people.anyRole") }, ...ROLES.map((r) => ({ value: r, label: roleLabel(r) }))];
+  const roleOptions = [{ value: "", label: t("admin.people.anyRole") }, ...ORG_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))];
   const teamOptions = [{ value: "", label: t("admin.people.anyTeam") }, ...tree.map((row) => ({ value: row.team.id, label: teamPath(row) }))];
 
   return (

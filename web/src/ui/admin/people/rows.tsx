@@ -3,17 +3,15 @@
 import { formatDateTime, t } from "../../../lib/i18n";
 import { me } from "../../../lib/state";
 import type { Person } from "../../../gen/Person";
-import type { Role } from "../../../gen/Role";
+import type { OrgRole } from "../../../gen/OrgRole";
 import { Avatar, errorText } from "../../common";
-import { grantableRoles, roleLabel } from "../shared";
+import { grantableRoles, mayManage, roleLabel } from "../shared";
 import type { People } from "./usePeople";
 
 export function PersonRow(props: { p: Person; people: People; onEdit: (p: Person) => void }) {
   const { p, people } = props;
   const self = p.id === me.value?.person.id;
-  const iAmOwner = me.value?.person.role === "owner";
-  // Admins cannot touch owners; nobody changes their own role or status.
-  const locked = self || (p.role === "owner" && !iAmOwner) || p.status === "deprovisioned";
+  const locked = !mayManage(p);
   const busy = people.busy(p);
   return (
     <tr data-email={p.email} class={p.status !== "active" ? "inactive" : undefined}>
@@ -125,7 +123,7 @@ function RoleCell(props: { p: Person; people: People; locked: boolean }) {
               class="admin-inline"
               value={draft ?? p.role}
               disabled={busy}
-              onChange={(e) => people.pickRole(p, (e.target as HTMLSelectElement).value as Role)}
+              onChange={(e) => people.pickRole(p, (e.target as HTMLSelectElement).value as OrgRole)}
               aria-describedby={err ? `role-${p.id}-err` : undefined}
             >
               {roles.map((r) => (

@@ -7,7 +7,7 @@ import { t } from "../../../lib/i18n";
 import { toast } from "../../../lib/state";
 import type { DirectoryQuery } from "../../../gen/DirectoryQuery";
 import type { Person } from "../../../gen/Person";
-import type { Role } from "../../../gen/Role";
+import type { OrgRole } from "../../../gen/OrgRole";
 import type { Team } from "../../../gen/Team";
 import { useDebounced, useSubmit } from "../../hooks";
 import { roleLabel, useDirectory } from "../shared";
@@ -36,7 +36,7 @@ export function usePeople() {
     limit: PAGE,
     offset,
     q: query,
-    role: (role || null) as Role | null,
+    role: (role || null) as OrgRole | null,
     team: team || null,
     include_inactive: inactive || null,
   });
@@ -64,10 +64,10 @@ export function usePeople() {
   const replace = (p: Person) => found.set((f) => ({ ...f, people: f.people.map((x) => (x.id === p.id ? p : x)) }));
 
   // A role picked but not saved yet: arrow keys on a select must not change roles one by one.
-  const [draft, setDraft] = useState<Record<string, Role>>({});
+  const [draft, setDraft] = useState<Record<string, OrgRole>>({});
   /** The person the last role change was for. */
   const [target, setTarget] = useState<string | null>(null);
-  const roleChange = useSubmit(async (p: Person, r: Role) => {
+  const roleChange = useSubmit(async (p: Person, r: OrgRole) => {
     try {
       const person = await setRole(p.id, r);
       replace(person);
@@ -79,7 +79,7 @@ export function usePeople() {
       throw e;
     }
   });
-  const pickRole = (p: Person, r: Role) => {
+  const pickRole = (p: Person, r: OrgRole) => {
     roleChange.setError(null);
     setDraft(({ [p.id]: _, ...rest }) => (r === p.role ? rest : { ...rest, [p.id]: r }));
   };
@@ -103,7 +103,7 @@ export function usePeople() {
     replace,
     draft,
     pickRole,
-    saveRole: (p: Person, r: Role) => {
+    saveRole: (p: Person, r: OrgRole) => {
       setTarget(p.id);
       void roleChange.run(p, r);
     },

@@ -3,4 +3,4 @@
 /**
  * A person's role in a conversation.
  */
-export type MemberRole = "admin" | "member" | "reader";
+export type ConversationRole = "admin" | "member" | "reader";
