@@ -60,7 +60,7 @@ fn main() {
     let envelope = Envelope {
         v: 1,
         conversation_id: w.conv,
-        sender_user: w.anna_ids.0,
+        sender_person: w.anna_ids.0,
         sender_device: w.anna_ids.1,
         client_msg_id: id(9),
         sent_at: 1_700_000_000_000,
@@ -232,8 +232,8 @@ fn main() {
         "Anna Schmidt",
     );
     let mut forged = certify(signed_list(66, 3, vec![device_keys(66)], vec![]), "Anna");
-    forged.certificate.membership.user_id = user(10);
-    forged.device_list.list.user_id = user(10);
+    forged.certificate.membership.person_id = user(10);
+    forged.device_list.list.person_id = user(10);
     let ben = certify(signed_list(20, 1, vec![device_keys(20)], vec![]), "Ben");
     write("device_lists", "one.json", &json(&vec![v1.clone()]));
     write(

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         let json = serde_json::to_vec(bundle).expect("a bundle encodes");
         let again: IdentityBundle = serde_json::from_slice(&json).expect("and decodes");
         assert_eq!(&again, bundle);
-        let user = bundle.certificate.membership.user_id;
+        let user = bundle.certificate.membership.person_id;
         let before = trust.people.get(&user).cloned();
         let snapshot = |t: &Trust| {
             t.people

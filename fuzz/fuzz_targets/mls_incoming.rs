@@ -72,7 +72,7 @@ fn key_package(bytes: &[u8]) {
     let mut anna = World::restore(&w.anna);
     let claimed = ClaimedKeyPackages {
         key_packages: vec![ClaimedKeyPackage {
-            user_id: w.chris_ids.0,
+            person_id: w.chris_ids.0,
             device_id: w.chris_ids.1,
             key_package: Bytes(bytes.to_vec()),
         }],

@@ -51,7 +51,7 @@ pub fn org_public() -> OrgKey {
 pub fn certify(list: SignedDeviceList, name: &str) -> IdentityBundle {
     let membership = Membership {
         org_id: list.list.org_id,
-        user_id: list.list.user_id,
+        person_id: list.list.person_id,
         identity_key: list.list.identity_key.clone(),
         display_name: name.to_owned(),
         issued_at: 0,
@@ -82,7 +82,7 @@ pub fn signed_list(
     let identity = SigningKey::from_bytes(&[n; 32]);
     let list = DeviceList {
         org_id: ORG,
-        user_id: user(u128::from(n)),
+        person_id: user(u128::from(n)),
         identity_key: Bytes(identity.verifying_key().to_bytes().to_vec()),
         version,
         devices,
@@ -174,7 +174,7 @@ impl World {
         let conv = create.id;
         let claim = |c: &mut Client| ClaimedKeyPackages {
             key_packages: vec![ClaimedKeyPackage {
-                user_id: c.user(),
+                person_id: c.user(),
                 device_id: c.device(),
                 key_package: c.key_packages(1, false).expect("key package").key_packages[0].clone(),
             }],
@@ -215,7 +215,7 @@ impl World {
             seq: 2,
             kind: MessageKind::Application,
             epoch: 1,
-            sender_user: anna.user(),
+            sender_person: anna.user(),
             sender_device: anna.device(),
             client_msg_id: application.client_msg_id,
             body: application.body.clone(),
@@ -259,7 +259,7 @@ impl World {
             seq,
             kind,
             epoch: self.epoch,
-            sender_user: from.0,
+            sender_person: from.0,
             sender_device: from.1,
             client_msg_id,
             body: Bytes(body),

@@ -261,7 +261,7 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
     assert.match(await roleEntry.innerText(), /"member" → "admin"/);
     assert.match(await page.locator('tr[data-action="org.policies"]').innerText(), /retention_days: null → 30/);
     // Ids in the details are named.
-    assert.match(await page.locator('tr[data-action="team.member.set"]').innerText(), /"user_id":"Ben Becker"/);
+    assert.match(await page.locator('tr[data-action="team.member.set"]').innerText(), /"person_id":"Ben Becker"/);
     // Filtered to people's actions only.
     await page.getByLabel("Action", { exact: true }).selectOption("person.");
     await until("only people's actions", async () => {

@@ -259,8 +259,8 @@ fn message_json(s: &Device, conv: ConversationId, m: &ChatMessage) -> serde_json
         "conversation_id": conv,
         "seq": m.seq,
         "id": m.envelope.client_msg_id,
-        "sender": m.envelope.sender_user,
-        "sender_name": sender_name(s, m.envelope.sender_user),
+        "sender": m.envelope.sender_person,
+        "sender_name": sender_name(s, m.envelope.sender_person),
         "sender_device": m.envelope.sender_device,
         "sent_ms": m.envelope.sent_at,
         "payload": serde_json::from_str::<serde_json::Value>(&m.envelope.payload).unwrap_or_default(),
@@ -277,7 +277,7 @@ fn print_message(s: &Device, conv: ConversationId, m: &ChatMessage, as_json: boo
         println!("{}", message_json(s, conv, m));
         return;
     }
-    let name = sender_name(s, m.envelope.sender_user);
+    let name = sender_name(s, m.envelope.sender_person);
     let mut line = format!("#{:<5} {}: {}", m.seq, name, m.text());
     if m.edited.is_some() {
         line.push_str(" (bearbeitet / edited)");
@@ -470,10 +470,10 @@ pub async fn run(o: Opts, command: ChatCommand) -> Result<(), CliError> {
                 .iter()
                 .map(|m| {
                     (
-                        m.user_id,
-                        sender_name(&s, m.user_id),
+                        m.person_id,
+                        sender_name(&s, m.person_id),
                         m.role,
-                        mls.get(&m.user_id).map_or(0, Vec::len),
+                        mls.get(&m.person_id).map_or(0, Vec::len),
                     )
                 })
                 .collect();

@@ -216,7 +216,7 @@ pub fn team_detail(d: &TeamDetail, as_json: bool) {
             vec![
                 m.display_name.clone(),
                 m.role.as_str().to_owned(),
-                m.user_id.to_string(),
+                m.person_id.to_string(),
             ]
         })
         .collect();

@@ -28,7 +28,7 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn sender(&self) -> (PersonId, DeviceId) {
-        (self.envelope.sender_user, self.envelope.sender_device)
+        (self.envelope.sender_person, self.envelope.sender_device)
     }
 
     pub fn payload(&self) -> Payload {
@@ -180,14 +180,14 @@ pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) 
     let find_own = |target: ClientMsgId, messages: &BTreeMap<u64, ChatMessage>| {
         messages
             .iter()
-            .find(|(_, m)| m.envelope.client_msg_id == target && m.envelope.sender_user == sender)
+            .find(|(_, m)| m.envelope.client_msg_id == target && m.envelope.sender_person == sender)
             .map(|(s, _)| *s)
     };
     match incoming.payload() {
         Payload::Edit { target, text, .. } => {
             let seq = find_own(target, messages)?;
             let m = messages.get_mut(&seq)?;
-            (m.envelope.sender_user == sender && !m.deleted).then(|| {
+            (m.envelope.sender_person == sender && !m.deleted).then(|| {
                 m.edited = Some(text);
                 seq
             })
@@ -195,7 +195,7 @@ pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) 
         Payload::Delete { target } => {
             let seq = find_own(target, messages)?;
             let m = messages.get_mut(&seq)?;
-            (m.envelope.sender_user == sender).then(|| {
+            (m.envelope.sender_person == sender).then(|| {
                 m.deleted = true;
                 m.edited = None;
                 seq

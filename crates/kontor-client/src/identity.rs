@@ -345,7 +345,7 @@ mod tests {
         let id = SecretKey::generate(&p).unwrap();
         let list = DeviceList {
             org_id: kontor_proto::OrgId(uuid::Uuid::from_u128(9)),
-            user_id: PersonId(uuid::Uuid::from_u128(1)),
+            person_id: PersonId(uuid::Uuid::from_u128(1)),
             identity_key: Bytes(id.public()),
             version: 1,
             devices: vec![],

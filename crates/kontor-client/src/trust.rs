@@ -61,8 +61,8 @@ impl Trust {
         verify_membership(cert, org_key)?;
         let list = &bundle.device_list;
         verify_device_list(list)?;
-        let user = cert.membership.user_id;
-        if list.list.user_id != user
+        let user = cert.membership.person_id;
+        if list.list.person_id != user
             || list.list.org_id != cert.membership.org_id
             || list.list.identity_key != cert.membership.identity_key
         {
@@ -98,7 +98,7 @@ impl Trust {
     /// it signed (never from what a server says). A different identity key is refused.
     pub fn pin_own(&mut self, user: PersonId, list: &SignedDeviceList) -> Result<()> {
         verify_device_list(list)?;
-        if list.list.user_id != user {
+        if list.list.person_id != user {
             return Err(ClientError::BadSignature(
                 "own device list for another person",
             ));
@@ -245,7 +245,7 @@ mod tests {
     ) -> IdentityBundle {
         let membership = Membership {
             org_id: ORG,
-            user_id: BEN,
+            person_id: BEN,
             identity_key: Bytes(identity.public()),
             display_name: "Ben".into(),
             issued_at: 0,
@@ -253,7 +253,7 @@ mod tests {
         let signature = org.sign(&membership.signed_bytes());
         let list = DeviceList {
             org_id: ORG,
-            user_id: BEN,
+            person_id: BEN,
             identity_key: Bytes(identity.public()),
             version,
             devices,

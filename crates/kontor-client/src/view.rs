@@ -81,7 +81,7 @@ pub struct StopView {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct GroupMember {
-    pub user: PersonId,
+    pub person: PersonId,
     pub devices: u32,
 }
 
@@ -93,7 +93,7 @@ pub struct MessageView {
     /// for history imported from another device).
     pub seq: u64,
     pub id: ClientMsgId,
-    pub sender_user: PersonId,
+    pub sender_person: PersonId,
     pub sender_device: DeviceId,
     /// Milliseconds since the Unix epoch, by the sender's clock.
     pub sent_ms: i64,
@@ -134,7 +134,7 @@ pub struct ReplyView {
     pub id: ClientMsgId,
     /// Where the quoted message is, if this device has it.
     pub seq: Option<u64>,
-    pub sender_user: Option<PersonId>,
+    pub sender_person: Option<PersonId>,
     /// The start of its text (empty when deleted or not here).
     pub excerpt: String,
     pub deleted: bool,
@@ -145,7 +145,7 @@ pub struct ReplyView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReactionView {
     pub emoji: String,
-    pub users: Vec<PersonId>,
+    pub people: Vec<PersonId>,
     /// This person is among them.
     pub mine: bool,
 }
@@ -225,8 +225,8 @@ impl Client {
             self.members(conv)
                 .map(|m| {
                     m.into_iter()
-                        .map(|(user, devices)| GroupMember {
-                            user,
+                        .map(|(person, devices)| GroupMember {
+                            person,
                             devices: u32::try_from(devices.len()).unwrap_or(u32::MAX),
                         })
                         .collect()
@@ -333,10 +333,10 @@ impl Client {
         MessageView {
             seq: m.seq,
             id: m.envelope.client_msg_id,
-            sender_user: m.envelope.sender_user,
+            sender_person: m.envelope.sender_person,
             sender_device: m.envelope.sender_device,
             sent_ms: m.envelope.sent_at,
-            own: m.envelope.sender_user == me,
+            own: m.envelope.sender_person == me,
             queued: false,
             verified: m.verified,
             body,
@@ -348,7 +348,7 @@ impl Client {
                 .iter()
                 .map(|(emoji, users)| ReactionView {
                     emoji: emoji.clone(),
-                    users: users.clone(),
+                    people: users.clone(),
                     mine: users.contains(&me),
                 })
                 .collect(),
@@ -363,14 +363,14 @@ impl Client {
             Some(t) => ReplyView {
                 id,
                 seq: Some(t.seq),
-                sender_user: Some(t.envelope.sender_user),
+                sender_person: Some(t.envelope.sender_person),
                 excerpt: excerpt(&t.text()),
                 deleted: t.deleted,
             },
             None => ReplyView {
                 id,
                 seq: None,
-                sender_user: None,
+                sender_person: None,
                 excerpt: String::new(),
                 deleted: false,
             },

@@ -42,7 +42,7 @@ impl Org {
         let list = self.lists[&user].clone();
         let membership = Membership {
             org_id: self.id,
-            user_id: user,
+            person_id: user,
             identity_key: list.list.identity_key.clone(),
             display_name: format!("user {user}"),
             issued_at: 0,
@@ -102,7 +102,7 @@ impl Log {
             seq,
             kind: m.kind,
             epoch: m.epoch,
-            sender_user: from.user(),
+            sender_person: from.user(),
             sender_device: from.device(),
             client_msg_id: m.client_msg_id,
             body: m.body.clone(),
@@ -129,7 +129,7 @@ fn person(org: &mut Org, n: u128) -> Client {
 fn claim(c: &mut Client) -> ClaimedKeyPackage {
     let up = c.key_packages(1, false).unwrap();
     ClaimedKeyPackage {
-        user_id: c.user(),
+        person_id: c.user(),
         device_id: c.device(),
         key_package: up.key_packages[0].clone(),
     }
@@ -340,7 +340,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
         &fake,
         kontor_proto::identity::DeviceList {
             org_id: org.id,
-            user_id: ben.user(),
+            person_id: ben.user(),
             identity_key: Bytes(fake.public()),
             version: 7,
             devices: vec![ghost.device_keys()],
@@ -349,7 +349,7 @@ fn a_commit_adding_a_forged_device_is_refused_by_those_who_know_better() {
     );
     let membership = Membership {
         org_id: org.id,
-        user_id: ben.user(),
+        person_id: ben.user(),
         identity_key: Bytes(fake.public()),
         display_name: "Ben".into(),
         issued_at: 0,
@@ -706,7 +706,7 @@ fn a_person_whose_one_time_key_packages_are_used_up_is_added_with_the_last_resor
             .id;
         let claimed = ClaimedKeyPackages {
             key_packages: vec![ClaimedKeyPackage {
-                user_id: ben.user(),
+                person_id: ben.user(),
                 device_id: ben.device(),
                 key_package: last_resort.clone(),
             }],

@@ -667,7 +667,7 @@ pub struct TeamDetail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TeamMember {
-    pub user_id: PersonId,
+    pub person_id: PersonId,
     pub display_name: String,
     pub role: TeamRole,
 }

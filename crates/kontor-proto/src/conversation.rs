@@ -117,7 +117,7 @@ pub struct CreateConversation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ConversationMember {
-    pub user_id: PersonId,
+    pub person_id: PersonId,
     pub role: ConversationRole,
     /// Whether this person's devices change the group (add, remove and renew devices): admins
     /// and writers. Readers of a channel and guests only propose (leaving).
@@ -186,7 +186,9 @@ impl MessageKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct AddedDevice {
-    pub user_id: PersonId,
+    /// Read as `user_id` too: devices kept commits in that form.
+    #[serde(alias = "user_id")]
+    pub person_id: PersonId,
     pub device_id: DeviceId,
     /// The MLS leaf the commit puts the device in (RFC 9420: the leftmost free leaf), so the
     /// server can later propose its removal. Members check every proposal anyway.
@@ -238,7 +240,7 @@ pub struct StoredMessage {
     pub seq: u64,
     pub kind: MessageKind,
     pub epoch: u64,
-    pub sender_user: PersonId,
+    pub sender_person: PersonId,
     pub sender_device: DeviceId,
     pub client_msg_id: ClientMsgId,
     pub body: Bytes,
@@ -294,7 +296,7 @@ pub struct VoidCommit {
     pub seq: u64,
 }
 
-/// `PUT /conversations/{id}/members/{user_id}`: set a person's role.
+/// `PUT /conversations/{id}/members/{person_id}`: set a person's role.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]

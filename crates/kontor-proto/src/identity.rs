@@ -69,7 +69,9 @@ pub struct DeviceKeys {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceList {
     pub org_id: OrgId,
-    pub user_id: PersonId,
+    /// `user_id` in the signed JSON, as version 1 of the format fixed it.
+    #[serde(rename = "user_id")]
+    pub person_id: PersonId,
     /// Ed25519 public identity key of the person.
     pub identity_key: Bytes,
     /// Strictly increasing; a server replaying an old list is caught.
@@ -107,7 +109,9 @@ pub struct SignedDeviceList {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Membership {
     pub org_id: OrgId,
-    pub user_id: PersonId,
+    /// `user_id` in the signed JSON, as version 1 of the format fixed it.
+    #[serde(rename = "user_id")]
+    pub person_id: PersonId,
     pub identity_key: Bytes,
     pub display_name: String,
     /// Milliseconds since the Unix epoch.
@@ -210,7 +214,7 @@ pub struct ClaimKeyPackages {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimedKeyPackage {
-    pub user_id: PersonId,
+    pub person_id: PersonId,
     pub device_id: DeviceId,
     pub key_package: Bytes,
 }
@@ -267,4 +271,41 @@ pub struct LinkRequests {
 pub struct ApproveLinkRequest {
     pub device_list: SignedDeviceList,
     pub sealed: Bytes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Certificates and device lists signed before the rename to `person_id` still verify:
+    /// the signed JSON keeps its version-1 field names.
+    #[test]
+    fn signed_formats_keep_their_version_one_field_names() {
+        let m = Membership {
+            org_id: OrgId(uuid::Uuid::from_u128(1)),
+            person_id: PersonId(uuid::Uuid::from_u128(2)),
+            identity_key: Bytes::default(),
+            display_name: "Anna".into(),
+            issued_at: 1,
+        };
+        let json = String::from_utf8(m.signed_bytes()[label::MEMBERSHIP.len()..].to_vec()).unwrap();
+        assert!(
+            json.contains("\"user_id\":") && !json.contains("person_id"),
+            "{json}"
+        );
+        let list = DeviceList {
+            org_id: m.org_id,
+            person_id: m.person_id,
+            identity_key: Bytes::default(),
+            version: 1,
+            devices: Vec::new(),
+            retired: Vec::new(),
+        };
+        let json =
+            String::from_utf8(list.signed_bytes()[label::DEVICE_LIST.len()..].to_vec()).unwrap();
+        assert!(
+            json.contains("\"user_id\":") && !json.contains("person_id"),
+            "{json}"
+        );
+    }
 }

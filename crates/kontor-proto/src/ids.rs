@@ -53,8 +53,8 @@ id_type!(
     OrgId
 );
 id_type!(
-    /// A person of one organisation (named `user_id` on the wire and in the database, as the
-    /// signed membership certificate fixes it).
+    /// A person of one organisation (`person_id` on the API and in the database; `user_id`
+    /// only inside the signed v1 device list and membership certificate).
     PersonId
 );
 id_type!(

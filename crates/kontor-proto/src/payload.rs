@@ -19,7 +19,9 @@ pub const PAYLOAD_VERSION: u16 = 1;
 pub struct Envelope {
     pub v: u16,
     pub conversation_id: ConversationId,
-    pub sender_user: PersonId,
+    /// `sender_user` inside the encrypted payload, as version 1 of the format fixed it.
+    #[serde(rename = "sender_user")]
+    pub sender_person: PersonId,
     pub sender_device: DeviceId,
     pub client_msg_id: ClientMsgId,
     /// Milliseconds since the Unix epoch, by the sender's clock.
@@ -38,7 +40,7 @@ impl Envelope {
         out.extend_from_slice(&self.v.to_be_bytes());
         for part in [
             self.conversation_id.0.as_bytes().as_slice(),
-            self.sender_user.0.as_bytes(),
+            self.sender_person.0.as_bytes(),
             self.sender_device.0.as_bytes(),
             self.client_msg_id.0.as_bytes(),
         ] {
@@ -170,7 +172,7 @@ mod tests {
         let base = Envelope {
             v: 1,
             conversation_id: ConversationId(uuid::Uuid::nil()),
-            sender_user: PersonId(uuid::Uuid::nil()),
+            sender_person: PersonId(uuid::Uuid::nil()),
             sender_device: DeviceId(uuid::Uuid::nil()),
             client_msg_id: ClientMsgId(uuid::Uuid::nil()),
             sent_at: 1,

@@ -248,7 +248,7 @@ impl Caller {
         let members = state.store().team_members(self.org, team).await?;
         if members
             .iter()
-            .any(|m| m.user_id == self.user && m.role == kontor_proto::api::TeamRole::Lead)
+            .any(|m| m.person_id == self.user && m.role == kontor_proto::api::TeamRole::Lead)
         {
             Ok(())
         } else {
@@ -268,7 +268,7 @@ impl Caller {
             return Ok(());
         }
         let members = state.store().team_members(self.org, team).await?;
-        if members.iter().any(|m| m.user_id == self.user) {
+        if members.iter().any(|m| m.person_id == self.user) {
             Ok(())
         } else {
             Err(ApiError::not_found())

@@ -385,8 +385,8 @@ impl Handshake {
                     .collect();
                 let added = added
                     .into_iter()
-                    .map(|(user_id, device_id)| AddedDevice {
-                        user_id,
+                    .map(|(person_id, device_id)| AddedDevice {
+                        person_id,
                         device_id,
                         leaf: leaves.get(&device_id).copied(),
                     })

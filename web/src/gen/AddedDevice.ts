@@ -5,7 +5,11 @@ import type { PersonId } from "./PersonId";
 /**
  * A device added by a commit, so the server can route to it and hand it the Welcome.
  */
-export type AddedDevice = { user_id: PersonId, device_id: DeviceId, 
+export type AddedDevice = { 
+/**
+ * Read as `user_id` too: devices kept commits in that form.
+ */
+person_id: PersonId, device_id: DeviceId, 
 /**
  * The MLS leaf the commit puts the device in (RFC 9420: the leftmost free leaf), so the
  * server can later propose its removal. Members check every proposal anyway.

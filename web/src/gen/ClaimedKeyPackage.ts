@@ -6,4 +6,4 @@ import type { PersonId } from "./PersonId";
 /**
  * A claimed key package of one device.
  */
-export type ClaimedKeyPackage = { user_id: PersonId, device_id: DeviceId, key_package: Bytes, };
+export type ClaimedKeyPackage = { person_id: PersonId, device_id: DeviceId, key_package: Bytes, };

@@ -6,7 +6,7 @@ import type { PersonId } from "./PersonId";
 /**
  * One person in a conversation, as the server routes to them.
  */
-export type ConversationMember = { user_id: PersonId, role: ConversationRole, 
+export type ConversationMember = { person_id: PersonId, role: ConversationRole, 
 /**
  * Whether this person's devices change the group (add, remove and renew devices): admins
  * and writers. Readers of a channel and guests only propose (leaving).

@@ -7,7 +7,11 @@ import type { PersonId } from "./PersonId";
 /**
  * A person's devices, as their identity key vouches for them.
  */
-export type DeviceList = { org_id: OrgId, user_id: PersonId, 
+export type DeviceList = { org_id: OrgId, 
+/**
+ * `user_id` in the signed JSON, as version 1 of the format fixed it.
+ */
+user_id: PersonId, 
 /**
  * Ed25519 public identity key of the person.
  */

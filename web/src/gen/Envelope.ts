@@ -8,7 +8,11 @@ import type { PersonId } from "./PersonId";
 /**
  * One signed message, as encrypted into MLS.
  */
-export type Envelope = { v: number, conversation_id: ConversationId, sender_user: PersonId, sender_device: DeviceId, client_msg_id: ClientMsgId, 
+export type Envelope = { v: number, conversation_id: ConversationId, 
+/**
+ * `sender_user` inside the encrypted payload, as version 1 of the format fixed it.
+ */
+sender_user: PersonId, sender_device: DeviceId, client_msg_id: ClientMsgId, 
 /**
  * Milliseconds since the Unix epoch, by the sender's clock.
  */

@@ -4,4 +4,4 @@ import type { PersonId } from "./PersonId";
 /**
  * A person in a conversation's MLS group.
  */
-export type GroupMember = { user: PersonId, devices: number, };
+export type GroupMember = { person: PersonId, devices: number, };

@@ -6,7 +6,11 @@ import type { PersonId } from "./PersonId";
 /**
  * The organisation's statement that a person with this identity key belongs to it.
  */
-export type Membership = { org_id: OrgId, user_id: PersonId, identity_key: Bytes, display_name: string, 
+export type Membership = { org_id: OrgId, 
+/**
+ * `user_id` in the signed JSON, as version 1 of the format fixed it.
+ */
+user_id: PersonId, identity_key: Bytes, display_name: string, 
 /**
  * Milliseconds since the Unix epoch.
  */

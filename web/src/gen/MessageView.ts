@@ -14,7 +14,7 @@ export type MessageView = {
  * The delivery service's sequence number; 0 while the message waits in the outbox (and
  * for history imported from another device).
  */
-seq: number, id: ClientMsgId, sender_user: PersonId, sender_device: DeviceId, 
+seq: number, id: ClientMsgId, sender_person: PersonId, sender_device: DeviceId, 
 /**
  * Milliseconds since the Unix epoch, by the sender's clock.
  */

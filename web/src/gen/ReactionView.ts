@@ -4,7 +4,7 @@ import type { PersonId } from "./PersonId";
 /**
  * One emoji and who reacted with it.
  */
-export type ReactionView = { emoji: string, users: Array<PersonId>, 
+export type ReactionView = { emoji: string, people: Array<PersonId>, 
 /**
  * This person is among them.
  */

@@ -9,7 +9,7 @@ export type ReplyView = { id: ClientMsgId,
 /**
  * Where the quoted message is, if this device has it.
  */
-seq: number | null, sender_user: PersonId | null, 
+seq: number | null, sender_person: PersonId | null, 
 /**
  * The start of its text (empty when deleted or not here).
  */

@@ -2,6 +2,6 @@
 import type { ConversationRole } from "./ConversationRole";
 
 /**
- * `PUT /conversations/{id}/members/{user_id}`: set a person's role.
+ * `PUT /conversations/{id}/members/{person_id}`: set a person's role.
  */
 export type SetConversationRole = { role: ConversationRole, };

@@ -9,7 +9,7 @@ import type { PersonId } from "./PersonId";
 /**
  * One stored message.
  */
-export type StoredMessage = { conversation_id: ConversationId, seq: number, kind: MessageKind, epoch: number, sender_user: PersonId, sender_device: DeviceId, client_msg_id: ClientMsgId, body: Bytes, sent_at: string, 
+export type StoredMessage = { conversation_id: ConversationId, seq: number, kind: MessageKind, epoch: number, sender_person: PersonId, sender_device: DeviceId, client_msg_id: ClientMsgId, body: Bytes, sent_at: string, 
 /**
  * Undone by the delivery service (see [`VoidCommit`]): a commit nobody else could
  * process, and what its committer sent after it. Members skip it.

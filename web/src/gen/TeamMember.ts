@@ -5,4 +5,4 @@ import type { TeamRole } from "./TeamRole";
 /**
  * A member of a team.
  */
-export type TeamMember = { user_id: PersonId, display_name: string, role: TeamRole, };
+export type TeamMember = { person_id: PersonId, display_name: string, role: TeamRole, };

@@ -191,7 +191,7 @@ export async function refreshConversations(withServer = false): Promise<void> {
       const next: Record<string, (typeof list.conversations)[number]> = {};
       for (const c of list.conversations) next[c.id] = c;
       serverConversations.value = next;
-      await ensurePeople(list.conversations.flatMap((c) => c.members.map((m) => m.user_id)));
+      await ensurePeople(list.conversations.flatMap((c) => c.members.map((m) => m.person_id)));
       keepCache();
       void noticeRemovals(next);
     } catch {

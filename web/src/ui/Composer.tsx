@@ -61,7 +61,7 @@ export function Composer(props: {
   }, [text]);
 
   const members = (serverConversations.value[props.id]?.members ?? [])
-    .map((m) => m.user_id)
+    .map((m) => m.person_id)
     .filter((u) => u !== me.value?.person.id);
   const matches = suggest
     ? members
@@ -167,7 +167,7 @@ export function Composer(props: {
           <span>
             {props.editing
               ? t("composer.editing")
-              : t("composer.replyingTo", { name: personName(props.replyTo?.sender_user) })}
+              : t("composer.replyingTo", { name: personName(props.replyTo?.sender_person) })}
           </span>
           {props.replyTo && props.replyTo.body.type === "text" && (
             <span class="quote-text">{plainText(props.replyTo.body.text).slice(0, 80)}</span>

@@ -85,10 +85,10 @@ function Item(props: { c: ConversationView; open: boolean }) {
   const last = c.last;
   const who =
     last && c.kind !== "direct" && last.body.type === "text"
-      ? `${last.own ? t("person.you") : personName(last.sender_user)}: `
+      ? `${last.own ? t("person.you") : personName(last.sender_person)}: `
       : "";
   const server = serverConversations.value[c.id];
-  const role = server?.members.find((m) => m.user_id === me.value?.person.id)?.role;
+  const role = server?.members.find((m) => m.person_id === me.value?.person.id)?.role;
   return (
     <li>
       <a

@@ -19,7 +19,7 @@ export function Members(props: { id: string }) {
   const id = props.id;
   const server = serverConversations.value[id];
   const view = conversations.value.find((c) => c.id === id);
-  const mine = server?.members.find((m) => m.user_id === me.value?.person.id);
+  const mine = server?.members.find((m) => m.person_id === me.value?.person.id);
   const admin = mine?.role === "admin";
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<string[]>([]);
@@ -69,18 +69,18 @@ export function Members(props: { id: string }) {
   if (!server || !view) return <p class="muted">{t("common.loading")}</p>;
   // Who is in the encrypted group is what this device sees in it; the server's list gives the
   // roles. Any difference between the two is shown.
-  const roleOf = new Map(server.members.map((m) => [m.user_id, m.role]));
-  const inGroup = new Map(view.members.map((m) => [m.user, m.devices]));
+  const roleOf = new Map(server.members.map((m) => [m.person_id, m.role]));
+  const inGroup = new Map(view.members.map((m) => [m.person, m.devices]));
   const rows = [
     ...view.members.map((m) => ({
-      user_id: m.user,
-      role: roleOf.get(m.user) ?? "member",
+      person_id: m.person,
+      role: roleOf.get(m.person) ?? "member",
       devices: m.devices,
-      mismatch: roleOf.has(m.user) ? null : ("group" as const),
+      mismatch: roleOf.has(m.person) ? null : ("group" as const),
     })),
     ...server.members
-      .filter((m) => !inGroup.has(m.user_id) && view.members.length > 0)
-      .map((m) => ({ user_id: m.user_id, role: m.role, devices: 0, mismatch: "server" as const })),
+      .filter((m) => !inGroup.has(m.person_id) && view.members.length > 0)
+      .map((m) => ({ person_id: m.person_id, role: m.role, devices: 0, mismatch: "server" as const })),
   ];
   const roles: ConversationRole[] = view.kind === "channel" ? ["admin", "member", "reader"] : ["admin", "member"];
   return (
@@ -98,11 +98,11 @@ export function Members(props: { id: string }) {
       )}
       <ul class="member-list">
         {rows.map((m) => (
-          <li key={m.user_id} class="member" data-testid="member">
+          <li key={m.person_id} class="member" data-testid="member">
             {/* Initials of the name, also for "You". */}
-            <Avatar id={m.user_id} name={nameOf(m.user_id, personName(m.user_id))} size="s" />
+            <Avatar id={m.person_id} name={nameOf(m.person_id, personName(m.person_id))} size="s" />
             <span class="person-body">
-              <span class="person-name">{personName(m.user_id)}</span>
+              <span class="person-name">{personName(m.person_id)}</span>
               <span class="muted small">
                 {t(`role.${m.role}`)} ·{" "}
                 {tn("members.devices", m.devices)}
@@ -113,21 +113,21 @@ export function Members(props: { id: string }) {
                 </span>
               )}
             </span>
-            {m.user_id !== me.value?.person.id && (
+            {m.person_id !== me.value?.person.id && (
               <span class="member-actions">
-                <button type="button" class="small" onClick={() => setSafety(m.user_id)}>
+                <button type="button" class="small" onClick={() => setSafety(m.person_id)}>
                   {t("safety.short")}
                 </button>
                 {admin && view.kind !== "direct" && (
                   <>
-                    <label class="sr-only" for={`role-${m.user_id}`}>
-                      {t("members.roleOf", { name: personName(m.user_id) })}
+                    <label class="sr-only" for={`role-${m.person_id}`}>
+                      {t("members.roleOf", { name: personName(m.person_id) })}
                     </label>
                     <select
-                      id={`role-${m.user_id}`}
+                      id={`role-${m.person_id}`}
                       value={m.role}
                       disabled={busy}
-                      onChange={(e) => role(m.user_id, (e.target as HTMLSelectElement).value as ConversationRole)}
+                      onChange={(e) => role(m.person_id, (e.target as HTMLSelectElement).value as ConversationRole)}
                     >
                       {roles.map((r) => (
                         <option key={r} value={r}>
@@ -139,8 +139,8 @@ export function Members(props: { id: string }) {
                       type="button"
                       class="small danger"
                       disabled={busy}
-                      onClick={() => remove(m.user_id)}
-                      aria-label={t("members.removeName", { name: personName(m.user_id) })}
+                      onClick={() => remove(m.person_id)}
+                      aria-label={t("members.removeName", { name: personName(m.person_id) })}
                     >
                       {t("members.remove")}
                     </button>
@@ -158,7 +158,7 @@ export function Members(props: { id: string }) {
         <Dialog title={t("members.addTo", { name: conversationName(view) })} onClose={() => setAdding(false)} wide>
           <PersonPicker
             selected={selected}
-            exclude={server.members.map((m) => m.user_id)}
+            exclude={server.members.map((m) => m.person_id)}
             onToggle={(p: Person) =>
               setSelected((s) => (s.includes(p.id) ? s.filter((x) => x !== p.id) : [...s, p.id]))
             }

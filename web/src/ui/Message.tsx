@@ -32,12 +32,12 @@ export function Message(props: {
     return (
       <div class="system" data-seq={m.seq}>
         <span>
-          {personName(m.sender_user)} · {text}
+          {personName(m.sender_person)} · {text}
         </span>
       </div>
     );
   }
-  const sender = personName(m.sender_user);
+  const sender = personName(m.sender_person);
   const a = props.actions;
   const label = `${m.own ? t("person.you") : sender}, ${formatDateTime(m.sent_ms)}`;
   return (
@@ -49,7 +49,7 @@ export function Message(props: {
       data-testid="message"
     >
       {props.showSender && !m.own ? (
-        <Avatar id={m.sender_user} name={sender} size="s" />
+        <Avatar id={m.sender_person} name={sender} size="s" />
       ) : (
         <span class="avatar-space" aria-hidden="true" />
       )}
@@ -60,9 +60,9 @@ export function Message(props: {
             type="button"
             class="quote"
             onClick={() => m.reply_to?.seq && a.jump(m.reply_to.seq)}
-            aria-label={t("message.quoteOf", { name: personName(m.reply_to.sender_user) })}
+            aria-label={t("message.quoteOf", { name: personName(m.reply_to.sender_person) })}
           >
-            <span class="quote-who">{personName(m.reply_to.sender_user)}</span>
+            <span class="quote-who">{personName(m.reply_to.sender_person)}</span>
             <span class="quote-text">
               {m.reply_to.deleted
                 ? t("message.deleted")
@@ -96,14 +96,14 @@ export function Message(props: {
                 class={r.mine ? "reaction mine" : "reaction"}
                 aria-pressed={r.mine}
                 disabled={!a.canWrite || m.queued}
-                title={r.users.map((u) => personName(u)).join(", ")}
+                title={r.people.map((u) => personName(u)).join(", ")}
                 aria-label={t("message.reactionBy", {
                   emoji: r.emoji,
-                  names: r.users.map((u) => personName(u)).join(", "),
+                  names: r.people.map((u) => personName(u)).join(", "),
                 })}
                 onClick={() => a.react(m, r.emoji, r.mine)}
               >
-                {r.emoji} {r.users.length}
+                {r.emoji} {r.people.length}
               </button>
             ))}
           </div>

@@ -29,7 +29,7 @@ export function NewChat(props: { kind?: ConversationKind }) {
     for (const c of conversations.value) {
       if (c.kind !== "direct" || c.removed) continue;
       const members = serverConversations.value[c.id]?.members ?? [];
-      if (members.length === 2 && members.some((m) => m.user_id === person)) return c.id;
+      if (members.length === 2 && members.some((m) => m.person_id === person)) return c.id;
     }
     return null;
   }

@@ -14,9 +14,9 @@ export function conversationName(
   const mine = me.value?.person.id;
   // Who is in the encrypted group, as this device sees it; the server's list only when the
   // group is not known here (left, or not joined yet).
-  const group = (c.members ?? []).map((m) => m.user).filter((u) => u !== mine);
+  const group = (c.members ?? []).map((m) => m.person).filter((u) => u !== mine);
   const server = (serverConversations.value[c.id]?.members ?? [])
-    .map((m) => m.user_id)
+    .map((m) => m.person_id)
     .filter((u) => u !== mine);
   const others = group.length > 0 ? group : server;
   if (others.length > 0) {

@@ -26,9 +26,9 @@ impl Client {
         let mut first_error = None;
         for b in bundles {
             // Fetched just now, even if refused: what we hold is all there is to trust.
-            self.fresh.insert(b.certificate.membership.user_id);
+            self.fresh.insert(b.certificate.membership.person_id);
             // This device's own person: only the identity key it holds.
-            if b.certificate.membership.user_id == self.me.user
+            if b.certificate.membership.person_id == self.me.user
                 && let Some(own) = &self.me.identity
                 && b.certificate.membership.identity_key.0 != own.public()
             {
@@ -45,7 +45,7 @@ impl Client {
                     continue;
                 }
             }
-            if b.certificate.membership.user_id == self.me.user {
+            if b.certificate.membership.person_id == self.me.user {
                 let newer = self
                     .me
                     .own_list
@@ -73,7 +73,7 @@ impl Client {
         let backup = recovery.seal_identity(&self.provider, &identity)?;
         let list = DeviceList {
             org_id: self.me.org,
-            user_id: self.me.user,
+            person_id: self.me.user,
             identity_key: Bytes(identity.public()),
             version: 1,
             devices: vec![self.device_keys()],
@@ -339,7 +339,7 @@ impl Client {
                 // Trust nothing the payload says about itself: verify again here.
                 m.verified = self
                     .trust
-                    .transcript_key(m.envelope.sender_user, m.envelope.sender_device)
+                    .transcript_key(m.envelope.sender_person, m.envelope.sender_device)
                     .is_some_and(|key| {
                         identity::verify(
                             key,

@@ -98,7 +98,7 @@ impl Client {
             .key_packages
             .iter()
             .filter(|c| devices.contains(&c.device_id))
-            .map(|c| c.user_id)
+            .map(|c| c.person_id)
             .collect();
         let only = ClaimedKeyPackages {
             key_packages: claimed
@@ -142,21 +142,21 @@ impl Client {
                 continue;
             }
             // Only the people the person asked to add: the server cannot slip in others.
-            if !people.contains(&c.user_id) {
+            if !people.contains(&c.person_id) {
                 refused.push((
                     c.device_id,
                     ClientError::UntrustedDevice {
-                        user: c.user_id,
+                        user: c.person_id,
                         device: c.device_id,
                         reason: "nobody asked to add this person",
                     },
                 ));
                 continue;
             }
-            match self.check_key_package(c.user_id, c.device_id, c.key_package.as_slice()) {
+            match self.check_key_package(c.person_id, c.device_id, c.key_package.as_slice()) {
                 Ok(kp) => accepted.push((
                     AddedDevice {
-                        user_id: c.user_id,
+                        person_id: c.person_id,
                         device_id: c.device_id,
                         leaf: None,
                     },
@@ -230,7 +230,7 @@ impl Client {
             .to_welcome_msg()
             .ok_or(ClientError::Mls("no Welcome for an addition".into()))?;
         let (commit, _, _) = bundle.into_contents();
-        let users: Vec<PersonId> = added.iter().map(|a| a.user_id).collect();
+        let users: Vec<PersonId> = added.iter().map(|a| a.person_id).collect();
         let body = self.commit_body(epoch, &commit, Some(&welcome), added, removed)?;
         Ok((
             Some(self.set_pending(conv, users, queued_users, body)),

@@ -471,7 +471,7 @@ pub fn verify_transcript(envelopes: &[Envelope], lists: &[SignedDeviceList]) -> 
     for e in envelopes {
         let key = lists
             .iter()
-            .filter(|l| l.list.user_id == e.sender_user)
+            .filter(|l| l.list.person_id == e.sender_person)
             .flat_map(|l| l.list.devices.iter())
             .find(|d| d.device_id == e.sender_device)
             .ok_or(ClientError::BadSignature("sender not in any device list"))?;

@@ -17,7 +17,7 @@ impl Client {
         let mut envelope = Envelope {
             v: PAYLOAD_VERSION,
             conversation_id: conv,
-            sender_user: self.me.user,
+            sender_person: self.me.user,
             sender_device: self.me.device,
             client_msg_id,
             sent_at: now_ms,

@@ -22,7 +22,7 @@ impl Client {
             m.range(read + 1..)
                 .filter(|(_, m)| {
                     // Notes about the conversation (named, people added) are not news.
-                    m.envelope.sender_user != self.me.user
+                    m.envelope.sender_person != self.me.user
                         && m.is_visible()
                         && !matches!(m.payload(), Payload::System { .. })
                 })
@@ -76,7 +76,7 @@ impl Client {
             c.name = name;
             self.dirty.insert(conv_key(conv));
         }
-        let own = msg.envelope.sender_user == self.me.user;
+        let own = msg.envelope.sender_person == self.me.user;
         map.insert(seq, msg);
         self.dirty.insert(msg_key(conv, seq));
         if own {
@@ -373,11 +373,11 @@ impl Client {
             return self.external_proposal(msg, processed);
         }
         let sender = processed.credential().clone();
-        let (sender_user, sender_device) = mls::parse_credential(&sender)?;
-        if (sender_user, sender_device) != (msg.sender_user, msg.sender_device) {
+        let (sender_person, sender_device) = mls::parse_credential(&sender)?;
+        if (sender_person, sender_device) != (msg.sender_person, msg.sender_device) {
             if msg.kind == MessageKind::Commit {
                 // The delivery service checks that a commit is its poster's own.
-                return Err(self.stop(conv, StopReason::ForgedChange, Some(msg.sender_user)));
+                return Err(self.stop(conv, StopReason::ForgedChange, Some(msg.sender_person)));
             }
             self.advance(conv, msg.seq);
             return Err(ClientError::Invalid(
@@ -389,14 +389,14 @@ impl Client {
             ProcessedMessageContent::ApplicationMessage(app) => {
                 let envelope: Envelope = serde_json::from_slice(&app.into_bytes())
                     .map_err(|_| ClientError::Invalid("envelope"))?;
-                if envelope.sender_user != sender_user
+                if envelope.sender_person != sender_person
                     || envelope.sender_device != sender_device
                     || envelope.conversation_id != conv
                 {
                     self.advance(conv, msg.seq);
                     return Err(ClientError::Invalid("envelope sender"));
                 }
-                let verified = match self.trust.transcript_key(sender_user, sender_device) {
+                let verified = match self.trust.transcript_key(sender_person, sender_device) {
                     Some(key) => identity::verify(
                         key,
                         &envelope.signed_bytes(),

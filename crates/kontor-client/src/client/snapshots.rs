@@ -17,7 +17,7 @@ fn signed_list() -> SignedDeviceList {
     SignedDeviceList {
         list: DeviceList {
             org_id: OrgId(u(1)),
-            user_id: PersonId(u(2)),
+            person_id: PersonId(u(2)),
             identity_key: Bytes(vec![1; 4]),
             version: 3,
             devices: vec![DeviceKeys {
@@ -39,7 +39,7 @@ fn envelope() -> Envelope {
     Envelope {
         v: PAYLOAD_VERSION,
         conversation_id: ConversationId(u(5)),
-        sender_user: PersonId(u(2)),
+        sender_person: PersonId(u(2)),
         sender_device: DeviceId(u(3)),
         client_msg_id: ClientMsgId(u(6)),
         sent_at: 1_800_000_000_000,
@@ -105,7 +105,7 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
             body: Bytes(vec![15; 4]),
             welcome: Some(Bytes(vec![16; 4])),
             added: vec![AddedDevice {
-                user_id: PersonId(u(7)),
+                person_id: PersonId(u(7)),
                 device_id: DeviceId(u(10)),
                 leaf: Some(2),
             }],

@@ -154,7 +154,7 @@ impl<H: Host> Device<H> {
         let mine: Vec<DeviceId> = server
             .members
             .iter()
-            .filter(|m| m.user_id == me)
+            .filter(|m| m.person_id == me)
             .flat_map(|m| m.devices.clone())
             .collect();
         let body = self.core.leave(conv, &mine)?;
@@ -176,7 +176,7 @@ impl<H: Host> Device<H> {
         let devices: Vec<DeviceId> = server
             .members
             .iter()
-            .filter(|m| users.contains(&m.user_id))
+            .filter(|m| users.contains(&m.person_id))
             .flat_map(|m| m.devices.clone())
             .collect();
         self.commit(conv, |core| core.remove(conv, &devices)).await

@@ -16,7 +16,7 @@ impl<H: Host> Device<H> {
         let pending: PendingWelcomes = self.get("/welcomes").await?;
         for w in pending.welcomes {
             let conv = self.conversation(w.conversation_id).await?;
-            let users: Vec<PersonId> = conv.members.iter().map(|m| m.user_id).collect();
+            let users: Vec<PersonId> = conv.members.iter().map(|m| m.person_id).collect();
             self.learn_or_report(&users).await?;
             let mut result = self.core.join(&w);
             if let Err(ClientError::NeedIdentities(more)) = &result {
@@ -111,8 +111,8 @@ impl<H: Host> Device<H> {
     /// Processes one stored message (fetching identities the core asks for).
     pub(super) async fn process(&mut self, m: &StoredMessage) -> Result<Processed> {
         let conv = m.conversation_id;
-        if !self.core.unknown([m.sender_user]).is_empty() {
-            self.learn(&[m.sender_user]).await?;
+        if !self.core.unknown([m.sender_person]).is_empty() {
+            self.learn(&[m.sender_person]).await?;
         }
         let mut result = self.core.receive(m);
         if let Err(ClientError::NeedIdentities(users)) = &result {
@@ -229,7 +229,7 @@ impl<H: Host> Device<H> {
         let people: BTreeSet<PersonId> = list
             .conversations
             .iter()
-            .flat_map(|c| c.members.iter().map(|m| m.user_id))
+            .flat_map(|c| c.members.iter().map(|m| m.person_id))
             .collect();
         match self
             .learn_or_report(&people.into_iter().collect::<Vec<_>>())
@@ -294,7 +294,7 @@ impl<H: Host> Device<H> {
             Err(e) if e.code() == Some(ErrorCode::NotFound) => return self.catch_up(conv).await,
             Err(e) => return Err(e),
         };
-        let users: Vec<PersonId> = server.members.iter().map(|m| m.user_id).collect();
+        let users: Vec<PersonId> = server.members.iter().map(|m| m.person_id).collect();
         self.learn_or_report(&users).await?;
         let mut updates = self.catch_up(conv).await?;
         updates.extend(self.maintain(&server).await?);
@@ -357,7 +357,7 @@ impl<H: Host> Device<H> {
             return Ok(updates);
         }
         // Readers of a channel and guests do not commit: admins and writers do it for them.
-        if !conv.members.iter().any(|m| m.user_id == me && m.commits) {
+        if !conv.members.iter().any(|m| m.person_id == me && m.commits) {
             updates.extend(self.flush_waiting(Some(conv.id)).await?);
             return Ok(updates);
         }
@@ -414,7 +414,7 @@ impl<H: Host> Device<H> {
             .members
             .iter()
             .filter(|m| m.devices.iter().any(waiting))
-            .map(|m| m.user_id)
+            .map(|m| m.person_id)
             .collect();
         self.core.set_unreachable(conv.id, people);
     }
@@ -426,7 +426,7 @@ impl<H: Host> Device<H> {
     pub(super) async fn try_void(&mut self, m: &StoredMessage) -> Result<bool> {
         let conv = m.conversation_id;
         if m.kind != MessageKind::Commit
-            || m.sender_user == self.core.user()
+            || m.sender_person == self.core.user()
             || self.core.epoch(conv).ok() != Some(m.epoch)
         {
             return Ok(false);
@@ -437,7 +437,7 @@ impl<H: Host> Device<H> {
             || server
                 .members
                 .iter()
-                .any(|p| p.user_id == me && p.role == ConversationRole::Admin);
+                .any(|p| p.person_id == me && p.role == ConversationRole::Admin);
         if !may {
             return Ok(false);
         }
@@ -528,7 +528,7 @@ impl<H: Host> Device<H> {
             .members
             .iter()
             .filter(|m| m.devices.iter().any(|d| devices.contains(d)))
-            .map(|m| m.user_id)
+            .map(|m| m.person_id)
             .collect();
         let mut updates = Vec::new();
         for _ in 0..RETRIES {

@@ -189,8 +189,8 @@ pub async fn send(
             .conversation(caller.org, id, caller.device)
             .await?;
         for a in &body.added {
-            if !conv.members.iter().any(|m| m.user_id == a.user_id) {
-                caller.require_visible(&state, a.user_id).await?;
+            if !conv.members.iter().any(|m| m.person_id == a.person_id) {
+                caller.require_visible(&state, a.person_id).await?;
             }
         }
     }
@@ -386,8 +386,8 @@ pub async fn ack_welcome(
 }
 
 /// Sets a person's role in a group or channel (its admins only).
-#[utoipa::path(put, path = "/conversations/{id}/members/{user_id}", tag = "conversations", security(("session" = [])),
-    params(("id" = ConversationId, Path), ("user_id" = PersonId, Path)), request_body = SetConversationRole,
+#[utoipa::path(put, path = "/conversations/{id}/members/{person_id}", tag = "conversations", security(("session" = [])),
+    params(("id" = ConversationId, Path), ("person_id" = PersonId, Path)), request_body = SetConversationRole,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn set_role(
     State(state): State<AppState>,

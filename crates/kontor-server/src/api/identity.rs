@@ -48,7 +48,7 @@ fn check_device_list(
     signed: &SignedDeviceList,
 ) -> Result<Vec<kontor_proto::DeviceId>, ApiError> {
     let list = &signed.list;
-    if list.org_id != caller.org || list.user_id != caller.user {
+    if list.org_id != caller.org || list.person_id != caller.user {
         return Err(ApiError::field(
             ErrorCode::DeviceListRejected,
             "device_list",
@@ -206,7 +206,7 @@ pub async fn bundles(
             serde_json::from_str(&s.device_list).map_err(|_| ApiError::internal())?;
         let membership = Membership {
             org_id: caller.org,
-            user_id: s.user,
+            person_id: s.user,
             identity_key: Bytes(s.identity_key),
             display_name: person.display_name.clone(),
             issued_at: state.now(),

@@ -122,8 +122,8 @@ pub async fn claim(
     })?;
     let key_packages = claimed
         .into_iter()
-        .map(|(user_id, device_id, kp)| ClaimedKeyPackage {
-            user_id,
+        .map(|(person_id, device_id, kp)| ClaimedKeyPackage {
+            person_id,
             device_id,
             key_package: Bytes(kp),
         })

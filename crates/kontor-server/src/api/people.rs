@@ -15,8 +15,8 @@ use kontor_proto::api::{Person, PersonStatus, ProfilePatch, SetRoleRequest};
 use kontor_proto::{ErrorBody, PersonId};
 
 /// A person in the caller's organisation (guests: only people they share a team with).
-#[utoipa::path(get, path = "/people/{user_id}", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(get, path = "/people/{person_id}", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn get_person(
     State(state): State<AppState>,
@@ -31,8 +31,8 @@ pub async fn get_person(
 }
 
 /// Edits a profile: one's own, or anybody's as an admin.
-#[utoipa::path(patch, path = "/people/{user_id}", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)), request_body = ProfilePatch,
+#[utoipa::path(patch, path = "/people/{person_id}", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)), request_body = ProfilePatch,
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn patch_person(
     State(state): State<AppState>,
@@ -53,8 +53,8 @@ pub async fn patch_person(
 }
 
 /// Changes a person's role (admins; only owners make or unmake owners).
-#[utoipa::path(put, path = "/people/{user_id}/role", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)), request_body = SetRoleRequest,
+#[utoipa::path(put, path = "/people/{person_id}/role", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)), request_body = SetRoleRequest,
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn set_role(
     State(state): State<AppState>,
@@ -94,8 +94,8 @@ async fn change_status(
 }
 
 /// Suspends a person: every session ends at once; the account can be reactivated.
-#[utoipa::path(post, path = "/people/{user_id}/suspend", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(post, path = "/people/{person_id}/suspend", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn suspend(
     State(state): State<AppState>,
@@ -106,8 +106,8 @@ pub async fn suspend(
 }
 
 /// Reactivates a suspended person.
-#[utoipa::path(post, path = "/people/{user_id}/reactivate", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(post, path = "/people/{person_id}/reactivate", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn reactivate(
     State(state): State<AppState>,
@@ -119,8 +119,8 @@ pub async fn reactivate(
 
 /// Deprovisions a person for good: every device and session is revoked at once and their
 /// open connections close.
-#[utoipa::path(post, path = "/people/{user_id}/deprovision", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(post, path = "/people/{person_id}/deprovision", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn deprovision(
     State(state): State<AppState>,
@@ -135,8 +135,8 @@ pub const AVATAR_MAX_BYTES: usize = 512 * 1024;
 
 /// Sets an avatar: PNG, JPEG or WebP, at most 512 KiB and 4096 pixels a side, checked by its
 /// bytes (SVG refused).
-#[utoipa::path(put, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(put, path = "/people/{person_id}/avatar", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Person), (status = "4XX", body = ErrorBody)))]
 pub async fn put_avatar(
@@ -158,8 +158,8 @@ pub async fn put_avatar(
 }
 
 /// A person's avatar image.
-#[utoipa::path(get, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(get, path = "/people/{person_id}/avatar", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 200, content_type = "image/*", body = Vec<u8>), (status = "4XX", body = ErrorBody)))]
 pub async fn get_avatar(
     State(state): State<AppState>,
@@ -172,8 +172,8 @@ pub async fn get_avatar(
 }
 
 /// Removes an avatar.
-#[utoipa::path(delete, path = "/people/{user_id}/avatar", tag = "people", security(("session" = [])),
-    params(("user_id" = PersonId, Path)),
+#[utoipa::path(delete, path = "/people/{person_id}/avatar", tag = "people", security(("session" = [])),
+    params(("person_id" = PersonId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn delete_avatar(
     State(state): State<AppState>,

@@ -143,13 +143,13 @@ pub async fn delete(
 
 /// Adds a person to a team or changes their role in it (admins and the team's leads; only
 /// admins appoint leads).
-#[utoipa::path(put, path = "/teams/{team_id}/members/{user_id}", tag = "teams", security(("session" = [])),
-    params(("team_id" = TeamId, Path), ("user_id" = PersonId, Path)), request_body = SetTeamMemberRequest,
+#[utoipa::path(put, path = "/teams/{team_id}/members/{person_id}", tag = "teams", security(("session" = [])),
+    params(("team_id" = TeamId, Path), ("person_id" = PersonId, Path)), request_body = SetTeamMemberRequest,
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn set_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((team_id, user_id)): ApiPath<(TeamId, PersonId)>,
+    ApiPath((team_id, person_id)): ApiPath<(TeamId, PersonId)>,
     ApiJson(req): ApiJson<SetTeamMemberRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
@@ -158,7 +158,7 @@ pub async fn set_member(
     let current = state.store().team_members(caller.org, team_id).await?;
     let is_lead = current
         .iter()
-        .any(|m| m.user_id == user_id && m.role == kontor_proto::api::TeamRole::Lead);
+        .any(|m| m.person_id == person_id && m.role == kontor_proto::api::TeamRole::Lead);
     if req.role == kontor_proto::api::TeamRole::Lead || is_lead {
         caller.require_admin()?;
     }
@@ -167,7 +167,7 @@ pub async fn set_member(
         .set_team_member(
             caller.org,
             team_id,
-            user_id,
+            person_id,
             req.role,
             &caller.audit(&state),
         )
@@ -177,26 +177,26 @@ pub async fn set_member(
 }
 
 /// Removes a person from a team (admins and the team's leads).
-#[utoipa::path(delete, path = "/teams/{team_id}/members/{user_id}", tag = "teams", security(("session" = [])),
-    params(("team_id" = TeamId, Path), ("user_id" = PersonId, Path)),
+#[utoipa::path(delete, path = "/teams/{team_id}/members/{person_id}", tag = "teams", security(("session" = [])),
+    params(("team_id" = TeamId, Path), ("person_id" = PersonId, Path)),
     responses((status = 204), (status = "4XX", body = ErrorBody)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((team_id, user_id)): ApiPath<(TeamId, PersonId)>,
+    ApiPath((team_id, person_id)): ApiPath<(TeamId, PersonId)>,
 ) -> Result<StatusCode, ApiError> {
     state.store().team(caller.org, team_id).await?;
     caller.require_team_manage(&state, team_id).await?;
     let current = state.store().team_members(caller.org, team_id).await?;
     if current
         .iter()
-        .any(|m| m.user_id == user_id && m.role == kontor_proto::api::TeamRole::Lead)
+        .any(|m| m.person_id == person_id && m.role == kontor_proto::api::TeamRole::Lead)
     {
         caller.require_admin()?;
     }
     state
         .store()
-        .remove_team_member(caller.org, team_id, user_id, &caller.audit(&state))
+        .remove_team_member(caller.org, team_id, person_id, &caller.audit(&state))
         .await?;
     effects::apply(&state, Effects::new().org_changed(caller.org)).await;
     Ok(StatusCode::NO_CONTENT)

@@ -36,7 +36,7 @@ pub(crate) async fn insert_invitation(
     ctx: &AuditCtx,
 ) -> StoreResult<Invitation> {
     let active: Option<String> =
-        sqlx::query_scalar("SELECT status FROM users WHERE org_id = $1 AND email = $2")
+        sqlx::query_scalar("SELECT status FROM people WHERE org_id = $1 AND email = $2")
             .bind(org.to_string())
             .bind(&inv.email)
             .fetch_optional(&mut **tx)
@@ -162,7 +162,7 @@ async fn insert_person(
 ) -> StoreResult<PersonId> {
     let user = PersonId::new();
     sqlx::query(
-        "INSERT INTO users (id, org_id, email, display_name, role, status, password_hash, created_at, updated_at) \
+        "INSERT INTO people (id, org_id, email, display_name, role, status, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)",
     )
     .bind(user.to_string())
@@ -198,7 +198,7 @@ async fn insert_session(
 ) -> StoreResult<(DeviceId, SessionId)> {
     let device = DeviceId::new();
     sqlx::query(
-        "INSERT INTO devices (id, org_id, user_id, name, platform, created_at, last_seen_at) \
+        "INSERT INTO devices (id, org_id, person_id, name, platform, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(device.to_string())
@@ -211,7 +211,7 @@ async fn insert_session(
     .await?;
     let session = SessionId::new();
     sqlx::query(
-        "INSERT INTO sessions (id, org_id, user_id, device_id, token_hash, created_at, expires_at, last_used_at) \
+        "INSERT INTO sessions (id, org_id, person_id, device_id, token_hash, created_at, expires_at, last_used_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $6)",
     )
     .bind(session.to_string())
@@ -237,7 +237,7 @@ pub(crate) async fn end_sessions(
 ) -> StoreResult<Vec<SessionId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "UPDATE sessions SET revoked_at = $3 \
-         WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($4 IS NULL OR id <> $4) \
+         WHERE org_id = $1 AND person_id = $2 AND revoked_at IS NULL AND ($4 IS NULL OR id <> $4) \
          RETURNING id",
     )
     .bind(org.to_string())
@@ -273,7 +273,7 @@ pub(crate) async fn revoke_devices(
 ) -> StoreResult<Vec<DeviceId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "UPDATE devices SET revoked_at = $3 \
-         WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id",
+         WHERE org_id = $1 AND person_id = $2 AND revoked_at IS NULL RETURNING id",
     )
     .bind(org.to_string())
     .bind(user.to_string())
@@ -419,7 +419,7 @@ impl super::Store {
         let team_ids: Vec<TeamId> = super::col_json(&row, "team_ids")?;
         let profile: kontor_proto::api::ProfilePatch = super::col_json(&row, "profile")?;
         let exists: Option<String> =
-            sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1 AND email = $2")
+            sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND email = $2")
                 .bind(org.to_string())
                 .bind(&email)
                 .fetch_optional(&mut *tx)
@@ -438,7 +438,7 @@ impl super::Store {
         )
         .await?;
         sqlx::query(
-            "UPDATE users SET job_title = COALESCE($2, job_title), competences = COALESCE($3, competences), \
+            "UPDATE people SET job_title = COALESCE($2, job_title), competences = COALESCE($3, competences), \
              languages = COALESCE($4, languages), location = COALESCE($5, location), \
              phone_extension = COALESCE($6, phone_extension) WHERE id = $1",
         )
@@ -457,7 +457,7 @@ impl super::Store {
                     .await?;
             }
         }
-        sqlx::query("UPDATE invitations SET accepted_user = $2 WHERE code_hash = $1")
+        sqlx::query("UPDATE invitations SET accepted_person = $2 WHERE code_hash = $1")
             .bind(&a.code_hash)
             .bind(user.to_string())
             .execute(&mut *tx)
@@ -553,7 +553,7 @@ impl super::Store {
     /// The password hash and status of the account with this address in this organisation.
     pub async fn credentials(&self, org: OrgId, email: &str) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(
-            "SELECT id, password_hash, status, role FROM users WHERE org_id = $1 AND email = $2",
+            "SELECT id, password_hash, status, role FROM people WHERE org_id = $1 AND email = $2",
         )
         .bind(org.to_string())
         .bind(email)
@@ -584,7 +584,7 @@ impl super::Store {
     ) -> StoreResult<LoginIds> {
         let mut tx = self.begin_org(org).await?;
         let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM users WHERE org_id = $1 AND id = $2")
+            sqlx::query_scalar("SELECT status FROM people WHERE org_id = $1 AND id = $2")
                 .bind(org.to_string())
                 .bind(user.to_string())
                 .fetch_optional(&mut *tx)
@@ -593,7 +593,7 @@ impl super::Store {
             return Err(StoreError::refused(ErrorCode::AccountDisabled));
         }
         if let Some(old) = replaces {
-            sqlx::query("DELETE FROM device_credentials WHERE device_id = $1 AND user_id = $2")
+            sqlx::query("DELETE FROM device_credentials WHERE device_id = $1 AND person_id = $2")
                 .bind(old.to_string())
                 .bind(user.to_string())
                 .execute(&mut *tx)
@@ -613,10 +613,10 @@ impl super::Store {
     /// Expiry and account status are for the caller to check.
     pub async fn auth_by_token(&self, token_hash: &str) -> StoreResult<Option<AuthRecord>> {
         let row = sqlx::query(
-            "SELECT s.id, s.org_id, s.user_id, s.device_id, s.expires_at, s.last_used_at, u.role, u.status \
+            "SELECT s.id, s.org_id, s.person_id, s.device_id, s.expires_at, s.last_used_at, u.role, u.status \
              FROM sessions s \
              JOIN devices d ON d.id = s.device_id AND d.revoked_at IS NULL \
-             JOIN users u ON u.id = s.user_id AND u.org_id = s.org_id \
+             JOIN people u ON u.id = s.person_id AND u.org_id = s.org_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -625,7 +625,7 @@ impl super::Store {
         row.map(|row| {
             Ok(AuthRecord {
                 org: col_parse(&row, "org_id")?,
-                user: col_parse(&row, "user_id")?,
+                user: col_parse(&row, "person_id")?,
                 device: col_parse(&row, "device_id")?,
                 session: col_parse(&row, "id")?,
                 role: OrgRole::parse(&col_str(&row, "role")?).ok_or(StoreError::Corrupt("role"))?,
@@ -665,7 +665,7 @@ impl super::Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = $4 WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+            "UPDATE sessions SET revoked_at = $4 WHERE org_id = $1 AND person_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -700,7 +700,7 @@ impl super::Store {
     ) -> StoreResult<Vec<SessionId>> {
         let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
-            "UPDATE devices SET revoked_at = $4 WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+            "UPDATE devices SET revoked_at = $4 WHERE org_id = $1 AND person_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -749,7 +749,7 @@ impl super::Store {
     pub async fn devices(&self, org: OrgId, user: PersonId) -> StoreResult<Vec<Device>> {
         let rows = sqlx::query(
             "SELECT id, name, platform, created_at, last_seen_at, revoked_at FROM devices \
-             WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC",
+             WHERE org_id = $1 AND person_id = $2 ORDER BY created_at DESC, id DESC",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -780,7 +780,7 @@ impl super::Store {
         let rows = sqlx::query(
             "SELECT s.id, s.device_id, s.created_at, s.expires_at, s.last_used_at FROM sessions s \
              JOIN devices d ON d.id = s.device_id AND d.revoked_at IS NULL \
-             WHERE s.org_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 \
+             WHERE s.org_id = $1 AND s.person_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 \
              ORDER BY s.created_at DESC, s.id DESC",
         )
         .bind(org.to_string())
@@ -813,7 +813,7 @@ impl super::Store {
     ) -> StoreResult<Vec<SessionId>> {
         let mut tx = self.begin_org(org).await?;
         sqlx::query(
-            "UPDATE users SET password_hash = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
+            "UPDATE people SET password_hash = $3, updated_at = $4 WHERE org_id = $1 AND id = $2",
         )
         .bind(org.to_string())
         .bind(user.to_string())

@@ -56,7 +56,7 @@ impl super::Store {
         let rows = sqlx::query(
             "SELECT a.id, a.at, a.actor, a.action, a.target_kind, a.target_id, a.details, a.address, \
                     u.display_name AS actor_name \
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor AND u.org_id = a.org_id \
+             FROM audit_log a LEFT JOIN people u ON u.id = a.actor AND u.org_id = a.org_id \
              WHERE a.org_id = $1 \
                AND ($2 IS NULL OR a.actor = $2) \
                AND ($3 IS NULL OR a.action = $3) \

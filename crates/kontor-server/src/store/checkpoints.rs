@@ -63,7 +63,7 @@ struct RoutedRow {
 
 async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
     let devices = sqlx::query(
-        "SELECT device_id, user_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at \
+        "SELECT device_id, person_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at \
          FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
     )
     .bind(conv.to_string())
@@ -73,7 +73,7 @@ async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
     .map(|r| {
         Ok(RoutedRow {
             device: col_parse(r, "device_id")?,
-            user: col_parse(r, "user_id")?,
+            user: col_parse(r, "person_id")?,
             removing: col_i64(r, "removing")? != 0,
             joined_seq: col_i64(r, "joined_seq")?,
             leaf: col_opt_i64(r, "leaf_index")?,
@@ -83,13 +83,13 @@ async fn routing(tx: &mut Tx, conv: ConversationId) -> StoreResult<Routing> {
     })
     .collect::<StoreResult<Vec<_>>>()?;
     let members = sqlx::query(
-        "SELECT user_id, role FROM conversation_members WHERE conversation_id = $1 ORDER BY user_id",
+        "SELECT person_id, role FROM conversation_members WHERE conversation_id = $1 ORDER BY person_id",
     )
     .bind(conv.to_string())
     .fetch_all(&mut **tx)
     .await?
     .iter()
-    .map(|r| Ok((col_parse(r, "user_id")?, col_str(r, "role")?)))
+    .map(|r| Ok((col_parse(r, "person_id")?, col_str(r, "role")?)))
     .collect::<StoreResult<Vec<_>>>()?;
     Ok(Routing { devices, members })
 }
@@ -117,7 +117,7 @@ pub(super) async fn note_message(
     now: i64,
 ) -> StoreResult<()> {
     let user = by.user;
-    sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND user_id <> $2")
+    sqlx::query("DELETE FROM group_checkpoints WHERE conversation_id = $1 AND person_id <> $2")
         .bind(conv.to_string())
         .bind(user.to_string())
         .execute(&mut **tx)
@@ -152,7 +152,7 @@ pub(super) async fn note_message(
     let routing = serde_json::to_string(&routing(tx, conv).await?)
         .map_err(|_| StoreError::Corrupt("routing"))?;
     sqlx::query(
-        "INSERT INTO group_checkpoints (conversation_id, seq, epoch, user_id, state, routing, created_at) \
+        "INSERT INTO group_checkpoints (conversation_id, seq, epoch, person_id, state, routing, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(conv.to_string())
@@ -221,7 +221,7 @@ impl super::Store {
             return Ok(Voided { tell: Vec::new() });
         }
         let row = sqlx::query(
-            "SELECT epoch, user_id, state, routing FROM group_checkpoints \
+            "SELECT epoch, person_id, state, routing FROM group_checkpoints \
              WHERE conversation_id = $1 AND seq = $2",
         )
         .bind(conv.to_string())
@@ -230,7 +230,7 @@ impl super::Store {
         .await?
         .ok_or(StoreError::refused_field(ErrorCode::NotVoidable, "seq"))?;
         let epoch = col_i64(&row, "epoch")? as u64;
-        let committer: PersonId = col_parse(&row, "user_id")?;
+        let committer: PersonId = col_parse(&row, "person_id")?;
         let state = GroupState(
             row.try_get::<Vec<u8>, _>("state")
                 .map_err(|_| StoreError::Corrupt("state"))?,
@@ -251,7 +251,7 @@ impl super::Store {
         let server = PersonId(uuid::Uuid::nil());
         let others: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM conversation_messages WHERE conversation_id = $1 AND seq >= $2 \
-             AND voided = 0 AND sender_user <> $3 AND sender_user <> $4",
+             AND voided = 0 AND sender_person <> $3 AND sender_person <> $4",
         )
         .bind(conv.to_string())
         .bind(seq as i64)
@@ -322,7 +322,7 @@ impl super::Store {
                 None => {
                     sqlx::query(
                         "INSERT INTO conversation_devices \
-                         (conversation_id, device_id, user_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at) \
+                         (conversation_id, device_id, person_id, removing, joined_seq, leaf_index, proposed_epoch, rejoin_requested_at) \
                          VALUES ($1, $2, $3, 1, $4, $5, $6, NULL)",
                     )
                     .bind(conv.to_string())
@@ -339,7 +339,7 @@ impl super::Store {
         // The committer's devices are in the voided epochs (or do not know): added again.
         sqlx::query(
             "UPDATE conversation_devices SET rejoin_requested_at = $3 \
-             WHERE conversation_id = $1 AND user_id = $2 AND removing = 0",
+             WHERE conversation_id = $1 AND person_id = $2 AND removing = 0",
         )
         .bind(conv.to_string())
         .bind(committer.to_string())
@@ -353,8 +353,8 @@ impl super::Store {
             .collect();
         for (u, role) in &people {
             sqlx::query(
-                "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, $3) \
-                 ON CONFLICT (conversation_id, user_id) DO NOTHING",
+                "INSERT INTO conversation_members (conversation_id, person_id, role) VALUES ($1, $2, $3) \
+                 ON CONFLICT (conversation_id, person_id) DO NOTHING",
             )
             .bind(conv.to_string())
             .bind(u.to_string())
@@ -364,7 +364,7 @@ impl super::Store {
         }
         for (u, _) in now.members.iter().filter(|(u, _)| !people.contains_key(u)) {
             sqlx::query(
-                "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2",
+                "DELETE FROM conversation_members WHERE conversation_id = $1 AND person_id = $2",
             )
             .bind(conv.to_string())
             .bind(u.to_string())
@@ -372,8 +372,8 @@ impl super::Store {
             .await?;
         }
         sqlx::query(
-            "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id NOT IN \
-             (SELECT user_id FROM conversation_devices WHERE conversation_id = $1)",
+            "DELETE FROM conversation_members WHERE conversation_id = $1 AND person_id NOT IN \
+             (SELECT person_id FROM conversation_devices WHERE conversation_id = $1)",
         )
         .bind(conv.to_string())
         .execute(&mut *tx)

@@ -121,7 +121,7 @@ async fn device_rows(
     conv: ConversationId,
 ) -> StoreResult<Vec<DeviceRow>> {
     sqlx::query(
-        "SELECT device_id, user_id, removing, rejoin_requested_at FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
+        "SELECT device_id, person_id, removing, rejoin_requested_at FROM conversation_devices WHERE conversation_id = $1 ORDER BY device_id",
     )
     .bind(conv.to_string())
     .fetch_all(exec)
@@ -130,7 +130,7 @@ async fn device_rows(
     .map(|r| {
         Ok(DeviceRow {
             device: col_parse(r, "device_id")?,
-            user: col_parse(r, "user_id")?,
+            user: col_parse(r, "person_id")?,
             removing: col_i64(r, "removing")? != 0,
             rejoining: col_opt_i64(r, "rejoin_requested_at")?.is_some(),
         })
@@ -142,14 +142,14 @@ async fn member_rows(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     conv: ConversationId,
 ) -> StoreResult<BTreeMap<PersonId, ConversationRole>> {
-    sqlx::query("SELECT user_id, role FROM conversation_members WHERE conversation_id = $1")
+    sqlx::query("SELECT person_id, role FROM conversation_members WHERE conversation_id = $1")
         .bind(conv.to_string())
         .fetch_all(exec)
         .await?
         .iter()
         .map(|r| {
             Ok((
-                col_parse(r, "user_id")?,
+                col_parse(r, "person_id")?,
                 ConversationRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
             ))
         })
@@ -162,8 +162,8 @@ async fn devices_and_members(
     conv: ConversationId,
 ) -> StoreResult<(Vec<DeviceRow>, BTreeMap<PersonId, ConversationRole>)> {
     let rows = sqlx::query(
-        "SELECT d.device_id, d.user_id, d.removing, d.rejoin_requested_at, m.role FROM conversation_devices d \
-         LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.user_id = d.user_id \
+        "SELECT d.device_id, d.person_id, d.removing, d.rejoin_requested_at, m.role FROM conversation_devices d \
+         LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.person_id = d.person_id \
          WHERE d.conversation_id = $1 ORDER BY d.device_id",
     )
     .bind(conv.to_string())
@@ -174,7 +174,7 @@ async fn devices_and_members(
     for r in &rows {
         let d = DeviceRow {
             device: col_parse(r, "device_id")?,
-            user: col_parse(r, "user_id")?,
+            user: col_parse(r, "person_id")?,
             removing: col_i64(r, "removing")? != 0,
             rejoining: col_opt_i64(r, "rejoin_requested_at")?.is_some(),
         };
@@ -195,7 +195,7 @@ fn message_from_row(conv: ConversationId, row: &sqlx::any::AnyRow) -> StoreResul
         seq: col_i64(row, "seq")? as u64,
         kind: MessageKind::parse(&col_str(row, "kind")?).ok_or(StoreError::Corrupt("kind"))?,
         epoch: col_i64(row, "epoch")? as u64,
-        sender_user: col_parse(row, "sender_user")?,
+        sender_person: col_parse(row, "sender_person")?,
         sender_device: col_parse(row, "sender_device")?,
         client_msg_id: col_parse(row, "client_msg_id")?,
         body: kontor_proto::Bytes(
@@ -216,7 +216,7 @@ pub(super) async fn guests(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT id FROM users WHERE role = 'guest' AND id IN ({})",
+        "SELECT id FROM people WHERE role = 'guest' AND id IN ({})",
         super::placeholders(1, users.len())
     );
     let mut q = sqlx::query_scalar::<_, String>(&sql);
@@ -226,7 +226,7 @@ pub(super) async fn guests(
     q.fetch_all(exec)
         .await?
         .iter()
-        .map(|s| s.parse().map_err(|_| StoreError::Corrupt("user_id")))
+        .map(|s| s.parse().map_err(|_| StoreError::Corrupt("person_id")))
         .collect()
 }
 
@@ -281,7 +281,7 @@ async fn judge_handshake(
                 !verdict
                     .added
                     .iter()
-                    .any(|v| v.device_id == a.device_id && v.user_id == a.user_id)
+                    .any(|v| v.device_id == a.device_id && v.person_id == a.person_id)
             })
         {
             return Err(StoreError::refused_field(ErrorCode::InvalidInput, "added"));
@@ -344,14 +344,14 @@ impl super::Store {
             return Err(StoreError::refused_field(ErrorCode::AlreadyExists, "id"));
         }
         sqlx::query(
-            "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'admin')",
+            "INSERT INTO conversation_members (conversation_id, person_id, role) VALUES ($1, $2, 'admin')",
         )
         .bind(id.to_string())
         .bind(user.to_string())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq, leaf_index) \
+            "INSERT INTO conversation_devices (conversation_id, device_id, person_id, removing, joined_seq, leaf_index) \
              VALUES ($1, $2, $3, 0, 0, 0)",
         )
         .bind(id.to_string())
@@ -395,7 +395,7 @@ impl super::Store {
             members: members
                 .iter()
                 .map(|(user, role)| ConversationMember {
-                    user_id: *user,
+                    person_id: *user,
                     role: *role,
                     commits: rules::may_commit(*role, guests.contains(user)).is_ok(),
                     devices: devices
@@ -461,7 +461,7 @@ impl super::Store {
             .bind(size)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE users SET stored_bytes = stored_bytes + $2 WHERE id = $1")
+        sqlx::query("UPDATE people SET stored_bytes = stored_bytes + $2 WHERE id = $1")
             .bind(user.to_string())
             .bind(size)
             .execute(&mut *tx)
@@ -624,13 +624,13 @@ impl super::Store {
                         // device is refused here).
                         let ok: Option<String> = sqlx::query_scalar(
                             "UPDATE devices SET last_seen_at = last_seen_at \
-                             WHERE org_id = $1 AND id = $2 AND user_id = $3 AND revoked_at IS NULL \
-                               AND user_id IN (SELECT id FROM users WHERE org_id = $1 AND status = 'active') \
+                             WHERE org_id = $1 AND id = $2 AND person_id = $3 AND revoked_at IS NULL \
+                               AND person_id IN (SELECT id FROM people WHERE org_id = $1 AND status = 'active') \
                              RETURNING id",
                         )
                         .bind(org.to_string())
                         .bind(a.device_id.to_string())
-                        .bind(a.user_id.to_string())
+                        .bind(a.person_id.to_string())
                         .fetch_optional(&mut *tx)
                         .await?;
                         if ok.is_none() {
@@ -663,7 +663,7 @@ impl super::Store {
         if m.kind == MessageKind::Application {
             let row = sqlx::query(
                 "SELECT o.stored_bytes AS org_bytes, o.storage_quota_bytes AS quota, \
-                   u.stored_bytes AS user_bytes FROM orgs o JOIN users u ON u.org_id = o.id \
+                   u.stored_bytes AS user_bytes FROM orgs o JOIN people u ON u.org_id = o.id \
                  WHERE o.id = $1 AND u.id = $2",
             )
             .bind(org.to_string())
@@ -679,7 +679,7 @@ impl super::Store {
         }
         sqlx::query(
             "INSERT INTO conversation_messages \
-             (conversation_id, seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at) \
+             (conversation_id, seq, kind, epoch, sender_person, sender_device, client_msg_id, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(conv.to_string())
@@ -724,23 +724,23 @@ impl super::Store {
             }
             for a in &added {
                 sqlx::query(
-                    "INSERT INTO conversation_devices (conversation_id, device_id, user_id, removing, joined_seq, leaf_index) \
+                    "INSERT INTO conversation_devices (conversation_id, device_id, person_id, removing, joined_seq, leaf_index) \
                      VALUES ($1, $2, $3, 0, $4, $5)",
                 )
                 .bind(conv.to_string())
                 .bind(a.device_id.to_string())
-                .bind(a.user_id.to_string())
+                .bind(a.person_id.to_string())
                 .bind(seq as i64)
                 .bind(a.leaf.map(i64::from))
                 .execute(&mut *tx)
                 .await?;
-                if !members.contains_key(&a.user_id) {
+                if !members.contains_key(&a.person_id) {
                     sqlx::query(
-                        "INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, $3) \
-                         ON CONFLICT (conversation_id, user_id) DO NOTHING",
+                        "INSERT INTO conversation_members (conversation_id, person_id, role) VALUES ($1, $2, $3) \
+                         ON CONFLICT (conversation_id, person_id) DO NOTHING",
                     )
                     .bind(conv.to_string())
-                    .bind(a.user_id.to_string())
+                    .bind(a.person_id.to_string())
                     .bind(rules::joining_role(kind).as_str())
                     .execute(&mut *tx)
                     .await?;
@@ -764,8 +764,8 @@ impl super::Store {
             }
             // People without a device left in the group are no longer members.
             sqlx::query(
-                "DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id NOT IN \
-                 (SELECT user_id FROM conversation_devices WHERE conversation_id = $1)",
+                "DELETE FROM conversation_members WHERE conversation_id = $1 AND person_id NOT IN \
+                 (SELECT person_id FROM conversation_devices WHERE conversation_id = $1)",
             )
             .bind(conv.to_string())
             .execute(&mut *tx)
@@ -805,7 +805,7 @@ impl super::Store {
                 seq,
                 kind: m.kind,
                 epoch,
-                sender_user: user,
+                sender_person: user,
                 sender_device: device,
                 client_msg_id: m.client_msg_id,
                 body: m.body.clone(),
@@ -841,7 +841,7 @@ impl super::Store {
         .ok_or(StoreError::NotFound)?;
         let from = (col_i64(&row, "joined_seq")? as u64).max(after);
         let rows = sqlx::query(
-            "SELECT seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at, voided \
+            "SELECT seq, kind, epoch, sender_person, sender_device, client_msg_id, body, created_at, voided \
              FROM conversation_messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(conv.to_string())
@@ -930,7 +930,7 @@ impl super::Store {
             }
         }
         sqlx::query(
-            "UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2",
+            "UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND person_id = $2",
         )
         .bind(conv.to_string())
         .bind(target.to_string())
@@ -1002,7 +1002,7 @@ impl super::Store {
             seq += 1;
             sqlx::query(
                 "INSERT INTO conversation_messages \
-                 (conversation_id, seq, kind, epoch, sender_user, sender_device, client_msg_id, body, created_at) \
+                 (conversation_id, seq, kind, epoch, sender_person, sender_device, client_msg_id, body, created_at) \
                  VALUES ($1, $2, 'proposal', $3, $4, $5, $6, $7, $8)",
             )
             .bind(conv.to_string())
@@ -1028,7 +1028,7 @@ impl super::Store {
                 seq,
                 kind: MessageKind::Proposal,
                 epoch,
-                sender_user: server,
+                sender_person: server,
                 sender_device: server_device,
                 client_msg_id: *id,
                 body: kontor_proto::Bytes(body.clone()),
@@ -1098,7 +1098,7 @@ impl super::Store {
             "SELECT COUNT(*) FROM conversation_members x \
              JOIN conversation_members y ON x.conversation_id = y.conversation_id \
              JOIN conversations c ON c.id = x.conversation_id \
-             WHERE c.org_id = $1 AND x.user_id = $2 AND y.user_id = $3",
+             WHERE c.org_id = $1 AND x.person_id = $2 AND y.person_id = $3",
         )
         .bind(org.to_string())
         .bind(a.to_string())

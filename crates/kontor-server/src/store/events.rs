@@ -39,7 +39,7 @@ pub(crate) async fn emit(
         Audience::User(u) => (Some(u.to_string()), 0),
     };
     sqlx::query(
-        "INSERT INTO events (org_id, seq, audience_user, members_only, payload, created_at) \
+        "INSERT INTO events (org_id, seq, audience_person, members_only, payload, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(org.to_string())
@@ -76,7 +76,7 @@ impl super::Store {
         let rows = sqlx::query(
             "SELECT seq, payload, created_at FROM events \
              WHERE org_id = $1 AND seq > $2 \
-               AND (audience_user = $3 OR (audience_user IS NULL AND (members_only = 0 OR $4 = 0))) \
+               AND (audience_person = $3 OR (audience_person IS NULL AND (members_only = 0 OR $4 = 0))) \
              ORDER BY seq LIMIT $5",
         )
         .bind(org.to_string())

@@ -169,8 +169,8 @@ impl super::Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT user_id, identity_key, list_version, device_list FROM identities \
-             WHERE org_id = $1 AND user_id IN ({})",
+            "SELECT person_id, identity_key, list_version, device_list FROM identities \
+             WHERE org_id = $1 AND person_id IN ({})",
             super::placeholders(2, users.len())
         );
         let mut q = sqlx::query(&sql).bind(org.to_string());
@@ -182,7 +182,7 @@ impl super::Store {
             .iter()
             .map(|row| {
                 Ok(StoredIdentity {
-                    user: super::col_parse(row, "user_id")?,
+                    user: super::col_parse(row, "person_id")?,
                     identity_key: col_bytes(row, "identity_key")?,
                     version: col_i64(row, "list_version")? as u64,
                     device_list: col_str(row, "device_list")?,
@@ -194,7 +194,7 @@ impl super::Store {
     /// The sealed identity key of `user`, if they stored one.
     pub async fn recovery_backup(&self, org: OrgId, user: PersonId) -> StoreResult<Vec<u8>> {
         let row = sqlx::query(
-            "SELECT recovery_backup FROM identities WHERE org_id = $1 AND user_id = $2",
+            "SELECT recovery_backup FROM identities WHERE org_id = $1 AND person_id = $2",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -274,9 +274,9 @@ impl super::Store {
             .execute(&mut *tx)
             .await?;
         let sql = format!(
-            "SELECT d.id AS device_id, d.user_id FROM devices d JOIN users u ON u.id = d.user_id \
+            "SELECT d.id AS device_id, d.person_id FROM devices d JOIN people u ON u.id = d.person_id \
              WHERE d.org_id = $1 AND u.org_id = $1 AND u.status = 'active' AND d.revoked_at IS NULL \
-               AND d.id <> $2 AND d.user_id IN ({}) ORDER BY d.id",
+               AND d.id <> $2 AND d.person_id IN ({}) ORDER BY d.id",
             super::placeholders(3, users.len())
         );
         let mut q = sqlx::query(&sql)
@@ -303,7 +303,7 @@ impl super::Store {
         let mut out = Vec::new();
         for row in devices {
             let device: DeviceId = super::col_parse(&row, "device_id")?;
-            let user: PersonId = super::col_parse(&row, "user_id")?;
+            let user: PersonId = super::col_parse(&row, "person_id")?;
             // The target's row lock serialises claims of its stock the same way.
             sqlx::query("UPDATE devices SET last_seen_at = last_seen_at WHERE id = $1")
                 .bind(device.to_string())
@@ -388,7 +388,7 @@ impl super::Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO link_requests (id, org_id, user_id, device_id, keys, ephemeral_key, created_at, expires_at) \
+            "INSERT INTO link_requests (id, org_id, person_id, device_id, keys, ephemeral_key, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.to_string())
@@ -413,8 +413,8 @@ impl super::Store {
         now: i64,
     ) -> StoreResult<Vec<StoredLinkRequest>> {
         let rows = sqlx::query(
-            "SELECT id, user_id, device_id, keys, ephemeral_key, sealed, created_at, expires_at \
-             FROM link_requests WHERE org_id = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at",
+            "SELECT id, person_id, device_id, keys, ephemeral_key, sealed, created_at, expires_at \
+             FROM link_requests WHERE org_id = $1 AND person_id = $2 AND expires_at > $3 ORDER BY created_at",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -425,7 +425,7 @@ impl super::Store {
             .map(|row| {
                 Ok(StoredLinkRequest {
                     id: super::col_parse(row, "id")?,
-                    user: super::col_parse(row, "user_id")?,
+                    user: super::col_parse(row, "person_id")?,
                     device: super::col_parse(row, "device_id")?,
                     keys: col_str(row, "keys")?,
                     ephemeral_key: col_bytes(row, "ephemeral_key")?,
@@ -451,7 +451,7 @@ impl super::Store {
         let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
             "UPDATE link_requests SET sealed = $4 \
-             WHERE org_id = $1 AND user_id = $2 AND id = $3 AND sealed IS NULL AND expires_at > $5",
+             WHERE org_id = $1 AND person_id = $2 AND id = $3 AND sealed IS NULL AND expires_at > $5",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -489,7 +489,7 @@ async fn write_identity(
     now: i64,
 ) -> StoreResult<()> {
     let stored = sqlx::query(
-        "SELECT identity_key, list_version FROM identities WHERE org_id = $1 AND user_id = $2",
+        "SELECT identity_key, list_version FROM identities WHERE org_id = $1 AND person_id = $2",
     )
     .bind(org.to_string())
     .bind(user.to_string())
@@ -497,7 +497,7 @@ async fn write_identity(
     .await?;
     for d in l.devices {
         let ok: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM devices WHERE org_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL",
+                "SELECT id FROM devices WHERE org_id = $1 AND person_id = $2 AND id = $3 AND revoked_at IS NULL",
             )
             .bind(org.to_string())
             .bind(user.to_string())
@@ -524,7 +524,7 @@ async fn write_identity(
             sqlx::query(
                 "UPDATE identities SET list_version = $3, device_list = $4, \
                      recovery_backup = COALESCE($5, recovery_backup), updated_at = $6 \
-                     WHERE org_id = $1 AND user_id = $2",
+                     WHERE org_id = $1 AND person_id = $2",
             )
             .bind(org.to_string())
             .bind(user.to_string())
@@ -537,7 +537,7 @@ async fn write_identity(
         }
         None => {
             sqlx::query(
-                    "INSERT INTO identities (user_id, org_id, identity_key, list_version, device_list, recovery_backup, updated_at) \
+                    "INSERT INTO identities (person_id, org_id, identity_key, list_version, device_list, recovery_backup, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(user.to_string())
@@ -591,7 +591,7 @@ pub(crate) async fn listed_keys(
         return Ok(out);
     }
     let sql = format!(
-        "SELECT device_list FROM identities WHERE org_id = $1 AND user_id IN ({})",
+        "SELECT device_list FROM identities WHERE org_id = $1 AND person_id IN ({})",
         super::placeholders(2, users.len())
     );
     let mut q = sqlx::query_scalar::<_, String>(&sql).bind(org.to_string());
@@ -603,7 +603,7 @@ pub(crate) async fn listed_keys(
             serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("device_list"))?;
         for d in list.list.devices {
             out.insert(
-                (list.list.user_id, d.device_id),
+                (list.list.person_id, d.device_id),
                 d.mls_signature_key.0.clone(),
             );
         }

@@ -91,7 +91,7 @@ impl super::Store {
         now: i64,
     ) -> StoreResult<bool> {
         let until: Option<i64> = sqlx::query_scalar(
-            "SELECT until FROM login_known_addresses WHERE org_id = $1 AND user_id = $2 AND address_hash = $3",
+            "SELECT until FROM login_known_addresses WHERE org_id = $1 AND person_id = $2 AND address_hash = $3",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -111,8 +111,8 @@ impl super::Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO login_known_addresses (org_id, user_id, address_hash, until) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (org_id, user_id, address_hash) DO UPDATE SET until = $4",
+            "INSERT INTO login_known_addresses (org_id, person_id, address_hash, until) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (org_id, person_id, address_hash) DO UPDATE SET until = $4",
         )
         .bind(org.to_string())
         .bind(user.to_string())
@@ -135,7 +135,7 @@ impl super::Store {
         let stored: Option<String> = sqlx::query_scalar(
             "SELECT c.secret_hash FROM device_credentials c \
              JOIN devices d ON d.id = c.device_id AND d.revoked_at IS NULL \
-             WHERE c.device_id = $1 AND c.org_id = $2 AND c.user_id = $3 AND d.user_id = $3",
+             WHERE c.device_id = $1 AND c.org_id = $2 AND c.person_id = $3 AND d.person_id = $3",
         )
         .bind(device.to_string())
         .bind(org.to_string())
@@ -174,7 +174,7 @@ pub(crate) async fn insert_credential(
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO device_credentials (device_id, org_id, user_id, secret_hash, created_at) \
+        "INSERT INTO device_credentials (device_id, org_id, person_id, secret_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(device.to_string())

@@ -168,14 +168,14 @@ impl Store {
     /// Computes the name skeletons that rows from before migration 4 lack.
     async fn fill_name_skeletons(&self) -> anyhow::Result<()> {
         let rows: Vec<(String, String)> =
-            sqlx::query("SELECT id, display_name FROM users WHERE name_skeleton = ''")
+            sqlx::query("SELECT id, display_name FROM people WHERE name_skeleton = ''")
                 .fetch_all(&self.write)
                 .await?
                 .iter()
                 .map(|r| Ok((col_str(r, "id")?, col_str(r, "display_name")?)))
                 .collect::<StoreResult<_>>()?;
         for (id, name) in rows {
-            sqlx::query("UPDATE users SET name_skeleton = $2 WHERE id = $1")
+            sqlx::query("UPDATE people SET name_skeleton = $2 WHERE id = $1")
                 .bind(id)
                 .bind(crate::search::skeleton(&name))
                 .execute(&self.write)
@@ -228,6 +228,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/0008_storage_share.sql")),
     (9, include_str!("migrations/0009_void.sql")),
     (10, include_str!("migrations/0010_directory_in_memory.sql")),
+    (11, include_str!("migrations/0011_people.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

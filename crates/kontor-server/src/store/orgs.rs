@@ -322,7 +322,7 @@ impl super::Store {
         let mut ended = Vec::new();
         if before.guest_access && !next.guest_access {
             let guests: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1 AND role = 'guest'")
+                sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND role = 'guest'")
                     .bind(org.to_string())
                     .fetch_all(&mut *tx)
                     .await?;

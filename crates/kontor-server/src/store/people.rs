@@ -15,8 +15,8 @@ use std::collections::HashMap;
 
 const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, u.role, u.status, u.job_title, \
     u.competences, u.languages, u.location, u.phone_extension, u.created_at, \
-    (SELECT COUNT(*) FROM avatars a WHERE a.user_id = u.id) AS avatar_count, \
-    (SELECT COUNT(*) FROM users n WHERE n.org_id = u.org_id AND n.name_skeleton = u.name_skeleton \
+    (SELECT COUNT(*) FROM avatars a WHERE a.person_id = u.id) AS avatar_count, \
+    (SELECT COUNT(*) FROM people n WHERE n.org_id = u.org_id AND n.name_skeleton = u.name_skeleton \
        AND n.id <> u.id) AS namesakes";
 
 /// Loads people of one organisation with their teams, in the order of `ids`; unknown ids are
@@ -32,7 +32,7 @@ pub(crate) async fn load_people(
     let mut people: HashMap<PersonId, Person> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let sql = format!(
-            "SELECT {PERSON_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.id IN ({})",
+            "SELECT {PERSON_COLUMNS} FROM people u WHERE u.org_id = $1 AND u.id IN ({})",
             placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(org.to_string());
@@ -64,9 +64,9 @@ pub(crate) async fn load_people(
             people.insert(p.id, p);
         }
         let sql = format!(
-            "SELECT tm.user_id, tm.team_id, tm.role, t.name, t.kind FROM team_members tm \
+            "SELECT tm.person_id, tm.team_id, tm.role, t.name, t.kind FROM team_members tm \
              JOIN teams t ON t.id = tm.team_id \
-             WHERE tm.org_id = $1 AND tm.user_id IN ({})",
+             WHERE tm.org_id = $1 AND tm.person_id IN ({})",
             placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(org.to_string());
@@ -74,7 +74,7 @@ pub(crate) async fn load_people(
             q = q.bind(id.to_string());
         }
         for row in q.fetch_all(&mut *conn).await? {
-            let user: PersonId = col_parse(&row, "user_id")?;
+            let user: PersonId = col_parse(&row, "person_id")?;
             if let Some(p) = people.get_mut(&user) {
                 p.teams.push(TeamMembership {
                     team_id: col_parse(&row, "team_id")?,
@@ -109,7 +109,7 @@ pub(crate) async fn refresh_name_skeleton(
     users: &[PersonId],
 ) -> StoreResult<()> {
     for person in load_people(&mut *tx, org, users).await? {
-        sqlx::query("UPDATE users SET name_skeleton = $3 WHERE org_id = $1 AND id = $2")
+        sqlx::query("UPDATE people SET name_skeleton = $3 WHERE org_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(person.id.to_string())
             .bind(crate::search::skeleton(&person.display_name))
@@ -130,7 +130,7 @@ pub(crate) async fn announce_namesakes(
     now: i64,
 ) -> StoreResult<()> {
     let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT n.id FROM users n JOIN users u ON u.org_id = n.org_id AND u.id = $2 \
+        "SELECT n.id FROM people n JOIN people u ON u.org_id = n.org_id AND u.id = $2 \
          WHERE n.org_id = $1 AND n.id <> $2 AND (n.name_skeleton = u.name_skeleton OR n.name_skeleton = $3) \
          ORDER BY n.id",
     )
@@ -175,7 +175,7 @@ impl super::Store {
 
     /// Every person of the organisation, whatever their status.
     pub async fn person_ids(&self, org: OrgId) -> StoreResult<Vec<PersonId>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1")
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1")
             .bind(org.to_string())
             .fetch_all(&self.read)
             .await?;
@@ -193,7 +193,7 @@ impl super::Store {
     pub async fn share_team(&self, org: OrgId, a: PersonId, b: PersonId) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM team_members x JOIN team_members y ON x.team_id = y.team_id \
-             WHERE x.org_id = $1 AND x.user_id = $2 AND y.user_id = $3",
+             WHERE x.org_id = $1 AND x.person_id = $2 AND y.person_id = $3",
         )
         .bind(org.to_string())
         .bind(a.to_string())
@@ -216,7 +216,7 @@ impl super::Store {
         let competences = patch.competences.as_ref().map(super::to_json);
         let languages = patch.languages.as_ref().map(super::to_json);
         sqlx::query(
-            "UPDATE users SET \
+            "UPDATE people SET \
                display_name = COALESCE($3, display_name), job_title = COALESCE($4, job_title), \
                competences = COALESCE($5, competences), languages = COALESCE($6, languages), \
                location = COALESCE($7, location), phone_extension = COALESCE($8, phone_extension), \
@@ -270,7 +270,7 @@ impl super::Store {
         let before = load_person(&mut tx, org, user).await?;
         if before.role == OrgRole::Owner && role != OrgRole::Owner {
             let owners: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active'",
+                "SELECT COUNT(*) FROM people WHERE org_id = $1 AND role = 'owner' AND status = 'active'",
             )
             .bind(org.to_string())
             .fetch_one(&mut *tx)
@@ -279,7 +279,7 @@ impl super::Store {
                 return Err(StoreError::refused(ErrorCode::LastOwner));
             }
         }
-        sqlx::query("UPDATE users SET role = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        sqlx::query("UPDATE people SET role = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(user.to_string())
             .bind(role.as_str())
@@ -317,7 +317,7 @@ impl super::Store {
         }
         if before.role == OrgRole::Owner && status != PersonStatus::Active {
             let owners: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2",
+                "SELECT COUNT(*) FROM people WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2",
             )
             .bind(org.to_string())
             .bind(user.to_string())
@@ -327,7 +327,7 @@ impl super::Store {
                 return Err(StoreError::refused(ErrorCode::LastOwner));
             }
         }
-        sqlx::query("UPDATE users SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        sqlx::query("UPDATE people SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
             .bind(org.to_string())
             .bind(user.to_string())
             .bind(status.as_str())
@@ -340,7 +340,7 @@ impl super::Store {
         }
         if status == PersonStatus::Deprovisioned {
             super::accounts::revoke_devices(&mut tx, org, user, ctx.now).await?;
-            sqlx::query("DELETE FROM avatars WHERE user_id = $1")
+            sqlx::query("DELETE FROM avatars WHERE person_id = $1")
                 .bind(user.to_string())
                 .execute(&mut *tx)
                 .await?;
@@ -385,8 +385,8 @@ impl super::Store {
         let mut tx = self.begin_org(org).await?;
         load_person(&mut tx, org, user).await?;
         sqlx::query(
-            "INSERT INTO avatars (user_id, org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (user_id) DO UPDATE SET content_type = $3, bytes = $4, updated_at = $5",
+            "INSERT INTO avatars (person_id, org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (person_id) DO UPDATE SET content_type = $3, bytes = $4, updated_at = $5",
         )
         .bind(user.to_string())
         .bind(org.to_string())
@@ -419,7 +419,7 @@ impl super::Store {
         ctx: &AuditCtx,
     ) -> StoreResult<Person> {
         let mut tx = self.begin_org(org).await?;
-        let done = sqlx::query("DELETE FROM avatars WHERE org_id = $1 AND user_id = $2")
+        let done = sqlx::query("DELETE FROM avatars WHERE org_id = $1 AND person_id = $2")
             .bind(org.to_string())
             .bind(user.to_string())
             .execute(&mut *tx)
@@ -447,7 +447,7 @@ impl super::Store {
     /// A person's avatar: content type and bytes.
     pub async fn avatar(&self, org: OrgId, user: PersonId) -> StoreResult<(String, Vec<u8>)> {
         let row = sqlx::query(
-            "SELECT content_type, bytes FROM avatars WHERE org_id = $1 AND user_id = $2",
+            "SELECT content_type, bytes FROM avatars WHERE org_id = $1 AND person_id = $2",
         )
         .bind(org.to_string())
         .bind(user.to_string())

@@ -58,8 +58,8 @@ pub(crate) async fn upsert_member(
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO team_members (team_id, user_id, org_id, role, added_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (team_id, user_id) DO UPDATE SET role = $4",
+        "INSERT INTO team_members (team_id, person_id, org_id, role, added_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (team_id, person_id) DO UPDATE SET role = $4",
     )
     .bind(team.to_string())
     .bind(user.to_string())
@@ -101,13 +101,13 @@ async fn check_parent(
 
 async fn member_ids(tx: &mut Tx, org: OrgId, team: TeamId) -> StoreResult<Vec<PersonId>> {
     let ids: Vec<String> =
-        sqlx::query_scalar("SELECT user_id FROM team_members WHERE org_id = $1 AND team_id = $2")
+        sqlx::query_scalar("SELECT person_id FROM team_members WHERE org_id = $1 AND team_id = $2")
             .bind(org.to_string())
             .bind(team.to_string())
             .fetch_all(&mut **tx)
             .await?;
     ids.iter()
-        .map(|s| s.parse().map_err(|_| StoreError::Corrupt("user_id")))
+        .map(|s| s.parse().map_err(|_| StoreError::Corrupt("person_id")))
         .collect()
 }
 
@@ -323,7 +323,7 @@ impl super::Store {
             "team.member.set",
             "team",
             Some(team.to_string()),
-            serde_json::json!({ "user_id": user, "role": role }),
+            serde_json::json!({ "person_id": user, "role": role }),
         )
         .await?;
         let t = load_team(&mut tx, org, team).await?;
@@ -349,7 +349,7 @@ impl super::Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin_org(org).await?;
         let done = sqlx::query(
-            "DELETE FROM team_members WHERE org_id = $1 AND team_id = $2 AND user_id = $3",
+            "DELETE FROM team_members WHERE org_id = $1 AND team_id = $2 AND person_id = $3",
         )
         .bind(org.to_string())
         .bind(team.to_string())
@@ -366,7 +366,7 @@ impl super::Store {
             "team.member.remove",
             "team",
             Some(team.to_string()),
-            serde_json::json!({ "user_id": user }),
+            serde_json::json!({ "person_id": user }),
         )
         .await?;
         let t = load_team(&mut tx, org, team).await?;
@@ -426,7 +426,7 @@ impl super::Store {
     /// A team's members, leads first, then by name.
     pub async fn team_members(&self, org: OrgId, team: TeamId) -> StoreResult<Vec<TeamMember>> {
         let rows = sqlx::query(
-            "SELECT tm.user_id, tm.role, u.display_name FROM team_members tm JOIN users u ON u.id = tm.user_id \
+            "SELECT tm.person_id, tm.role, u.display_name FROM team_members tm JOIN people u ON u.id = tm.person_id \
              WHERE tm.org_id = $1 AND tm.team_id = $2",
         )
         .bind(org.to_string())
@@ -436,7 +436,7 @@ impl super::Store {
         rows.iter()
             .map(|row| {
                 Ok(TeamMember {
-                    user_id: col_parse(row, "user_id")?,
+                    person_id: col_parse(row, "person_id")?,
                     display_name: col_str(row, "display_name")?,
                     role: TeamRole::parse(&col_str(row, "role")?)
                         .ok_or(StoreError::Corrupt("role"))?,

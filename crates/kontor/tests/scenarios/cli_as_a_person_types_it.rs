@@ -475,7 +475,7 @@ fn config_example_and_openapi_come_from_the_code() {
         "/api/v1/invitations/import",
         "/api/v1/audit",
         "/api/v1/org/policies",
-        "/api/v1/teams/{team_id}/members/{user_id}",
+        "/api/v1/teams/{team_id}/members/{person_id}",
     ] {
         assert!(
             paths.contains_key(p),

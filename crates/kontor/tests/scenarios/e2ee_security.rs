@@ -62,7 +62,7 @@ async fn a_ghost_device_the_server_injects_is_never_added() {
     let kp = ghost.key_packages(1, false).unwrap().key_packages.remove(0);
     let db = raw_db(&w.server).await;
     sqlx::query(
-        "INSERT INTO devices (id, org_id, user_id, name, platform, created_at, last_seen_at) \
+        "INSERT INTO devices (id, org_id, person_id, name, platform, created_at, last_seen_at) \
          VALUES ($1, $2, $3, 'ghost', 'evil', 0, 0)",
     )
     .bind(ghost_id.to_string())
@@ -108,14 +108,14 @@ async fn a_ghost_device_the_server_injects_is_never_added() {
         &fake,
         kontor_proto::identity::DeviceList {
             org_id: w.ben.org(),
-            user_id: w.ben.id(),
+            person_id: w.ben.id(),
             identity_key: kontor_proto::Bytes(fake.public()),
             version: 99,
             devices: vec![ghost.device_keys()],
             retired: vec![],
         },
     );
-    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 99, device_list = $2 WHERE user_id = $3")
+    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 99, device_list = $2 WHERE person_id = $3")
         .bind(fake.public())
         .bind(serde_json::to_string(&forged).unwrap())
         .bind(w.ben.id().to_string())
@@ -180,7 +180,7 @@ async fn leavers_and_deprovisioned_people_lose_access_and_decrypt_nothing_later(
     anna.s.sync().await.unwrap();
     let after: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
     assert!(after.pending_removals.is_empty());
-    assert!(!after.members.iter().any(|m| m.user_id == erik_actor.id()));
+    assert!(!after.members.iter().any(|m| m.person_id == erik_actor.id()));
 
     // Ben keeps his whole device state from before he is deprovisioned.
     ben.s.sync().await.unwrap();
@@ -458,7 +458,7 @@ async fn a_guest_verifies_everybody_in_their_group_but_adds_only_people_they_see
     // Chris cannot pull Ben (whom he cannot see) into the group.
     assert!(chris.s.add_people(conv, &[w.ben.id()]).await.is_err());
     let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
-    assert!(!seen.members.iter().any(|m| m.user_id == w.ben.id()));
+    assert!(!seen.members.iter().any(|m| m.person_id == w.ben.id()));
     w.server.stop().await;
 }
 
@@ -482,7 +482,7 @@ async fn a_server_cannot_hand_a_person_a_forged_identity_of_their_own() {
         &fake,
         kontor_proto::identity::DeviceList {
             org_id: w.anna.org(),
-            user_id: w.anna.id(),
+            person_id: w.anna.id(),
             identity_key: kontor_proto::Bytes(fake.public()),
             version: 50,
             devices: vec![anna.s.core.device_keys(), ghost.device_keys()],
@@ -490,7 +490,7 @@ async fn a_server_cannot_hand_a_person_a_forged_identity_of_their_own() {
         },
     );
     let db = raw_db(&w.server).await;
-    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 50, device_list = $2 WHERE user_id = $3")
+    sqlx::query("UPDATE identities SET identity_key = $1, list_version = 50, device_list = $2 WHERE person_id = $3")
         .bind(fake.public())
         .bind(serde_json::to_string(&forged).unwrap())
         .bind(w.anna.id().to_string())
@@ -690,7 +690,7 @@ async fn a_member_cannot_add_a_device_its_person_never_signed() {
         openmls::prelude::tls_codec::Serialize::tls_serialize_detached(&welcome).unwrap(),
     ));
     body.added = vec![kontor_proto::conversation::AddedDevice {
-        user_id: w.ben.id(),
+        person_id: w.ben.id(),
         device_id: unlinked.s.core.device(),
         leaf: None,
     }];
@@ -819,7 +819,7 @@ async fn channel_readers_and_guests_do_not_commit() {
         !seen
             .members
             .iter()
-            .find(|m| m.user_id == w.ben.id())
+            .find(|m| m.person_id == w.ben.id())
             .unwrap()
             .commits
     );
@@ -832,7 +832,7 @@ async fn channel_readers_and_guests_do_not_commit() {
     ben.s.leave(channel).await.unwrap();
     anna.s.sync().await.unwrap();
     let after: Conversation = w.anna.get(&format!("/conversations/{channel}")).await;
-    assert!(!after.members.iter().any(|m| m.user_id == w.ben.id()));
+    assert!(!after.members.iter().any(|m| m.person_id == w.ben.id()));
     w.server.stop().await;
 }
 
@@ -949,7 +949,7 @@ async fn a_person_whose_one_time_key_packages_are_used_up_can_still_be_added() {
             .unwrap();
         let seen: Conversation = w.anna.get(&format!("/conversations/{conv}")).await;
         assert!(
-            seen.members.iter().any(|m| m.user_id == w.ben.id()),
+            seen.members.iter().any(|m| m.person_id == w.ben.id()),
             "Ben is added with his last-resort key package"
         );
         anna.say(conv, name).await;
@@ -1220,9 +1220,9 @@ async fn a_member_who_is_no_admin_cannot_drop_a_device_that_asked_to_be_added_ag
     assert!(
         refused.is_err(),
         "a writer dropped Chris's device; members now: {:?}",
-        seen.members.iter().map(|m| m.user_id).collect::<Vec<_>>()
+        seen.members.iter().map(|m| m.person_id).collect::<Vec<_>>()
     );
-    assert!(seen.members.iter().any(|m| m.user_id == w.chris.id()));
+    assert!(seen.members.iter().any(|m| m.person_id == w.chris.id()));
     drop((anna, chris));
     w.server.stop().await;
 }
@@ -1289,7 +1289,7 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
         openmls::prelude::tls_codec::Serialize::tls_serialize_detached(&welcome).unwrap(),
     ));
     body.added = vec![kontor_proto::conversation::AddedDevice {
-        user_id: w.chris.id(),
+        person_id: w.chris.id(),
         device_id: chris_device,
         leaf: None,
     }];
@@ -1301,7 +1301,7 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
         "Chris is back: routed {:?}, pending removals {:?}",
         seen.members
             .iter()
-            .map(|m| (m.user_id, m.devices.clone()))
+            .map(|m| (m.person_id, m.devices.clone()))
             .collect::<Vec<_>>(),
         seen.pending_removals
     );
@@ -1473,7 +1473,7 @@ async fn a_commit_somebody_answered_is_not_voided() {
                 .await
                 .messages
                 .into_iter()
-                .rfind(|m| m.kind == MessageKind::Commit && m.sender_user == user)
+                .rfind(|m| m.kind == MessageKind::Commit && m.sender_person == user)
                 .expect("a commit")
                 .seq
         }

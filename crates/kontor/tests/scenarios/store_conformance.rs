@@ -750,7 +750,7 @@ async fn mls_member(store: &Store, keys: &OrgKeys, org: OrgId, email: &str, name
         .unwrap();
     let membership = Membership {
         org_id: org,
-        user_id: ids.user,
+        person_id: ids.user,
         identity_key: list.list.identity_key.clone(),
         display_name: name.into(),
         issued_at: 0,
@@ -843,7 +843,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
         .remove(0);
     let claimed = ClaimedKeyPackages {
         key_packages: vec![ClaimedKeyPackage {
-            user_id: ben.ids.user,
+            person_id: ben.ids.user,
             device_id: ben.ids.device,
             key_package: kp,
         }],
@@ -1538,7 +1538,7 @@ async fn a_full_storage_quota_refuses_chat_messages_but_never_a_removal(store: S
         .remove(0);
     let claimed = ClaimedKeyPackages {
         key_packages: vec![ClaimedKeyPackage {
-            user_id: ben.ids.user,
+            person_id: ben.ids.user,
             device_id: ben.ids.device,
             key_package: kp,
         }],

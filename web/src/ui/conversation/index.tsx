@@ -22,7 +22,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
   const id = props.id;
   const view = conversations.value.find((c) => c.id === id);
   const server = serverConversations.value[id];
-  const mine = server?.members.find((m) => m.user_id === me.value?.person.id);
+  const mine = server?.members.find((m) => m.person_id === me.value?.person.id);
   const canWrite = mayWrite(view, mine?.role);
   const timeline = useTimeline(id, view);
   const { messages } = timeline;

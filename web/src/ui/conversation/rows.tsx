@@ -26,7 +26,7 @@ export function rows(list: MessageView[]): Row[] {
     const showSender =
       newDay ||
       !prev ||
-      prev.sender_user !== m.sender_user ||
+      prev.sender_person !== m.sender_person ||
       prev.body.type === "system" ||
       m.sent_ms - prev.sent_ms > 5 * 60_000;
     out.push({ key: keyOf(m), m, day: newDay ? formatDay(m.sent_ms) : null, showSender });

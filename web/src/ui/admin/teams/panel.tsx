@@ -62,10 +62,10 @@ export function TeamPanel(props: {
               <tbody>
                 {members.map((m) => (
                   <MemberRow
-                    key={m.user_id}
+                    key={m.person_id}
                     m={m}
                     team={team}
-                    onRole={(role) => void s.setMember(m.user_id, role)}
+                    onRole={(role) => void s.setMember(m.person_id, role)}
                     onRemove={() => void s.removeMember(m)}
                   />
                 ))}
@@ -73,7 +73,7 @@ export function TeamPanel(props: {
             </table>
           </div>
         )}
-        <AddMember team={team} exclude={members.map((m) => m.user_id)} onAdd={s.setMember} />
+        <AddMember team={team} exclude={members.map((m) => m.person_id)} onAdd={s.setMember} />
       </section>
       <form class="card" onSubmit={s.save.submit} novalidate aria-labelledby="team-edit-h">
         <h3 id="team-edit-h">{t("admin.teams.settings")}</h3>

@@ -46,16 +46,16 @@ export function MemberRow(props: {
     <tr data-member={m.display_name}>
       <td>
         <span class="admin-person">
-          <Avatar id={m.user_id} name={m.display_name} size="s" />
+          <Avatar id={m.person_id} name={m.display_name} size="s" />
           <span class="person-name">{m.display_name}</span>
         </span>
       </td>
       <td>
-        <label class="sr-only" for={`tm-${m.user_id}`}>
+        <label class="sr-only" for={`tm-${m.person_id}`}>
           {t("admin.teams.roleOf", { name: m.display_name })}
         </label>
         <select
-          id={`tm-${m.user_id}`}
+          id={`tm-${m.person_id}`}
           class="admin-inline"
           value={m.role}
           onChange={(e) => props.onRole((e.target as HTMLSelectElement).value as TeamRole)}

@@ -61,7 +61,7 @@ export function useTeam(team: Team, on: { changed: (team: Team) => void; deleted
     });
   const removeMember = (m: TeamMember) =>
     member.run(async () => {
-      await removeTeamMember(team.id, m.user_id);
+      await removeTeamMember(team.id, m.person_id);
       toast(t("admin.teams.memberRemoved", { name: m.display_name, team: team.name }));
       await detail.reload();
     });
