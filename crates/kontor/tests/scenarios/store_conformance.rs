@@ -58,6 +58,85 @@ where
     }
 }
 
+/// The schema as Kontor left it before migration 11 named people `users`: undoes 0011 on a
+/// database written by today's code, so that 0011 is seen upgrading one that holds rows.
+const BEFORE_MIGRATION_11: &str = "
+DROP INDEX people_org_status;
+DROP INDEX people_name_skeleton;
+DROP INDEX devices_person;
+DROP INDEX sessions_person;
+DROP INDEX team_members_person;
+DROP INDEX link_requests_person;
+DROP INDEX conversation_members_person;
+DROP INDEX device_credentials_person;
+ALTER TABLE people RENAME TO users;
+ALTER TABLE avatars RENAME COLUMN person_id TO user_id;
+ALTER TABLE devices RENAME COLUMN person_id TO user_id;
+ALTER TABLE sessions RENAME COLUMN person_id TO user_id;
+ALTER TABLE invitations RENAME COLUMN accepted_person TO accepted_user;
+ALTER TABLE team_members RENAME COLUMN person_id TO user_id;
+ALTER TABLE events RENAME COLUMN audience_person TO audience_user;
+ALTER TABLE identities RENAME COLUMN person_id TO user_id;
+ALTER TABLE link_requests RENAME COLUMN person_id TO user_id;
+ALTER TABLE conversation_members RENAME COLUMN person_id TO user_id;
+ALTER TABLE conversation_devices RENAME COLUMN person_id TO user_id;
+ALTER TABLE conversation_messages RENAME COLUMN sender_person TO sender_user;
+ALTER TABLE login_known_addresses RENAME COLUMN person_id TO user_id;
+ALTER TABLE device_credentials RENAME COLUMN person_id TO user_id;
+ALTER TABLE group_checkpoints RENAME COLUMN person_id TO user_id;
+CREATE INDEX users_org_status ON users (org_id, status);
+CREATE INDEX users_name_skeleton ON users (org_id, name_skeleton);
+CREATE INDEX devices_user ON devices (user_id);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX team_members_user ON team_members (user_id);
+CREATE INDEX link_requests_user ON link_requests (user_id);
+CREATE INDEX conversation_members_user ON conversation_members (user_id);
+CREATE INDEX device_credentials_user ON device_credentials (user_id);
+DELETE FROM schema_migrations WHERE version = 11
+";
+
+/// Migration 11 renames `users` to `people` on a database that holds people, devices and
+/// sessions: after it, everybody is still there and still logged in.
+async fn people_written_before_the_rename_to_people_are_all_still_there(backend: Backend) {
+    use sqlx::Connection;
+    let store = backend.store.clone();
+    let (org, owner) = org_with_owner(&store, "Omega").await;
+    let ben = add_person(&store, org, "ben@omega.example", "Ben", OrgRole::Member).await;
+    store.close().await;
+    let mut conn = sqlx::AnyConnection::connect(&backend.url).await.unwrap();
+    for statement in BEFORE_MIGRATION_11.split(';') {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+    let store = Store::open(&backend.url)
+        .await
+        .expect("migration 11 upgrades");
+    assert_eq!(store.person(org, owner).await.unwrap().role, OrgRole::Owner);
+    assert_eq!(
+        store.person(org, ben.user).await.unwrap().display_name,
+        "Ben"
+    );
+    let devices = store.devices(org, ben.user).await.unwrap();
+    assert_eq!(
+        devices.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [ben.device]
+    );
+    let sessions = store.sessions(org, ben.user, T0).await.unwrap();
+    assert!(sessions.iter().any(|s| s.id == ben.session));
+    let backend = Backend { store, ..backend };
+    with(backend, |_| async {}).await;
+}
+
+#[tokio::test]
+async fn people_written_before_the_rename_to_people_are_all_still_there_on_sqlite() {
+    people_written_before_the_rename_to_people_are_all_still_there(sqlite().await).await;
+}
+
+#[tokio::test]
+async fn people_written_before_the_rename_to_people_are_all_still_there_on_postgres() {
+    people_written_before_the_rename_to_people_are_all_still_there(postgres().await).await;
+}
+
 /// Declares each conformance test once per backend.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
