@@ -120,7 +120,14 @@ impl From<DeviceError> for CliError {
             DeviceError::NotLinked => CliError::usage(
                 "this device is not linked yet: run `kontor device link` (and approve it on another device) or `kontor device link --recovery-key …` / dieses Gerät ist noch nicht verknüpft",
             ),
-            DeviceError::Queued(e) => CliError::from(*e),
+            DeviceError::Queued(why) => CliError {
+                exit_code: crate::exit::QUEUED,
+                message: format!(
+                    "not sent yet: it waits on this device and goes out with the next `kontor chat sync` ({}) / noch nicht gesendet: wartet auf diesem Gerät und geht mit dem nächsten Abgleich hinaus",
+                    CliError::from(*why).message
+                ),
+                body: None,
+            },
             other => CliError::other(other),
         }
     }

@@ -39,6 +39,9 @@ pub mod exit {
     pub const RATE_LIMITED: u8 = 8;
     /// The server cannot be reached or failed.
     pub const UNAVAILABLE: u8 = 9;
+    /// Not sent now, but kept on this device: it goes out with the next sync. Do not send it
+    /// again.
+    pub const QUEUED: u8 = 10;
 }
 
 /// The language of messages: German when `LC_ALL`, `LC_MESSAGES` or `LANG` says so.

@@ -4,6 +4,10 @@
 import { loadCache, saveCache } from "./db";
 import { account, people, serverConversations } from "./state";
 
+/** The cache's key: a new one when what it holds changes shape (v2: members by `person_id`),
+ * so that an older copy is never read as the new. */
+const KEY = "directory-v2";
+
 interface Cache {
   people: typeof people.value;
   conversations: typeof serverConversations.value;
@@ -11,7 +15,7 @@ interface Cache {
 
 /** Names and members as last seen: painted at once, and all there is when offline. */
 export async function restoreCache(): Promise<void> {
-  const c = await loadCache<Cache>("directory").catch(() => null);
+  const c = await loadCache<Cache>(KEY).catch(() => null);
   if (!c) return;
   people.value = { ...c.people, ...people.value };
   serverConversations.value = { ...c.conversations, ...serverConversations.value };
@@ -25,7 +29,7 @@ export function keepCache(): void {
   cacheTimer = setTimeout(() => {
     cacheTimer = null;
     if (!account.value) return;
-    void saveCache("directory", {
+    void saveCache(KEY, {
       people: people.value,
       conversations: serverConversations.value,
     } satisfies Cache).catch(() => undefined);

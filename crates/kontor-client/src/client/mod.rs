@@ -379,6 +379,12 @@ impl Client {
         Ok((&self.provider, group))
     }
 
+    /// Whether a message for this conversation that waits in the outbox can still go out by
+    /// itself: the conversation is usable, or only waits for this device to be added again.
+    pub fn can_send_later(&self, conv: ConversationId) -> bool {
+        matches!(self.usable(conv), Ok(_) | Err(ClientError::Rejoining))
+    }
+
     fn usable(&self, conv: ConversationId) -> Result<&ConversationState> {
         let c = self
             .convs

@@ -25,9 +25,11 @@ impl Client {
             signature: Bytes::default(),
         };
         envelope.signature = self.me.transcript.sign(&envelope.signed_bytes());
-        self.outbox.insert(client_msg_id, envelope.clone());
+        // Into the outbox only once it could be encrypted: a failure leaves nothing queued.
+        let sealed = self.seal_envelope(conv, &envelope)?;
+        self.outbox.insert(client_msg_id, envelope);
         self.dirty.insert(outbox_key(client_msg_id));
-        self.seal_envelope(conv, &envelope)
+        Ok(sealed)
     }
 
     /// Encrypts an envelope from the outbox again (after `stale_epoch`: the retry has the same

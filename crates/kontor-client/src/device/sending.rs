@@ -7,8 +7,9 @@ use super::*;
 impl<H: Host> Device<H> {
     /// Encrypts and sends a payload; returns where the delivery service stored it. What waits
     /// in this conversation's outbox goes first, so messages keep the order they were written
-    /// in. When the server cannot be reached the message stays in the outbox
-    /// ([`DeviceError::Unreachable`]) and goes out with the next [`Device::sync`].
+    /// in. When it cannot go now but waits in the outbox (the server cannot be reached, or
+    /// asks to wait) the error is [`DeviceError::Queued`] and it goes out with the next
+    /// [`Device::sync`].
     pub async fn send(&mut self, conv: ConversationId, payload: &Payload) -> Result<Sent> {
         self.require_linked()?;
         if self.core.conversation(conv).is_none() {
@@ -16,23 +17,30 @@ impl<H: Host> Device<H> {
         }
         let body = self.core.encrypt(conv, payload, self.host.now_ms())?;
         let id = body.client_msg_id;
-        let result = self.persist_and_deliver(conv, body).await;
-        // Whether a failed message waits is what the outbox holds, not what the error says.
-        result.map_err(|e| {
-            if self.core.in_outbox(id) {
-                DeviceError::Queued(Box::new(e))
-            } else {
-                e
+        if let Err(e) = self.persist().await {
+            // Not saved, so a reload would lose it: it is not kept at all.
+            self.core.discard(id);
+            return Err(e);
+        }
+        let result = self.flush_and_deliver(conv, body).await;
+        // Whether a failed message waits is what the outbox holds and whether it can still go,
+        // not what the error says.
+        match result {
+            Err(e) if self.core.in_outbox(id) => {
+                if self.core.can_send_later(conv) {
+                    Err(DeviceError::Queued(Box::new(e)))
+                } else {
+                    // Stopped or removed meanwhile: it would be dropped later, unseen.
+                    self.core.discard(id);
+                    let _ = self.persist().await;
+                    Err(e)
+                }
             }
-        })
+            other => other,
+        }
     }
 
-    async fn persist_and_deliver(
-        &mut self,
-        conv: ConversationId,
-        body: SendMessage,
-    ) -> Result<Sent> {
-        self.persist().await?;
+    async fn flush_and_deliver(&mut self, conv: ConversationId, body: SendMessage) -> Result<Sent> {
         self.flush_outbox_except(Some(conv), Some(body.client_msg_id))
             .await?;
         self.deliver(conv, body).await
@@ -167,7 +175,12 @@ impl<H: Host> Device<H> {
             match result {
                 Ok(sent) => {
                     self.core.on_sent(conv, id, Ok(&sent))?;
-                    self.persist().await?;
+                    if let Err(e) = self.persist().await {
+                        // It is delivered. Should a reload find it still queued, the retry
+                        // carries the same client message id and the server stores it once.
+                        self.host
+                            .report(&format!("message in {conv} sent, not yet saved: {e}"));
+                    }
                     return Ok(sent);
                 }
                 Err(e) if e.code() == Some(ErrorCode::StaleEpoch) => {
