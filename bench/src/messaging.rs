@@ -292,7 +292,7 @@ async fn make_conversation(
             .collect::<Vec<_>>()
             .join(",");
         let b: IdentityBundles = api
-            .get(&creator.token, &format!("/identity/users?ids={ids}"))
+            .get(&creator.token, &format!("/identity/people?ids={ids}"))
             .await?;
         creator.core.learn(&b.bundles)?;
     }
@@ -306,7 +306,7 @@ async fn make_conversation(
                 &creator.token,
                 "/key-packages/claim",
                 &ClaimKeyPackages {
-                    users: chunk.to_vec(),
+                    people: chunk.to_vec(),
                 },
             )
             .await?;
@@ -417,7 +417,7 @@ async fn decrypt_all(
             .collect::<Vec<_>>()
             .join(",");
         let b: IdentityBundles = api
-            .get(&dev.token, &format!("/identity/users?ids={ids}"))
+            .get(&dev.token, &format!("/identity/people?ids={ids}"))
             .await?;
         dev.core.learn(&b.bundles)?;
     }

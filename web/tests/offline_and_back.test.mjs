@@ -49,7 +49,7 @@ test("messages survive going offline without being lost or shown twice", async (
             new Promise((resolve) => {
               const r = indexedDB.open("kontor");
               r.onsuccess = () => {
-                const g = r.result.transaction("cache").objectStore("cache").get("directory");
+                const g = r.result.transaction("cache").objectStore("cache").get("directory-v2");
                 g.onsuccess = () => resolve(Object.keys(g.result?.people ?? {}).length >= 2);
                 g.onerror = () => resolve(false);
               };

@@ -176,7 +176,7 @@ pub struct RecoveryBackup {
     pub sealed: Bytes,
 }
 
-/// `GET /identity/users?ids=…`.
+/// `GET /identity/people?ids=…`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IdentityBundles {
@@ -207,7 +207,7 @@ pub struct KeyPackageStock {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimKeyPackages {
-    pub users: Vec<PersonId>,
+    pub people: Vec<PersonId>,
 }
 
 /// A claimed key package of one device.

@@ -4,4 +4,4 @@ import type { PersonId } from "./PersonId";
 /**
  * `POST /key-packages/claim`: one key package per device of each person.
  */
-export type ClaimKeyPackages = { users: Array<PersonId>, };
+export type ClaimKeyPackages = { people: Array<PersonId>, };

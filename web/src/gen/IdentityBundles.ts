@@ -2,6 +2,6 @@
 import type { IdentityBundle } from "./IdentityBundle";
 
 /**
- * `GET /identity/users?ids=…`.
+ * `GET /identity/people?ids=…`.
  */
 export type IdentityBundles = { bundles: Array<IdentityBundle>, };

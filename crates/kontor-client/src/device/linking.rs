@@ -14,7 +14,7 @@ impl<H: Host> Device<H> {
         self.post(
             "/key-packages/claim",
             &ClaimKeyPackages {
-                users: users.to_vec(),
+                people: users.to_vec(),
             },
         )
         .await
@@ -70,7 +70,7 @@ impl<H: Host> Device<H> {
                 continue;
             }
             let b: IdentityBundles = self
-                .get(&format!("/identity/users?ids={}", query_ids(chunk)))
+                .get(&format!("/identity/people?ids={}", query_ids(chunk)))
                 .await?;
             self.core.learn(&b.bundles)?;
         }
@@ -130,7 +130,7 @@ impl<H: Host> Device<H> {
         let recovery = crate::RecoveryKey::parse(key)?;
         let backup: RecoveryBackup = self.get("/identity/recovery-backup").await?;
         let me = self.core.user();
-        let b: IdentityBundles = self.get(&format!("/identity/users?ids={me}")).await?;
+        let b: IdentityBundles = self.get(&format!("/identity/people?ids={me}")).await?;
         let current = b
             .bundles
             .into_iter()

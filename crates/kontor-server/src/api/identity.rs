@@ -167,7 +167,7 @@ pub struct IdentityQuery {
 /// suspended are included: a colleague joining a group they were in still has to verify
 /// their devices in its tree (the certificate vouches for the identity key, not for being in
 /// a conversation: the server's member list says who is).
-#[utoipa::path(get, path = "/identity/users", tag = "identity", security(("session" = [])),
+#[utoipa::path(get, path = "/identity/people", tag = "identity", security(("session" = [])),
     params(IdentityQuery),
     responses((status = 200, body = IdentityBundles), (status = "4XX", body = ErrorBody)))]
 pub async fn bundles(

@@ -98,14 +98,14 @@ pub async fn claim(
     caller: Caller,
     ApiJson(body): ApiJson<ClaimKeyPackages>,
 ) -> Result<ApiJson<ClaimedKeyPackages>, ApiError> {
-    if body.users.is_empty() || body.users.len() > 200 {
-        return Err(ApiError::invalid("users"));
+    if body.people.is_empty() || body.people.len() > 200 {
+        return Err(ApiError::invalid("people"));
     }
-    let mut users = body.users.clone();
-    users.sort();
-    users.dedup();
-    for u in &users {
-        caller.require_visible(&state, *u).await?;
+    let mut people = body.people.clone();
+    people.sort();
+    people.dedup();
+    for p in &people {
+        caller.require_visible(&state, *p).await?;
     }
     let limits = ClaimLimits {
         per_claimer: state.config().limits.key_package_claims_per_hour,
@@ -114,7 +114,7 @@ pub async fn claim(
     };
     let claimed = state
         .store()
-        .claim_key_packages(caller.org, &users, caller.device, limits, state.now())
+        .claim_key_packages(caller.org, &people, caller.device, limits, state.now())
         .await?;
     let claimed = claimed.map_err(|secs| {
         state.metrics().limited.fetch_add(1, Ordering::Relaxed);

@@ -831,7 +831,7 @@ async fn nobody_can_empty_a_colleagues_key_packages_and_a_claimer_is_limited() {
         .await;
     assert_eq!(stock.one_time, 48);
     let claim = ClaimKeyPackages {
-        users: vec![ben.id()],
+        people: vec![ben.id()],
     };
     // One request may name many people, but Ben only once: and again and again.
     let mut refused = None;

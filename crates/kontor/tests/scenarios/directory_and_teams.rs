@@ -614,7 +614,7 @@ async fn colleagues_with_the_same_or_a_lookalike_name_can_be_told_apart() {
     let (_, bundles) = anna
         .call::<()>(
             Method::GET,
-            &format!("/identity/users?ids={}", ben.id()),
+            &format!("/identity/people?ids={}", ben.id()),
             None,
         )
         .await;

@@ -662,7 +662,7 @@ async fn a_member_cannot_add_a_device_its_person_never_signed() {
             Method::POST,
             "/key-packages/claim",
             &kontor_proto::identity::ClaimKeyPackages {
-                users: vec![w.ben.id()],
+                people: vec![w.ben.id()],
             },
         )
         .await;
@@ -1245,7 +1245,7 @@ async fn a_member_who_is_no_admin_cannot_bring_back_a_colleague_who_left() {
             Method::POST,
             "/key-packages/claim",
             &kontor_proto::identity::ClaimKeyPackages {
-                users: vec![w.chris.id()],
+                people: vec![w.chris.id()],
             },
         )
         .await;
@@ -1816,7 +1816,7 @@ async fn a_device_given_a_broken_welcome_asks_to_be_added_again_and_is() {
             Method::POST,
             "/key-packages/claim",
             &ClaimKeyPackages {
-                users: vec![w.ben.id()],
+                people: vec![w.ben.id()],
             },
         )
         .await;
