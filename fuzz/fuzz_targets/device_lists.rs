@@ -1,5 +1,5 @@
 //! Device lists and membership certificates (`kontor_client::trust::Trust::learn`): identity
-//! bundles as `GET /identity/users` serves them, in any order, replayed or forged. Whatever is
+//! bundles as `GET /identity/people` serves them, in any order, replayed or forged. Whatever is
 //! learnt verifies; an identity key once pinned never changes; a device list never goes back
 //! to an older version; its devices are trusted, and its retired ones pass where a change made
 //! while they were listed is judged; a refused bundle changes nothing; learning the same bundle

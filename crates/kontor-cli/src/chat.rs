@@ -120,14 +120,18 @@ impl From<DeviceError> for CliError {
             DeviceError::NotLinked => CliError::usage(
                 "this device is not linked yet: run `kontor device link` (and approve it on another device) or `kontor device link --recovery-key …` / dieses Gerät ist noch nicht verknüpft",
             ),
-            DeviceError::Queued(why) => CliError {
-                exit_code: crate::exit::QUEUED,
-                message: format!(
-                    "not sent yet: it waits on this device and goes out with the next `kontor chat sync` ({}) / noch nicht gesendet: wartet auf diesem Gerät und geht mit dem nächsten Abgleich hinaus",
-                    CliError::from(*why).message
-                ),
-                body: None,
-            },
+            DeviceError::Queued(why) => {
+                let why = CliError::from(*why);
+                CliError {
+                    exit_code: crate::exit::QUEUED,
+                    message: format!(
+                        "not sent yet: it waits on this device and goes out with the next `kontor chat sync` ({}) / noch nicht gesendet: wartet auf diesem Gerät und geht mit dem nächsten Abgleich hinaus",
+                        why.message
+                    ),
+                    // The server's answer (with its retry time) stays for `--json`.
+                    body: why.body,
+                }
+            }
             other => CliError::other(other),
         }
     }
