@@ -10,6 +10,7 @@
 //! its person's identity key signed it into their device list, and that identity key is
 //! vouched for by the organisation key pinned at first login (see [`trust`]).
 
+mod autolink;
 pub mod client;
 pub mod device;
 pub mod error;

@@ -90,8 +90,12 @@ fn push_text(out: &mut Vec<Span>, s: &str) {
     }
 }
 
-/// Parses inline spans of one line.
+/// Parses inline spans of one line, with plain addresses and numbers as links.
 pub fn inline(s: &str) -> Vec<Span> {
+    crate::autolink::in_spans(spans(s))
+}
+
+fn spans(s: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut closes = Next::new(s, "](");
     let mut parens = Next::new(s, ")");
@@ -102,6 +106,12 @@ pub fn inline(s: &str) -> Vec<Span> {
         {
             out.push(Span::Code(r[..end].to_owned()));
             rest = &r[end + 1..];
+            continue;
+        }
+        // Before the markers: `_` and `*` inside a web address are part of it.
+        if let Some((span, len)) = crate::autolink::url_at(s, s.len() - rest.len()) {
+            out.push(span);
+            rest = &rest[len..];
             continue;
         }
         let mut matched = false;
@@ -115,7 +125,7 @@ pub fn inline(s: &str) -> Vec<Span> {
                 && let Some(end) = r.find(marker)
                 && end > 0
             {
-                out.push(make(inline(&r[..end])));
+                out.push(make(spans(&r[..end])));
                 rest = &r[end + marker.len()..];
                 matched = true;
                 break;
@@ -132,7 +142,7 @@ pub fn inline(s: &str) -> Vec<Span> {
         let next = rest
             .char_indices()
             .skip(1)
-            .find(|(_, c)| matches!(c, '`' | '*' | '_' | '~' | '[' | '@'))
+            .find(|(_, c)| matches!(c, '`' | '*' | '_' | '~' | '[' | '@' | 'h' | 'H' | 'w' | 'W'))
             .map_or(rest.len(), |(i, _)| i);
         push_text(&mut out, &rest[..next]);
         rest = &rest[next..];

@@ -28,13 +28,24 @@ function spans(list: Span[], key = ""): JSX.Element[] {
         return <s key={k}>{spans(s.c, k)}</s>;
       case "code":
         return <code key={k}>{s.c}</code>;
-      case "link":
+      case "link": {
+        // A web page opens in a new tab; an e-mail address or phone number in its app.
+        const web = s.c.url.startsWith("http");
+        // Where a link leads, when its text does not say it ("[hier](https://…)").
+        const hidden = web && s.c.text !== s.c.url && `https://${s.c.text}` !== s.c.url;
         return (
-          <a key={k} href={s.c.url} title={s.c.url} target="_blank" rel="noopener noreferrer nofollow">
+          <a
+            key={k}
+            href={s.c.url}
+            title={web ? s.c.url : undefined}
+            target={web ? "_blank" : undefined}
+            rel="noopener noreferrer nofollow"
+          >
             {s.c.text}
-            {s.c.text !== s.c.url && <span class="link-host"> ({hostOf(s.c.url)})</span>}
+            {hidden && <span class="link-host"> ({hostOf(s.c.url)})</span>}
           </a>
         );
+      }
       case "mention":
         return (
           <span
