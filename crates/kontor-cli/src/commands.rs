@@ -109,7 +109,7 @@ pub enum Command {
         /// The person (id or e-mail address).
         person: String,
     },
-    /// Administration (owners and admins). / Verwaltung.
+    /// Administration (owners and admins). / Admin-Bereich.
     Admin {
         #[command(flatten)]
         o: Opts,
@@ -399,6 +399,12 @@ pub enum TeamCommand {
     },
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ChannelCreatorsArg {
+    Admins,
+    Members,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     Show,
@@ -420,6 +426,12 @@ pub enum PolicyCommand {
         /// Repeat for several; pass "" to switch self-registration off.
         #[arg(long = "self-registration-domain")]
         self_registration_domains: Option<Vec<String>>,
+        /// Who creates announcement channels.
+        #[arg(long, value_enum)]
+        channel_creators: Option<ChannelCreatorsArg>,
+        /// Owners and admins are admins of every group and channel they are in.
+        #[arg(long, value_enum)]
+        org_admins_manage: Option<OnOff>,
     },
 }
 
@@ -879,6 +891,8 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
                     storage_quota_mb,
                     guest_access,
                     self_registration_domains,
+                    channel_creators,
+                    org_admins_manage,
                 }) => {
                     let on = |v: Option<OnOff>| v.map(|v| matches!(v, OnOff::On));
                     c.patch(
@@ -894,6 +908,11 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
                             guest_access: on(guest_access),
                             self_registration_domains: list_arg(self_registration_domains),
                             storage_quota_mib: storage_quota_mb,
+                            channel_creators: channel_creators.map(|c| match c {
+                                ChannelCreatorsArg::Admins => ChannelCreators::Admins,
+                                ChannelCreatorsArg::Members => ChannelCreators::Members,
+                            }),
+                            org_admins_manage: on(org_admins_manage),
                         },
                     )
                     .await?

@@ -342,6 +342,11 @@ pub fn policies(p: &Policies, as_json: bool) {
         ("guest_access", onoff(p.guest_access)),
         ("storage_quota_mib", p.storage_quota_mib.to_string()),
         (
+            "channel_creators",
+            format!("{:?}", p.channel_creators).to_lowercase(),
+        ),
+        ("org_admins_manage", onoff(p.org_admins_manage)),
+        (
             "self_registration_domains",
             if p.self_registration_domains.is_empty() {
                 "off".into()

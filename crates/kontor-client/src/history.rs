@@ -60,9 +60,9 @@ impl ChatMessage {
         match self.payload() {
             Payload::Text { text, .. } => text,
             Payload::System { note } => match note {
-                SystemNote::Renamed { name } => format!("» {name}"),
+                SystemNote::Renamed { name, .. } => format!("» {name}"),
                 SystemNote::Added { users } => format!("+ {}", users.len()),
-                SystemNote::Removed { users } => format!("− {}", users.len()),
+                SystemNote::Removed { users, .. } => format!("− {}", users.len()),
                 SystemNote::State { .. } => String::new(),
             },
             Payload::Unknown { kind } => format!("[{kind}]"),

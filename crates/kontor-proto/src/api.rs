@@ -279,6 +279,18 @@ pub enum PresenceMode {
     Hidden,
 }
 
+/// Who may create announcement channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelCreators {
+    /// The organisation's owners and admins (the default: a channel speaks for it).
+    #[default]
+    Admins,
+    /// Every member (not guests).
+    Members,
+}
+
 /// Per-organisation policies, used by the capabilities that build on them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -297,6 +309,17 @@ pub struct Policies {
     /// the server's operator allows).
     #[serde(default = "default_storage_quota_mib")]
     pub storage_quota_mib: u64,
+    /// Who may create announcement channels.
+    #[serde(default)]
+    pub channel_creators: ChannelCreators,
+    /// The organisation's owners and admins are admins of every group and channel they are
+    /// in (so an owner can manage a group a colleague created). Not direct chats.
+    #[serde(default = "yes")]
+    pub org_admins_manage: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// 10 GiB.
@@ -314,6 +337,8 @@ impl Default for Policies {
             guest_access: true,
             self_registration_domains: Vec::new(),
             storage_quota_mib: default_storage_quota_mib(),
+            channel_creators: ChannelCreators::Admins,
+            org_admins_manage: true,
         }
     }
 }
@@ -331,6 +356,8 @@ pub struct PoliciesPatch {
     pub guest_access: Option<bool>,
     pub self_registration_domains: Option<Vec<String>>,
     pub storage_quota_mib: Option<u64>,
+    pub channel_creators: Option<ChannelCreators>,
+    pub org_admins_manage: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,6 +594,10 @@ pub struct Person {
     pub has_avatar: bool,
     pub teams: Vec<TeamMembership>,
     pub created_at: String,
+    /// When the status last changed (suspended, reactivated, access ended); absent when it
+    /// never did.
+    #[serde(default)]
+    pub status_since: Option<String>,
     /// Present when someone else in the organisation has the same display name or one that
     /// looks the same (a Cyrillic "А" for a Latin "A", "rn" for "m"): what tells them apart
     /// (the e-mail address). Apps show it next to the name.

@@ -110,8 +110,14 @@ error_codes! {
     Unauthenticated = 401, "Please log in.", "Bitte melden Sie sich an.";
     /// E-mail address or password is wrong (deliberately not saying which).
     InvalidCredentials = 401, "E-mail address or password is wrong.", "E-Mail-Adresse oder Passwort ist falsch.";
-    /// The account is suspended or deprovisioned.
-    AccountDisabled = 403, "This account is disabled. Please contact your administrator.", "Dieses Konto ist gesperrt. Bitte wenden Sie sich an Ihre Administration.";
+    /// The account is suspended.
+    AccountDisabled = 403, "Your account is suspended by your organisation. Please contact your administrator.", "Ihr Konto ist von Ihrer Organisation gesperrt. Bitte wenden Sie sich an Ihre Administration.";
+    /// The person was deprovisioned: the organisation ended their access for good.
+    AccessEnded = 403, "Your organisation has ended your access.", "Ihre Organisation hat Ihren Zugang beendet.";
+    /// A guest while the organisation does not admit guests.
+    GuestAccessOff = 403, "This organisation does not admit guests at the moment. Please contact the person who invited you.", "Diese Organisation lässt zurzeit keine Gäste zu. Bitte wenden Sie sich an die Person, die Sie eingeladen hat.";
+    /// The organisation lets only its admins create announcement channels.
+    ChannelsByAdmins = 403, "In this organisation only admins create announcement channels.", "In dieser Organisation legen nur Admins Ankündigungskanäle an.";
     /// The caller may not do this.
     Forbidden = 403, "You are not allowed to do this.", "Dazu sind Sie nicht berechtigt.";
     /// Only a device in the person's signed device list may do this (revoke other devices,

@@ -41,6 +41,8 @@ pub enum EventKind {
     SessionEnded { session_id: SessionId },
     /// The recipient's own account changed status (suspended, deprovisioned, reactivated).
     AccountStatusChanged { status: PersonStatus },
+    /// A new device of the recipient asks to be linked: the devices they have say so at once.
+    LinkRequested { device_id: DeviceId },
 }
 
 /// Messages the server sends over the WebSocket.
@@ -90,6 +92,10 @@ pub mod close_code {
     pub const SESSION_ENDED: u16 = 4001;
     /// Authentication failed or did not arrive in time.
     pub const UNAUTHENTICATED: u16 = 4003;
+    /// The person was suspended: their sessions ended.
+    pub const SUSPENDED: u16 = 4004;
+    /// The organisation ended the person's access (deprovisioned): their sessions ended.
+    pub const ACCESS_ENDED: u16 = 4005;
     /// The server is shutting down; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
     /// This device or person opened more connections than the server keeps; this, the
@@ -109,6 +115,8 @@ fn export_bindings_close_codes() {
         ("RECONNECT", RECONNECT),
         ("SESSION_ENDED", SESSION_ENDED),
         ("UNAUTHENTICATED", UNAUTHENTICATED),
+        ("SUSPENDED", SUSPENDED),
+        ("ACCESS_ENDED", ACCESS_ENDED),
         ("GOING_AWAY", GOING_AWAY),
         ("TOO_MANY_CONNECTIONS", TOO_MANY_CONNECTIONS),
     ];

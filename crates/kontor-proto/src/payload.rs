@@ -121,12 +121,23 @@ impl Payload {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SystemNote {
-    /// The conversation got a (new) name. Names live only here, encrypted.
-    Renamed { name: String },
+    /// The conversation got a (new) name. Names live only here, encrypted. `created`: the
+    /// first name, given when the conversation was made ("created the group …").
+    Renamed {
+        name: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        created: bool,
+    },
     /// People were added.
     Added { users: Vec<PersonId> },
-    /// People were removed (or left).
-    Removed { users: Vec<PersonId> },
+    /// People were removed (or left). `lost_access`: the server retired their last device
+    /// (the organisation ended their access, or revoked their devices), and the member who
+    /// committed that says so: nobody in the conversation removed them.
+    Removed {
+        users: Vec<PersonId>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lost_access: bool,
+    },
     /// The conversation's current state, sent by the member who adds devices so that they
     /// learn what they cannot read from before they joined. Not shown in the timeline.
     State {

@@ -26,6 +26,26 @@ pub struct Caller {
     pub address: Option<String>,
 }
 
+/// Whether a person may use Kontor at all, with the reason in the refusal: suspended, their
+/// access ended, or a guest while the organisation admits none. For logging in, accepting an
+/// invitation and every authenticated request alike.
+pub async fn may_log_in(
+    state: &AppState,
+    org: OrgId,
+    status: PersonStatus,
+    role: OrgRole,
+) -> Result<(), ApiError> {
+    match status {
+        PersonStatus::Active => {}
+        PersonStatus::Suspended => return Err(ApiError::new(ErrorCode::AccountDisabled)),
+        PersonStatus::Deprovisioned => return Err(ApiError::new(ErrorCode::AccessEnded)),
+    }
+    if role == OrgRole::Guest && !state.store().policies(org).await?.guest_access {
+        return Err(ApiError::new(ErrorCode::GuestAccessOff));
+    }
+    Ok(())
+}
+
 /// How often a session's `last_used_at` is written at most.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
@@ -41,12 +61,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     if record.expires_at <= now {
         return Err(ApiError::new(ErrorCode::Unauthenticated));
     }
-    if record.status != PersonStatus::Active {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
-    if record.role == OrgRole::Guest && !state.store().policies(record.org).await?.guest_access {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
+    may_log_in(state, record.org, record.status, record.role).await?;
     if now - record.last_used_at > TOUCH_EVERY_MS {
         state.store().touch_session(&record, now).await?;
     }
@@ -107,6 +122,25 @@ impl Caller {
         } else {
             Err(ApiError::new(ErrorCode::DeviceNotLinked))
         }
+    }
+
+    /// May the caller create a conversation of this kind? Announcement channels speak for the
+    /// organisation: by its policy only its admins create them, or every member; never guests.
+    pub async fn require_may_create(
+        &self,
+        state: &AppState,
+        kind: kontor_proto::conversation::ConversationKind,
+    ) -> Result<(), ApiError> {
+        if kind != kontor_proto::conversation::ConversationKind::Channel || self.is_admin() {
+            return Ok(());
+        }
+        let policies = state.store().policies(self.org).await?;
+        if self.role == OrgRole::Guest
+            || policies.channel_creators == kontor_proto::api::ChannelCreators::Admins
+        {
+            return Err(ApiError::new(ErrorCode::ChannelsByAdmins));
+        }
+        Ok(())
     }
 
     /// Owners and admins only.

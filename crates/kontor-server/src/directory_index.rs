@@ -262,6 +262,7 @@ mod tests {
                 })
                 .collect(),
             created_at: String::new(),
+            status_since: None,
             disambiguator: None,
         }
     }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 #[must_use = "effects are applied with effects::apply once the transaction has committed"]
 pub struct Effects {
-    ended: Vec<SessionId>,
+    ended: Vec<(SessionId, u16)>,
     restarted: Vec<SessionId>,
     frames: Vec<(Vec<DeviceId>, Arc<str>)>,
     orgs: Vec<OrgId>,
@@ -49,8 +49,14 @@ impl Effects {
     }
 
     /// These logins ended: their sockets close for good (4001).
-    pub fn sessions_ended(mut self, sessions: &[SessionId]) -> Self {
-        self.ended.extend_from_slice(sessions);
+    pub fn sessions_ended(self, sessions: &[SessionId]) -> Self {
+        self.sessions_ended_with(sessions, close_code::SESSION_ENDED)
+    }
+
+    /// These logins ended for a reason the app tells the person (suspended, access ended):
+    /// their sockets close for good with that close code.
+    pub fn sessions_ended_with(mut self, sessions: &[SessionId], code: u16) -> Self {
+        self.ended.extend(sessions.iter().map(|s| (*s, code)));
         self
     }
 
@@ -101,8 +107,8 @@ pub fn serialise(frame: &ServerFrame) -> Arc<str> {
 /// follow up (removal proposals, membership news), whose own frames go out the same way.
 pub async fn apply(state: &AppState, fx: Effects) {
     let hub = state.hub();
-    if !fx.ended.is_empty() {
-        hub.end_sessions(&fx.ended);
+    for (session, code) in &fx.ended {
+        hub.close_sessions(std::slice::from_ref(session), *code);
     }
     if !fx.restarted.is_empty() {
         hub.close_sessions(&fx.restarted, close_code::RECONNECT);

@@ -263,11 +263,6 @@ impl Hub {
         n
     }
 
-    /// Closes every connection of these sessions: they ended.
-    pub fn end_sessions(&self, sessions: &[SessionId]) {
-        self.close_sessions(sessions, close_code::SESSION_ENDED);
-    }
-
     /// Closes every connection of these sessions with a close code.
     pub fn close_sessions(&self, sessions: &[SessionId], code: u16) {
         let orgs = self.lock_orgs();

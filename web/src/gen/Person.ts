@@ -9,6 +9,11 @@ import type { TeamMembership } from "./TeamMembership";
  */
 export type Person = { id: PersonId, display_name: string, email: string, role: OrgRole, status: PersonStatus, job_title: string, competences: Array<string>, languages: Array<string>, location: string, phone_extension: string, has_avatar: boolean, teams: Array<TeamMembership>, created_at: string, 
 /**
+ * When the status last changed (suspended, reactivated, access ended); absent when it
+ * never did.
+ */
+status_since: string | null, 
+/**
  * Present when someone else in the organisation has the same display name or one that
  * looks the same (a Cyrillic "А" for a Latin "A", "rn" for "m"): what tells them apart
  * (the e-mail address). Apps show it next to the name.

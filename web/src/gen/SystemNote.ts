@@ -4,4 +4,4 @@ import type { PersonId } from "./PersonId";
 /**
  * Notes about the conversation, written by the member who made the change.
  */
-export type SystemNote = { "type": "renamed", name: string, } | { "type": "added", users: Array<PersonId>, } | { "type": "removed", users: Array<PersonId>, } | { "type": "state", name: string | null, };
+export type SystemNote = { "type": "renamed", name: string, created?: boolean, } | { "type": "added", users: Array<PersonId>, } | { "type": "removed", users: Array<PersonId>, lost_access?: boolean, } | { "type": "state", name: string | null, };

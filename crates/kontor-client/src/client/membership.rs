@@ -313,6 +313,38 @@ impl Client {
         (leaves, devices, users)
     }
 
+    /// The people whose last device in the group the delivery service proposed to remove
+    /// (their access ended, or every device of theirs was revoked): once a commit of these
+    /// proposals is accepted they are no longer in the conversation, and the members are told.
+    /// Not this person, and not someone who left on their own (that proposal is their own).
+    pub fn losing_access(&mut self, conv: ConversationId) -> Result<Vec<PersonId>> {
+        let me = self.me.user;
+        let group = self.group(conv)?;
+        let mut removed_leaves = BTreeSet::new();
+        let mut candidates = BTreeSet::new();
+        for p in group.pending_proposals() {
+            if let Proposal::Remove(r) = p.proposal() {
+                removed_leaves.insert(r.removed().u32());
+                if matches!(p.sender(), Sender::External(_))
+                    && let Some(c) = group.member(r.removed())
+                    && let Ok((u, _)) = mls::parse_credential(c)
+                    && u != me
+                {
+                    candidates.insert(u);
+                }
+            }
+        }
+        // Only those with no device left once the proposals are committed.
+        for m in group.members() {
+            if !removed_leaves.contains(&m.index.u32())
+                && let Ok((u, _)) = mls::parse_credential(&m.credential)
+            {
+                candidates.remove(&u);
+            }
+        }
+        Ok(candidates.into_iter().collect())
+    }
+
     /// Stages a commit removing these devices (a person means all their devices).
     pub fn remove(
         &mut self,

@@ -63,7 +63,7 @@ impl Client {
         }
         let name = match msg.payload() {
             Payload::System {
-                note: SystemNote::Renamed { name },
+                note: SystemNote::Renamed { name, .. },
             } => Some(Some(name)),
             Payload::System {
                 note: SystemNote::State { name },

@@ -138,6 +138,7 @@ impl<H: Host> Device<H> {
                 &Payload::System {
                     note: SystemNote::Renamed {
                         name: name.to_owned(),
+                        created: true,
                     },
                 },
             )

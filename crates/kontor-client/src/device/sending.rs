@@ -112,7 +112,10 @@ impl<H: Host> Device<H> {
 
     /// Renames a group or channel: the name travels as a note to the members.
     pub async fn rename(&mut self, conv: ConversationId, name: String) -> Result<Sent> {
-        let note = SystemNote::Renamed { name };
+        let note = SystemNote::Renamed {
+            name,
+            created: false,
+        };
         self.send(conv, &Payload::System { note }).await
     }
 
@@ -146,6 +149,7 @@ impl<H: Host> Device<H> {
             conv,
             SystemNote::Removed {
                 users: users.to_vec(),
+                lost_access: false,
             },
         )
         .await;

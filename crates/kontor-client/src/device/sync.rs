@@ -363,10 +363,29 @@ impl<H: Host> Device<H> {
         }
         // The delivery service proposed removals (leavers, deprovisioned people): commit them.
         if self.core.has_pending_proposals(conv.id) {
+            // Who goes with them, as of the attempt that was delivered (the last one): only the
+            // member whose commit took them out tells the others.
+            let mut leaving = Vec::new();
             updates.extend(
-                self.commit(conv.id, |core| core.commit_proposals(conv.id))
-                    .await?,
+                self.commit(conv.id, |core| {
+                    let who = core.losing_access(conv.id)?;
+                    let body = core.commit_proposals(conv.id)?;
+                    leaving = if body.is_some() { who } else { Vec::new() };
+                    Ok(body)
+                })
+                .await?,
             );
+            if !leaving.is_empty() {
+                self.tell(
+                    conv.id,
+                    SystemNote::Removed {
+                        users: leaving,
+                        lost_access: true,
+                    },
+                )
+                .await;
+                updates.push(Update::Members(conv.id));
+            }
         }
         // Removals the server could not propose (no known leaf): remove by device.
         if !conv.pending_removals.is_empty() {

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::AuditCtx;
 use kontor_proto::api::{OrgRole, Person, PersonStatus};
+use kontor_proto::event::close_code;
 use kontor_proto::{DeviceId, OrgId, PersonId, SessionId};
 
 /// Gives a person a new role. Becoming or ceasing to be a guest changes what their devices may
@@ -44,7 +45,14 @@ pub async fn set_status(
     audit: &AuditCtx,
 ) -> Result<(Person, Effects), ApiError> {
     let (person, ended) = state.store().set_status(org, user, status, audit).await?;
-    let mut fx = Effects::new().sessions_ended(&ended).org_changed(org);
+    let code = match status {
+        PersonStatus::Suspended => close_code::SUSPENDED,
+        PersonStatus::Deprovisioned => close_code::ACCESS_ENDED,
+        PersonStatus::Active => close_code::SESSION_ENDED,
+    };
+    let mut fx = Effects::new()
+        .sessions_ended_with(&ended, code)
+        .org_changed(org);
     if status == PersonStatus::Deprovisioned {
         // The change committed: a failed lookup must not cost the sockets their close.
         match state.store().devices(org, user).await {

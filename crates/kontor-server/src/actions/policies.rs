@@ -37,6 +37,12 @@ pub fn patched(
     if let Some(v) = patch.guest_access {
         p.guest_access = v;
     }
+    if let Some(v) = patch.channel_creators {
+        p.channel_creators = v;
+    }
+    if let Some(v) = patch.org_admins_manage {
+        p.org_admins_manage = v;
+    }
     if let Some(mib) = patch.storage_quota_mib {
         if !(1..=storage_cap_mib).contains(&mib) {
             return Err(ApiError::invalid("storage_quota_mib"));

@@ -1,6 +1,6 @@
 //! Login, logout, the caller's own account, devices and sessions.
 
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::actions::logins::{hash_password, new_session, session_created, verify_password};
 use crate::actions::people;
 use crate::effects::{self, Effects};
@@ -11,8 +11,7 @@ use crate::{lockout, password, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use kontor_proto::api::{
-    ChangePasswordRequest, Device, LoginRequest, Me, OrgRole, PersonStatus, SessionCreated,
-    SessionInfo,
+    ChangePasswordRequest, Device, LoginRequest, Me, SessionCreated, SessionInfo,
 };
 use kontor_proto::{DeviceId, ErrorBody, ErrorCode, SessionId};
 use std::sync::atomic::Ordering;
@@ -63,12 +62,7 @@ pub async fn login(
     };
     let replaces = admitted.known_device;
     admitted.succeeded(&state, org.id, creds.user).await?;
-    if creds.status != PersonStatus::Active {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
-    if creds.role == OrgRole::Guest && !state.store().policies(org.id).await?.guest_access {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
+    access::may_log_in(&state, org.id, creds.status, creds.role).await?;
     let ids = state
         .store()
         .create_login(org.id, creds.user, &new, replaces, now)

@@ -82,6 +82,7 @@ pub async fn create(
     if !kontor_proto::conversation::is_bound_conversation_id(body.id, caller.org, caller.user) {
         return Err(ApiError::invalid("id"));
     }
+    caller.require_may_create(&state, body.kind).await?;
     // The group starts as the creating device alone, with the key its person signed, and the
     // delivery service as its external sender: from here the server follows its public state.
     let listed = state

@@ -6,6 +6,7 @@
 //! themselves against the pinned organisation key and the person's pinned identity key.
 
 use crate::access::Caller;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -294,6 +295,12 @@ pub async fn create_link_request(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or(ApiError::internal())?;
+    // The person's devices hear of it at once.
+    effects::apply(
+        &state,
+        Effects::new().person_changed(caller.org, caller.user),
+    )
+    .await;
     Ok((StatusCode::CREATED, ApiJson(link_request(created)?)))
 }
 

@@ -1,6 +1,6 @@
 //! Invitations: one, many (CSV), preview and acceptance.
 
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::actions::import;
 use crate::actions::logins::{hash_password, new_session, session_created};
 use crate::effects::{self, Effects};
@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use kontor_intake::import::ImportFile;
 use kontor_proto::api::{
     AcceptInvitationRequest, CreateInvitationRequest, ImportReport, Invitation,
-    InvitationCodeRequest, InvitationCreated, InvitationPreview, OrgRole, SessionCreated,
+    InvitationCodeRequest, InvitationCreated, InvitationPreview, OrgRole, PersonStatus,
+    SessionCreated,
 };
 use kontor_proto::error::Lang;
 use kontor_proto::{ErrorBody, ErrorCode, InvitationId};
@@ -175,9 +176,7 @@ pub async fn accept(
         .map_err(ApiError::from)
         .inspect_err(|e| count_failure(&state, &key, e))?;
     state.limiter().release(&key);
-    if inv.role == OrgRole::Guest && !state.store().policies(org.id).await?.guest_access {
-        return Err(ApiError::new(ErrorCode::AccountDisabled));
-    }
+    access::may_log_in(&state, org.id, PersonStatus::Active, inv.role).await?;
     let display_name = validate::display_name(&req.display_name)?;
     let local = inv.email.split('@').next().unwrap_or_default();
     validate::new_password("password", &req.password, &[local, &org.name, &org.slug])?;

@@ -32,7 +32,7 @@ use super::conversations::{group_state, lock_conversation, write_group_state};
 use super::{StoreError, StoreResult, Tx, col_i64, col_opt_i64, col_parse, col_str};
 use crate::access::conversation as rules;
 use crate::delivery::GroupState;
-use kontor_proto::conversation::{ConversationRole, MessageKind};
+use kontor_proto::conversation::MessageKind;
 use kontor_proto::{ConversationId, DeviceId, ErrorCode, OrgId, PersonId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -198,11 +198,8 @@ impl super::Store {
             .iter()
             .find(|d| d.device == device && !d.removing)
             .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
-        let role = now
-            .members
-            .iter()
-            .find(|(u, _)| *u == me.user)
-            .and_then(|(_, r)| ConversationRole::parse(r))
+        let role = super::conversations::effective_role(&mut *tx, conv, me.user)
+            .await?
             .ok_or(StoreError::refused(ErrorCode::NotAMember))?;
         let guest = super::conversations::guests(&mut *tx, &[me.user])
             .await?

@@ -138,22 +138,53 @@ async fn device_rows(
     .collect()
 }
 
+/// A member's role as the rules see it: their own, or admin where the organisation's policy
+/// makes its owners and admins admins of every group and channel they are in (never in a
+/// direct chat). Needs `m` (conversation_members), `c` (conversations), `o` (orgs) and `p`
+/// (people) in the query. The stored role stays as it was: switching the policy off gives
+/// everyone back the role they had.
+pub(super) const EFFECTIVE_ROLE: &str = "CASE WHEN c.kind <> 'direct' AND o.org_admins_manage <> 0 \
+     AND p.role IN ('owner', 'admin') THEN 'admin' ELSE m.role END";
+
 async fn member_rows(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     conv: ConversationId,
 ) -> StoreResult<BTreeMap<PersonId, ConversationRole>> {
-    sqlx::query("SELECT person_id, role FROM conversation_members WHERE conversation_id = $1")
-        .bind(conv.to_string())
-        .fetch_all(exec)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                col_parse(r, "person_id")?,
-                ConversationRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
-            ))
-        })
-        .collect()
+    sqlx::query(&format!(
+        "SELECT m.person_id, {EFFECTIVE_ROLE} AS role FROM conversation_members m \
+         JOIN conversations c ON c.id = m.conversation_id JOIN orgs o ON o.id = c.org_id \
+         JOIN people p ON p.id = m.person_id WHERE m.conversation_id = $1"
+    ))
+    .bind(conv.to_string())
+    .fetch_all(exec)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            col_parse(r, "person_id")?,
+            ConversationRole::parse(&col_str(r, "role")?).ok_or(StoreError::Corrupt("role"))?,
+        ))
+    })
+    .collect()
+}
+
+/// One member's role as the rules see it ([`EFFECTIVE_ROLE`]); `None` for no member.
+pub(super) async fn effective_role(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    conv: ConversationId,
+    person: PersonId,
+) -> StoreResult<Option<ConversationRole>> {
+    let role: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT {EFFECTIVE_ROLE} AS role FROM conversation_members m \
+         JOIN conversations c ON c.id = m.conversation_id JOIN orgs o ON o.id = c.org_id \
+         JOIN people p ON p.id = m.person_id WHERE m.conversation_id = $1 AND m.person_id = $2"
+    ))
+    .bind(conv.to_string())
+    .bind(person.to_string())
+    .fetch_optional(exec)
+    .await?;
+    role.map(|r| ConversationRole::parse(&r).ok_or(StoreError::Corrupt("role")))
+        .transpose()
 }
 
 /// A conversation's devices and its people's roles, in one query.
@@ -161,11 +192,14 @@ async fn devices_and_members(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     conv: ConversationId,
 ) -> StoreResult<(Vec<DeviceRow>, BTreeMap<PersonId, ConversationRole>)> {
-    let rows = sqlx::query(
-        "SELECT d.device_id, d.person_id, d.removing, d.rejoin_requested_at, m.role FROM conversation_devices d \
+    let rows = sqlx::query(&format!(
+        "SELECT d.device_id, d.person_id, d.removing, d.rejoin_requested_at, {EFFECTIVE_ROLE} AS role \
+         FROM conversation_devices d \
+         JOIN conversations c ON c.id = d.conversation_id JOIN orgs o ON o.id = c.org_id \
          LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.person_id = d.person_id \
-         WHERE d.conversation_id = $1 ORDER BY d.device_id",
-    )
+         LEFT JOIN people p ON p.id = m.person_id \
+         WHERE d.conversation_id = $1 ORDER BY d.device_id"
+    ))
     .bind(conv.to_string())
     .fetch_all(exec)
     .await?;

@@ -4,7 +4,9 @@
 //! rules that need the stored state are enforced inside one transaction: an identity key never
 //! changes, a device list only moves forward, a key package is handed out once.
 
+use super::events::{Audience, emit};
 use super::{StoreError, StoreResult, col_i64, col_str};
+use kontor_proto::EventKind;
 use kontor_proto::{DeviceId, ErrorCode, LinkRequestId, OrgId, PersonId};
 use sqlx::Row;
 
@@ -400,6 +402,14 @@ impl super::Store {
         .bind(now)
         .bind(expires_at)
         .execute(&mut *tx)
+        .await?;
+        emit(
+            &mut tx,
+            org,
+            Audience::User(user),
+            &EventKind::LinkRequested { device_id: device },
+            now,
+        )
         .await?;
         tx.commit().await?;
         Ok(())

@@ -229,6 +229,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_void.sql")),
     (10, include_str!("migrations/0010_directory_in_memory.sql")),
     (11, include_str!("migrations/0011_people.sql")),
+    (12, include_str!("migrations/0012_status_since.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

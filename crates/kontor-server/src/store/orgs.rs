@@ -295,7 +295,10 @@ impl super::Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let before: Policies = col_json(&row, "policies")?;
-        sqlx::query("UPDATE orgs SET policies = $2, storage_quota_bytes = $3 WHERE id = $1")
+        // Mirrored in columns the queries that need them read (conversation roles, quotas).
+        sqlx::query(
+            "UPDATE orgs SET policies = $2, storage_quota_bytes = $3, org_admins_manage = $4 WHERE id = $1",
+        )
             .bind(org.to_string())
             .bind(super::to_json(next))
             .bind(
@@ -303,6 +306,7 @@ impl super::Store {
                     .saturating_mul(1024 * 1024)
                     .min(i64::MAX as u64) as i64,
             )
+            .bind(i64::from(next.org_admins_manage))
             .execute(&mut *tx)
             .await?;
         audit::record(

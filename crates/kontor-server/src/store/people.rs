@@ -2,8 +2,8 @@
 
 use super::events::{Audience, emit};
 use super::{
-    AuditCtx, StoreError, StoreResult, Tx, audit, col_i64, col_json, col_parse, col_str,
-    placeholders,
+    AuditCtx, StoreError, StoreResult, Tx, audit, col_i64, col_json, col_opt_i64, col_parse,
+    col_str, placeholders,
 };
 use crate::clock::fmt_ms;
 use kontor_proto::api::{
@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 const PERSON_COLUMNS: &str = "u.id, u.display_name, u.email, u.role, u.status, u.job_title, \
-    u.competences, u.languages, u.location, u.phone_extension, u.created_at, \
+    u.competences, u.languages, u.location, u.phone_extension, u.created_at, u.status_since, \
     (SELECT COUNT(*) FROM avatars a WHERE a.person_id = u.id) AS avatar_count, \
     (SELECT COUNT(*) FROM people n WHERE n.org_id = u.org_id AND n.name_skeleton = u.name_skeleton \
        AND n.id <> u.id) AS namesakes";
@@ -55,6 +55,7 @@ pub(crate) async fn load_people(
                 has_avatar: col_i64(&row, "avatar_count")? > 0,
                 teams: Vec::new(),
                 created_at: fmt_ms(col_i64(&row, "created_at")?),
+                status_since: col_opt_i64(&row, "status_since")?.map(fmt_ms),
                 disambiguator: None,
             };
             let p = Person {
@@ -327,7 +328,9 @@ impl super::Store {
                 return Err(StoreError::refused(ErrorCode::LastOwner));
             }
         }
-        sqlx::query("UPDATE people SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        sqlx::query(
+            "UPDATE people SET status = $3, updated_at = $4, status_since = $4 WHERE org_id = $1 AND id = $2",
+        )
             .bind(org.to_string())
             .bind(user.to_string())
             .bind(status.as_str())

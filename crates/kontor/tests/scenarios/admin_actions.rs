@@ -29,6 +29,8 @@ async fn deprovisioning_ends_every_session_and_connection_within_a_second() {
         )
         .await;
     assert_eq!(person.status, PersonStatus::Deprovisioned);
+    // The admin center says since when.
+    assert!(person.status_since.is_some(), "when access ended is kept");
     for ws in [&mut laptop_ws, &mut phone_ws] {
         loop {
             // The server closes it when the deprovisioning commits (a bound, not a figure:
@@ -36,7 +38,8 @@ async fn deprovisioning_ends_every_session_and_connection_within_a_second() {
             match next_frame(ws, Duration::from_secs(10)).await {
                 Next::Frame(_) => continue,
                 Next::Closed(code) => {
-                    assert_eq!(code, Some(close_code::SESSION_ENDED));
+                    // It says why, so the open page can say it to Ben.
+                    assert_eq!(code, Some(close_code::ACCESS_ENDED));
                     break;
                 }
                 Next::Timeout => panic!("connection still open"),
@@ -48,16 +51,12 @@ async fn deprovisioning_ends_every_session_and_connection_within_a_second() {
             .fails::<()>(Method::GET, "/me", None, "unauthenticated")
             .await;
     }
-    // No new login, no reconnect.
+    // No new login, no reconnect; the refusal says the organisation ended the access (not
+    // "suspended").
     let login = ben.login_request();
     w.server
         .anonymous()
-        .fails(
-            Method::POST,
-            "/auth/login",
-            Some(&login),
-            "account_disabled",
-        )
+        .fails(Method::POST, "/auth/login", Some(&login), "access_ended")
         .await;
     let devices: Vec<Device> = {
         // Devices are all revoked: seen through the store, since Ben cannot ask anymore.
@@ -225,9 +224,13 @@ async fn policies_are_stored_served_and_announced() {
             "sonnenschein.example".into(),
         ]),
         storage_quota_mib: Some(5 * 1024),
+        channel_creators: Some(ChannelCreators::Members),
+        org_admins_manage: Some(false),
     };
     let p: Policies = anna.ok(Method::PATCH, "/org/policies", &patch).await;
     assert_eq!(p.self_registration_domains, vec!["sonnenschein.example"]);
+    assert_eq!(p.channel_creators, ChannelCreators::Members);
+    assert!(!p.org_admins_manage);
     assert_eq!(p.storage_quota_mib, 5 * 1024);
     let served: Policies = chris.get("/org/policies").await;
     assert_eq!(served, p);
@@ -302,6 +305,7 @@ async fn policies_are_stored_served_and_announced() {
         "forbidden",
     )
     .await;
+    // The refusal says why: no guests now (not "suspended").
     let login = chris.login_request();
     w.server
         .anonymous()
@@ -309,7 +313,7 @@ async fn policies_are_stored_served_and_announced() {
             Method::POST,
             "/auth/login",
             Some(&login),
-            "account_disabled",
+            "guest_access_off",
         )
         .await;
     w.server.stop().await;

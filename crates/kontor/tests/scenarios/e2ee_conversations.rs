@@ -5,8 +5,8 @@
 use crate::common::*;
 use kontor_proto::ErrorCode;
 use kontor_proto::api::{CreateTeamRequest, SetTeamMemberRequest, Team, TeamKind, TeamRole};
-use kontor_proto::conversation::{Conversation, ConversationKind};
-use kontor_proto::payload::Payload;
+use kontor_proto::conversation::{Conversation, ConversationKind, ConversationRole};
+use kontor_proto::payload::{Payload, SystemNote};
 use reqwest::Method;
 
 /// Puts Anna, Ben and Chris in one team, so that the guest Chris may see the other two.
@@ -335,5 +335,196 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
     assert_eq!(ben1.texts(group).await.last().unwrap(), "Tablet ist weg");
     let conv: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
     assert_eq!(conv.members.len(), 3, "Anna, Ben and Chris again");
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn colleagues_read_that_a_person_whose_access_ended_left_the_conversation() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let erik_inv = w
+        .anna
+        .invite(
+            "erik@sonnenschein.example",
+            kontor_proto::api::OrgRole::Member,
+        )
+        .await;
+    let erik_actor = w.server.join(&erik_inv.code, "Erik Engel").await;
+    let _erik = ChatDevice::of(&url, &erik_actor).await;
+    let group = anna
+        .s
+        .create(
+            ConversationKind::Group,
+            Some("Station 3"),
+            &[w.ben.id(), erik_actor.id()],
+        )
+        .await
+        .unwrap();
+    // The first name is the creation ("created the group …"), not a renaming.
+    assert_eq!(ben.texts(group).await, Vec::<String>::new());
+    let notes = |d: &ChatDevice| -> Vec<SystemNote> {
+        d.s.core
+            .messages(group)
+            .filter_map(|m| match m.payload() {
+                Payload::System { note } => Some(note),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(notes(&ben).contains(&SystemNote::Renamed {
+        name: "Station 3".into(),
+        created: true
+    }));
+
+    let _: serde_json::Value = w
+        .anna
+        .ok(
+            Method::POST,
+            &format!("/people/{}/deprovision", erik_actor.id()),
+            &serde_json::json!({}),
+        )
+        .await;
+    // Ben's device commits the server's removal proposal and tells the others why Erik is
+    // gone; nobody in the conversation removed him. Anna's device, syncing after, has
+    // nothing left to commit and tells nothing more.
+    ben.s.sync().await.unwrap();
+    anna.s.sync().await.unwrap();
+    ben.s.sync().await.unwrap();
+    for d in [&anna, &ben] {
+        let gone: Vec<SystemNote> = notes(d)
+            .into_iter()
+            .filter(|n| matches!(n, SystemNote::Removed { .. }))
+            .collect();
+        assert_eq!(
+            gone,
+            vec![SystemNote::Removed {
+                users: vec![erik_actor.id()],
+                lost_access: true
+            }],
+            "told once, as access ended"
+        );
+    }
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_organisations_admins_manage_a_group_a_colleague_created_by_policy() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let mut newcomer = |email: &'static str, name: &'static str| {
+        let w = &w;
+        async move {
+            let inv = w
+                .anna
+                .invite(email, kontor_proto::api::OrgRole::Member)
+                .await;
+            let actor = w.server.join(&inv.code, name).await;
+            let device = ChatDevice::of(&w.server.url, &actor).await;
+            (actor, device)
+        }
+    };
+    let (erik, _erik_device) = newcomer("erik@sonnenschein.example", "Erik Engel").await;
+    let (fritz, _fritz_device) = newcomer("fritz@sonnenschein.example", "Fritz Falk").await;
+    // Ben (a member) makes a group with Anna (the owner) in it.
+    let group = ben
+        .s
+        .create(ConversationKind::Group, Some("Ausflug"), &[w.anna.id()])
+        .await
+        .unwrap();
+    let role_of = |c: &Conversation, who| {
+        c.members
+            .iter()
+            .find(|m| m.person_id == who)
+            .map(|m| m.role)
+    };
+    let seen: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
+    assert_eq!(
+        role_of(&seen, w.anna.id()),
+        Some(ConversationRole::Admin),
+        "by default owners and admins manage every group they are in"
+    );
+    anna.s.sync().await.unwrap();
+    anna.s.add_people(group, &[erik.id()]).await.unwrap();
+
+    // Switched off, Anna is a member like everybody Ben added.
+    let _: kontor_proto::api::Policies = w
+        .anna
+        .ok(
+            Method::PATCH,
+            "/org/policies",
+            &kontor_proto::api::PoliciesPatch {
+                org_admins_manage: Some(false),
+                ..Default::default()
+            },
+        )
+        .await;
+    let seen: Conversation = w.anna.get(&format!("/conversations/{group}")).await;
+    assert_eq!(role_of(&seen, w.anna.id()), Some(ConversationRole::Member));
+    let refused = anna.s.add_people(group, &[fritz.id()]).await.unwrap_err();
+    assert_eq!(code(&refused), Some(ErrorCode::NotConversationAdmin));
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn only_admins_create_channels_unless_the_organisation_lets_members() {
+    let w = World::new().await;
+    shared_team(&w).await;
+    let url = w.server.url.clone();
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let mut chris = ChatDevice::of(&url, &w.chris).await;
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let refused = ben
+        .s
+        .create(
+            ConversationKind::Channel,
+            Some("Neuigkeiten"),
+            &[w.anna.id()],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), Some(ErrorCode::ChannelsByAdmins));
+    // Groups stay open to everybody; the owner creates channels.
+    ben.s
+        .create(ConversationKind::Group, Some("Pause"), &[w.anna.id()])
+        .await
+        .unwrap();
+    anna.s
+        .create(
+            ConversationKind::Channel,
+            Some("Aus der Leitung"),
+            &[w.ben.id()],
+        )
+        .await
+        .unwrap();
+    let _: kontor_proto::api::Policies = w
+        .anna
+        .ok(
+            Method::PATCH,
+            "/org/policies",
+            &kontor_proto::api::PoliciesPatch {
+                channel_creators: Some(kontor_proto::api::ChannelCreators::Members),
+                ..Default::default()
+            },
+        )
+        .await;
+    ben.s
+        .create(
+            ConversationKind::Channel,
+            Some("Neuigkeiten"),
+            &[w.anna.id()],
+        )
+        .await
+        .unwrap();
+    // Never guests.
+    let refused = chris
+        .s
+        .create(ConversationKind::Channel, Some("Gast"), &[w.ben.id()])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), Some(ErrorCode::ChannelsByAdmins));
     w.server.stop().await;
 }
