@@ -244,3 +244,26 @@ export async function counts(page, needles) {
   const all = await texts(page);
   return needles.map((n) => all.filter((t) => t.includes(n)).length);
 }
+
+const AXE = readFileSync(join(ROOT, "web/node_modules/axe-core/axe.min.js"), "utf8");
+
+/** The serious and critical accessibility violations axe-core (Deque's engine, not ours) finds
+ * on the page as it is, in light and in dark: one line each, with where. */
+export async function axeViolations(page) {
+  const out = [];
+  const scheme = await page.evaluate(() => document.documentElement.dataset.theme ?? "light");
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: AXE });
+    const found = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")} — ${n.failureSummary?.split("\n").slice(1, 2).join("")}`));
+    });
+    for (const f of found) out.push(`${colorScheme}: ${f}`);
+  }
+  await page.emulateMedia({ colorScheme: scheme === "dark" ? "dark" : "light" });
+  return out;
+}

@@ -11,6 +11,7 @@ import {
   ARTEFACTS,
   acceptInvitation,
   api,
+  axeViolations,
   browser,
   PASSWORD,
   eventually,
@@ -110,6 +111,7 @@ async function shoot(page, name, lang, { ready, dark = false } = {}) {
     await page.screenshot({ path: `${ARTEFACTS}/${file}` });
     shots.push(file);
     await audit(page, file);
+    for (const v of await axeViolations(page)) problems.push(`${file}: axe: ${v}`);
   }
 }
 
