@@ -64,7 +64,7 @@ function png(size, [r, g, b]) {
 }
 
 async function openSection(page, label) {
-  await page.getByRole("navigation", { name: /Administration|Verwaltung/ }).getByRole("link", { name: label, exact: true }).click();
+  await page.getByRole("navigation", { name: /Administration|Admin-Bereich/ }).getByRole("link", { name: label, exact: true }).click();
 }
 
 /** What each section shows once it has loaded, so the screenshot has content. */
@@ -178,7 +178,7 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
     await ben.page.getByRole("button", { name: "Fertig" }).click();
     // A member has no admin center.
     await ben.page.getByRole("link", { name: "Neue Unterhaltung" }).waitFor();
-    assert.equal(await ben.page.getByRole("link", { name: "Verwaltung" }).count(), 0);
+    assert.equal(await ben.page.getByRole("link", { name: "Admin-Bereich" }).count(), 0);
 
     // CSV import: three lines, one with a bad address.
     await openSection(page, "CSV import");
@@ -304,7 +304,7 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
 
     // Ben, now an admin, sees the admin center in German.
     await ben.page.goto(`${s.url}/admin/people`);
-    await ben.page.getByRole("heading", { name: "Verwaltung", level: 1 }).waitFor();
+    await ben.page.getByRole("heading", { name: "Admin-Bereich", level: 1 }).waitFor();
     await sectionReady(ben.page, "people");
     await shootAll(ben.page, DE, "phone-de");
     await ben.page.setViewportSize(DESKTOP);

@@ -12,6 +12,7 @@ import {
   browser,
   eventually,
   filesUnder,
+  logIn,
   say,
   setUpOrganisation,
   startServer,
@@ -114,9 +115,12 @@ test("Anna and Ben chat end to end in the browser, and Ben's access ends at once
       .getByTestId("message")
       .filter({ has: anna.page.getByTestId("message-text").filter({ hasText: `${CANARY}-1` }) });
     await first.hover();
-    anna.page.once("dialog", (d) => d.accept());
+    // Asked in the app's own dialog, never the browser's confirm().
+    anna.page.once("dialog", () => assert.fail("the browser's own dialog was used"));
     await first.getByRole("button", { name: "Message actions" }).click();
     await anna.page.getByRole("menuitem", { name: "Delete for everybody" }).click();
+    const ask = anna.page.getByRole("dialog", { name: "Delete this message for everybody?" });
+    await ask.getByRole("button", { name: "Delete for everybody" }).click();
     await ben.page.getByText("Diese Nachricht wurde gelöscht.").first().waitFor({ timeout: 15000 });
     assert.ok(!(await texts(ben.page)).some((t) => t.includes(`${CANARY}-1`)));
 
@@ -126,12 +130,25 @@ test("Anna and Ben chat end to end in the browser, and Ben's access ends at once
     const before = Date.now();
     await api(server, annaToken, "POST", `/people/${benId}/deprovision`);
     await ben.page.getByTestId("session-ended").waitFor({ timeout: 5000 });
+    // The page says that his organisation ended his access, and logging in again says so too.
+    assert.equal(await ben.page.getByTestId("session-ended").innerText(), "Ihre Organisation hat Ihren Zugang beendet.");
     const took = Date.now() - before;
     console.log(`Ben's page ended his session ${took} ms after the deprovisioning`);
     const dbs = await ben.page.evaluate(() => indexedDB.databases());
     assert.ok(!dbs.some((d) => d.name === "kontor"), "Ben's keys and messages are deleted");
     await ben.page.reload();
     await ben.page.getByRole("heading", { name: "Anmelden" }).waitFor();
+    const slug = (await api(server, annaToken, "GET", "/me")).org.slug;
+    await logIn(ben.page, server, { org: slug, email: "ben@sonnenschein.example", lang: "de" });
+    await ben.page.getByText("Ihre Organisation hat Ihren Zugang beendet.").waitFor();
+    await ben.page.screenshot({ path: `${ARTEFACTS}/access-ended-login-de-phone.png` });
+    // Anna's table says since when it ended.
+    await anna.page.goto(`${server.url}/admin/people`);
+    await anna.page.getByLabel("Also show suspended people and people whose access has ended").check();
+    const row = anna.page.locator('tr[data-email="ben@sonnenschein.example"]');
+    await row.getByText("Access ended").waitFor();
+    const since = await row.getByTestId("status-since").innerText();
+    assert.ok(since.includes(String(new Date().getFullYear())), since);
   } catch (e) {
     await anna.page.screenshot({ path: `${ARTEFACTS}/failure-anna.png` });
     await ben.page.screenshot({ path: `${ARTEFACTS}/failure-ben.png` });

@@ -312,8 +312,8 @@ test("Anna removes her phone: its page ends the session at once and keeps nothin
     await openDevices(anna.page);
     const row = anna.page.locator(`[data-device="${phoneDevice}"]`);
     await row.waitFor();
-    anna.page.once("dialog", (d) => d.accept());
     await row.getByRole("button", { name: "Remove" }).click();
+    await anna.page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
     await phone.page.getByTestId("session-ended").waitFor({ timeout: 10000 });
     // The server closes the revoked device's connection before it delivers the
     // device_revoked event, so the page cannot tell a removal from a logout; both texts say

@@ -99,8 +99,8 @@ test("a group of three: everybody writes, Chris is removed and gets nothing new,
     await anna.page.getByRole("button", { name: "Members" }).click();
     const members = anna.page.getByTestId("members");
     await members.locator(".member", { hasText: "Chris Becker" }).waitFor();
-    anna.page.once("dialog", (d) => d.accept());
     await members.getByRole("button", { name: "Remove Chris Becker" }).click();
+    await anna.page.getByRole("dialog", { name: "Remove Chris Becker from this conversation?" }).getByRole("button", { name: "Remove" }).click();
     await members.locator(".member", { hasText: "Chris Becker" }).waitFor({ state: "detached", timeout: 20000 });
 
     // Chris's page learns it at once: the server tells the removed devices, which then find

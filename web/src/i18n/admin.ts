@@ -43,7 +43,7 @@ const en = {
 } as const;
 
 const de: Translation<typeof en> = {
-  "admin.title": "Verwaltung",
+  "admin.title": "Admin-Bereich",
 
   "admin.section.people": "Personen",
   "admin.section.invitations": "Einladungen",

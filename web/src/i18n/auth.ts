@@ -20,7 +20,8 @@ const en = {
   "login.org": "Organisation",
   "login.orgHint": "Its short name, e.g. pflegedienst-sonnenschein.",
   "login.submit": "Log in",
-  "login.invited": "Invited? Open the link from your invitation.",
+  "login.invited": "Invited? Open the link from your invitation, or",
+  "login.enterCode": "enter the invitation code",
 
   "join.title": "Accept invitation",
   "join.intro": "Enter the code from your invitation.",
@@ -42,6 +43,7 @@ const en = {
   "ended.suspended": "Your account was suspended by your organisation.",
   "ended.deprovisioned": "Your organisation has ended your access.",
   "ended.revoked": "This device was removed from your account.",
+  "ended.guests": "Your organisation does not admit guests at the moment.",
   "ended.wiped": "Everything this browser kept of the session — keys and messages — was deleted.",
   "ended.login": "Log in again",
 } as const;
@@ -64,7 +66,8 @@ const de: Translation<typeof en> = {
   "login.org": "Organisation",
   "login.orgHint": "Ihr Kurzname, z. B. pflegedienst-sonnenschein.",
   "login.submit": "Anmelden",
-  "login.invited": "Eingeladen? Öffnen Sie den Link aus Ihrer Einladung.",
+  "login.invited": "Eingeladen? Öffnen Sie den Link aus Ihrer Einladung, oder",
+  "login.enterCode": "geben Sie den Einladungscode ein",
 
   "join.title": "Einladung annehmen",
   "join.intro": "Geben Sie den Code aus Ihrer Einladung ein.",
@@ -86,6 +89,7 @@ const de: Translation<typeof en> = {
   "ended.suspended": "Ihr Konto wurde von Ihrer Organisation gesperrt.",
   "ended.deprovisioned": "Ihre Organisation hat Ihren Zugang beendet.",
   "ended.revoked": "Dieses Gerät wurde aus Ihrem Konto entfernt.",
+  "ended.guests": "Ihre Organisation lässt zurzeit keine Gäste zu.",
   "ended.wiped": "Alles, was dieser Browser von der Sitzung hatte – Schlüssel und Nachrichten –, wurde gelöscht.",
   "ended.login": "Erneut anmelden",
 };

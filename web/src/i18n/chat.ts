@@ -20,7 +20,7 @@ const en = {
   "conversation.notFound": "This conversation is not on this device.",
   "conversation.members": { one: "1 person", other: "{n} people" },
   "conversation.channelPoster": "Announcement channel — you can post",
-  "conversation.channelReader": "Announcement channel — you read",
+  "conversation.channelReader": "Announcement channel · read only for you",
   "conversation.timeline": "Messages in {name}",
   "conversation.empty": "No messages yet. Say hello!",
   "conversation.left": "You are no longer in this conversation.",
@@ -61,7 +61,10 @@ const en = {
   "composer.replyingTo": "Replying to {name}",
   "composer.mention": "Mention someone",
 
-  "system.renamed": "named the conversation “{name}”",
+  "system.renamed": "renamed the conversation to “{name}”",
+  "system.created": "created the group “{name}”",
+  "system.createdChannel": "created the channel “{name}”",
+  "system.lostAccess": { one: "{names} no longer has access and left the conversation", other: "{names} no longer have access and left the conversation" },
   "system.added": "added {names}",
   "system.removed": "removed {names}",
 
@@ -72,7 +75,7 @@ const en = {
   "new.explain.channel": "An announcement channel: only admins and posters write, everybody else reads.",
   "new.groupName": "Name of the group",
   "new.channelName": "Name of the channel",
-  "new.create": "Start with {n} selected",
+  "new.create": { one: "Start with 1 person", other: "Start with {n} people" },
   "new.creating": "Creating… (the keys are made on this device)",
 
   "picker.search": "Search the directory",
@@ -97,6 +100,8 @@ const en = {
   "members.leave": "Leave conversation",
   "members.confirmLeave": "Leave this conversation? You will not receive its messages any more.",
   "members.confirmRemove": "Remove {name} from this conversation?",
+  "members.confirmRole": "Give {name} the role “{role}” in this conversation?",
+  "members.changeRole": "Change role",
 
   "safety.short": "Safety number",
   "safety.heading": "Safety numbers",
@@ -164,7 +169,10 @@ const de: Translation<typeof en> = {
   "composer.replyingTo": "Antwort an {name}",
   "composer.mention": "Jemanden erwähnen",
 
-  "system.renamed": "hat die Unterhaltung „{name}“ genannt",
+  "system.renamed": "hat die Unterhaltung in „{name}“ umbenannt",
+  "system.created": "hat die Gruppe „{name}“ erstellt",
+  "system.createdChannel": "hat den Kanal „{name}“ erstellt",
+  "system.lostAccess": { one: "{names} hat keinen Zugang mehr und ist nicht mehr in der Unterhaltung", other: "{names} haben keinen Zugang mehr und sind nicht mehr in der Unterhaltung" },
   "system.added": "hat {names} hinzugefügt",
   "system.removed": "hat {names} entfernt",
 
@@ -175,7 +183,7 @@ const de: Translation<typeof en> = {
   "new.explain.channel": "Ein Ankündigungskanal: Nur Admins und Autor/innen schreiben, alle anderen lesen.",
   "new.groupName": "Name der Gruppe",
   "new.channelName": "Name des Kanals",
-  "new.create": "Mit {n} Ausgewählten beginnen",
+  "new.create": { one: "Mit 1 Person beginnen", other: "Mit {n} Personen beginnen" },
   "new.creating": "Wird angelegt … (die Schlüssel entstehen auf diesem Gerät)",
 
   "picker.search": "Im Verzeichnis suchen",
@@ -200,6 +208,8 @@ const de: Translation<typeof en> = {
   "members.leave": "Unterhaltung verlassen",
   "members.confirmLeave": "Diese Unterhaltung verlassen? Sie erhalten dann keine Nachrichten mehr daraus.",
   "members.confirmRemove": "{name} aus dieser Unterhaltung entfernen?",
+  "members.confirmRole": "{name} in dieser Unterhaltung die Rolle „{role}“ geben?",
+  "members.changeRole": "Rolle ändern",
 
   "safety.short": "Sicherheitsnummer",
   "safety.heading": "Sicherheitsnummern",

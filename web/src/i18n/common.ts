@@ -11,6 +11,8 @@ const en = {
   "brand.logoOf": "Logo of {name}",
 
   "error.generic": "Something went wrong. Please try again.",
+  "error.store": "This browser could not save the change (is its storage full?). Please try again.",
+  "error.missing": "That is not on this device (any more).",
   "error.unreachable": "The server cannot be reached. Check the connection and try again.",
   "error.queued": "Not sent yet: it goes out as soon as the connection is back.",
   "error.notLinked": "This device is not linked yet.",
@@ -28,6 +30,12 @@ const en = {
   "recovery.intro": "Keep this key somewhere safe, e.g. on paper. With it you can link a new device when you have no other. It is shown only now; nobody, not even your administrator, can show it again.",
   "recovery.saved": "I have kept my recovery key",
   "recovery.done": "Done",
+  "recovery.copy": "Copy",
+  "recovery.copied": "The recovery key was copied.",
+  "recovery.copyFailed": "This browser did not allow copying: write the key down or save it as a file.",
+  "recovery.file": "Save as file",
+  "recovery.print": "Print",
+  "recovery.why": "This window closes once you have kept the key and ticked the box: it is shown only now.",
 
   "identity.conflict": "Warning: the server presented a different identity key for you than this device holds. Somebody may be trying to impersonate you. This device keeps trusting only its own key; compare safety numbers with colleagues and tell your administrator.",
 
@@ -66,6 +74,8 @@ const de: Translation<typeof en> = {
   "brand.logoOf": "Logo von {name}",
 
   "error.generic": "Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.",
+  "error.store": "Dieser Browser konnte die Änderung nicht speichern (ist sein Speicher voll?). Bitte versuchen Sie es erneut.",
+  "error.missing": "Das ist nicht (mehr) auf diesem Gerät.",
   "error.unreachable": "Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.",
   "error.queued": "Noch nicht gesendet: Die Nachricht geht raus, sobald die Verbindung wieder da ist.",
   "error.notLinked": "Dieses Gerät ist noch nicht verknüpft.",
@@ -83,12 +93,18 @@ const de: Translation<typeof en> = {
   "recovery.intro": "Bewahren Sie diesen Schlüssel sicher auf, z. B. auf Papier. Mit ihm verknüpfen Sie ein neues Gerät, wenn Sie kein anderes mehr haben. Er wird nur jetzt angezeigt; niemand, auch nicht Ihre Administration, kann ihn erneut anzeigen.",
   "recovery.saved": "Ich habe meinen Wiederherstellungsschlüssel aufbewahrt",
   "recovery.done": "Fertig",
+  "recovery.copy": "Kopieren",
+  "recovery.copied": "Der Wiederherstellungsschlüssel wurde kopiert.",
+  "recovery.copyFailed": "Dieser Browser hat das Kopieren nicht erlaubt: Schreiben Sie den Schlüssel auf oder speichern Sie ihn als Datei.",
+  "recovery.file": "Als Datei speichern",
+  "recovery.print": "Drucken",
+  "recovery.why": "Dieses Fenster schließt sich, sobald Sie den Schlüssel aufbewahrt und das Kästchen angekreuzt haben: Er wird nur jetzt angezeigt.",
 
   "identity.conflict": "Achtung: Der Server hat für Sie einen anderen Identitätsschlüssel gezeigt, als dieses Gerät hat. Möglicherweise versucht jemand, sich als Sie auszugeben. Dieses Gerät vertraut weiter nur seinem eigenen Schlüssel; vergleichen Sie Sicherheitsnummern mit Kolleg/innen und informieren Sie Ihre Administration.",
 
   "nav.main": "Menü",
   "nav.new": "Neue Unterhaltung",
-  "nav.admin": "Verwaltung",
+  "nav.admin": "Admin-Bereich",
   "nav.profile": "Profil und Einstellungen",
   "nav.back": "Zurück",
   "nav.logout": "Abmelden",

@@ -4,6 +4,13 @@ import type { Translation } from "./types";
 
 const en = {
   "admin.policies.privacy": "Privacy",
+  "admin.policies.conversations": "Conversations",
+  "admin.policies.channelCreators": "Who creates announcement channels",
+  "admin.policies.channelCreators.admins": "Owners and admins",
+  "admin.policies.channelCreators.members": "Every member (not guests)",
+  "admin.policies.channelCreatorsHint": "A channel speaks to many people at once, often for the whole organisation.",
+  "admin.policies.adminsManage": "Owners and admins manage every group and channel they are in",
+  "admin.policies.adminsManageHint": "They may add and remove people and change roles there, also where a colleague created the group. Not in direct chats.",
   "admin.policies.presence": "Presence",
   "admin.policies.presence.shown": "Shown: people see who is online",
   "admin.policies.presence.hidden": "Hidden: nobody sees who is online",
@@ -32,6 +39,13 @@ const en = {
 
 const de: Translation<typeof en> = {
   "admin.policies.privacy": "Privatsphäre",
+  "admin.policies.conversations": "Unterhaltungen",
+  "admin.policies.channelCreators": "Wer Ankündigungskanäle anlegt",
+  "admin.policies.channelCreators.admins": "Inhaber/innen und Admins",
+  "admin.policies.channelCreators.members": "Alle Mitglieder (keine Gäste)",
+  "admin.policies.channelCreatorsHint": "Ein Kanal erreicht viele Personen auf einmal, oft für die ganze Organisation.",
+  "admin.policies.adminsManage": "Inhaber/innen und Admins verwalten jede Gruppe und jeden Kanal, in dem sie sind",
+  "admin.policies.adminsManageHint": "Sie dürfen dort Personen hinzufügen und entfernen und Rollen ändern, auch wenn eine Kollegin oder ein Kollege die Gruppe angelegt hat. Nicht in Direktnachrichten.",
   "admin.policies.presence": "Anwesenheit",
   "admin.policies.presence.shown": "Sichtbar: alle sehen, wer online ist",
   "admin.policies.presence.hidden": "Verborgen: niemand sieht, wer online ist",

@@ -14,6 +14,7 @@ import {
   conversations,
   device,
   directoryChanged,
+  linkRequested,
   info,
   logoVersion,
   me,
@@ -39,7 +40,7 @@ let paused = false;
 let queue: Promise<void> = Promise.resolve();
 
 /** Why the server ended the session, as far as this device knows. */
-export type EndReason = "session" | "suspended" | "deprovisioned" | "revoked";
+export type EndReason = "session" | "suspended" | "deprovisioned" | "revoked" | "guests";
 
 /** What the live connection asks of the session (lib/session.ts hands it in). */
 export interface LiveHost {
@@ -92,6 +93,11 @@ function open(): void {
     // UNAUTHENTICATED: the session is gone (ended while this device was away).
     if (c.code === CloseCode.SESSION_ENDED || c.code === CloseCode.UNAUTHENTICATED) {
       void endSession(endReason());
+      return;
+    }
+    // The server says why: the person was suspended, or their organisation ended their access.
+    if (c.code === CloseCode.SUSPENDED || c.code === CloseCode.ACCESS_ENDED) {
+      void endSession(c.code === CloseCode.ACCESS_ENDED ? "deprovisioned" : "suspended");
       return;
     }
     connection.value = "offline";
@@ -219,6 +225,10 @@ async function onEvent(e: Event): Promise<void> {
       if (who) me.value = { ...who, org: e.org };
       logoVersion.value++;
       applyBranding(e.org);
+      return;
+    case "link_requested":
+      // Only a device that holds the identity key can approve: the others need not ask.
+      if (info.value?.has_identity && e.device_id !== info.value.device) linkRequested.value++;
       return;
     case "account_status_changed":
       if (e.status !== "active") {

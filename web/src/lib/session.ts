@@ -143,9 +143,10 @@ async function start(a: Account): Promise<void> {
     await saveAccount({ ...a, me: who });
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.status === 401 || e.code === "account_disabled") {
+    const why = endReasonOf(e);
+    if (e.status === 401 || why) {
       // The session is over; what this browser kept is of no use any more.
-      await endSession(e.code === "account_disabled" ? "suspended" : "session");
+      await endSession(why ?? "session");
       return;
     }
     // Offline, or the server has trouble: open what this device has and catch up later.
@@ -254,6 +255,20 @@ export async function logout(): Promise<void> {
   await endSession("session", false);
   phase.value = "login";
   navigate("/login", true);
+}
+
+/** Why a refusal means this person may not use the app any more, if it does. */
+function endReasonOf(e: ApiError): EndReason | null {
+  switch (e.code) {
+    case "account_disabled":
+      return "suspended";
+    case "access_ended":
+      return "deprovisioned";
+    case "guest_access_off":
+      return "guests";
+    default:
+      return null;
+  }
 }
 
 /** The session is over: everything of it on this browser is deleted at once. */

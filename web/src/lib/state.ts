@@ -4,6 +4,7 @@ import { ADMIN_ROLES } from "../gen/roles";
 import { signal } from "@preact/signals";
 import type { Account } from "./db";
 import type { Device, DeviceInfo } from "./device";
+import type { EndReason } from "./live";
 import type { Me } from "../gen/Me";
 import type { Org } from "../gen/Org";
 import type { Person } from "../gen/Person";
@@ -28,7 +29,7 @@ export type Phase =
   | "unreachable";
 
 export const phase = signal<Phase>("loading");
-export const endedBecause = signal<"session" | "suspended" | "deprovisioned" | "revoked">("session");
+export const endedBecause = signal<EndReason>("session");
 export const account = signal<Account | null>(null);
 export const me = signal<Me | null>(null);
 export const info = signal<DeviceInfo | null>(null);
@@ -57,6 +58,10 @@ export const timelineChanged = signal<{ id: string; n: number; changed: number[]
 });
 /** Bumped when teams or people changed (admin views refetch). */
 export const directoryChanged = signal(0);
+/** Counts the link requests announced to this device, and how many of them the person saw
+ * (on the devices page). */
+export const linkRequested = signal(0);
+export const linkSeen = signal(0);
 
 export interface Toast {
   id: number;

@@ -9,6 +9,7 @@ import { Join } from "./auth/Join";
 import { Link } from "./auth/Link";
 import { Ended, Unreachable } from "./auth/Ended";
 import { Shell } from "./Shell";
+import { AskHost } from "./ask";
 import { Spinner, Toasts } from "./common";
 
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
   return (
     <>
       {screen}
+      <AskHost />
       <Toasts />
     </>
   );

@@ -6,7 +6,7 @@ import { navigate, route } from "../lib/router";
 import { formatTime, t } from "../lib/i18n";
 import type { ConversationView } from "../gen/ConversationView";
 import { Avatar } from "./common";
-import { conversationName, personName, preview } from "./names";
+import { avatarId, conversationName, personName, preview } from "./names";
 
 type Kind = "all" | "unread" | "direct" | "group" | "channel";
 
@@ -21,7 +21,7 @@ export function ConversationList(props: { filter?: string }) {
     if (!needle) return true;
     return (
       conversationName(c).toLowerCase().includes(needle) ||
-      preview(c.last).toLowerCase().includes(needle)
+      preview(c.last, c.kind).toLowerCase().includes(needle)
     );
   });
   const kinds: Kind[] = ["all", "unread", "direct", "group", "channel"];
@@ -101,15 +101,14 @@ function Item(props: { c: ConversationView; open: boolean }) {
         }}
         data-conversation={c.id}
       >
-        <Avatar id={c.id} name={name} kind={c.kind} />
+        <Avatar id={avatarId(c)} name={name} kind={c.kind} />
         <span class="item-body">
           <span class="item-top">
-            <span class="item-name">
-              {name}
-              {c.kind === "channel" && (
-                <span class="tag">{role === "reader" ? t("kind.channelRead") : t("kind.channel")}</span>
-              )}
-            </span>
+            <span class="item-name">{name}</span>
+            {/* Beside the name, not in it: a long name is cut, the label never. */}
+            {c.kind === "channel" && (
+              <span class="tag item-tag">{role === "reader" ? t("kind.channelRead") : t("kind.channel")}</span>
+            )}
             {c.last_ms > 0 && <time class="item-time">{formatTime(c.last_ms)}</time>}
           </span>
           <span class="item-bottom">
@@ -120,7 +119,7 @@ function Item(props: { c: ConversationView; open: boolean }) {
                   ? t("conversation.left")
                   : c.rejoining
                     ? t("conversation.rejoiningShort")
-                    : who + preview(last)}
+                    : who + preview(last, c.kind)}
             </span>
             {c.queued > 0 && (
               <span class="queued" title={t("message.queued")} aria-label={t("message.queued")}>

@@ -8,6 +8,7 @@ import { applyUpdates, refreshConversations } from "../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../lib/state";
 import type { ConversationRole } from "../gen/ConversationRole";
 import type { Person } from "../gen/Person";
+import { ask } from "./ask";
 import { Avatar, Busy, Dialog, errorText, Field } from "./common";
 import { nameOf } from "../lib/people";
 import { conversationName, personName } from "./names";
@@ -44,17 +45,20 @@ export function Members(props: { id: string }) {
     });
   const remove = (user: string) =>
     run(async () => {
-      if (!confirm(t("members.confirmRemove", { name: personName(user) }))) return;
+      const name = personName(user);
+      if (!(await ask({ title: t("members.confirmRemove", { name }), yes: t("members.remove"), danger: true }))) return;
       await applyUpdates(await device().removePeople(id, [user]));
     });
   const role = (user: string, r: ConversationRole) =>
     run(async () => {
+      const title = t("members.confirmRole", { name: personName(user), role: t(`role.${r}`) });
+      if (!(await ask({ title, yes: t("members.changeRole") }))) return;
       await device().setRole(id, user, r);
       await refreshConversations(true);
     });
   const leave = () =>
     run(async () => {
-      if (!confirm(t("members.confirmLeave"))) return;
+      if (!(await ask({ title: t("members.confirmLeave"), yes: t("members.leave"), danger: true }))) return;
       await device().leave(id);
       await refreshConversations(true);
       navigate("/");
@@ -127,7 +131,13 @@ export function Members(props: { id: string }) {
                       id={`role-${m.person_id}`}
                       value={m.role}
                       disabled={busy}
-                      onChange={(e) => role(m.person_id, (e.target as HTMLSelectElement).value as ConversationRole)}
+                      onChange={(e) => {
+                        const el = e.target as HTMLSelectElement;
+                        const picked = el.value as ConversationRole;
+                        // Shows the role it has until the change is confirmed and made.
+                        el.value = m.role;
+                        role(m.person_id, picked);
+                      }}
                     >
                       {roles.map((r) => (
                         <option key={r} value={r}>

@@ -1,12 +1,13 @@
 // One message in the timeline: sender, time, its text (blocks.tsx), the quoted message of a
 // reply, reactions, and its actions.
-import { Icon } from "./icons";
 import { useState } from "preact/hooks";
+import type { ConversationKind } from "../gen/ConversationKind";
 import type { MessageView } from "../gen/MessageView";
 import { formatDateTime, formatTime, t } from "../lib/i18n";
 import { Avatar } from "./common";
 import { personName, plainText, systemText } from "./names";
 import { Blocks } from "./blocks";
+import { MenuButton } from "./Menu";
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
@@ -22,17 +23,20 @@ export interface MessageActions {
 export function Message(props: {
   m: MessageView;
   showSender: boolean;
+  /** The conversation's kind (a direct chat keeps no room for avatars). */
+  kind?: ConversationKind;
   actions: MessageActions;
 }) {
   const m = props.m;
   const [menu, setMenu] = useState(false);
   if (m.body.type === "system") {
-    const text = systemText(m.body.note);
+    const text = systemText(m.body.note, props.kind);
     if (!text) return <div class="sys-empty" />;
     return (
       <div class="system" data-seq={m.seq}>
         <span>
-          {personName(m.sender_person)} · {text}
+          {/* Nobody in the conversation removed a person whose access ended: no "who". */}
+          {m.body.note.type === "removed" && m.body.note.lost_access ? text : `${personName(m.sender_person)} · ${text}`}
         </span>
       </div>
     );
@@ -50,7 +54,7 @@ export function Message(props: {
     >
       {props.showSender && !m.own ? (
         <Avatar id={m.sender_person} name={sender} size="s" />
-      ) : (
+      ) : props.kind === "direct" ? null : (
         <span class="avatar-space" aria-hidden="true" />
       )}
       <div class="bubble">
@@ -110,75 +114,64 @@ export function Message(props: {
         )}
       </div>
       {!m.deleted && !m.queued && a.canWrite && (
-        <div class="msg-actions">
-          <button
-            type="button"
-            class="icon"
-            aria-label={t("message.actions")}
-            aria-expanded={menu}
-            onClick={() => setMenu(!menu)}
-          >
-            <Icon name="more" />
-          </button>
-          {menu && (
-            <div
-              class="menu-pop"
-              role="menu"
-              onKeyDown={(e) => e.key === "Escape" && setMenu(false)}
-            >
-              <div class="quick" role="group" aria-label={t("message.react")}>
-                {QUICK_REACTIONS.map((e) => (
+        <div class={menu ? "msg-actions open" : "msg-actions"}>
+          <MenuButton label={t("message.actions")} onOpen={setMenu} testId="message-menu">
+            {(close) => (
+              <>
+                <div class="quick" role="group" aria-label={t("message.react")}>
+                  {QUICK_REACTIONS.map((e) => (
+                    <button
+                      key={e}
+                      type="button"
+                      role="menuitem"
+                      aria-label={t("message.reactWith", { emoji: e })}
+                      onClick={() => {
+                        close();
+                        a.react(m, e, m.reactions.some((r) => r.emoji === e && r.mine));
+                      }}
+                    >
+                      {e}
+                    </button>
+                  ))}
+                </div>
+                <button
+                  type="button"
+                  role="menuitem"
+                  onClick={() => {
+                    close();
+                    a.reply(m);
+                  }}
+                >
+                  {t("message.reply")}
+                </button>
+                {m.own && m.body.type === "text" && (
                   <button
-                    key={e}
                     type="button"
                     role="menuitem"
-                    aria-label={t("message.reactWith", { emoji: e })}
                     onClick={() => {
-                      setMenu(false);
-                      a.react(m, e, m.reactions.some((r) => r.emoji === e && r.mine));
+                      close();
+                      a.edit(m);
                     }}
                   >
-                    {e}
+                    {t("message.edit")}
                   </button>
-                ))}
-              </div>
-              <button
-                type="button"
-                role="menuitem"
-                onClick={() => {
-                  setMenu(false);
-                  a.reply(m);
-                }}
-              >
-                {t("message.reply")}
-              </button>
-              {m.own && m.body.type === "text" && (
-                <button
-                  type="button"
-                  role="menuitem"
-                  onClick={() => {
-                    setMenu(false);
-                    a.edit(m);
-                  }}
-                >
-                  {t("message.edit")}
-                </button>
-              )}
-              {m.own && (
-                <button
-                  type="button"
-                  role="menuitem"
-                  class="danger"
-                  onClick={() => {
-                    setMenu(false);
-                    a.remove(m);
-                  }}
-                >
-                  {t("message.delete")}
-                </button>
-              )}
-            </div>
-          )}
+                )}
+                {m.own && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    class="danger"
+                    onClick={() => {
+                      close();
+                      a.remove(m);
+                    }}
+                  >
+                    {t("message.delete")}
+                  </button>
+                )}
+              </>
+            )}
+          </MenuButton>
         </div>
       )}
     </article>

@@ -1,7 +1,7 @@
 // A new direct chat, group or announcement channel, with people from the directory.
 import { useState } from "preact/hooks";
 import { Icon } from "./icons";
-import { t } from "../lib/i18n";
+import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { refreshConversations } from "../lib/session";
 import { conversations, device, serverConversations, toast } from "../lib/state";
@@ -94,7 +94,7 @@ export function NewChat(props: { kind?: ConversationKind }) {
         {error ? <p class="error">{errorText(error)}</p> : null}
         <div class="sticky-actions">
           <Busy busy={busy} disabled={!ready}>
-            {busy ? t("new.creating") : t("new.create", { n: selected.length })}
+            {busy ? t("new.creating") : tn("new.create", selected.length)}
           </Busy>
         </div>
       </form>

@@ -15,6 +15,9 @@ export function PersonPicker(props: {
   /** People not to offer (already members). */
   exclude?: string[];
   single?: boolean;
+  /** Whether the search takes the focus (not where the picker is not the page's point:
+   * on a phone the keyboard would pop up). */
+  autofocus?: boolean;
 }) {
   const [q, setQ] = useState("");
   const [team, setTeam] = useState("");
@@ -48,7 +51,7 @@ export function PersonPicker(props: {
             value={q}
             placeholder={t("picker.searchHint")}
             onInput={(e) => setQ((e.target as HTMLInputElement).value)}
-            autofocus
+            autofocus={props.autofocus ?? true}
           />
         </div>
         <div class="field">

@@ -6,10 +6,11 @@ import { myDevices, revokeDevice } from "../lib/endpoints";
 import { lang, setLang, t, formatDateTime } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { logout } from "../lib/session";
-import { device, info, me, toast } from "../lib/state";
+import { device, info, linkRequested, linkSeen, me, toast } from "../lib/state";
 import { setTheme, theme, type ThemeChoice } from "../lib/theme";
 import type { Device as DeviceRow } from "../gen/Device";
 import type { LinkRequestView } from "../lib/device";
+import { ask } from "./ask";
 import { Busy, errorText, Field } from "./common";
 import { useResource, useSubmit } from "./hooks";
 import { ProfileEditor } from "./ProfileEditor";
@@ -42,11 +43,15 @@ function ProfileForm() {
 function Devices() {
   // A failure to load is not shown: the list comes again when the network is back.
   const devicesNow = useResource(myDevices, [], [] as DeviceRow[]);
+  // Asked again as soon as a new device announces itself; seen here.
   const requestsNow = useResource(
     async () => (info.value?.has_identity ? device().linkRequests() : []),
-    [],
+    [linkRequested.value],
     [] as LinkRequestView[],
   );
+  useEffect(() => {
+    linkSeen.value = linkRequested.value;
+  }, [linkRequested.value]);
   const devices = devicesNow.data;
   const requests = requestsNow.data;
   const load = () => Promise.all([devicesNow.reload(), requestsNow.reload()]).then(() => undefined);
@@ -64,8 +69,9 @@ function Devices() {
       toast(errorText(e), "error");
     }
   });
-  function revoke(d: DeviceRow) {
-    if (!confirm(t("devices.confirmRevoke", { name: d.name }))) return;
+  async function revoke(d: DeviceRow) {
+    const title = t("devices.confirmRevoke", { name: d.name });
+    if (!(await ask({ title, yes: t("devices.revoke"), danger: true }))) return;
     void run(async () => {
       await revokeDevice(d.id);
       await device().dropDevice(d.id);
@@ -84,11 +90,19 @@ function Devices() {
       <ul class="device-list" data-testid="devices">
         {devices
           .filter((d) => !d.revoked)
-          .map((d) => (
-            <li key={d.id} data-device={d.id}>
+          .map((d) => {
+            // A device that asks to be linked has no keys or history yet: not one of the real ones.
+            const waiting = requests.some((r) => r.device_id === d.id);
+            return (
+            <li key={d.id} data-device={d.id} class={waiting ? "waiting" : undefined}>
               <span class="person-body">
                 <span class="person-name">
                   {d.name} {d.current && <span class="tag">{t("devices.thisOne")}</span>}
+                  {waiting && (
+                    <span class="tag waiting-tag" data-testid="device-waiting">
+                      {t("devices.waiting")}
+                    </span>
+                  )}
                 </span>
                 <span class="muted small">
                   {d.platform} · {t("devices.lastSeen", { when: formatDateTime(Date.parse(d.last_seen_at)) })}
@@ -100,7 +114,8 @@ function Devices() {
                 </button>
               )}
             </li>
-          ))}
+            );
+          })}
       </ul>
       <h3>{t("devices.linkTitle")}</h3>
       {info.value?.has_identity ? (
@@ -146,7 +161,7 @@ function SafetyNumbers() {
     <section class="card" aria-labelledby="safety-h">
       <h2 id="safety-h">{t("safety.heading")}</h2>
       <p class="muted">{t("safety.explain")}</p>
-      <PersonPicker selected={who ? [who] : []} single onToggle={(p) => setWho(p.id)} />
+      <PersonPicker selected={who ? [who] : []} single autofocus={false} onToggle={(p) => setWho(p.id)} />
       {who && <SafetyNumber user={who} onClose={() => setWho(null)} />}
     </section>
   );
@@ -174,10 +189,14 @@ function Settings() {
           ))}
         </select>
       </div>
-      <button type="button" class="danger" onClick={() =>
-          confirm(info.value?.has_identity ? t("settings.confirmLogoutIdentity") : t("settings.confirmLogout")) &&
-          void logout()
-        }>
+      <button
+        type="button"
+        class="danger"
+        onClick={async () => {
+          const title = info.value?.has_identity ? t("settings.confirmLogoutIdentity") : t("settings.confirmLogout");
+          if (await ask({ title, yes: t("nav.logout"), danger: true })) void logout();
+        }}
+      >
         {t("nav.logout")}
       </button>
     </section>

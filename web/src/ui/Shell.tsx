@@ -2,7 +2,7 @@
 // them at a time on a phone; the header with the organisation, the connection and the menu.
 import { route, navigate } from "../lib/router";
 import { Icon } from "./icons";
-import { connection, info, isAdmin, logoVersion, me, recoveryKey } from "../lib/state";
+import { connection, info, isAdmin, linkRequested, linkSeen, logoVersion, me, recoveryKey } from "../lib/state";
 import { logoUrl } from "../lib/endpoints";
 import { t } from "../lib/i18n";
 import { ConversationList } from "./ConversationList";
@@ -107,6 +107,20 @@ export function Shell() {
       <Header />
       <ConnectionBar />
       {recoveryKey.value && <RecoveryKeyNotice />}
+      {linkRequested.value > linkSeen.value && r.page !== "profile" && (
+        <p class="banner warn" role="alert" data-testid="link-requested">
+          {t("devices.asksToLink")}{" "}
+          <a
+            href="/profile"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate("/profile");
+            }}
+          >
+            {t("devices.review")}
+          </a>
+        </p>
+      )}
       {info.value?.identity_conflict && (
         <p class="banner warn" role="alert" data-testid="identity-conflict">
           {t("identity.conflict")}

@@ -4,9 +4,26 @@ import type { ComponentChildren, CSSProperties, HTMLAttributes } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { isKontorError } from "../lib/device";
-import { t } from "../lib/i18n";
+import { t, type Key } from "../lib/i18n";
+import type { ErrorKind } from "../gen/ErrorKind";
 import { toasts } from "../lib/state";
 import { Icon } from "./icons";
+
+/** Each kind of failure the core can raise, in the person's language (the type checker
+ * fails when the core gains a kind without a text here); never the core's own wording. */
+const KIND_TEXT: Record<Exclude<ErrorKind, "api" | "unreachable">, Key> = {
+  not_linked: "error.notLinked",
+  keeps_changing: "error.keepsChanging",
+  stopped: "error.stopped",
+  wrong_link_code: "error.wrongLinkCode",
+  wrong_recovery_key: "error.wrongRecoveryKey",
+  rejoining: "error.rejoining",
+  core: "error.core",
+  store: "error.store",
+  missing: "error.missing",
+  invalid: "error.core",
+  unexpected: "error.generic",
+};
 
 /** What to tell the person about a failure. */
 export function errorText(e: unknown): string {
@@ -15,29 +32,10 @@ export function errorText(e: unknown): string {
     return e.message || t("error.generic");
   }
   if (isKontorError(e)) {
-    switch (e.kind) {
-      case "api":
-        return e.message || t("error.generic");
-      case "unreachable":
-        // Only a message the core kept waits in the outbox; other changes did not happen.
-        return e.kept ? t("error.queued") : t("error.unreachable");
-      case "not_linked":
-        return t("error.notLinked");
-      case "keeps_changing":
-        return t("error.keepsChanging");
-      case "stopped":
-        return t("error.stopped");
-      case "wrong_link_code":
-        return t("error.wrongLinkCode");
-      case "wrong_recovery_key":
-        return t("error.wrongRecoveryKey");
-      case "rejoining":
-        return t("error.rejoining");
-      case "core":
-        return t("error.core");
-      default:
-        return t("error.generic");
-    }
+    if (e.kind === "api") return e.message || t("error.generic");
+    // Only a message the core kept waits in the outbox; other changes did not happen.
+    if (e.kind === "unreachable") return e.kept ? t("error.queued") : t("error.unreachable");
+    return t(KIND_TEXT[e.kind] ?? "error.generic");
   }
   return t("error.generic");
 }

@@ -1,7 +1,8 @@
 // How conversations and people are named in the UI.
 import { nameOf } from "../lib/people";
 import { me, serverConversations } from "../lib/state";
-import { t } from "../lib/i18n";
+import { t, tn } from "../lib/i18n";
+import type { ConversationKind } from "../gen/ConversationKind";
 import type { ConversationView } from "../gen/ConversationView";
 import type { MessageView } from "../gen/MessageView";
 import type { SystemNote } from "../gen/SystemNote";
@@ -28,19 +29,36 @@ export function conversationName(
   return c.kind === "channel" ? t("kind.channel") : c.kind === "group" ? t("kind.group") : t("kind.direct");
 }
 
+/** Whose colour and initials a conversation's avatar has: in a direct chat the other
+ * person's, so that person looks the same on every screen; else the conversation's own. */
+export function avatarId(
+  c: Pick<ConversationView, "id" | "kind"> & { members?: ConversationView["members"] },
+): string {
+  if (c.kind !== "direct") return c.id;
+  const mine = me.value?.person.id;
+  const other =
+    (c.members ?? []).map((m) => m.person).find((u) => u !== mine) ??
+    serverConversations.value[c.id]?.members.map((m) => m.person_id).find((u) => u !== mine);
+  return other ?? c.id;
+}
+
 export function personName(id: string | null | undefined): string {
   if (id && id === me.value?.person.id) return t("person.you");
   return nameOf(id, t("person.unknown"));
 }
 
-export function systemText(note: SystemNote): string {
+/** A system note in words; `kind` names what was created ("created the group …"). */
+export function systemText(note: SystemNote, kind?: ConversationKind): string {
   switch (note.type) {
     case "renamed":
-      return t("system.renamed", { name: note.name });
+      if (!note.created) return t("system.renamed", { name: note.name });
+      return kind === "channel" ? t("system.createdChannel", { name: note.name }) : t("system.created", { name: note.name });
     case "added":
       return t("system.added", { names: note.users.map((u) => personName(u)).join(", ") });
-    case "removed":
-      return t("system.removed", { names: note.users.map((u) => personName(u)).join(", ") });
+    case "removed": {
+      const names = note.users.map((u) => personName(u)).join(", ");
+      return note.lost_access ? tn("system.lostAccess", note.users.length, { names }) : t("system.removed", { names });
+    }
     case "state":
       return "";
   }
@@ -53,14 +71,14 @@ export function plainText(text: string): string {
 }
 
 /** One line about a message, for the conversation list. */
-export function preview(m: MessageView | null): string {
+export function preview(m: MessageView | null, kind?: ConversationKind): string {
   if (!m) return t("list.noMessages");
   if (m.deleted) return t("message.deleted");
   switch (m.body.type) {
     case "text":
       return plainText(m.body.text);
     case "system":
-      return systemText(m.body.note);
+      return systemText(m.body.note, kind);
     case "unknown":
       return t("message.unknown", { kind: m.body.kind });
   }

@@ -12,7 +12,8 @@ import type { Person } from "../../gen/Person";
 import type { Team } from "../../gen/Team";
 import { Busy, errorText } from "../common";
 import { useSubmit } from "../hooks";
-import { useDirectory } from "./shared";
+import { useCellLabels, useDirectory } from "./shared";
+import { auditDetails } from "./auditText";
 import { SelectField } from "./fields";
 
 const LIMIT = 100;
@@ -39,6 +40,7 @@ function dayStart(date: string, days = 0): string {
 }
 
 export function Audit() {
+  const cells = useCellLabels();
   const [action, setAction] = useState("");
   const [actor, setActor] = useState("");
   const [since, setSince] = useState("");
@@ -97,7 +99,7 @@ export function Audit() {
     else if (e.target_kind === "org" && me.value?.org.id === id) name = me.value.org.name;
     // A deleted team is only named in its own entry.
     name ??= detailName(e);
-    return name ? `${kindText}: ${name}` : `${kindText} ${id.slice(0, 8)}`;
+    return `${kindText}: ${name ?? t("admin.audit.gone")}`;
   }
 
   // Ids in the details, named.
@@ -145,7 +147,7 @@ export function Audit() {
           <p class="muted">{t("admin.audit.none")}</p>
         ) : (
           <div class="table-wrap">
-            <table class="admin-table admin-audit" data-testid="audit-entries">
+            <table ref={cells} class="admin-table stack admin-audit" data-testid="audit-entries">
               <caption class="sr-only">{t("admin.section.audit")}</caption>
               <thead>
                 <tr>
@@ -166,11 +168,10 @@ export function Audit() {
                     </td>
                     <td>
                       <span class="admin-block">{actionLabel(e.action)}</span>
-                      <code class="muted small">{e.action}</code>
                     </td>
                     <td class="admin-break">{target(e)}</td>
                     <td>
-                      <Details details={e.details} names={names} />
+                      <Details entry={e} names={names} />
                     </td>
                   </tr>
                 ))}
@@ -190,42 +191,16 @@ export function Audit() {
   );
 }
 
-/** Details as one line of JSON, known ids replaced by names; nothing for `{}`. */
-function compact(details: unknown, names: Map<string, string>): string {
-  if (details === null || details === undefined) return "";
-  const s = JSON.stringify(details, (_k, v: unknown) => (typeof v === "string" ? (names.get(v) ?? v) : v));
-  return s === "{}" ? "" : s;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** What changed, as `field: before → after` for `{from, to}` details; the rest as JSON. */
-function Details(props: { details: unknown; names: Map<string, string> }) {
-  const d = props.details;
-  const names = props.names;
-  if (!isObject(d) || !("from" in d) || !("to" in d)) return <code class="admin-json">{compact(d, names)}</code>;
-  const { from, to, ...rest } = d;
-  const changes: [string, unknown, unknown][] =
-    isObject(from) && isObject(to)
-      ? [...new Set([...Object.keys(from), ...Object.keys(to)])]
-          .filter((k) => JSON.stringify(from[k]) !== JSON.stringify(to[k]))
-          .map((k) => [k, from[k], to[k]])
-      : [["", from, to]];
+/** What the entry changed, in sentences. */
+function Details(props: { entry: AuditEntry; names: Map<string, string> }) {
+  const lines = auditDetails(props.entry, props.names);
+  if (lines.length === 0) return null;
   return (
-    <>
-      <ul class="admin-changes">
-        {changes.map(([k, before, after]) => (
-          <li key={k}>
-            <code>
-              {k && `${k}: `}
-              {compact(before ?? null, names) || "null"} → {compact(after ?? null, names) || "null"}
-            </code>
-          </li>
-        ))}
-      </ul>
-      {Object.keys(rest).length > 0 && <code class="admin-json">{compact(rest, names)}</code>}
-    </>
+    <ul class="admin-changes">
+      {lines.map((l, i) => (
+        <li key={i}>{l}</li>
+      ))}
+    </ul>
   );
 }
 

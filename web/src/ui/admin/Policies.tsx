@@ -1,5 +1,7 @@
-// The organisation's rules: presence, read receipts, how long messages are kept, the
-// largest attachment, guests, and who may register themselves.
+// The organisation's rules: who creates channels and manages conversations, how long messages
+// are kept, storage, and guests. Only policies of what exists are offered: online status,
+// read receipts and the attachment limit come with the features they govern, and
+// self-registration by e-mail domain is not offered until it works.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../lib/api";
 import { getPolicies, updatePolicies } from "../../lib/endpoints";
@@ -7,33 +9,27 @@ import { t } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
 import type { Policies as PolicyValues } from "../../gen/Policies";
 import type { PoliciesPatch } from "../../gen/PoliciesPatch";
-import type { PresenceMode } from "../../gen/PresenceMode";
-import { Busy, errorText, Field, fieldOf, FormError } from "../common";
+import type { ChannelCreators } from "../../gen/ChannelCreators";
+import { Busy, errorText, fieldOf, FormError } from "../common";
 import { useSubmit } from "../hooks";
-import { formatBytes, useDirectory } from "./shared";
+import { useDirectory } from "./shared";
 import { CheckField, NumberField, SelectField } from "./fields";
 
-const MB = 1024 * 1024;
-
 interface Form {
-  presence: PresenceMode;
-  readReceipts: boolean;
+  channelCreators: ChannelCreators;
+  adminsManage: boolean;
   retentionDays: string;
-  maxUploadMb: string;
   storageGb: string;
   guestAccess: boolean;
-  domains: string;
 }
 
 function toForm(p: PolicyValues): Form {
   return {
-    presence: p.presence,
-    readReceipts: p.read_receipts,
+    channelCreators: p.channel_creators,
+    adminsManage: p.org_admins_manage,
     retentionDays: String(p.retention_days ?? 0),
-    maxUploadMb: String(Math.round((p.max_upload_bytes / MB) * 100) / 100),
     storageGb: String(Math.round((p.storage_quota_mib / 1024) * 100) / 100),
     guestAccess: p.guest_access,
-    domains: p.self_registration_domains.join(", "),
   };
 }
 
@@ -56,28 +52,23 @@ export function Policies() {
   const { busy, error, setError, submit: save } = useSubmit(async () => {
     if (!form) return;
     const days = Number(form.retentionDays || "0");
-    const mb = Number(form.maxUploadMb);
     if (!Number.isInteger(days) || days < 0 || days > 36500) {
       throw invalid("retention_days", t("admin.policies.retentionInvalid"));
-    }
-    if (!Number.isFinite(mb) || mb <= 0) {
-      throw invalid("max_upload_bytes", t("admin.policies.uploadInvalid"));
     }
     const storageMib = Math.round(Number(form.storageGb) * 1024);
     if (!Number.isFinite(storageMib) || storageMib < 1) {
       throw invalid("storage_quota_mib", t("admin.policies.storageInvalid"));
     }
     const patch: PoliciesPatch = {
-      presence: form.presence,
-      read_receipts: form.readReceipts,
+      presence: null,
+      read_receipts: null,
+      max_upload_bytes: null,
+      self_registration_domains: null,
+      channel_creators: form.channelCreators,
+      org_admins_manage: form.adminsManage,
       retention_days: days,
-      max_upload_bytes: Math.round(mb * MB),
       storage_quota_mib: storageMib,
       guest_access: form.guestAccess,
-      self_registration_domains: form.domains
-        .split(/[\s,;]+/)
-        .map((d) => d.trim().replace(/^@/, ""))
-        .filter(Boolean),
     };
     const p = await updatePolicies(patch);
     policies.set(p);
@@ -101,26 +92,26 @@ export function Policies() {
       ) : (
         <form class="card admin-narrow" onSubmit={save} novalidate>
           <fieldset class="admin-fieldset">
-            <legend>{t("admin.policies.privacy")}</legend>
+            <legend>{t("admin.policies.conversations")}</legend>
             <SelectField
-              label={t("admin.policies.presence")}
-              name="pol-presence"
-              value={form.presence}
-              onChange={(v) => set("presence", v as PresenceMode)}
+              label={t("admin.policies.channelCreators")}
+              name="pol-channels"
+              value={form.channelCreators}
+              onChange={(v) => set("channelCreators", v as ChannelCreators)}
               options={[
-                { value: "shown", label: t("admin.policies.presence.shown") },
-                { value: "hidden", label: t("admin.policies.presence.hidden") },
+                { value: "admins", label: t("admin.policies.channelCreators.admins") },
+                { value: "members", label: t("admin.policies.channelCreators.members") },
               ]}
-              hint={t("admin.policies.presenceHint")}
-              error={at("presence")}
+              hint={t("admin.policies.channelCreatorsHint")}
+              error={at("channel_creators")}
             />
             <CheckField
-              label={t("admin.policies.readReceipts")}
-              name="pol-read"
-              checked={form.readReceipts}
-              onChange={(v) => set("readReceipts", v)}
-              hint={t("admin.policies.readReceiptsHint")}
-              error={at("read_receipts")}
+              label={t("admin.policies.adminsManage")}
+              name="pol-admins-manage"
+              checked={form.adminsManage}
+              onChange={(v) => set("adminsManage", v)}
+              hint={t("admin.policies.adminsManageHint")}
+              error={at("org_admins_manage")}
             />
           </fieldset>
           <fieldset class="admin-fieldset">
@@ -139,18 +130,6 @@ export function Policies() {
                   : t("admin.policies.retentionHintOff")
               }
               error={at("retention_days")}
-            />
-            <NumberField
-              label={t("admin.policies.maxUpload")}
-              name="pol-upload"
-              value={form.maxUploadMb}
-              onInput={(v) => set("maxUploadMb", v)}
-              min={0.001}
-              max={10240}
-              step="any"
-              unit="MB"
-              hint={t("admin.policies.maxUploadHint", { now: saved ? formatBytes(saved.max_upload_bytes) : "" })}
-              error={at("max_upload_bytes")}
             />
             <NumberField
               label={t("admin.policies.storage")}
@@ -175,18 +154,8 @@ export function Policies() {
               hint={t("admin.policies.guestsHint")}
               error={at("guest_access")}
             />
-            <Field
-              label={t("admin.policies.domains")}
-              name="pol-domains"
-              value={form.domains}
-              onInput={(v) => set("domains", v)}
-              hint={t("admin.policies.domainsHint")}
-              error={at("self_registration_domains")}
-              placeholder="sonnenschein.example"
-              autocomplete="off"
-            />
           </fieldset>
-          <FormError error={error} fields={["guest_access", "max_upload_bytes", "presence", "read_receipts", "retention_days", "self_registration_domains", "storage_quota_mib"]} />
+          <FormError error={error} fields={["channel_creators", "guest_access", "org_admins_manage", "retention_days", "storage_quota_mib"]} />
           <div class="actions">
             {dirty && (
               <button

@@ -1,6 +1,7 @@
 // Pieces the admin sections share: loading what reloads when the directory changes, roles,
 // a confirmation dialog and the team tree. Form fields are in fields.tsx.
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, RefObject } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { t, type Key } from "../../lib/i18n";
 import { directoryChanged, me } from "../../lib/state";
 import type { OrgRole } from "../../gen/OrgRole";
@@ -12,6 +13,33 @@ import { Busy, Dialog } from "../common";
 import { useResource, type Resource } from "../hooks";
 
 export const TEAM_KINDS: TeamKind[] = ["department", "project", "site", "region", "patient", "group"];
+
+/** For a table that becomes a list of cards on a phone (class `stack`, admin.css): each cell
+ * is labelled with its column's heading, kept up to date as rows come and go. A column
+ * whose heading is only for screen readers (the buttons) gets no label. */
+export function useCellLabels(): RefObject<HTMLTableElement | null> {
+  const ref = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    const table = ref.current;
+    if (!table) return;
+    const label = () => {
+      const heads = [...table.querySelectorAll("thead th")].map((th) =>
+        th.querySelector(".sr-only")?.textContent === th.textContent ? "" : (th.textContent ?? ""),
+      );
+      for (const tr of table.querySelectorAll("tbody tr")) {
+        [...tr.children].forEach((td, i) => {
+          const l = heads[i] ?? "";
+          if ((td as HTMLElement).dataset.label !== l) (td as HTMLElement).dataset.label = l;
+        });
+      }
+    };
+    label();
+    const watch = new MutationObserver(label);
+    watch.observe(table, { childList: true, subtree: true });
+    return () => watch.disconnect();
+  }, []);
+  return ref;
+}
 
 /** `useResource` that also reloads whenever people or teams change (events from the server). */
 export function useDirectory<T>(load: () => Promise<T>, deps: unknown[], initial: T): Resource<T> {

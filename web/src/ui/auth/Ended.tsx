@@ -9,13 +9,7 @@ export function Ended() {
   return (
     <Frame title={t("ended.title")}>
       <p role="alert" data-testid="session-ended">
-        {why === "deprovisioned"
-          ? t("ended.deprovisioned")
-          : why === "suspended"
-            ? t("ended.suspended")
-            : why === "revoked"
-              ? t("ended.revoked")
-              : t("ended.session")}
+        {t(`ended.${why}`)}
       </p>
       <p class="muted">{t("ended.wiped")}</p>
       <button

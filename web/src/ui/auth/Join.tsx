@@ -44,6 +44,17 @@ export function Join() {
 
   useEffect(() => {
     if (code) void look(code);
+    // A second invitation link opened in this tab changes only the fragment: no new page
+    // load, so it is read here.
+    const again = () => {
+      const c = codeFromLink();
+      if (!c) return;
+      setCode(c);
+      setPreview(null);
+      void look(c);
+    };
+    addEventListener("hashchange", again);
+    return () => removeEventListener("hashchange", again);
   }, []);
 
   return (

@@ -4,7 +4,8 @@ import { t } from "../../lib/i18n";
 import { loadBranding, signIn } from "../../lib/session";
 import { branding } from "../../lib/state";
 import type { LoginRequest } from "../../gen/LoginRequest";
-import { Busy, errorText, Field, fieldOf } from "../common";
+import { navigate } from "../../lib/router";
+import { Busy, errorText, Field } from "../common";
 import { useSubmit } from "../hooks";
 import { Frame } from "./Frame";
 
@@ -63,12 +64,23 @@ export function Login() {
         {error ? (
           <p class="error" role="alert">
             {errorText(error)}
-            {fieldOf(error) ? ` (${fieldOf(error)})` : ""}
           </p>
         ) : null}
         <Busy busy={busy}>{t("login.submit")}</Busy>
       </form>
-      <p class="muted">{t("login.invited")}</p>
+      <p class="muted">
+        {t("login.invited")}{" "}
+        <a
+          href="/join"
+          data-testid="login-to-join"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/join");
+          }}
+        >
+          {t("login.enterCode")}
+        </a>
+      </p>
     </Frame>
   );
 }

@@ -7,6 +7,7 @@ import type { ConversationView } from "../../gen/ConversationView";
 import type { ConversationRole } from "../../gen/ConversationRole";
 import { Avatar } from "../common";
 import { Icon } from "../icons";
+import { avatarId } from "../names";
 
 export function ConversationHeader(props: {
   view: ConversationView;
@@ -22,7 +23,7 @@ export function ConversationHeader(props: {
       <button type="button" class="icon back" onClick={() => navigate("/")} aria-label={t("nav.back")}>
         <Icon name="back" />
       </button>
-      <Avatar id={view.id} name={name} kind={view.kind} />
+      <Avatar id={avatarId(view)} name={name} kind={view.kind} />
       <div class="conv-title">
         <h1 data-testid="conversation-title">{name}</h1>
         <p class="muted">

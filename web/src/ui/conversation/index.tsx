@@ -7,6 +7,7 @@ import { mayWrite } from "../../lib/device";
 import { touched } from "../../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../../lib/state";
 import type { MessageView } from "../../gen/MessageView";
+import { ask } from "../ask";
 import { errorText } from "../common";
 import { Composer } from "../Composer";
 import { Members } from "../Members";
@@ -45,8 +46,8 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
     },
     // Redrawn here once done: no update comes back from the server for this device's own
     // reactions and deletions.
-    remove: (m) => {
-      if (!confirm(t("message.confirmDelete"))) return;
+    remove: async (m) => {
+      if (!(await ask({ title: t("message.confirmDelete"), yes: t("message.delete"), danger: true }))) return;
       void device()
         .delete(id, m.id)
         .catch((e) => toast(errorText(e), "error"))
@@ -86,14 +87,14 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
             </div>
           ) : (
             <VirtualList
-              items={rows(messages)}
+              items={rows(messages, view.kind === "direct")}
               itemKey={(row) => row.key}
               label={t("conversation.timeline", { name })}
               testId="timeline"
               onNearTop={() => void timeline.older()}
               onBottom={(b) => (timeline.atBottom.current = b)}
               toBottom={timeline.bottomTick}
-              render={(row) => <TimelineRow row={row} actions={actions} />}
+              render={(row) => <TimelineRow row={row} actions={actions} kind={view.kind} />}
             />
           )}
           {view.removed ? (

@@ -1,6 +1,7 @@
 // The rows of a timeline: each message, with a day line before the first of each day and
-// the sender's name only where it changes (or after a pause).
+// the sender's name only where it changes (or after a pause), and never in a direct chat.
 import { formatDay } from "../../lib/i18n";
+import type { ConversationKind } from "../../gen/ConversationKind";
 import type { MessageView } from "../../gen/MessageView";
 import { Message, type MessageActions } from "../Message";
 
@@ -16,7 +17,8 @@ function keyOf(m: MessageView): string {
   return m.queued ? `q:${m.id}` : `s:${m.seq}`;
 }
 
-export function rows(list: MessageView[]): Row[] {
+/** In a direct chat the header names the other person: no name or avatar on their messages. */
+export function rows(list: MessageView[], direct = false): Row[] {
   const out: Row[] = [];
   let prev: MessageView | null = null;
   let prevDay = "";
@@ -24,11 +26,12 @@ export function rows(list: MessageView[]): Row[] {
     const day = new Date(m.sent_ms).toDateString();
     const newDay = day !== prevDay;
     const showSender =
-      newDay ||
+      !direct &&
+      (newDay ||
       !prev ||
       prev.sender_person !== m.sender_person ||
       prev.body.type === "system" ||
-      m.sent_ms - prev.sent_ms > 5 * 60_000;
+      m.sent_ms - prev.sent_ms > 5 * 60_000);
     out.push({ key: keyOf(m), m, day: newDay ? formatDay(m.sent_ms) : null, showSender });
     prev = m;
     prevDay = day;
@@ -36,7 +39,7 @@ export function rows(list: MessageView[]): Row[] {
   return out;
 }
 
-export function TimelineRow(props: { row: Row; actions: MessageActions }) {
+export function TimelineRow(props: { row: Row; actions: MessageActions; kind: ConversationKind }) {
   const { row } = props;
   return (
     <>
@@ -45,7 +48,7 @@ export function TimelineRow(props: { row: Row; actions: MessageActions }) {
           {row.day}
         </p>
       )}
-      <Message m={row.m} showSender={row.showSender} actions={props.actions} />
+      <Message m={row.m} showSender={row.showSender} kind={props.kind} actions={props.actions} />
     </>
   );
 }

@@ -4,11 +4,13 @@
 import { useState } from "preact/hooks";
 import { t } from "../../../lib/i18n";
 import { errorText } from "../../common";
+import { useCellLabels } from "../shared";
 import { ConfirmRevoke, CreatedInvitation, InviteForm } from "./dialogs";
 import { InvitationRow } from "./rows";
 import { invitationState, useInvitations } from "./useInvitations";
 
 export function Invitations() {
+  const cells = useCellLabels();
   const inv = useInvitations();
   const [showAll, setShowAll] = useState(false);
   const shown = showAll ? inv.invitations : inv.invitations.filter((i) => invitationState(i) === "open");
@@ -35,7 +37,7 @@ export function Invitations() {
           <p class="muted">{hidden > 0 ? t("admin.invite.noneOpen", { n: hidden }) : t("admin.invite.none")}</p>
         ) : (
           <div class="table-wrap">
-            <table class="admin-table" data-testid="invitation-list">
+            <table ref={cells} class="admin-table stack" data-testid="invitation-list">
               <thead>
                 <tr>
                   <th scope="col">{t("admin.invite.email")}</th>

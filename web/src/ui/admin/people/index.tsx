@@ -7,13 +7,14 @@ import { me } from "../../../lib/state";
 import type { Person } from "../../../gen/Person";
 import { errorText, Field } from "../../common";
 import { ORG_ROLES } from "../../../gen/roles";
-import { roleLabel, teamPath, teamTree } from "../shared";
+import { roleLabel, teamPath, teamTree, useCellLabels } from "../shared";
 import { CheckField, SelectField } from "../fields";
 import { ConfirmStatus, EditProfile } from "./dialogs";
 import { PersonRow } from "./rows";
 import { usePeople } from "./usePeople";
 
 export function People() {
+  const cells = useCellLabels();
   const people = usePeople();
   const f = people.filters;
   const [editing, setEditing] = useState<Person | null>(null);
@@ -47,7 +48,7 @@ export function People() {
           </p>
         ) : null}
         <div class="table-wrap">
-          <table class="admin-table admin-people">
+          <table ref={cells} class="admin-table stack admin-people">
             <caption class="sr-only">{t("admin.section.people")}</caption>
             <thead>
               <tr>

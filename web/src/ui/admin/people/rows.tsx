@@ -33,8 +33,9 @@ export function PersonRow(props: { p: Person; people: People; onEdit: (p: Person
       </td>
       <td>
         <span class={`tag admin-status ${p.status}`}>{t(`admin.status.${p.status}`)}</span>
-        <span class="muted small admin-since">
-          {t("admin.people.since", { when: formatDateTime(Date.parse(p.created_at)) })}
+        {/* Since when: the change of status (access ended, suspended), else joining. */}
+        <span class="muted small admin-since" data-testid="status-since">
+          {t("admin.people.since", { when: formatDateTime(Date.parse(p.status_since ?? p.created_at)) })}
         </span>
       </td>
       <td>
