@@ -637,7 +637,9 @@ pub struct SetRoleRequest {
 }
 
 /// Directory search. All filters combine (AND); `q` matches names, job titles, teams,
-/// competences, languages and locations, case- and umlaut-insensitively.
+/// competences, languages and locations, case- and umlaut-insensitively. `competence` finds
+/// by prefix (of the competence or one of its words), `language` and `location` exactly;
+/// all three ignore case and umlauts.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[into_params(parameter_in = Query)]
@@ -645,8 +647,11 @@ pub struct DirectoryQuery {
     pub q: Option<String>,
     /// Only members of this team (and its sub-teams).
     pub team: Option<TeamId>,
+    /// What one of a person's competences, or a word of it, starts with.
     pub competence: Option<String>,
+    /// One of a person's languages.
     pub language: Option<String>,
+    /// A person's place.
     pub location: Option<String>,
     pub role: Option<OrgRole>,
     /// Exact e-mail address.
@@ -667,6 +672,34 @@ pub struct DirectoryPage {
     pub total: u64,
     /// The offset of the next page, if there is one.
     pub next_offset: Option<u32>,
+}
+
+/// The competences to suggest as a person types a competence filter.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[into_params(parameter_in = Query)]
+pub struct CompetencesQuery {
+    /// What the competence, or one of its words, starts with; case and umlauts do not
+    /// matter ("wund" finds "Wundversorgung", "uber" and "über" find "Überleitung").
+    pub prefix: Option<String>,
+    /// 1..=100, default 20.
+    pub limit: Option<u32>,
+}
+
+/// The distinct competences of the people the caller may find, in alphabetical order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Competences {
+    pub competences: Vec<Competence>,
+}
+
+/// One competence: its most used spelling, and how many active people the caller may find
+/// have it (spellings that differ only in case or umlauts count as one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Competence {
+    pub name: String,
+    pub people: u32,
 }
 
 // ---------------------------------------------------------------------------------------------

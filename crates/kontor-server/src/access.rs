@@ -5,6 +5,7 @@
 //! request, and the store filters every query by it: an id from another organisation is simply
 //! not found. The functions below decide what a caller may do inside their organisation.
 
+use crate::directory_index::Viewer;
 use crate::error::ApiError;
 use crate::extract::{ClientAddr, bearer};
 use crate::state::AppState;
@@ -14,6 +15,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use kontor_proto::api::{OrgRole, PersonStatus};
 use kontor_proto::{DeviceId, ErrorCode, OrgId, PersonId, SessionId, TeamId};
+use std::collections::HashSet;
 
 /// An authenticated person on one of their devices.
 #[derive(Clone, Debug)]
@@ -190,6 +192,20 @@ impl Caller {
         } else {
             Err(ApiError::not_found())
         }
+    }
+
+    /// Who searches the directory: a guest finds only the people who share a team with
+    /// them (and them only by what they may see), everybody else finds everybody.
+    pub fn directory_viewer(&self, index: &crate::directory_index::OrgIndex) -> Viewer {
+        if self.role != OrgRole::Guest {
+            return Viewer::Colleague(self.user);
+        }
+        let teams: HashSet<TeamId> = index
+            .people
+            .get(&self.user)
+            .map(|me| me.person.teams.iter().map(|t| t.team_id).collect())
+            .unwrap_or_default();
+        Viewer::Guest(self.user, teams)
     }
 
     /// Removes from these people what the caller may not see: a guest sees only the teams they

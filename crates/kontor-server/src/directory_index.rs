@@ -9,12 +9,12 @@
 //!
 //! Searches run on an immutable snapshot (`Arc<OrgIndex>`); a refresh makes a new one.
 
-use crate::search::{Searchable, fold};
+use crate::search::{FacetFilter, Facets, Searchable, fold, starts_a_word};
 use crate::store::{Store, StoreResult};
-use kontor_proto::api::{OrgRole, Person, PersonStatus};
+use kontor_proto::api::{Competence, OrgRole, Person, PersonStatus};
 use kontor_proto::{EventKind, OrgId, PersonId, TeamId};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// One person as the directory searches them.
@@ -23,8 +23,8 @@ pub struct Entry {
     pub person: Person,
     /// Every searchable field in both foldings (see [`crate::search`]).
     pub text: String,
-    /// `|c:…|l:…|o:…|` for the exact filters.
-    pub facets: String,
+    /// Competences, languages and place, folded, for the filters.
+    pub facets: Facets,
     /// The folded display name, for ordering.
     pub sort_key: String,
     /// The fields ranking looks at, folded.
@@ -85,8 +85,8 @@ pub enum Viewer {
 pub struct Query {
     /// Folded terms; every one must be found.
     pub terms: Vec<String>,
-    /// `|c:…|`-style patterns for the exact filters (competence, language, place).
-    pub facets: Vec<String>,
+    /// Competence (by prefix), language and place (exactly); every one must match.
+    pub facets: Vec<FacetFilter>,
     pub role: Option<OrgRole>,
     pub email: Option<String>,
     /// Only members of these teams (a team with its sub-teams).
@@ -120,11 +120,14 @@ impl OrgIndex {
             if (!q.include_inactive && p.status != PersonStatus::Active)
                 || q.role.is_some_and(|r| r != p.role)
                 || q.email.as_ref().is_some_and(|e| *e != p.email)
-                || !q.facets.iter().all(|f| entry.facets.contains(f.as_str()))
+                || !q.facets.iter().all(|f| f.matches(&entry.facets))
                 || q.teams
                     .as_ref()
                     .is_some_and(|set| !p.teams.iter().any(|t| set.contains(&t.team_id)))
             {
+                continue;
+            }
+            if !q.viewer.may_find(p) {
                 continue;
             }
             let text = match &q.viewer {
@@ -135,9 +138,6 @@ impl OrgIndex {
                         .filter(|t| mine.contains(&t.team_id))
                         .map(|t| t.name.clone())
                         .collect();
-                    if shared.is_empty() {
-                        continue;
-                    }
                     Cow::Owned(searchable(p, &shared).search_text())
                 }
                 _ => Cow::Borrowed(entry.text.as_str()),
@@ -158,6 +158,62 @@ impl OrgIndex {
                 .then_with(|| a.1.person.id.cmp(&b.1.person.id))
         });
         hits.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+impl Viewer {
+    /// May this viewer find this person at all? A guest only themselves and the people who
+    /// share a team with them.
+    fn may_find(&self, p: &Person) -> bool {
+        match self {
+            Viewer::Colleague(_) => true,
+            Viewer::Guest(me, mine) => {
+                p.id == *me || p.teams.iter().any(|t| mine.contains(&t.team_id))
+            }
+        }
+    }
+}
+
+impl OrgIndex {
+    /// The distinct competences of the active people the viewer may find, alphabetically
+    /// (by their folded form), at most `limit`; with a `prefix`, only those that start with
+    /// it or have a word that does, as the competence filter finds them. Spellings that
+    /// differ only in case or umlauts are one competence, shown in its most used spelling.
+    pub fn competences(&self, viewer: &Viewer, prefix: &str, limit: usize) -> Vec<Competence> {
+        let prefix = fold(prefix);
+        // Folded form → (people with it, how often each spelling is used).
+        let mut found: BTreeMap<&str, (u32, BTreeMap<&str, u32>)> = BTreeMap::new();
+        for entry in self.people.values() {
+            let p = &entry.person;
+            if p.status != PersonStatus::Active || !viewer.may_find(p) {
+                continue;
+            }
+            let mut counted: HashSet<&str> = HashSet::new();
+            for (name, folded) in p.competences.iter().zip(&entry.facets.competences) {
+                let matches = prefix.is_empty() || folded.iter().any(|f| starts_a_word(f, &prefix));
+                if !matches || folded[0].is_empty() {
+                    continue;
+                }
+                let slot = found.entry(folded[0].as_str()).or_default();
+                if counted.insert(folded[0].as_str()) {
+                    slot.0 += 1;
+                }
+                *slot.1.entry(name.as_str()).or_default() += 1;
+            }
+        }
+        found
+            .into_values()
+            .take(limit)
+            .map(|(people, spellings)| {
+                // The most used spelling; of equally used ones the first in order.
+                let name = spellings
+                    .iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(s, _)| (*s).to_owned())
+                    .unwrap_or_default();
+                Competence { name, people }
+            })
+            .collect()
     }
 }
 
@@ -236,7 +292,7 @@ impl DirectoryIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::query_terms;
+    use crate::search::{FacetKind, query_terms};
     use kontor_proto::api::{TeamKind, TeamMembership, TeamRole};
 
     fn person(name: &str, job: &str, teams: &[(TeamId, &str)]) -> Person {
@@ -265,6 +321,13 @@ mod tests {
             status_since: None,
             disambiguator: None,
         }
+    }
+
+    fn with(mut p: Person, competences: &[&str], languages: &[&str], location: &str) -> Person {
+        p.competences = competences.iter().map(|c| (*c).to_owned()).collect();
+        p.languages = languages.iter().map(|l| (*l).to_owned()).collect();
+        p.location = location.into();
+        p
     }
 
     fn index(people: Vec<Person>) -> OrgIndex {
@@ -314,5 +377,162 @@ mod tests {
             idx.search(&q("vorstand")).is_empty(),
             "a team the guest is not in is not searchable for them"
         );
+    }
+
+    fn filtered(idx: &OrgIndex, kind: FacetKind, value: &str) -> Vec<String> {
+        let q = Query {
+            facets: vec![FacetFilter::new(kind, value)],
+            ..Query::new(Viewer::Colleague(PersonId::new()))
+        };
+        names(&idx.search(&q))
+    }
+
+    #[test]
+    fn the_competence_filter_finds_by_prefix_in_any_case_and_umlaut_spelling() {
+        let idx = index(vec![
+            with(person("Clara", "", &[]), &["Wundversorgung"], &[], ""),
+            with(person("Jürgen", "", &[]), &["Überleitungspflege"], &[], ""),
+            with(person("Paula", "", &[]), &["Palliative Care"], &[], ""),
+            with(person("Dora", "", &[]), &["Diabetes"], &[], ""),
+        ]);
+        for typed in ["Wund", "wund", "WUNDV", "Wundversorgung"] {
+            assert_eq!(
+                filtered(&idx, FacetKind::Competence, typed),
+                ["Clara"],
+                "{typed}"
+            );
+        }
+        for typed in ["Über", "über", "ueber", "Uber", "uberleitung"] {
+            assert_eq!(
+                filtered(&idx, FacetKind::Competence, typed),
+                ["Jürgen"],
+                "{typed}"
+            );
+        }
+        // A word of the competence counts as its start; the middle of a word does not.
+        assert_eq!(filtered(&idx, FacetKind::Competence, "care"), ["Paula"]);
+        assert!(filtered(&idx, FacetKind::Competence, "versorgung").is_empty());
+        assert!(filtered(&idx, FacetKind::Competence, "Wundx").is_empty());
+        assert!(
+            filtered(&idx, FacetKind::Competence, "--").is_empty(),
+            "nothing to fold finds nobody"
+        );
+    }
+
+    #[test]
+    fn language_and_place_filters_stay_exact_but_ignore_case_and_umlauts() {
+        let idx = index(vec![
+            with(person("Jürgen", "", &[]), &[], &["Türkisch"], "Köln"),
+            with(
+                person("Clara", "", &[]),
+                &[],
+                &["Deutsch"],
+                "Köln-Ehrenfeld",
+            ),
+        ]);
+        for typed in ["türkisch", "TUERKISCH", "Turkisch"] {
+            assert_eq!(
+                filtered(&idx, FacetKind::Language, typed),
+                ["Jürgen"],
+                "{typed}"
+            );
+        }
+        assert!(filtered(&idx, FacetKind::Language, "Tür").is_empty());
+        for typed in ["köln", "KOELN", "Koln"] {
+            assert_eq!(
+                filtered(&idx, FacetKind::Place, typed),
+                ["Jürgen"],
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_competences_are_distinct_sorted_limited_and_counted_per_person() {
+        let idx = index(vec![
+            with(
+                person("Clara", "", &[]),
+                &["Wundversorgung", "Diabetes"],
+                &[],
+                "",
+            ),
+            with(
+                person("Jürgen", "", &[]),
+                &["wundversorgung", "Wundversorgung", "Ärztliche Assistenz"],
+                &[],
+                "",
+            ),
+            with(person("Renée", "", &[]), &["Wundversorgung"], &[], ""),
+        ]);
+        let colleague = Viewer::Colleague(PersonId::new());
+        let all = idx.competences(&colleague, "", 10);
+        assert_eq!(
+            all,
+            [
+                Competence {
+                    name: "Ärztliche Assistenz".into(),
+                    people: 1
+                },
+                Competence {
+                    name: "Diabetes".into(),
+                    people: 1
+                },
+                Competence {
+                    name: "Wundversorgung".into(),
+                    people: 3
+                },
+            ],
+            "by their folded form (ä as ae), one per spelling that differs in case only"
+        );
+        let first = idx.competences(&colleague, "", 2);
+        assert_eq!(first.len(), 2);
+        let wund = idx.competences(&colleague, "Wund", 10);
+        assert_eq!(wund.len(), 1);
+        assert_eq!(wund[0].name, "Wundversorgung");
+        assert_eq!(idx.competences(&colleague, "arzt", 10)[0].people, 1);
+        assert_eq!(idx.competences(&colleague, "assist", 10).len(), 1);
+        assert!(idx.competences(&colleague, "versorgung", 10).is_empty());
+    }
+
+    #[test]
+    fn a_guest_is_offered_only_the_competences_of_people_they_may_see() {
+        let (shared, other) = (TeamId::new(), TeamId::new());
+        let guest = with(
+            person("Gast", "", &[(shared, "Station 3")]),
+            &["Logistik"],
+            &[],
+            "",
+        );
+        let viewer = Viewer::Guest(guest.id, HashSet::from([shared]));
+        let mut gone = with(
+            person("Egon", "", &[(shared, "Station 3")]),
+            &["Buchhaltung"],
+            &[],
+            "",
+        );
+        gone.status = PersonStatus::Deprovisioned;
+        let idx = index(vec![
+            guest,
+            gone,
+            with(
+                person("Ben", "", &[(shared, "Station 3")]),
+                &["Wundversorgung"],
+                &[],
+                "",
+            ),
+            with(
+                person("Dora", "", &[(other, "Vorstand")]),
+                &["Wundexpertin", "Finanzen"],
+                &[],
+                "",
+            ),
+        ]);
+        let names: Vec<String> = idx
+            .competences(&viewer, "", 10)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Logistik", "Wundversorgung"]);
+        assert_eq!(idx.competences(&viewer, "wund", 10).len(), 1);
     }
 }

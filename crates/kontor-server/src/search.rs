@@ -139,29 +139,81 @@ impl Searchable<'_> {
         }
     }
 
-    /// The facets the directory index filters by exactly.
-    pub fn facets(&self) -> String {
-        let mut out = String::from("|");
-        for c in self.competences {
-            out.push_str(&facet("c", c));
+    /// What the competence, language and place filters look at, folded.
+    pub fn facets(&self) -> Facets {
+        let both = |v: &str| [fold(v), fold_plain(v)];
+        Facets {
+            competences: self.competences.iter().map(|c| both(c)).collect(),
+            languages: self.languages.iter().map(|l| both(l)).collect(),
+            places: Some(self.location)
+                .filter(|l| !l.trim().is_empty())
+                .map(both)
+                .into_iter()
+                .collect(),
         }
-        for l in self.languages {
-            out.push_str(&facet("l", l));
-        }
-        if !self.location.trim().is_empty() {
-            out.push_str(&facet("o", self.location));
-        }
-        out
     }
 }
 
-fn facet(kind: &str, value: &str) -> String {
-    format!("{kind}:{}|", fold(value))
+/// A person's competences, languages and place, each folded both ways (German, then plain),
+/// in the order of the profile.
+#[derive(Clone, Debug, Default)]
+pub struct Facets {
+    pub competences: Vec<[String; 2]>,
+    pub languages: Vec<[String; 2]>,
+    pub places: Vec<[String; 2]>,
 }
 
-/// The text that finds a facet value among a person's facets.
-pub fn facet_pattern(kind: &str, value: &str) -> String {
-    format!("|{}", facet(kind, value))
+/// What a facet filter looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FacetKind {
+    Competence,
+    Language,
+    Place,
+}
+
+/// One filter on a facet: a competence by prefix (of the competence or of one of its words,
+/// as people type a competence they look for), a language and a place exactly (a prefix of
+/// "Köln" is not a place). Both ignore case and umlauts: the value is folded the German way,
+/// which matches the German folding ("über" and "ueber"), or is typed without umlauts, which
+/// matches the plain one ("uber").
+#[derive(Clone, Debug)]
+pub struct FacetFilter {
+    kind: FacetKind,
+    value: String,
+}
+
+impl FacetFilter {
+    pub fn new(kind: FacetKind, value: &str) -> FacetFilter {
+        FacetFilter {
+            kind,
+            value: fold(value),
+        }
+    }
+
+    /// Does a person with these facets pass? A value with nothing to fold (only
+    /// punctuation) finds nobody.
+    pub fn matches(&self, f: &Facets) -> bool {
+        if self.value.is_empty() {
+            return false;
+        }
+        let values = match self.kind {
+            FacetKind::Competence => &f.competences,
+            FacetKind::Language => &f.languages,
+            FacetKind::Place => &f.places,
+        };
+        values.iter().flatten().any(|v| match self.kind {
+            FacetKind::Competence => starts_a_word(v, &self.value),
+            FacetKind::Language | FacetKind::Place => *v == self.value,
+        })
+    }
+}
+
+/// Whether the folded `field`, or one of its words, starts with the folded `prefix`.
+pub fn starts_a_word(field: &str, prefix: &str) -> bool {
+    field.starts_with(prefix)
+        || field
+            .match_indices(prefix)
+            .any(|(i, _)| field[..i].ends_with(' '))
 }
 
 /// Splits a query into folded terms (at most 8, each at least one character).

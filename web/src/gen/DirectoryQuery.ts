@@ -4,13 +4,27 @@ import type { TeamId } from "./TeamId";
 
 /**
  * Directory search. All filters combine (AND); `q` matches names, job titles, teams,
- * competences, languages and locations, case- and umlaut-insensitively.
+ * competences, languages and locations, case- and umlaut-insensitively. `competence` finds
+ * by prefix (of the competence or one of its words), `language` and `location` exactly;
+ * all three ignore case and umlauts.
  */
 export type DirectoryQuery = { q: string | null, 
 /**
  * Only members of this team (and its sub-teams).
  */
-team: TeamId | null, competence: string | null, language: string | null, location: string | null, role: OrgRole | null, 
+team: TeamId | null, 
+/**
+ * What one of a person's competences, or a word of it, starts with.
+ */
+competence: string | null, 
+/**
+ * One of a person's languages.
+ */
+language: string | null, 
+/**
+ * A person's place.
+ */
+location: string | null, role: OrgRole | null, 
 /**
  * Exact e-mail address.
  */

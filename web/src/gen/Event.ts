@@ -15,4 +15,4 @@ export type Event = {
 /**
  * Position in the organisation's sequence; strictly increasing.
  */
-seq: number, at: string, } & ({ "type": "person_changed", person: Person, } | { "type": "team_changed", team: Team, } | { "type": "team_deleted", team_id: TeamId, } | { "type": "policies_changed", policies: Policies, } | { "type": "org_changed", org: Org, } | { "type": "device_revoked", device_id: DeviceId, } | { "type": "session_ended", session_id: SessionId, } | { "type": "account_status_changed", status: PersonStatus, });
+seq: number, at: string, } & ({ "type": "person_changed", person: Person, } | { "type": "team_changed", team: Team, } | { "type": "team_deleted", team_id: TeamId, } | { "type": "policies_changed", policies: Policies, } | { "type": "org_changed", org: Org, } | { "type": "device_revoked", device_id: DeviceId, } | { "type": "session_ended", session_id: SessionId, } | { "type": "account_status_changed", status: PersonStatus, } | { "type": "link_requested", device_id: DeviceId, });

@@ -11,4 +11,4 @@ import type { TeamId } from "./TeamId";
 /**
  * What happened.
  */
-export type EventKind = { "type": "person_changed", person: Person, } | { "type": "team_changed", team: Team, } | { "type": "team_deleted", team_id: TeamId, } | { "type": "policies_changed", policies: Policies, } | { "type": "org_changed", org: Org, } | { "type": "device_revoked", device_id: DeviceId, } | { "type": "session_ended", session_id: SessionId, } | { "type": "account_status_changed", status: PersonStatus, };
+export type EventKind = { "type": "person_changed", person: Person, } | { "type": "team_changed", team: Team, } | { "type": "team_deleted", team_id: TeamId, } | { "type": "policies_changed", policies: Policies, } | { "type": "org_changed", org: Org, } | { "type": "device_revoked", device_id: DeviceId, } | { "type": "session_ended", session_id: SessionId, } | { "type": "account_status_changed", status: PersonStatus, } | { "type": "link_requested", device_id: DeviceId, };

@@ -70,7 +70,7 @@ const en = {
 
   "new.title": "New conversation",
   "new.kind": "Kind of conversation",
-  "new.explain.direct": "A conversation with one person.",
+  "new.explain.direct": "A conversation with one person: choose them, and it opens.",
   "new.explain.group": "A group: everybody writes; admins add and remove people.",
   "new.explain.channel": "An announcement channel: only admins and posters write, everybody else reads.",
   "new.groupName": "Name of the group",
@@ -83,6 +83,7 @@ const en = {
   "picker.team": "Team",
   "picker.anyTeam": "Any team",
   "picker.competence": "Competence",
+  "picker.competencePeople": { one: "1 person", other: "{n} people" },
   "picker.found": "{n} found",
 
   "members.title": "Members",
@@ -178,7 +179,7 @@ const de: Translation<typeof en> = {
 
   "new.title": "Neue Unterhaltung",
   "new.kind": "Art der Unterhaltung",
-  "new.explain.direct": "Eine Unterhaltung mit einer Person.",
+  "new.explain.direct": "Eine Unterhaltung mit einer Person: Wählen Sie sie aus, und die Unterhaltung öffnet sich.",
   "new.explain.group": "Eine Gruppe: Alle schreiben; Admins fügen Personen hinzu und entfernen sie.",
   "new.explain.channel": "Ein Ankündigungskanal: Nur Admins und Autor/innen schreiben, alle anderen lesen.",
   "new.groupName": "Name der Gruppe",
@@ -191,6 +192,7 @@ const de: Translation<typeof en> = {
   "picker.team": "Team",
   "picker.anyTeam": "Alle Teams",
   "picker.competence": "Kompetenz",
+  "picker.competencePeople": { one: "1 Person", other: "{n} Personen" },
   "picker.found": "{n} gefunden",
 
   "members.title": "Mitglieder",

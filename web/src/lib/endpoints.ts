@@ -4,6 +4,8 @@
 import { api, API, postText } from "./api";
 import type { AuditPage } from "../gen/AuditPage";
 import type { AuditQuery } from "../gen/AuditQuery";
+import type { Competences } from "../gen/Competences";
+import type { CompetencesQuery } from "../gen/CompetencesQuery";
 import type { CreateInvitationRequest } from "../gen/CreateInvitationRequest";
 import type { CreateTeamRequest } from "../gen/CreateTeamRequest";
 import type { Device } from "../gen/Device";
@@ -41,6 +43,10 @@ const id = encodeURIComponent;
 
 // The directory and people.
 export const searchDirectory = (q: Partial<DirectoryQuery>) => api<DirectoryPage>("GET", `/directory${query(q)}`);
+/** The organisation's competences (those of the people this person may find) that start with
+ * `prefix`, or have a word that does, alphabetically: for suggesting them while typing. */
+export const directoryCompetences = (q: Partial<CompetencesQuery>) =>
+  api<Competences>("GET", `/directory/competences${query(q)}`);
 export const getPerson = (personId: string) => api<Person>("GET", `/people/${id(personId)}`);
 export const setRole = (personId: string, role: OrgRole) =>
   api<Person>("PUT", `/people/${id(personId)}/role`, { role } satisfies SetRoleRequest);

@@ -8,6 +8,7 @@ import admin from "../i18n/admin";
 import audit from "../i18n/audit";
 import auth from "../i18n/auth";
 import branding from "../i18n/branding";
+import card from "../i18n/card";
 import chat from "../i18n/chat";
 import common from "../i18n/common";
 import csvImport from "../i18n/import";
@@ -38,11 +39,12 @@ export function setLang(l: Lang): void {
   document.documentElement.lang = l;
 }
 
-const screens = [common, auth, chat, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
+const screens = [common, auth, chat, card, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
 const en = {
   ...common.en,
   ...auth.en,
   ...chat.en,
+  ...card.en,
   ...profile.en,
   ...admin.en,
   ...people.en,

@@ -56,6 +56,9 @@ export const timelineChanged = signal<{ id: string; n: number; changed: number[]
   n: 0,
   changed: [],
 });
+/** The person whose profile card is open (their id), over whatever screen is shown. */
+export const shownPerson = signal<string | null>(null);
+
 /** Bumped when teams or people changed (admin views refetch). */
 export const directoryChanged = signal(0);
 /** Counts the link requests announced to this device, and how many of them the person saw

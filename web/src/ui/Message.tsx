@@ -8,6 +8,7 @@ import { Avatar } from "./common";
 import { personName, plainText, systemText } from "./names";
 import { Blocks } from "./blocks";
 import { MenuButton } from "./Menu";
+import { showPerson } from "./PersonCard";
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
@@ -53,12 +54,26 @@ export function Message(props: {
       data-testid="message"
     >
       {props.showSender && !m.own ? (
-        <Avatar id={m.sender_person} name={sender} size="s" />
+        <button
+          type="button"
+          class="person-show"
+          onClick={() => showPerson(m.sender_person)}
+          aria-label={t("card.show", { name: sender })}
+          title={t("card.show", { name: sender })}
+        >
+          <Avatar id={m.sender_person} name={sender} size="s" />
+        </button>
       ) : props.kind === "direct" ? null : (
         <span class="avatar-space" aria-hidden="true" />
       )}
       <div class="bubble">
-        {props.showSender && !m.own && <p class="sender">{sender}</p>}
+        {props.showSender && !m.own && (
+          <p class="sender">
+            <button type="button" class="sender-name" onClick={() => showPerson(m.sender_person)}>
+              {sender}
+            </button>
+          </p>
+        )}
         {m.reply_to && (
           <button
             type="button"

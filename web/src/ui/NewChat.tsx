@@ -1,49 +1,50 @@
-// A new direct chat, group or announcement channel, with people from the directory.
+// A new direct chat, group or announcement channel, with people from the directory. A direct
+// chat opens with one tap on the person (the one this device has with them, or a new one);
+// a group or channel is named and started with the people chosen.
 import { useState } from "preact/hooks";
 import { Icon } from "./icons";
+import { openDirect } from "../lib/direct";
 import { t, tn } from "../lib/i18n";
 import { navigate } from "../lib/router";
 import { refreshConversations } from "../lib/session";
-import { conversations, device, serverConversations, toast } from "../lib/state";
+import { device, toast } from "../lib/state";
 import type { ConversationKind } from "../gen/ConversationKind";
 import type { Person } from "../gen/Person";
 import { Busy, errorText, Field } from "./common";
 import { useSubmit } from "./hooks";
 import { PersonPicker } from "./PersonPicker";
+import { showPerson } from "./PersonCard";
 
 export function NewChat(props: { kind?: ConversationKind }) {
   const [kind, setKind] = useState<ConversationKind>(props.kind ?? "direct");
   const [name, setName] = useState("");
   const [selected, setSelected] = useState<string[]>([]);
+  const [opening, setOpening] = useState<string | null>(null);
+
+  // One tap on a person opens the direct chat with them.
+  const direct = useSubmit(async (person: string) => {
+    setOpening(person);
+    try {
+      await openDirect(person);
+    } catch (err) {
+      toast(errorText(err), "error");
+      throw err;
+    } finally {
+      setOpening(null);
+    }
+  });
 
   function toggle(p: Person) {
     if (kind === "direct") {
-      setSelected([p.id]);
+      void direct.run(p.id);
       return;
     }
     setSelected((s) => (s.includes(p.id) ? s.filter((x) => x !== p.id) : [...s, p.id]));
   }
 
-  /** A direct chat with this person that exists already. */
-  function existingDirect(person: string): string | null {
-    for (const c of conversations.value) {
-      if (c.kind !== "direct" || c.removed) continue;
-      const members = serverConversations.value[c.id]?.members ?? [];
-      if (members.length === 2 && members.some((m) => m.person_id === person)) return c.id;
-    }
-    return null;
-  }
-
   const { busy, error, submit: create } = useSubmit(async () => {
-    if (kind === "direct" && selected.length === 1) {
-      const existing = existingDirect(selected[0]);
-      if (existing) {
-        navigate(`/c/${existing}`);
-        return;
-      }
-    }
     try {
-      const id = await device().create(kind, kind === "direct" ? null : name.trim(), selected);
+      const id = await device().create(kind, name.trim(), selected);
       await refreshConversations(true);
       navigate(`/c/${id}`, true);
     } catch (err) {
@@ -52,8 +53,8 @@ export function NewChat(props: { kind?: ConversationKind }) {
     }
   });
 
-  const ready =
-    selected.length > 0 && (kind === "direct" ? selected.length === 1 : name.trim().length > 0);
+  const ready = selected.length > 0 && name.trim().length > 0;
+  const shownError = kind === "direct" ? direct.error : error;
   return (
     <section class="page" aria-labelledby="new-title">
       <header class="page-head">
@@ -73,7 +74,7 @@ export function NewChat(props: { kind?: ConversationKind }) {
               class={kind === k ? "chip on" : "chip"}
               onClick={() => {
                 setKind(k);
-                if (k === "direct") setSelected((s) => s.slice(0, 1));
+                if (k === "direct") setSelected([]);
               }}
             >
               {t(`kind.${k}`)}
@@ -90,13 +91,21 @@ export function NewChat(props: { kind?: ConversationKind }) {
             required
           />
         )}
-        <PersonPicker selected={selected} onToggle={toggle} single={kind === "direct"} />
-        {error ? <p class="error">{errorText(error)}</p> : null}
-        <div class="sticky-actions">
-          <Busy busy={busy} disabled={!ready}>
-            {busy ? t("new.creating") : tn("new.create", selected.length)}
-          </Busy>
-        </div>
+        <PersonPicker
+          selected={kind === "direct" ? [] : selected}
+          onToggle={toggle}
+          single={kind === "direct"}
+          onShow={(p) => showPerson(p.id)}
+          busy={kind === "direct" ? opening : null}
+        />
+        {shownError ? <p class="error">{errorText(shownError)}</p> : null}
+        {kind !== "direct" && (
+          <div class="sticky-actions">
+            <Busy busy={busy} disabled={!ready}>
+              {busy ? t("new.creating") : tn("new.create", selected.length)}
+            </Busy>
+          </div>
+        )}
       </form>
     </section>
   );

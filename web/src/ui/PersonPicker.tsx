@@ -1,9 +1,10 @@
 // Finding colleagues in the directory: by name, team or competence, not by phone number.
 import { useState } from "preact/hooks";
-import { listTeams, searchDirectory } from "../lib/endpoints";
-import { t } from "../lib/i18n";
+import { directoryCompetences, listTeams, searchDirectory } from "../lib/endpoints";
+import { t, tn } from "../lib/i18n";
 import { remember } from "../lib/people";
 import { me } from "../lib/state";
+import type { Competences } from "../gen/Competences";
 import type { Person } from "../gen/Person";
 import type { Team } from "../gen/Team";
 import { Avatar, errorText } from "./common";
@@ -18,6 +19,10 @@ export function PersonPicker(props: {
   /** Whether the search takes the focus (not where the picker is not the page's point:
    * on a phone the keyboard would pop up). */
   autofocus?: boolean;
+  /** Shows a person's profile card (from their avatar); without it the avatar is a picture. */
+  onShow?: (p: Person) => void;
+  /** The person whose row is at work (a chat with them is being opened). */
+  busy?: string | null;
 }) {
   const [q, setQ] = useState("");
   const [team, setTeam] = useState("");
@@ -34,6 +39,15 @@ export function PersonPicker(props: {
     [query],
     { people: [] as Person[], total: 0, next_offset: null },
   );
+  // The organisation's competences that fit what is typed, offered as the person types.
+  const suggested = useResource(
+    () =>
+      directoryCompetences({ prefix: query.competence, limit: 20 }).catch(
+        (): Competences => ({ competences: [] }),
+      ),
+    [query.competence],
+    { competences: [] } as Competences,
+  ).data.competences;
   const found = result.data.people;
   const total = result.data.total;
   const error = result.error;
@@ -70,8 +84,15 @@ export function PersonPicker(props: {
           <input
             id="pick-comp"
             value={competence}
+            list="pick-comp-list"
+            autocomplete="off"
             onInput={(e) => setCompetence((e.target as HTMLInputElement).value)}
           />
+          <datalist id="pick-comp-list" data-testid="competence-suggestions">
+            {suggested.map((c) => (
+              <option key={c.name} value={c.name} label={tn("picker.competencePeople", c.people)} />
+            ))}
+          </datalist>
         </div>
       </div>
       {error ? <p class="error">{errorText(error)}</p> : null}
@@ -82,16 +103,31 @@ export function PersonPicker(props: {
       <ul class="people" data-testid="directory-results">
         {shown.map((p) => {
           const on = props.selected.includes(p.id);
+          const working = props.busy === p.id;
           return (
-            <li key={p.id}>
+            <li key={p.id} class="person-row">
+              {props.onShow && (
+                <button
+                  type="button"
+                  class="person-show"
+                  onClick={() => props.onShow?.(p)}
+                  aria-label={t("card.show", { name: p.display_name })}
+                  title={t("card.show", { name: p.display_name })}
+                  data-testid="show-person"
+                >
+                  <Avatar id={p.id} name={p.display_name} size="s" />
+                </button>
+              )}
               <button
                 type="button"
                 class={on ? "person on" : "person"}
                 aria-pressed={on}
+                aria-busy={working || undefined}
+                disabled={!!props.busy}
                 onClick={() => props.onToggle(p)}
                 data-email={p.email}
               >
-                <Avatar id={p.id} name={p.display_name} size="s" />
+                {!props.onShow && <Avatar id={p.id} name={p.display_name} size="s" />}
                 <span class="person-body">
                   <span class="person-name">{p.display_name}</span>
                   {p.disambiguator && <span class="muted small">{p.disambiguator}</span>}
@@ -101,6 +137,7 @@ export function PersonPicker(props: {
                   {p.competences.length > 0 && (
                     <span class="muted small">{p.competences.join(", ")}</span>
                   )}
+                  {working && <span class="small">{t("card.opening")}</span>}
                 </span>
                 <span class="check-mark" aria-hidden="true">
                   {on ? "✓" : props.single ? "›" : "+"}

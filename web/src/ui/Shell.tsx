@@ -11,6 +11,7 @@ import { NewChat } from "./NewChat";
 import { Profile } from "./Profile";
 import { Admin } from "./admin/Admin";
 import { RecoveryKeyNotice } from "./RecoveryKeyNotice";
+import { PersonCardHost } from "./PersonCard";
 
 function Header() {
   const org = me.value?.org;
@@ -134,6 +135,7 @@ export function Shell() {
           {main}
         </main>
       </div>
+      <PersonCardHost />
     </div>
   );
 }

@@ -121,9 +121,10 @@ export function Dialog(props: {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>(
-      "input, textarea, select, button:not([data-close])",
-    );
+    // The first field or button, else the close button: the focus is in the dialog.
+    const first =
+      ref.current?.querySelector<HTMLElement>("input, textarea, select, button:not([data-close])") ??
+      ref.current?.querySelector<HTMLElement>("button");
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") props.onClose();

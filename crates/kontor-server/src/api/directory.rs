@@ -1,14 +1,15 @@
-//! The company directory: search by name, team, competence, language and place.
+//! The company directory: search by name, team, competence, language and place, and the
+//! competences to suggest while a person types one.
 
 use crate::access::Caller;
-use crate::directory_index::{Query, Viewer};
+use crate::directory_index::Query;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::search;
+use crate::search::{self, FacetFilter, FacetKind};
 use crate::state::AppState;
 use crate::validate;
 use axum::extract::State;
-use kontor_proto::api::{DirectoryPage, DirectoryQuery, OrgRole, Person};
+use kontor_proto::api::{Competences, CompetencesQuery, DirectoryPage, DirectoryQuery, Person};
 use kontor_proto::{ErrorBody, TeamId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -37,13 +38,13 @@ pub async fn search(
     let terms = text.as_deref().map(search::query_terms).unwrap_or_default();
     let mut facets = Vec::new();
     for (kind, field, value) in [
-        ("c", "competence", &q.competence),
-        ("l", "language", &q.language),
-        ("o", "location", &q.location),
+        (FacetKind::Competence, "competence", &q.competence),
+        (FacetKind::Language, "language", &q.language),
+        (FacetKind::Place, "location", &q.location),
     ] {
         if let Some(v) = value {
             let v = validate::line(field, v, 1, 100)?;
-            facets.push(search::facet_pattern(kind, &v));
+            facets.push(FacetFilter::new(kind, &v));
         }
     }
     let team_ids: Option<HashSet<TeamId>> = match q.team {
@@ -68,16 +69,7 @@ pub async fn search(
         .snapshot(state.store(), caller.org)
         .await?;
     // A guest sees only people who share a team with them, and of them only shared teams.
-    let viewer = if caller.role == OrgRole::Guest {
-        let teams: HashSet<TeamId> = index
-            .people
-            .get(&caller.user)
-            .map(|me| me.person.teams.iter().map(|t| t.team_id).collect())
-            .unwrap_or_default();
-        Viewer::Guest(caller.user, teams)
-    } else {
-        Viewer::Colleague(caller.user)
-    };
+    let viewer = caller.directory_viewer(&index);
     let hits = index.search(&Query {
         terms,
         facets,
@@ -104,6 +96,35 @@ pub async fn search(
         people,
         total,
         next_offset: (end < total).then_some(end as u32),
+    }))
+}
+
+/// The distinct competences of the people the caller may find, alphabetically, for
+/// suggesting them as a person types a competence filter: with `prefix`, those that the
+/// filter would find by it (the competence or one of its words starts with it, whatever the
+/// case or umlauts). A guest is offered only the competences of people they may see.
+#[utoipa::path(get, path = "/directory/competences", tag = "directory", security(("session" = [])),
+    params(CompetencesQuery),
+    responses((status = 200, body = Competences), (status = "4XX", body = ErrorBody)))]
+pub async fn competences(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<CompetencesQuery>,
+) -> Result<ApiJson<Competences>, ApiError> {
+    let limit = validate::limit(q.limit, 20, 100)?;
+    let prefix = q
+        .prefix
+        .as_deref()
+        .map(|p| validate::line("prefix", p, 0, 100))
+        .transpose()?
+        .unwrap_or_default();
+    let index = state
+        .directory()
+        .snapshot(state.store(), caller.org)
+        .await?;
+    let viewer = caller.directory_viewer(&index);
+    Ok(ApiJson(Competences {
+        competences: index.competences(&viewer, &prefix, limit as usize),
     }))
 }
 

@@ -106,6 +106,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(people::reactivate))
         .routes(routes!(people::deprovision))
         .routes(routes!(directory::search))
+        .routes(routes!(directory::competences))
         .routes(routes!(teams::list, teams::create))
         .routes(routes!(teams::get, teams::patch, teams::delete))
         .routes(routes!(teams::set_member, teams::remove_member))

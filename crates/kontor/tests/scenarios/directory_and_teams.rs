@@ -637,3 +637,105 @@ async fn colleagues_with_the_same_or_a_lookalike_name_can_be_told_apart() {
     assert_eq!(me["disambiguator"], anna.email());
     w.server.stop().await;
 }
+
+async fn competences(actor: &Actor, query: &str) -> Vec<(String, u32)> {
+    let list: Competences = actor.get(&format!("/directory/competences?{query}")).await;
+    list.competences
+        .into_iter()
+        .map(|c| (c.name, c.people))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_competence_filter_finds_by_prefix_and_suggests_only_the_organisations_own() {
+    let w = World::new().await;
+    let (anna, ben, chris, dora) = (&w.anna, &w.ben, &w.chris, &w.dora);
+    let with = |list: &[&str]| ProfilePatch {
+        competences: Some(list.iter().map(|c| (*c).to_owned()).collect()),
+        ..Default::default()
+    };
+    profile(
+        anna,
+        anna.id(),
+        with(&["Wundmanagement", "Qualitätssicherung"]),
+    )
+    .await;
+    profile(ben, ben.id(), with(&["Wundversorgung", "Palliativpflege"])).await;
+    // Next door, in another organisation: the same beginnings must never show here.
+    profile(dora, dora.id(), with(&["Wundheilung", "Backen"])).await;
+    // Chris (guest) shares a team with Ben only.
+    let station = team(anna, "Station 3", TeamKind::Group, None).await;
+    add(anna, station.id, ben.id(), TeamRole::Member).await;
+    add(anna, station.id, chris.id(), TeamRole::Member).await;
+
+    // The filter: "Wund" and "wund" find both wound competences, not the neighbour's.
+    for typed in ["Wund", "wund", "WUND"] {
+        assert_eq!(
+            names(&search(ben, &format!("competence={typed}")).await),
+            vec!["Anna Schmidt", "Ben Becker"],
+            "{typed}"
+        );
+    }
+    assert_eq!(
+        names(&search(ben, &format!("competence={}", urlencode("qualitäts"))).await),
+        vec!["Anna Schmidt"]
+    );
+    assert_eq!(
+        names(&search(ben, "competence=Qualitats").await),
+        vec!["Anna Schmidt"],
+        "typed without the umlaut"
+    );
+    assert!(names(&search(ben, "competence=versorgung").await).is_empty());
+
+    // Suggestions: the organisation's competences, sorted, each once, by prefix.
+    assert_eq!(
+        competences(ben, "").await,
+        vec![
+            ("Palliativpflege".to_owned(), 1),
+            ("Qualitätssicherung".to_owned(), 1),
+            ("Wundmanagement".to_owned(), 1),
+            ("Wundversorgung".to_owned(), 1),
+        ]
+    );
+    assert_eq!(
+        competences(ben, "prefix=wUnD").await,
+        vec![
+            ("Wundmanagement".to_owned(), 1),
+            ("Wundversorgung".to_owned(), 1),
+        ]
+    );
+    assert_eq!(competences(ben, "prefix=Wund&limit=1").await.len(), 1);
+    assert_eq!(
+        competences(dora, "").await,
+        vec![("Backen".to_owned(), 1), ("Wundheilung".to_owned(), 1)],
+        "the other organisation sees only its own"
+    );
+    // A guest is offered only what the people they may see have (Ben's), and themselves.
+    assert_eq!(
+        competences(chris, "prefix=wund").await,
+        vec![("Wundversorgung".to_owned(), 1)]
+    );
+    ben.fails::<()>(
+        Method::GET,
+        "/directory/competences?limit=0",
+        None,
+        "invalid_input",
+    )
+    .await;
+    ben.fails::<()>(
+        Method::GET,
+        "/directory/competences?limit=101",
+        None,
+        "invalid_input",
+    )
+    .await;
+    w.server
+        .anonymous()
+        .fails::<()>(
+            Method::GET,
+            "/directory/competences",
+            None,
+            "unauthenticated",
+        )
+        .await;
+}
