@@ -145,6 +145,11 @@ fn main() {
         "\u{feff}Email;Display Name;Job Title\nben@example.com; Ben ;Einkauf\n\"chris@example.com;Chris\n"
             .as_bytes(),
     );
+    write(
+        "csv_import",
+        "excel-windows-1252.csv",
+        b"Name;E-Mail;Rolle;Teams;Standort;Durchwahl;;\r\nJ\xfcrgen M\xfcller;jm@example.com;Gast;\"Pflege;K\xfcche\";Stra\xdfe 1;\x80 12;;\r\n",
+    );
 
     // Images: headers of each accepted format.
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();

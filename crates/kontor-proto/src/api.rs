@@ -458,7 +458,11 @@ pub struct ImportLine {
     pub line: usize,
     pub email: Option<String>,
     pub imported: bool,
-    /// Why the line was skipped.
+    /// Why the line was skipped: a stable code and what it is about. Apps render the
+    /// sentence from it in their language.
+    pub reason: Option<crate::import::ImportReason>,
+    /// The same as an API error: a code, the column it is about, and the reason's sentence in
+    /// the request's language.
     pub error: Option<crate::ErrorDetail>,
     pub invitation: Option<InvitationCreated>,
 }

@@ -176,10 +176,43 @@ error_codes! {
     RateLimited = 429, "Too many attempts. Please wait a moment.", "Zu viele Versuche. Bitte warten Sie einen Moment.";
     /// The organisation's conversations hold as much as its storage quota allows.
     QuotaExceeded = 507, "Your organisation's storage on the server is full. Please ask an administrator.", "Der Speicher Ihrer Organisation auf dem Server ist voll. Bitte wenden Sie sich an die Administration.";
+    /// An import file is empty: it has no line that names the columns.
+    ImportNoHeader = 400, "The file is empty: its first line must name the columns: {columns}.", "Die Datei ist leer: Ihre erste Zeile muss die Spalten nennen: {columns}.";
+    /// An import file's header names a column Kontor does not know; `field` is the header as
+    /// written.
+    ImportUnknownColumn = 400, "The column '{field}' is unknown. The columns are: {columns}.", "Die Spalte „{field}“ ist unbekannt. Die Spalten sind: {columns}.";
+    /// An import file lacks a required column (`email`, `display_name`); `field` names it.
+    ImportMissingColumn = 400, "The column {column} is missing; every file needs email and display_name. The columns are: {columns}.", "Die Spalte {column} fehlt; jede Datei braucht E-Mail und Name. Die Spalten sind: {columns}.";
+    /// An import file names a column twice (say `email` and `E-Mail`); `field` names it.
+    ImportDuplicateColumn = 400, "The column {column} is there twice.", "Die Spalte {column} steht zweimal in der Datei.";
+    /// An import file has more lines than one import takes.
+    ImportTooManyLines = 413, "The file has more than 5000 people. Please split it.", "Die Datei hat mehr als 5000 Personen. Bitte teilen Sie sie auf.";
     /// Something broke on the server. Nothing about it is revealed.
     Internal = 500, "Something went wrong on the server.", "Auf dem Server ist ein Fehler aufgetreten.";
     /// The server is not ready (e.g. the database is unreachable).
     Unavailable = 503, "The service is not available right now.", "Der Dienst ist gerade nicht verfügbar.";
+}
+
+impl ErrorCode {
+    /// The sentence for people with its placeholders filled: `{field}` the field, `{column}`
+    /// the import column the field names (in the language, the other name after it),
+    /// `{columns}` every import column in both languages.
+    pub fn render(self, lang: Lang, field: Option<&str>) -> String {
+        let mut text = self.message(lang).to_owned();
+        if text.contains("{columns}") {
+            text = text.replace("{columns}", &crate::import::expected_columns(lang));
+        }
+        if text.contains("{column}") {
+            let column = field
+                .and_then(|f| serde_json::from_value(serde_json::Value::String(f.to_owned())).ok())
+                .map(|c: crate::import::ImportColumn| match lang {
+                    Lang::En => format!("{} ({})", c.as_str(), c.german()),
+                    Lang::De => format!("{} ({})", c.german(), c.as_str()),
+                });
+            text = text.replace("{column}", column.as_deref().or(field).unwrap_or(""));
+        }
+        text.replace("{field}", field.unwrap_or(""))
+    }
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -218,6 +251,37 @@ mod tests {
             assert!(!code.message(Lang::En).is_empty());
             assert_ne!(code.message(Lang::De), code.message(Lang::En), "{code}");
             assert!((400..600).contains(&code.http_status()));
+        }
+    }
+
+    #[test]
+    fn an_import_refusal_names_the_column_and_every_expected_one_in_both_languages() {
+        let en = ErrorCode::ImportUnknownColumn.render(Lang::En, Some("Abteilung"));
+        let de = ErrorCode::ImportUnknownColumn.render(Lang::De, Some("Abteilung"));
+        assert!(en.starts_with("The column 'Abteilung' is unknown."), "{en}");
+        assert!(
+            de.starts_with("Die Spalte „Abteilung“ ist unbekannt."),
+            "{de}"
+        );
+        for text in [&en, &de] {
+            assert!(text.contains("email (E-Mail)") || text.contains("E-Mail (email)"));
+            assert!(text.contains("Durchwahl"), "{text}");
+        }
+        let de = ErrorCode::ImportMissingColumn.render(Lang::De, Some("email"));
+        assert!(de.starts_with("Die Spalte E-Mail (email) fehlt"), "{de}");
+        let en = ErrorCode::ImportMissingColumn.render(Lang::En, Some("display_name"));
+        assert!(
+            en.starts_with("The column display_name (Name) is missing"),
+            "{en}"
+        );
+        assert_eq!(
+            ErrorCode::NotFound.render(Lang::De, Some("x")),
+            ErrorCode::NotFound.message(Lang::De)
+        );
+        for code in ErrorCode::ALL {
+            for lang in [Lang::En, Lang::De] {
+                assert!(!code.render(lang, Some("email")).contains('{'), "{code}");
+            }
         }
     }
 

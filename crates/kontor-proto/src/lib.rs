@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 pub mod identity;
 pub mod ids;
+pub mod import;
 pub mod payload;
 
 pub use bytes::Bytes;

@@ -61,7 +61,7 @@ impl ApiError {
         ErrorBody {
             error: ErrorDetail {
                 code: self.code,
-                message: self.code.message(lang).to_owned(),
+                message: self.code.render(lang, self.field.as_deref()),
                 field: self.field.clone(),
                 retry_after_secs: self.retry_after_secs,
             },
@@ -118,9 +118,17 @@ impl From<kontor_intake::import::ImportError> for ApiError {
     fn from(e: kontor_intake::import::ImportError) -> Self {
         use kontor_intake::import::ImportError;
         match e {
-            ImportError::NoEmailColumn => ApiError::field(ErrorCode::InvalidInput, "email"),
-            ImportError::TooManyLines => ApiError::new(ErrorCode::PayloadTooLarge),
-            _ => ApiError::new(ErrorCode::MalformedBody),
+            ImportError::UnknownColumn(name) => {
+                ApiError::field(ErrorCode::ImportUnknownColumn, name)
+            }
+            ImportError::MissingColumn(c) => {
+                ApiError::field(ErrorCode::ImportMissingColumn, c.as_str())
+            }
+            ImportError::DuplicateColumn(c) => {
+                ApiError::field(ErrorCode::ImportDuplicateColumn, c.as_str())
+            }
+            ImportError::TooManyLines => ApiError::new(ErrorCode::ImportTooManyLines),
+            _ => ApiError::new(ErrorCode::ImportNoHeader),
         }
     }
 }

@@ -83,11 +83,14 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Imports people from CSV (admins). The first line names the columns: `email` (required),
-/// `display_name`, `role`, `teams` (team names separated by `;`), `job_title`, `competences`
-/// and `languages` (separated by `;`), `location`, `phone_extension`. Each line is invited on
-/// its own: good lines are imported, bad lines are skipped and named with the reason. How the
-/// file is read: [`kontor_intake::import`].
+/// Imports people from CSV (admins). The first line names the columns, in English or German:
+/// `email`/`E-Mail` and `display_name`/`Name` (required), `role`/`Rolle`, `teams`/`Teams`
+/// (team names separated by `;`), `job_title`/`Berufsbezeichnung`,
+/// `competences`/`Kompetenzen` and `languages`/`Sprachen` (separated by `;`),
+/// `location`/`Standort`, `phone_extension`/`Durchwahl`; an unknown column refuses the file
+/// (`import_unknown_column`). UTF-8 or Windows-1252, `,` or `;`. Each line is invited on its
+/// own: good lines are imported, bad lines are skipped and named with the reason (`reason`:
+/// a code and what it is about). How the file is read: [`kontor_intake::import`].
 #[utoipa::path(post, path = "/invitations/import", tag = "invitations", security(("session" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = "4XX", body = ErrorBody)))]

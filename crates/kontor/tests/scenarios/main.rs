@@ -9,6 +9,7 @@ mod abuse_and_bad_input;
 mod admin_actions;
 mod cli_as_a_person_types_it;
 mod cli_chat_as_a_person_types_it;
+mod csv_import_from_a_german_office;
 mod directory_and_teams;
 mod durability_and_canary;
 mod e2ee_conversations;

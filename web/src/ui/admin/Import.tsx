@@ -1,39 +1,81 @@
 // Inviting many people at once from a CSV file (e.g. exported from a spreadsheet): every
-// line is invited on its own; the report names each skipped line with the reason and shows
-// each new invitation's link, once.
+// line is invited on its own; the report names each skipped line with the reason (rendered
+// here from its code and values) and shows each new invitation's link, once. Column names in
+// English or German; a file that is not UTF-8 is read as Windows-1252.
 import { useRef, useState } from "preact/hooks";
 import { importInvitations } from "../../lib/endpoints";
-import { t } from "../../lib/i18n";
+import { lang, t } from "../../lib/i18n";
 import { directoryChanged } from "../../lib/state";
+import { IMPORT_COLUMNS } from "../../gen/importColumns";
+import type { ImportColumn } from "../../gen/ImportColumn";
 import type { ImportLine } from "../../gen/ImportLine";
 import type { ImportReport } from "../../gen/ImportReport";
 import { Busy, errorText } from "../common";
 import { useSubmit } from "../hooks";
 import { CopyButton } from "./fields";
 
-const COLUMNS = [
-  "email",
-  "display_name",
-  "role",
-  "teams",
-  "job_title",
-  "competences",
-  "languages",
-  "location",
-  "phone_extension",
-] as const;
+const EXAMPLE = {
+  en: [
+    "email,display_name,role,teams,job_title,competences,languages",
+    "max.mueller@example.org,Max Müller,member,Pflege,Pflegefachkraft,Wundversorgung;Palliativpflege,Deutsch;Polnisch",
+    "lea.yilmaz@example.org,Lea Yılmaz,admin,Verwaltung,Teamleitung,,Deutsch;Türkisch",
+  ],
+  de: [
+    "Name;E-Mail;Rolle;Teams;Berufsbezeichnung;Kompetenzen;Sprachen",
+    'Max Müller;max.mueller@example.org;Mitglied;Pflege;Pflegefachkraft;"Wundversorgung;Palliativpflege";"Deutsch;Polnisch"',
+    'Lea Yılmaz;lea.yilmaz@example.org;Admin;Verwaltung;Teamleitung;;"Deutsch;Türkisch"',
+  ],
+};
 
-const EXAMPLE = [
-  "email,display_name,role,teams,job_title,competences,languages",
-  "max.mueller@example.org,Max Müller,member,Pflege,Pflegefachkraft,Wundversorgung;Palliativpflege,Deutsch;Polnisch",
-  "lea.yilmaz@example.org,Lea Yılmaz,admin,Verwaltung,Teamleitung,,Deutsch;Türkisch",
-].join("\n");
+/** A column by its name in the current language. */
+function columnName(c: ImportColumn): string {
+  return lang.value === "de" ? (IMPORT_COLUMNS.find((x) => x.name === c)?.german ?? c) : c;
+}
 
-/** Why a line was skipped, with the column it is about. */
+/** Why a line was skipped, from its reason's code and values, in the current language. */
 function reason(line: ImportLine): string {
-  const e = line.error;
-  if (!e) return "";
-  return e.field ? t("admin.import.reasonField", { reason: e.message, field: e.field }) : e.message;
+  const r = line.reason;
+  if (!r) return line.error?.message ?? "";
+  switch (r.code) {
+    case "line_malformed":
+      return t("admin.import.reason.line_malformed");
+    case "email_missing":
+      return t("admin.import.reason.email_missing");
+    case "email_invalid":
+      return t("admin.import.reason.email_invalid", { email: r.email });
+    case "email_repeated":
+      return t("admin.import.reason.email_repeated", { line: r.line });
+    case "email_taken":
+      return t("admin.import.reason.email_taken");
+    case "name_missing":
+      return t("admin.import.reason.name_missing");
+    case "name_invalid":
+      return t("admin.import.reason.name_invalid");
+    case "role_unknown":
+      return t("admin.import.reason.role_unknown", { role: r.role });
+    case "owner_needs_owner":
+      return t("admin.import.reason.owner_needs_owner");
+    case "guests_off":
+      return t("admin.import.reason.guests_off");
+    case "team_unknown":
+      return t("admin.import.reason.team_unknown", { team: r.team });
+    case "field_invalid":
+      return t("admin.import.reason.field_invalid", { column: columnName(r.column) });
+    case "refused":
+      // The server's sentence, in the language the request asked for.
+      return line.error?.message || t("error.generic");
+  }
+}
+
+/** A file's text: UTF-8 if it is, else Windows-1252 (as Excel saves CSV on German Windows),
+ * as the server reads it. */
+async function readText(file: File): Promise<string> {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
 }
 
 export function Import() {
@@ -53,8 +95,7 @@ export function Import() {
       return;
     }
     try {
-      // UTF-8; a byte-order mark is dropped by the server.
-      setText(await file.text());
+      setText(await readText(file));
       setFileName(file.name);
     } catch {
       setFileError(t("admin.import.fileUnreadable"));
@@ -98,13 +139,13 @@ export function Import() {
               </tr>
             </thead>
             <tbody>
-              {COLUMNS.map((c) => (
-                <tr key={c}>
+              {IMPORT_COLUMNS.map((c) => (
+                <tr key={c.name}>
                   <td>
-                    <code>{c}</code>
-                    {c === "email" && <span class="tag">{t("admin.import.required")}</span>}
+                    <code>{c.name}</code> {t("admin.import.or")} <code>{c.german}</code>
+                    {c.required && <span class="tag">{t("admin.import.required")}</span>}
                   </td>
-                  <td>{t(`admin.import.col.${c}`)}</td>
+                  <td>{t(`admin.import.col.${c.name}`)}</td>
                 </tr>
               ))}
             </tbody>
@@ -112,7 +153,7 @@ export function Import() {
         </div>
         <details class="admin-example">
           <summary>{t("admin.import.example")}</summary>
-          <pre>{EXAMPLE}</pre>
+          <pre>{EXAMPLE[lang.value].join("\n")}</pre>
         </details>
       </section>
 
@@ -145,7 +186,7 @@ export function Import() {
             rows={8}
             spellcheck={false}
             value={text}
-            placeholder={EXAMPLE}
+            placeholder={EXAMPLE[lang.value].join("\n")}
             onInput={(e) => {
               setText((e.target as HTMLTextAreaElement).value);
               setFileName(null);
