@@ -18,6 +18,7 @@ import {
   startDirectChat,
   startServer,
   texts,
+  toTopBar,
 } from "./harness.mjs";
 
 const PHONE = { width: 360, height: 740 };
@@ -68,6 +69,7 @@ async function step(name, f) {
 
 /** Opens Profile → Devices on Anna's first browser. */
 async function openDevices(page) {
+  await toTopBar(page);
   await page.getByRole("link", { name: "Profile and settings" }).click();
   await page.getByRole("heading", { name: "Your devices" }).waitFor();
 }
@@ -201,6 +203,7 @@ test("Ben links a laptop while Anna's page is open and her phone is offline: nob
     await phone.context.setOffline(true);
 
     const laptop = await browser({ locale: "de-DE" });
+    let bensConversation = new URL(ben.page.url()).pathname;
     try {
       await logIn(laptop.page, server, { org: slug, email: "ben@sonnenschein.example", lang: "de" });
       await laptop.page.getByRole("heading", { name: "Dieses Gerät verknüpfen" }).waitFor({ timeout: 20000 });
@@ -211,6 +214,8 @@ test("Ben links a laptop while Anna's page is open and her phone is offline: nob
         },
         { what: "the laptop's link code" },
       );
+      bensConversation = new URL(ben.page.url()).pathname;
+      await toTopBar(ben.page);
       await ben.page.getByRole("link", { name: "Profil und Einstellungen" }).click();
       const request = ben.page.getByTestId("link-request");
       await request.waitFor({ timeout: 15000 });
@@ -246,7 +251,10 @@ test("Ben links a laptop while Anna's page is open and her phone is offline: nob
     } finally {
       await laptop.context.close();
       // Ben's phone goes back to the conversation it showed.
-      await ben.page.goBack();
+      await ben.page.evaluate((p) => {
+        history.pushState(null, "", p);
+        dispatchEvent(new PopStateEvent("popstate"));
+      }, bensConversation);
     }
   }));
 
@@ -297,6 +305,7 @@ test("Anna and Ben see the same safety number, and so does Anna's phone", () =>
 
     // Anna's phone has the same identity: Profile → Safety numbers → Ben.
     await phone.page.getByRole("button", { name: "Back" }).click();
+    await toTopBar(phone.page);
     await phone.page.getByRole("link", { name: "Profile and settings" }).click();
     const section = phone.page.locator("section", { has: phone.page.getByRole("heading", { name: "Safety numbers" }) });
     await section.getByLabel("Search the directory").fill("Ben");

@@ -5,7 +5,8 @@
 // English and German, light and dark; on each, nothing is wider than the screen.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ARTEFACTS, annaAndBen, api, eventually, invite, say, startServer, tokenOf } from "./harness.mjs";
+import { ARTEFACTS, annaAndBen, api, eventually, invite, say, startServer, tokenOf, toTopBar,
+} from "./harness.mjs";
 
 const VIEWPORTS = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 800 } };
 
@@ -137,12 +138,13 @@ test("a competence found by its beginning, a profile card, and a direct chat in 
     const direct = await api(server, annaToken, "GET", "/conversations");
     assert.equal(direct.conversations.filter((c) => c.kind === "direct").length, 2, "one chat with Ben, one with Clara");
 
-    // Ben, on his phone in German: the sender's name opens Anna's card.
+    // Ben, on his phone in German: in a direct chat her name is in the header, not on each
+    // message; her picture there opens her card.
     const b = ben.page;
     const item = b.locator("[data-conversation]").first();
     await item.waitFor({ timeout: 20000 });
     await item.click();
-    const sender = b.locator(".sender-name", { hasText: "Anna Schmidt" });
+    const sender = b.getByTestId("header-person");
     await sender.waitFor({ timeout: 15000 });
     await sender.click();
     const annasCard = b.getByRole("dialog", { name: "Anna Schmidt" });
@@ -156,6 +158,7 @@ test("a competence found by its beginning, a profile card, and a direct chat in 
     assert.equal(new URL(b.url()).pathname, here);
 
     // His competence filter in German: "wund" finds Anna and suggests her competence.
+    await toTopBar(b);
     await b.getByRole("link", { name: "Neue Unterhaltung" }).click();
     await b.getByLabel("Kompetenz").fill("wund");
     await b.locator('[data-email="clara@sonnenschein.example"]').waitFor({ state: "detached" });

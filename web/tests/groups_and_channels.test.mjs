@@ -59,7 +59,7 @@ async function create(page, kind, name, emails) {
     await page.locator(`[data-email="${email}"]`).click();
     await page.locator(`[data-email="${email}"][aria-pressed="true"]`).waitFor();
   }
-  await page.getByRole("button", { name: `Start with ${emails.length} selected` }).click();
+  await page.getByRole("button", { name: emails.length === 1 ? "Start with 1 person" : `Start with ${emails.length} people` }).click();
   await page.getByTestId("conversation-title").filter({ hasText: name }).waitFor({ timeout: 20000 });
 }
 
@@ -148,8 +148,15 @@ test("an announcement channel: Ben reads, then posts once Anna makes him a membe
     await ben.page.getByTestId("read-only").waitFor();
     assert.equal(await ben.page.getByTestId("composer").count(), 0, "a reader has no composer");
     assert.match(await ben.page.locator(".conv-title .muted").innerText(), /Sie lesen mit/);
-    // Readers have no message actions either.
-    assert.equal(await ben.page.getByRole("button", { name: "Aktionen zur Nachricht" }).count(), 0);
+    // Readers may copy and forward a message, not reply to it or react.
+    const posted = ben.page.getByTestId("message").filter({ hasText: "Die Dienstpläne für März sind da." });
+    await posted.getByRole("button", { name: "Aktionen zur Nachricht" }).click();
+    const menu = ben.page.getByTestId("menu");
+    await menu.getByRole("menuitem", { name: "Text kopieren" }).waitFor();
+    assert.equal(await menu.getByRole("menuitem", { name: "Antworten" }).count(), 0);
+    assert.equal(await menu.getByRole("menuitem", { name: /reagieren$/ }).count(), 0);
+    await ben.page.keyboard.press("Escape");
+    await menu.waitFor({ state: "detached" });
 
     await say(anna.page, "Bitte bis Freitag eintragen.");
     await shows(ben.page, "Bitte bis Freitag eintragen.");
@@ -157,6 +164,8 @@ test("an announcement channel: Ben reads, then posts once Anna makes him a membe
     // Anna makes Ben a poster; his composer appears without a reload.
     await anna.page.getByRole("button", { name: "Members" }).click();
     await anna.page.getByLabel("Role of Ben Weber").selectOption({ label: "Member" });
+    // Asked first, in the app's dialog.
+    await anna.page.getByRole("dialog", { name: "Give Ben Weber the role “Member” in this conversation?" }).getByRole("button", { name: "Change role" }).click();
     await anna.page
       .getByTestId("members")
       .locator(".member", { hasText: "Ben Weber" })

@@ -223,7 +223,7 @@ test("a conversation with a reply, a reaction, an edit, a mention and bold text"
     await anna.page.getByLabel("Name of the group").fill(LONG_GROUP);
     await anna.page.getByLabel("Search the directory").fill("Ben");
     await anna.page.locator('[data-email="ben@sonnenschein.example"]').click();
-    await anna.page.getByRole("button", { name: "Start with 1 selected" }).click();
+    await anna.page.getByRole("button", { name: "Start with 1 person" }).click();
     await anna.page.getByTestId("conversation-title").filter({ hasText: LONG_GROUP }).waitFor({ timeout: 20000 });
     group = new URL(anna.page.url()).pathname.split("/")[2];
     await say(anna.page, "Treffen am Donnerstag um 10 Uhr im Besprechungsraum 2");
@@ -232,7 +232,7 @@ test("a conversation with a reply, a reaction, an edit, a mention and bold text"
     await anna.page.getByLabel("Name of the channel").fill("Neuigkeiten");
     await anna.page.getByLabel("Search the directory").fill("Ben");
     await anna.page.locator('[data-email="ben@sonnenschein.example"]').click();
-    await anna.page.getByRole("button", { name: "Start with 1 selected" }).click();
+    await anna.page.getByRole("button", { name: "Start with 1 person" }).click();
     await say(anna.page, "Die Dienstpläne für März sind da.");
 
     await startDirectChat(anna.page, { search: "Ben", email: "ben@sonnenschein.example" });
@@ -484,8 +484,8 @@ test("the messenger by keyboard: Tab to a conversation, Enter, Tab to the compos
     await eventually(async () => (await texts(ben.page)).includes("Per Tastatur geschrieben"), {
       what: "Ben receives it",
     });
-    // The message's actions by keyboard too: back to its menu button, Enter, Tab to a
-    // reaction, Enter.
+    // The message's actions by keyboard too: back to its menu button, Enter, an arrow key to
+    // a reaction, Enter.
     await tabTo(
       page,
       (f) => f.label === "Message actions" && f.message === "Per Tastatur geschrieben",
@@ -493,7 +493,8 @@ test("the messenger by keyboard: Tab to a conversation, Enter, Tab to the compos
       "Shift+Tab",
     );
     await page.keyboard.press("Enter");
-    await tabTo(page, (f) => f.label === "React with ❤️", "the ❤️ reaction");
+    // Inside the menu the arrow keys move (Tab leaves it, as in every menu).
+    await tabTo(page, (f) => f.label === "React with ❤️", "the ❤️ reaction", "ArrowRight");
     await page.keyboard.press("Enter");
     const last = page.getByTestId("message").filter({ hasText: "Per Tastatur geschrieben" });
     // Shown at once on Anna's own page, and on Ben's.

@@ -5,6 +5,10 @@
 
 use crate::markdown::Span;
 
+/// The longest host name (RFC 1035) and the longest address made a link.
+const MAX_HOST: usize = 253;
+const MAX_URL: usize = 2048;
+
 /// A web address starting at byte `at` of `line` (`http://`, `https://` or `www.`, not inside
 /// a word): the link and how many bytes it took. Punctuation that ends a sentence is not part
 /// of it, nor is a closing bracket that opened before it.
@@ -31,9 +35,33 @@ pub(crate) fn url_at(line: &str, at: usize) -> Option<(Span, usize)> {
     } else {
         return None;
     };
+    // The host first, and bounded: text that only looks like the start of an address costs
+    // no more than its host, however long the line (a hostile message must not make every
+    // recipient's device scan the rest of the line again at each "http://").
+    let after = &rest[scheme..];
+    let host_len = after
+        .char_indices()
+        .take(MAX_HOST + 1)
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '.' | '-' | ':')))
+        .map_or(after.len().min(MAX_HOST + 1), |(i, _)| i);
+    let host = after[..host_len].trim_end_matches('.');
+    // `user@host` would lead somewhere else than the text seems to say: no link.
+    if host_len > MAX_HOST
+        || after[host_len..].starts_with('@')
+        || !host.contains('.')
+        || host.starts_with('.')
+        || host.starts_with('-')
+    {
+        return None;
+    }
     let mut end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
-        .unwrap_or(rest.len());
+        .char_indices()
+        .take_while(|(i, _)| *i < MAX_URL)
+        .find(|(_, c)| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+        .map_or(rest.len().min(MAX_URL), |(i, _)| i);
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
     let (mut opens, mut closes) = rest[..end].chars().fold((0, 0), |(o, c), ch| match ch {
         '(' => (o + 1, c),
         ')' => (o, c + 1),
@@ -57,16 +85,15 @@ pub(crate) fn url_at(line: &str, at: usize) -> Option<(Span, usize)> {
             break;
         }
     }
-    let text = &rest[..end];
-    let host = &text[scheme..];
-    let host = host.split(['/', '?', '#']).next().unwrap_or_default();
-    if !host.contains('.') || host.starts_with('.') || host.ends_with('.') {
+    if end < scheme + host.len() {
         return None;
     }
+    let text = &rest[..end];
+    // The scheme in lower case, as the apps recognise it.
     let url = if scheme == 0 {
         format!("https://{text}")
     } else {
-        text.to_owned()
+        format!("{}{}", text[..scheme].to_ascii_lowercase(), &text[scheme..])
     };
     Some((
         Span::Link {
@@ -253,6 +280,47 @@ mod tests {
         assert_eq!(
             inline("xhttps://a.example"),
             vec![Span::Text("xhttps://a.example".into())]
+        );
+    }
+
+    /// A member can send a line of megabytes; every recipient parses it to show it.
+    #[test]
+    fn text_that_only_looks_like_addresses_parses_in_linear_time() {
+        for unit in [
+            "(http://a",
+            "-https://.x",
+            "(www.a",
+            "http://a.b",
+            "https://x.example/(",
+        ] {
+            let text = unit.repeat(256 * 1024 / unit.len());
+            let started = std::time::Instant::now();
+            let _ = crate::markdown::parse(&text);
+            let took = started.elapsed();
+            assert!(
+                took < std::time::Duration::from_secs(5),
+                "{unit}… took {took:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_address_with_a_user_before_its_host_is_no_link_and_schemes_reach_the_apps_in_lower_case()
+    {
+        // No web link to evil.example in the name of the bank (what is left reads as the
+        // e-mail address it is).
+        assert!(
+            !inline("https://www.sparkasse.de@evil.example/login")
+                .iter()
+                .any(|s| matches!(s, Span::Link { url, .. } if url.starts_with("http")))
+        );
+        assert_eq!(
+            inline("HTTPS://Example.org/a"),
+            vec![link("HTTPS://Example.org/a", "https://Example.org/a")]
+        );
+        assert!(
+            inline("[https://bank.example](HTTPS://evil.example/login)")
+                .contains(&link("https://bank.example", "https://evil.example/login"))
         );
     }
 

@@ -24,6 +24,12 @@ pub struct ChatMessage {
     /// Emoji → who reacted with it.
     #[serde(default)]
     pub reactions: BTreeMap<String, Vec<PersonId>>,
+    /// A poll's votes: who chose which options.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub votes: BTreeMap<PersonId, Vec<u32>>,
+    /// Pinned for the conversation, by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<PersonId>,
 }
 
 impl ChatMessage {
@@ -43,6 +49,8 @@ impl ChatMessage {
             Payload::Reaction { .. }
                 | Payload::Edit { .. }
                 | Payload::Delete { .. }
+                | Payload::Vote { .. }
+                | Payload::Pin { .. }
                 | Payload::System {
                     note: SystemNote::State { .. }
                 }
@@ -59,6 +67,7 @@ impl ChatMessage {
         }
         match self.payload() {
             Payload::Text { text, .. } => text,
+            Payload::Poll { question, .. } => question,
             Payload::System { note } => match note {
                 SystemNote::Renamed { name, .. } => format!("» {name}"),
                 SystemNote::Added { users } => format!("+ {}", users.len()),
@@ -216,6 +225,46 @@ pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) 
             if who.is_empty() {
                 m.reactions.remove(&emoji);
             }
+            Some(seq)
+        }
+        Payload::Vote { poll, choices } => {
+            let seq = find(poll, messages)?;
+            let m = messages.get_mut(&seq)?;
+            let Payload::Poll {
+                options,
+                multiple,
+                closes_ms,
+                ..
+            } = m.payload()
+            else {
+                return None;
+            };
+            if m.deleted || closes_ms.is_some_and(|c| incoming.envelope.sent_at > c) {
+                return None;
+            }
+            let mut chosen: Vec<u32> = choices
+                .into_iter()
+                .filter(|c| (*c as usize) < options.len())
+                .collect();
+            chosen.sort_unstable();
+            chosen.dedup();
+            if !multiple && chosen.len() > 1 {
+                return None;
+            }
+            if chosen.is_empty() {
+                m.votes.remove(&sender);
+            } else {
+                m.votes.insert(sender, chosen);
+            }
+            Some(seq)
+        }
+        Payload::Pin { target, unpin } => {
+            let seq = find(target, messages)?;
+            let m = messages.get_mut(&seq)?;
+            if m.deleted || !m.is_visible() {
+                return None;
+            }
+            m.pinned_by = (!unpin).then_some(sender);
             Some(seq)
         }
         _ => None,

@@ -223,7 +223,11 @@ fn link(
     Some((
         Span::Link {
             text: text.to_owned(),
-            url: target.to_owned(),
+            // The scheme in lower case, as the apps recognise it (`HTTPS:` is `https:`).
+            url: match target.split_once(':') {
+                Some((scheme, rest)) => format!("{}:{rest}", scheme.to_ascii_lowercase()),
+                None => target.to_owned(),
+            },
         },
         len,
     ))

@@ -46,6 +46,8 @@ pub struct ConversationView {
     /// The people in the encrypted group as this device sees it (not as the server says),
     /// with how many of their devices are in it.
     pub members: Vec<GroupMember>,
+    /// Messages pinned for everybody, newest first.
+    pub pinned: Vec<PinnedView>,
 }
 
 impl ConversationView {
@@ -107,6 +109,8 @@ pub struct MessageView {
     pub reply_to: Option<ReplyView>,
     pub edited: bool,
     pub deleted: bool,
+    /// Pinned for the conversation.
+    pub pinned: bool,
     pub reactions: Vec<ReactionView>,
 }
 
@@ -120,11 +124,45 @@ pub enum MessageBody {
         text: String,
         blocks: Vec<Block>,
         mentions: Vec<PersonId>,
+        forwarded: bool,
+    },
+    /// A poll with its votes so far. Who chose what only when it is not anonymous.
+    Poll {
+        question: String,
+        options: Vec<PollOptionView>,
+        multiple: bool,
+        anonymous: bool,
+        /// No vote sent after this counts (ms, by the voter's clock); the apps show it closed.
+        closes_ms: Option<i64>,
+        /// How many people voted.
+        voters: u32,
+        /// The options this person chose.
+        mine: Vec<u32>,
     },
     /// A note about the conversation (renamed, people added or removed).
     System { note: SystemNote },
     /// A kind this build does not know: shown as such, never dropped.
     Unknown { kind: String },
+}
+
+/// One option of a poll.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PollOptionView {
+    pub text: String,
+    pub votes: u32,
+    /// Who chose it; empty in an anonymous poll.
+    pub people: Vec<PersonId>,
+}
+
+/// A pinned message, for the bar under a conversation's header.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PinnedView {
+    pub seq: u64,
+    pub sender_person: PersonId,
+    pub excerpt: String,
+    pub pinned_by: PersonId,
 }
 
 /// The message a reply quotes.
@@ -239,6 +277,17 @@ impl Client {
             .find(|m| m.is_visible())
             .map(|m| self.view_of(conv, m));
         let queued = self.outbox().filter(|e| e.conversation_id == conv).count();
+        let pinned = self
+            .messages_rev(conv)
+            .filter_map(|m| {
+                Some(PinnedView {
+                    pinned_by: m.pinned_by.filter(|_| !m.deleted)?,
+                    seq: m.seq,
+                    sender_person: m.envelope.sender_person,
+                    excerpt: excerpt(&m.text()),
+                })
+            })
+            .collect();
         Some(ConversationView {
             id: c.id,
             kind: c.kind,
@@ -256,6 +305,7 @@ impl Client {
             queued: u32::try_from(queued).unwrap_or(u32::MAX),
             read: c.read,
             members,
+            pinned,
         })
     }
 
@@ -291,6 +341,8 @@ impl Client {
                     edited: None,
                     deleted: false,
                     reactions: Default::default(),
+                    votes: Default::default(),
+                    pinned_by: None,
                 };
                 if m.is_visible() {
                     let mut v = self.view_of(conv, &m);
@@ -310,19 +362,64 @@ impl Client {
     fn view_of(&self, conv: ConversationId, m: &ChatMessage) -> MessageView {
         let payload = m.payload();
         let (body, reply_to) = match &payload {
-            Payload::Text { reply_to, .. } => {
+            Payload::Text {
+                reply_to,
+                forwarded,
+                ..
+            } => {
                 let text = m.text();
                 let body = MessageBody::Text {
                     blocks: markdown::parse(&text),
                     mentions: markdown::mentions(&text),
+                    forwarded: *forwarded,
                     text,
                 };
                 (body, reply_to.map(|id| self.reply_view(conv, id)))
             }
+            Payload::Poll {
+                question,
+                options,
+                multiple,
+                anonymous,
+                closes_ms,
+            } => {
+                let me = self.user();
+                let options = options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| {
+                        let people: Vec<PersonId> = m
+                            .votes
+                            .iter()
+                            .filter(|(_, chosen)| chosen.contains(&(i as u32)))
+                            .map(|(p, _)| *p)
+                            .collect();
+                        PollOptionView {
+                            text: text.clone(),
+                            votes: u32::try_from(people.len()).unwrap_or(u32::MAX),
+                            people: if *anonymous { Vec::new() } else { people },
+                        }
+                    })
+                    .collect();
+                let body = MessageBody::Poll {
+                    question: question.clone(),
+                    options,
+                    multiple: *multiple,
+                    anonymous: *anonymous,
+                    closes_ms: *closes_ms,
+                    voters: u32::try_from(m.votes.len()).unwrap_or(u32::MAX),
+                    mine: m.votes.get(&me).cloned().unwrap_or_default(),
+                };
+                (body, None)
+            }
             Payload::System { note } => (MessageBody::System { note: note.clone() }, None),
             Payload::Unknown { kind } => (MessageBody::Unknown { kind: kind.clone() }, None),
             // Not shown in the timeline themselves; for completeness.
-            Payload::Reaction { .. } | Payload::Edit { .. } | Payload::Delete { .. } => (
+            Payload::Reaction { .. }
+            | Payload::Edit { .. }
+            | Payload::Delete { .. }
+            | Payload::Vote { .. }
+            | Payload::Pin { .. } => (
                 MessageBody::Unknown {
                     kind: "change".into(),
                 },
@@ -343,6 +440,7 @@ impl Client {
             reply_to,
             edited: m.edited.is_some(),
             deleted: m.deleted,
+            pinned: m.pinned_by.is_some() && !m.deleted,
             reactions: m
                 .reactions
                 .iter()

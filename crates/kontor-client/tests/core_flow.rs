@@ -140,6 +140,7 @@ fn text(t: &str) -> Payload {
         text: t.into(),
         mentions: vec![],
         reply_to: None,
+        forwarded: false,
     }
 }
 

@@ -71,6 +71,10 @@ pub enum Payload {
         mentions: Vec<PersonId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<ClientMsgId>,
+        /// Forwarded from another conversation (shown as such; who wrote it first is not
+        /// carried: the forwarder sends it as theirs).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forwarded: bool,
     },
     /// An emoji reaction to a message; `remove` takes it back.
     Reaction {
@@ -88,6 +92,31 @@ pub enum Payload {
     },
     /// Deletes one of the sender's own messages for everybody.
     Delete { target: ClientMsgId },
+    /// A poll: a question and 2 to 12 options, one choice or several. In an anonymous poll
+    /// the apps show counts only (the votes are messages of their senders like any other,
+    /// which the members' devices read). No vote counts that was sent after `closes_ms`.
+    Poll {
+        question: String,
+        options: Vec<String>,
+        #[serde(default)]
+        multiple: bool,
+        #[serde(default)]
+        anonymous: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        closes_ms: Option<i64>,
+    },
+    /// The sender's vote in a poll, replacing their earlier one: the options chosen (by
+    /// index); none takes the vote back.
+    Vote {
+        poll: ClientMsgId,
+        choices: Vec<u32>,
+    },
+    /// Pins a message of the conversation for everybody in it, or unpins it.
+    Pin {
+        target: ClientMsgId,
+        #[serde(default)]
+        unpin: bool,
+    },
     /// A note about the conversation itself.
     System { note: SystemNote },
     /// A kind this build does not know (from a newer client). Kept and shown, never dropped.
@@ -174,6 +203,7 @@ mod tests {
             text: "**Hallo** @Ben".into(),
             mentions: vec![PersonId(uuid::Uuid::nil())],
             reply_to: None,
+            forwarded: false,
         };
         assert_eq!(Payload::parse(&p.to_json()), p);
     }

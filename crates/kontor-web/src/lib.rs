@@ -352,6 +352,66 @@ impl Device {
         })
     }
 
+    /// Starts a poll. `options` is a JSON array of strings; `closes_ms` 0 for none.
+    pub fn send_poll(
+        &self,
+        conv: String,
+        question: String,
+        options: String,
+        multiple: bool,
+        anonymous: bool,
+        closes_ms: f64,
+    ) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let options: Vec<String> =
+                serde_json::from_str(&options).map_err(|_| invalid("options"))?;
+            let closes = (closes_ms > 0.0).then_some(closes_ms as i64);
+            let mut s = s.lock().await;
+            let sent = s
+                .send_poll(conv, &question, &options, multiple, anonymous, closes)
+                .await
+                .map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
+        })
+    }
+
+    /// Votes in a poll: `choices` a JSON array of option indexes (empty takes it back).
+    pub fn vote(&self, conv: String, poll: String, choices: String) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let poll: ClientMsgId = parse(&poll, "poll")?;
+            let choices: Vec<u32> =
+                serde_json::from_str(&choices).map_err(|_| invalid("choices"))?;
+            let mut s = s.lock().await;
+            let sent = s.vote(conv, poll, choices).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
+        })
+    }
+
+    /// Pins a message for everybody in the conversation (or unpins it).
+    pub fn pin(&self, conv: String, target: String, unpin: bool) -> Promise {
+        self.with(move |s| async move {
+            let conv: ConversationId = parse(&conv, "conversation")?;
+            let target: ClientMsgId = parse(&target, "message")?;
+            let mut s = s.lock().await;
+            let sent = s.pin(conv, target, unpin).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
+        })
+    }
+
+    /// Forwards a message's text to another conversation. Resolves to its sequence number.
+    pub fn forward(&self, from: String, message: String, to: String) -> Promise {
+        self.with(|s| async move {
+            let from: ConversationId = parse(&from, "conversation")?;
+            let message: ClientMsgId = parse(&message, "message")?;
+            let to: ConversationId = parse(&to, "conversation")?;
+            let mut s = s.lock().await;
+            let sent = s.forward(from, message, to).await.map_err(error)?;
+            Ok(JsValue::from_f64(sent.seq as f64))
+        })
+    }
+
     /// Reacts to a message with an emoji (or takes the reaction back).
     pub fn react(&self, conv: String, target: String, emoji: String, remove: bool) -> Promise {
         self.with(move |s| async move {

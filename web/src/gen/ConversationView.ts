@@ -4,6 +4,7 @@ import type { ConversationKind } from "./ConversationKind";
 import type { GroupMember } from "./GroupMember";
 import type { MessageView } from "./MessageView";
 import type { PersonId } from "./PersonId";
+import type { PinnedView } from "./PinnedView";
 import type { StopView } from "./StopView";
 
 /**
@@ -57,4 +58,8 @@ read: number,
  * The people in the encrypted group as this device sees it (not as the server says),
  * with how many of their devices are in it.
  */
-members: Array<GroupMember>, };
+members: Array<GroupMember>, 
+/**
+ * Messages pinned for everybody, newest first.
+ */
+pinned: Array<PinnedView>, };

@@ -30,4 +30,8 @@ queued: boolean,
 /**
  * The sender's transcript signature verified.
  */
-verified: boolean, body: MessageBody, reply_to: ReplyView | null, edited: boolean, deleted: boolean, reactions: Array<ReactionView>, };
+verified: boolean, body: MessageBody, reply_to: ReplyView | null, edited: boolean, deleted: boolean, 
+/**
+ * Pinned for the conversation.
+ */
+pinned: boolean, reactions: Array<ReactionView>, };

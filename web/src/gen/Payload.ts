@@ -6,4 +6,9 @@ import type { SystemNote } from "./SystemNote";
 /**
  * What a message says.
  */
-export type Payload = { "kind": "text", text: string, mentions?: Array<PersonId>, reply_to?: ClientMsgId | null, } | { "kind": "reaction", target: ClientMsgId, emoji: string, remove: boolean, } | { "kind": "edit", target: ClientMsgId, text: string, mentions?: Array<PersonId>, } | { "kind": "delete", target: ClientMsgId, } | { "kind": "system", note: SystemNote, };
+export type Payload = { "kind": "text", text: string, mentions?: Array<PersonId>, reply_to?: ClientMsgId | null, 
+/**
+ * Forwarded from another conversation (shown as such; who wrote it first is not
+ * carried: the forwarder sends it as theirs).
+ */
+forwarded?: boolean, } | { "kind": "reaction", target: ClientMsgId, emoji: string, remove: boolean, } | { "kind": "edit", target: ClientMsgId, text: string, mentions?: Array<PersonId>, } | { "kind": "delete", target: ClientMsgId, } | { "kind": "poll", question: string, options: Array<string>, multiple: boolean, anonymous: boolean, closes_ms?: number | null, } | { "kind": "vote", poll: ClientMsgId, choices: Array<number>, } | { "kind": "pin", target: ClientMsgId, unpin: boolean, } | { "kind": "system", note: SystemNote, };

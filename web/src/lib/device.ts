@@ -103,6 +103,16 @@ export class Device {
   onFrame = async (frame: string) => json<UpdateView[]>(await this.core.on_frame(frame));
   sendText = (id: string, text: string, replyTo?: string) =>
     this.inOrder(async () => (await this.core.send_text(id, text, replyTo)) as number);
+  sendPoll = (id: string, question: string, options: string[], multiple: boolean, anonymous: boolean, closesMs: number | null) =>
+    this.inOrder(async () =>
+      (await this.core.send_poll(id, question, JSON.stringify(options), multiple, anonymous, closesMs ?? 0)) as number,
+    );
+  vote = (id: string, poll: string, choices: number[]) =>
+    this.inOrder(async () => (await this.core.vote(id, poll, JSON.stringify(choices))) as number);
+  pin = (id: string, target: string, unpin: boolean) =>
+    this.inOrder(async () => (await this.core.pin(id, target, unpin)) as number);
+  forward = (from: string, message: string, to: string) =>
+    this.inOrder(async () => (await this.core.forward(from, message, to)) as number);
   react = (id: string, target: string, emoji: string, remove: boolean) =>
     this.inOrder(async () => (await this.core.react(id, target, emoji, remove)) as number);
   edit = (id: string, target: string, text: string) =>

@@ -11,6 +11,8 @@ import { refreshConversations, touched } from "../lib/session";
 import { device, me, serverConversations, toast } from "../lib/state";
 import { nameOf } from "../lib/people";
 import { errorText } from "./common";
+import { EmojiPicker } from "./EmojiPicker";
+import { PollDialog } from "./PollDialog";
 import { personName, plainText } from "./names";
 
 /** Turns the mentions picked in this draft into `@[Name](id)`. */
@@ -39,6 +41,8 @@ export function Composer(props: {
   onEditLast: () => void;
 }) {
   const [text, setText] = useState("");
+  const [picking, setPicking] = useState(false);
+  const [polling, setPolling] = useState(false);
   const [suggest, setSuggest] = useState<{ q: string; at: number } | null>(null);
   const [choice, setChoice] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -213,6 +217,24 @@ export function Composer(props: {
         <label class="sr-only" for="composer">
           {t("composer.label")}
         </label>
+        <button
+          type="button"
+          class="icon poll-button"
+          aria-label={t("poll.new")}
+          title={t("poll.new")}
+          onClick={() => setPolling(true)}
+        >
+          <Icon name="poll" />
+        </button>
+        <button
+          type="button"
+          class="icon emoji-button"
+          aria-label={t("emoji.pickInsert")}
+          title={t("emoji.pickInsert")}
+          onClick={() => setPicking(true)}
+        >
+          <Icon name="smile" />
+        </button>
         <textarea
           id="composer"
           ref={area}
@@ -227,6 +249,35 @@ export function Composer(props: {
           <Icon name="send" />
         </button>
       </form>
+      {polling && (
+        <PollDialog
+          conversation={props.id}
+          onClose={() => setPolling(false)}
+          onSent={() => {
+            setPolling(false);
+            props.onDone();
+          }}
+        />
+      )}
+      {picking && (
+        <EmojiPicker
+          title={t("emoji.pickInsert")}
+          onClose={() => setPicking(false)}
+          onPick={(emoji) => {
+            setPicking(false);
+            // At the cursor, and the cursor after it.
+            const el = area.current;
+            const at = el ? el.selectionStart : text.length;
+            const end = el ? el.selectionEnd : text.length;
+            const next = text.slice(0, at) + emoji + text.slice(end);
+            onInput(next);
+            requestAnimationFrame(() => {
+              el?.focus();
+              el?.setSelectionRange(at + emoji.length, at + emoji.length);
+            });
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -5,17 +5,22 @@ import { conversations, me, serverConversations } from "../lib/state";
 import { navigate, route } from "../lib/router";
 import { formatTime, t } from "../lib/i18n";
 import type { ConversationView } from "../gen/ConversationView";
+import { listPrefs, loadListPrefs } from "../lib/prefs";
 import { Avatar } from "./common";
 import { avatarId, conversationName, personName, preview } from "./names";
 
-type Kind = "all" | "unread" | "direct" | "group" | "channel";
+type Kind = "all" | "unread" | "direct" | "group" | "channel" | "archived";
 
 export function ConversationList(props: { filter?: string }) {
   const [q, setQ] = useState("");
   const [kind, setKind] = useState<Kind>(props.filter === "channels" ? "channel" : "all");
   const open = route.value.page === "conversation" ? route.value.id : null;
   const needle = q.trim().toLowerCase();
+  useEffect(() => void loadListPrefs(), []);
+  const { pinned, archived } = listPrefs.value;
   const list = conversations.value.filter((c) => {
+    // The archive is its own view; a search finds archived conversations too.
+    if ((kind === "archived") !== archived.includes(c.id) && !(needle && kind === "all")) return false;
     if (kind === "unread" && c.unread === 0) return false;
     if ((kind === "direct" || kind === "group" || kind === "channel") && c.kind !== kind) return false;
     if (!needle) return true;
@@ -24,7 +29,9 @@ export function ConversationList(props: { filter?: string }) {
       preview(c.last, c.kind).toLowerCase().includes(needle)
     );
   });
-  const kinds: Kind[] = ["all", "unread", "direct", "group", "channel"];
+  // Pinned first (in the order they were pinned), then newest first as the core sorts them.
+  list.sort((a, b) => rank(pinned, a.id) - rank(pinned, b.id));
+  const kinds: Kind[] = archived.length > 0 ? ["all", "unread", "direct", "group", "channel", "archived"] : ["all", "unread", "direct", "group", "channel"];
   const painted = list.length > 0;
   useEffect(() => {
     // For the benchmark: when the list first showed conversations after the page loaded.
@@ -71,7 +78,7 @@ export function ConversationList(props: { filter?: string }) {
       ) : (
         <ul class="items" data-testid="conversation-list">
           {list.map((c) => (
-            <Item key={c.id} c={c} open={c.id === open} />
+            <Item key={c.id} c={c} open={c.id === open} pinned={pinned.includes(c.id)} />
           ))}
         </ul>
       )}
@@ -79,7 +86,13 @@ export function ConversationList(props: { filter?: string }) {
   );
 }
 
-function Item(props: { c: ConversationView; open: boolean }) {
+/** A pinned conversation's place at the top; every other one after them. */
+function rank(pinned: string[], id: string): number {
+  const i = pinned.indexOf(id);
+  return i < 0 ? pinned.length : i;
+}
+
+function Item(props: { c: ConversationView; open: boolean; pinned: boolean }) {
   const c = props.c;
   const name = conversationName(c);
   const last = c.last;
@@ -105,6 +118,11 @@ function Item(props: { c: ConversationView; open: boolean }) {
         <span class="item-body">
           <span class="item-top">
             <span class="item-name">{name}</span>
+            {props.pinned && (
+              <span class="item-pin" title={t("list.pinned")} aria-label={t("list.pinned")} data-testid="pinned">
+                📌
+              </span>
+            )}
             {/* Beside the name, not in it: a long name is cut, the label never. */}
             {c.kind === "channel" && (
               <span class="tag item-tag">{role === "reader" ? t("kind.channelRead") : t("kind.channel")}</span>

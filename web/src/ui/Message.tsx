@@ -3,12 +3,19 @@
 import { useState } from "preact/hooks";
 import type { ConversationKind } from "../gen/ConversationKind";
 import type { MessageView } from "../gen/MessageView";
-import { formatDateTime, formatTime, t } from "../lib/i18n";
+import { formatDateTime, formatTime, t, tn } from "../lib/i18n";
+import { toast } from "../lib/state";
 import { Avatar } from "./common";
 import { personName, plainText, systemText } from "./names";
 import { Blocks } from "./blocks";
+import { usedEmoji } from "./EmojiPicker";
 import { MenuButton } from "./Menu";
 import { showPerson } from "./PersonCard";
+
+/** A message's text as copied: the markdown the sender wrote, mentions as `@Name`. */
+function copyText(text: string): string {
+  return text.replace(/@\[([^\]]*)\]\([^)]*\)/g, "@$1");
+}
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
@@ -18,7 +25,56 @@ export interface MessageActions {
   remove: (m: MessageView) => void;
   react: (m: MessageView, emoji: string, remove: boolean) => void;
   jump: (seq: number) => void;
+  forward: (m: MessageView) => void;
+  /** Opens the full emoji picker to react with. */
+  pickReaction: (m: MessageView) => void;
+  vote: (m: MessageView, choices: number[]) => void;
+  pin: (m: MessageView, unpin: boolean) => void;
   canWrite: boolean;
+}
+
+/** A poll: tap an option to vote (again to take it back); bars show the share so far. */
+function PollBody(props: { m: MessageView; actions: MessageActions }) {
+  const { m, actions: a } = props;
+  if (m.body.type !== "poll") return null;
+  const p = m.body;
+  const closed = p.closes_ms !== null && Date.now() > p.closes_ms;
+  const mine = p.mine;
+  const about = [
+    p.multiple ? t("poll.multiple") : t("poll.single"),
+    p.anonymous ? t("poll.anonymous") : t("poll.named"),
+    p.closes_ms !== null ? (closed ? t("poll.closed") : t("poll.closes", { when: formatDateTime(p.closes_ms) })) : null,
+  ].filter(Boolean);
+  return (
+    <div class="poll" role="group" aria-label={p.question} data-testid="poll">
+      <p class="poll-q">{p.question}</p>
+      <p class="muted small">{about.join(" · ")}</p>
+      {p.options.map((o, i) => {
+        const on = mine.includes(i);
+        const share = p.voters > 0 ? Math.round((o.votes / p.voters) * 100) : 0;
+        const next = p.multiple ? (on ? mine.filter((x) => x !== i) : [...mine, i]) : on ? [] : [i];
+        return (
+          <button
+            key={i}
+            type="button"
+            class={on ? "poll-option on" : "poll-option"}
+            role={p.multiple ? "checkbox" : "radio"}
+            aria-checked={on}
+            disabled={closed || !a.canWrite || m.queued}
+            onClick={() => a.vote(m, next)}
+          >
+            <span class="poll-bar" style={{ width: `${share}%` }} aria-hidden="true" />
+            <span class="poll-text">{o.text}</span>
+            <span class="poll-count" aria-label={tn("poll.votes", o.votes)}>
+              {o.votes}
+            </span>
+            {o.people.length > 0 && <span class="poll-people">{o.people.map((u) => personName(u)).join(", ")}</span>}
+          </button>
+        );
+      })}
+      <p class="muted small">{tn("poll.voters", p.voters)}</p>
+    </div>
+  );
 }
 
 export function Message(props: {
@@ -36,8 +92,8 @@ export function Message(props: {
     return (
       <div class="system" data-seq={m.seq}>
         <span>
-          {/* Nobody in the conversation removed a person whose access ended: no "who". */}
-          {m.body.note.type === "removed" && m.body.note.lost_access ? text : `${personName(m.sender_person)} · ${text}`}
+          {/* Always who wrote the note: any member can write one, so it is theirs to answer for. */}
+          {personName(m.sender_person)} · {text}
         </span>
       </div>
     );
@@ -58,9 +114,9 @@ export function Message(props: {
           type="button"
           class="person-show"
           onClick={() => showPerson(m.sender_person)}
-          aria-label={t("card.show", { name: sender })}
           title={t("card.show", { name: sender })}
         >
+          <span class="sr-only">{t("card.show", { name: sender })}</span>
           <Avatar id={m.sender_person} name={sender} size="s" />
         </button>
       ) : props.kind === "direct" ? null : (
@@ -79,9 +135,9 @@ export function Message(props: {
             type="button"
             class="quote"
             onClick={() => m.reply_to?.seq && a.jump(m.reply_to.seq)}
-            aria-label={t("message.quoteOf", { name: personName(m.reply_to.sender_person) })}
           >
-            <span class="quote-who">{personName(m.reply_to.sender_person)}</span>
+            <span class="sr-only">{t("message.quoteOf", { name: personName(m.reply_to.sender_person) })}: </span>
+            <span class="quote-who" aria-hidden="true">{personName(m.reply_to.sender_person)}</span>
             <span class="quote-text">
               {m.reply_to.deleted
                 ? t("message.deleted")
@@ -89,11 +145,16 @@ export function Message(props: {
             </span>
           </button>
         )}
+        {m.body.type === "text" && m.body.forwarded && !m.deleted && (
+          <p class="forwarded muted small">{t("message.forwarded")}</p>
+        )}
         <div class="text" data-testid="message-text">
           {m.deleted ? (
             <p class="muted">{t("message.deleted")}</p>
           ) : m.body.type === "text" ? (
             <Blocks blocks={m.body.blocks} />
+          ) : m.body.type === "poll" ? (
+            <PollBody m={m} actions={a} />
           ) : (
             <p class="muted">{t("message.unknown", { kind: m.body.kind })}</p>
           )}
@@ -116,23 +177,24 @@ export function Message(props: {
                 aria-pressed={r.mine}
                 disabled={!a.canWrite || m.queued}
                 title={r.people.map((u) => personName(u)).join(", ")}
-                aria-label={t("message.reactionBy", {
-                  emoji: r.emoji,
-                  names: r.people.map((u) => personName(u)).join(", "),
-                })}
                 onClick={() => a.react(m, r.emoji, r.mine)}
               >
                 {r.emoji} {r.people.length}
+                <span class="sr-only">
+                  {" "}
+                  ({t("message.reactionBy", { emoji: r.emoji, names: r.people.map((u) => personName(u)).join(", ") })})
+                </span>
               </button>
             ))}
           </div>
         )}
       </div>
-      {!m.deleted && !m.queued && a.canWrite && (
+      {!m.deleted && !m.queued && (
         <div class={menu ? "msg-actions open" : "msg-actions"}>
           <MenuButton label={t("message.actions")} onOpen={setMenu} testId="message-menu">
             {(close) => (
               <>
+                {a.canWrite && (
                 <div class="quick" role="group" aria-label={t("message.react")}>
                   {QUICK_REACTIONS.map((e) => (
                     <button
@@ -142,24 +204,80 @@ export function Message(props: {
                       aria-label={t("message.reactWith", { emoji: e })}
                       onClick={() => {
                         close();
+                        void usedEmoji(e);
                         a.react(m, e, m.reactions.some((r) => r.emoji === e && r.mine));
                       }}
                     >
                       {e}
                     </button>
                   ))}
-                </div>
-                <button
-                  type="button"
-                  role="menuitem"
-                  onClick={() => {
-                    close();
-                    a.reply(m);
-                  }}
-                >
-                  {t("message.reply")}
-                </button>
-                {m.own && m.body.type === "text" && (
+                  <button
+                      type="button"
+                      role="menuitem"
+                      aria-label={t("message.moreReactions")}
+                      title={t("message.moreReactions")}
+                      onClick={() => {
+                        close();
+                        a.pickReaction(m);
+                      }}
+                    >
+                      +
+                    </button>
+                  </div>
+                )}
+                {a.canWrite && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    onClick={() => {
+                      close();
+                      a.reply(m);
+                    }}
+                  >
+                    {t("message.reply")}
+                  </button>
+                )}
+                {m.body.type === "text" && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    onClick={() => {
+                      close();
+                      const text = m.body.type === "text" ? copyText(m.body.text) : "";
+                      void navigator.clipboard
+                        .writeText(text)
+                        .then(() => toast(t("message.copied")))
+                        .catch(() => toast(t("message.copyFailed"), "error"));
+                    }}
+                  >
+                    {t("message.copy")}
+                  </button>
+                )}
+                {m.body.type === "text" && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    onClick={() => {
+                      close();
+                      a.forward(m);
+                    }}
+                  >
+                    {t("message.forward")}
+                  </button>
+                )}
+                {a.canWrite && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    onClick={() => {
+                      close();
+                      a.pin(m, m.pinned);
+                    }}
+                  >
+                    {m.pinned ? t("message.unpin") : t("message.pin")}
+                  </button>
+                )}
+                {m.own && a.canWrite && m.body.type === "text" && (
                   <button
                     type="button"
                     role="menuitem"
@@ -171,7 +289,7 @@ export function Message(props: {
                     {t("message.edit")}
                   </button>
                 )}
-                {m.own && (
+                {m.own && a.canWrite && (
                   <button
                     type="button"
                     role="menuitem"

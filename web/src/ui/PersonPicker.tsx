@@ -111,10 +111,10 @@ export function PersonPicker(props: {
                   type="button"
                   class="person-show"
                   onClick={() => props.onShow?.(p)}
-                  aria-label={t("card.show", { name: p.display_name })}
                   title={t("card.show", { name: p.display_name })}
                   data-testid="show-person"
                 >
+                  <span class="sr-only">{t("card.show", { name: p.display_name })}</span>
                   <Avatar id={p.id} name={p.display_name} size="s" />
                 </button>
               )}

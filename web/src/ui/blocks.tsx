@@ -6,12 +6,27 @@ import type { Span } from "../gen/Span";
 import { nameOf } from "../lib/people";
 import { me } from "../lib/state";
 
-function hostOf(url: string): string {
+function parsed(url: string): URL | null {
   try {
-    return new URL(url).host || url;
+    return new URL(url);
   } catch {
-    return url;
+    return null;
   }
+}
+
+/** Where a link leads, shown after its text unless the text says exactly that: the host of a
+ * web page (always when the address has a user name in it), the address or number of a
+ * mailto: or tel: link. */
+function target(text: string, url: string): string | null {
+  const u = parsed(url);
+  if (!u) return url;
+  if (u.protocol === "http:" || u.protocol === "https:") {
+    const said = parsed(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+    const plain = !u.username && !u.password && said !== null && !said.username && said.host === u.host;
+    return plain ? null : u.host;
+  }
+  const address = decodeURIComponent(url.slice(u.protocol.length));
+  return text === address ? null : address;
 }
 
 function spans(list: Span[], key = ""): JSX.Element[] {
@@ -30,9 +45,9 @@ function spans(list: Span[], key = ""): JSX.Element[] {
         return <code key={k}>{s.c}</code>;
       case "link": {
         // A web page opens in a new tab; an e-mail address or phone number in its app.
-        const web = s.c.url.startsWith("http");
-        // Where a link leads, when its text does not say it ("[hier](https://…)").
-        const hidden = web && s.c.text !== s.c.url && `https://${s.c.text}` !== s.c.url;
+        const protocol = parsed(s.c.url)?.protocol;
+        const web = protocol === "http:" || protocol === "https:";
+        const hidden = target(s.c.text, s.c.url);
         return (
           <a
             key={k}
@@ -42,7 +57,7 @@ function spans(list: Span[], key = ""): JSX.Element[] {
             rel="noopener noreferrer nofollow"
           >
             {s.c.text}
-            {hidden && <span class="link-host"> ({hostOf(s.c.url)})</span>}
+            {hidden && <span class="link-host"> ({hidden})</span>}
           </a>
         );
       }

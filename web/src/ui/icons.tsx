@@ -12,6 +12,8 @@ const paths = {
   close: "M18 6 6 18M6 6l12 12",
   more: "M12 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2zM19 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2zM5 13a1 1 0 1 0 0-2 1 1 0 0 0 0 2z",
   channel: "M3 11l18-8v18L3 13v-2zM11.6 16.8a3 3 0 1 1-5.8-1.6",
+  poll: "M4 20V10M10 20V4M16 20v-7M22 20H2",
+  smile: "M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -79,6 +79,8 @@ export function preview(m: MessageView | null, kind?: ConversationKind): string 
       return plainText(m.body.text);
     case "system":
       return systemText(m.body.note, kind);
+    case "poll":
+      return `📊 ${m.body.question}`;
     case "unknown":
       return t("message.unknown", { kind: m.body.kind });
   }

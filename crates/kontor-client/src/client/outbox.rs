@@ -133,6 +133,8 @@ impl Client {
                 edited: None,
                 deleted: false,
                 reactions: BTreeMap::new(),
+                votes: BTreeMap::new(),
+                pinned_by: None,
             };
             updates.extend(self.record(conv, msg));
         }

@@ -93,6 +93,8 @@ fn examples() -> Vec<(&'static str, serde_json::Value)> {
         edited: Some("Übergabe um 15 Uhr".into()),
         deleted: false,
         reactions: BTreeMap::from([("👍".to_owned(), vec![PersonId(u(7))])]),
+        votes: BTreeMap::from([(PersonId(u(7)), vec![1])]),
+        pinned_by: Some(PersonId(u(7))),
     };
     let pending = PendingCommit {
         client_msg_id: ClientMsgId(u(8)),

@@ -48,6 +48,89 @@ impl<H: Host> Device<H> {
 
     /// Sends a text in the markdown subset; its mentions (`@[Name](person-id)`) are read
     /// from it.
+    /// Starts a poll: a question and 2 to 12 distinct options (each trimmed, not empty).
+    pub async fn send_poll(
+        &mut self,
+        conv: ConversationId,
+        question: &str,
+        options: &[String],
+        multiple: bool,
+        anonymous: bool,
+        closes_ms: Option<i64>,
+    ) -> Result<Sent> {
+        let question = question.trim();
+        let options: Vec<String> = options.iter().map(|o| o.trim().to_owned()).collect();
+        let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
+        if question.is_empty()
+            || question.chars().count() > 500
+            || !(2..=12).contains(&options.len())
+            || distinct.len() != options.len()
+            || options
+                .iter()
+                .any(|o| o.is_empty() || o.chars().count() > 200)
+        {
+            return Err(DeviceError::Core(ClientError::Invalid("poll")));
+        }
+        self.send(
+            conv,
+            &Payload::Poll {
+                question: question.to_owned(),
+                options,
+                multiple,
+                anonymous,
+                closes_ms,
+            },
+        )
+        .await
+    }
+
+    /// Votes in a poll (the options chosen now; none takes the vote back).
+    pub async fn vote(
+        &mut self,
+        conv: ConversationId,
+        poll: ClientMsgId,
+        choices: Vec<u32>,
+    ) -> Result<Sent> {
+        self.send(conv, &Payload::Vote { poll, choices }).await
+    }
+
+    /// Pins a message for everybody in the conversation, or unpins it.
+    pub async fn pin(
+        &mut self,
+        conv: ConversationId,
+        target: ClientMsgId,
+        unpin: bool,
+    ) -> Result<Sent> {
+        self.send(conv, &Payload::Pin { target, unpin }).await
+    }
+
+    /// Forwards a message's text (as it reads now, after edits) to another conversation, as
+    /// the forwarder's own message marked forwarded.
+    pub async fn forward(
+        &mut self,
+        from: ConversationId,
+        message: ClientMsgId,
+        to: ConversationId,
+    ) -> Result<Sent> {
+        let text = self
+            .core
+            .messages(from)
+            .find(|m| m.envelope.client_msg_id == message && m.is_visible())
+            .map(|m| m.text())
+            .ok_or(DeviceError::Core(ClientError::Invalid("message")))?;
+        let mentions = crate::markdown::mentions(&text);
+        self.send(
+            to,
+            &Payload::Text {
+                text,
+                mentions,
+                reply_to: None,
+                forwarded: true,
+            },
+        )
+        .await
+    }
+
     pub async fn send_text(
         &mut self,
         conv: ConversationId,
@@ -61,6 +144,7 @@ impl<H: Host> Device<H> {
                 text,
                 mentions,
                 reply_to,
+                forwarded: false,
             },
         )
         .await

@@ -153,7 +153,7 @@ async fn member_rows(
     sqlx::query(&format!(
         "SELECT m.person_id, {EFFECTIVE_ROLE} AS role FROM conversation_members m \
          JOIN conversations c ON c.id = m.conversation_id JOIN orgs o ON o.id = c.org_id \
-         JOIN people p ON p.id = m.person_id WHERE m.conversation_id = $1"
+         JOIN people p ON p.id = m.person_id AND p.org_id = c.org_id WHERE m.conversation_id = $1"
     ))
     .bind(conv.to_string())
     .fetch_all(exec)
@@ -177,7 +177,7 @@ pub(super) async fn effective_role(
     let role: Option<String> = sqlx::query_scalar(&format!(
         "SELECT {EFFECTIVE_ROLE} AS role FROM conversation_members m \
          JOIN conversations c ON c.id = m.conversation_id JOIN orgs o ON o.id = c.org_id \
-         JOIN people p ON p.id = m.person_id WHERE m.conversation_id = $1 AND m.person_id = $2"
+         JOIN people p ON p.id = m.person_id AND p.org_id = c.org_id WHERE m.conversation_id = $1 AND m.person_id = $2"
     ))
     .bind(conv.to_string())
     .bind(person.to_string())
@@ -197,7 +197,7 @@ async fn devices_and_members(
          FROM conversation_devices d \
          JOIN conversations c ON c.id = d.conversation_id JOIN orgs o ON o.id = c.org_id \
          LEFT JOIN conversation_members m ON m.conversation_id = d.conversation_id AND m.person_id = d.person_id \
-         LEFT JOIN people p ON p.id = m.person_id \
+         LEFT JOIN people p ON p.id = m.person_id AND p.org_id = c.org_id \
          WHERE d.conversation_id = $1 ORDER BY d.device_id"
     ))
     .bind(conv.to_string())
@@ -955,11 +955,17 @@ impl super::Store {
             return Err(StoreError::NotFound);
         }
         if caller == target && role != ConversationRole::Admin {
-            let admins = members
-                .values()
-                .filter(|r| **r == ConversationRole::Admin)
-                .count();
-            if admins <= 1 {
+            // Admins by their own stored role, not by the organisation's policy: switched
+            // off, the policy must not leave a conversation nobody manages.
+            let others: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM conversation_members \
+                 WHERE conversation_id = $1 AND role = 'admin' AND person_id <> $2",
+            )
+            .bind(conv.to_string())
+            .bind(target.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            if others == 0 {
                 return Err(StoreError::refused(ErrorCode::Conflict));
             }
         }

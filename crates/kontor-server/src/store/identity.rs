@@ -385,10 +385,12 @@ impl super::Store {
         expires_at: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin_org(org).await?;
-        sqlx::query("DELETE FROM link_requests WHERE device_id = $1 AND sealed IS NULL")
-            .bind(device.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let replaced =
+            sqlx::query("DELETE FROM link_requests WHERE device_id = $1 AND sealed IS NULL")
+                .bind(device.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         sqlx::query(
             "INSERT INTO link_requests (id, org_id, person_id, device_id, keys, ephemeral_key, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -403,14 +405,18 @@ impl super::Store {
         .bind(expires_at)
         .execute(&mut *tx)
         .await?;
-        emit(
-            &mut tx,
-            org,
-            Audience::User(user),
-            &EventKind::LinkRequested { device_id: device },
-            now,
-        )
-        .await?;
+        // Announced once per waiting device: asking again only replaces the request, and
+        // does not prompt the person's devices (or fill the event log) again.
+        if replaced == 0 {
+            emit(
+                &mut tx,
+                org,
+                Audience::User(user),
+                &EventKind::LinkRequested { device_id: device },
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -880,6 +880,7 @@ async fn a_device_that_sends_too_fast_is_told_to_wait_and_nothing_is_lost() {
             text: format!("Nachricht {i}"),
             mentions: vec![],
             reply_to: None,
+            forwarded: false,
         };
         if let Err(e) = device.s.send(notes, &text).await {
             refused = Some(e);
@@ -965,6 +966,7 @@ async fn a_retry_of_a_stored_message_is_answered_even_past_the_send_limit() {
                 text: "Antwort verloren".into(),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
             kontor_cli::chat::now_ms(),
         )

@@ -71,6 +71,7 @@ fn text(t: String) -> Payload {
         text: t,
         mentions: vec![],
         reply_to: None,
+        forwarded: false,
     }
 }
 

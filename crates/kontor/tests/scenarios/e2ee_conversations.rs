@@ -102,6 +102,7 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 text: "Morgen Anna".into(),
                 mentions: vec![w.anna.id()],
                 reply_to: Some(first),
+                forwarded: false,
             },
         )
         .await
@@ -188,6 +189,7 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 text: "darf ich?".into(),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
         )
         .await
@@ -203,6 +205,7 @@ async fn anna_ben_and_chris_talk_on_two_devices_each() {
                 text: "als Commit".into(),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
             0,
         )
@@ -449,6 +452,14 @@ async fn the_organisations_admins_manage_a_group_a_colleague_created_by_policy()
     );
     anna.s.sync().await.unwrap();
     anna.s.add_people(group, &[erik.id()]).await.unwrap();
+    // Ben cannot step down and leave the group to Anna's policy alone: switched off, the
+    // group would have nobody to manage it.
+    let refused = ben
+        .s
+        .set_role(group, w.ben.id(), ConversationRole::Member)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), Some(ErrorCode::Conflict));
 
     // Switched off, Anna is a member like everybody Ben added.
     let _: kontor_proto::api::Policies = w
@@ -527,4 +538,161 @@ async fn only_admins_create_channels_unless_the_organisation_lets_members() {
         .unwrap_err();
     assert_eq!(code(&refused), Some(ErrorCode::ChannelsByAdmins));
     w.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_forwarded_to_another_conversation_arrives_there_marked_forwarded() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let direct = anna
+        .s
+        .create(ConversationKind::Direct, None, &[w.ben.id()])
+        .await
+        .unwrap();
+    let group = anna
+        .s
+        .create(ConversationKind::Group, Some("Station 3"), &[w.ben.id()])
+        .await
+        .unwrap();
+    anna.say(direct, "Übergabe um 14 Uhr").await;
+    // Edited first: what goes on is the text as it reads now.
+    let first = anna
+        .s
+        .core
+        .messages(direct)
+        .find(|m| m.is_visible() && m.text() == "Übergabe um 14 Uhr")
+        .unwrap()
+        .envelope
+        .client_msg_id;
+    anna.s
+        .send(
+            direct,
+            &Payload::Edit {
+                target: first,
+                text: "Übergabe um 15 Uhr".into(),
+                mentions: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    anna.s.forward(direct, first, group).await.unwrap();
+    ben.s.sync().await.unwrap();
+    let forwarded: Vec<(String, bool)> = ben
+        .s
+        .core
+        .messages(group)
+        .filter_map(|m| match m.payload() {
+            Payload::Text { forwarded, .. } => Some((m.text(), forwarded)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(forwarded, vec![("Übergabe um 15 Uhr".to_owned(), true)]);
+    // A message this device does not have cannot be forwarded.
+    assert!(anna.s.forward(group, first, direct).await.is_err());
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn polls_count_each_persons_last_vote_until_they_close_and_pins_reach_everybody() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let group = anna
+        .s
+        .create(ConversationKind::Group, Some("Station 3"), &[w.ben.id()])
+        .await
+        .unwrap();
+    let options = [
+        "Montag".to_owned(),
+        "Dienstag".to_owned(),
+        "Mittwoch".to_owned(),
+    ];
+    // Refused before anything is sent: one option, or the same one twice.
+    for bad in [&options[..1], &[options[0].clone(), options[0].clone()][..]] {
+        assert!(
+            anna.s
+                .send_poll(group, "Wann?", bad, false, false, None)
+                .await
+                .is_err()
+        );
+    }
+    anna.s
+        .send_poll(group, "Teamtreffen wann?", &options, false, true, None)
+        .await
+        .unwrap();
+    let closed_at = chrono_now_ms() - 1;
+    anna.s
+        .send_poll(
+            group,
+            "Schon vorbei?",
+            &options[..2],
+            true,
+            false,
+            Some(closed_at),
+        )
+        .await
+        .unwrap();
+    ben.s.sync().await.unwrap();
+    let poll_id = |d: &ChatDevice, q: &str| {
+        d.s.core
+            .messages(group)
+            .find(|m| matches!(m.payload(), Payload::Poll { question, .. } if question == q))
+            .unwrap()
+            .envelope
+            .client_msg_id
+    };
+    let open = poll_id(&ben, "Teamtreffen wann?");
+    let over = poll_id(&ben, "Schon vorbei?");
+    ben.s.vote(group, open, vec![0]).await.unwrap();
+    // Two choices where one is allowed: not counted; the next vote replaces the first.
+    ben.s.vote(group, open, vec![0, 1]).await.unwrap();
+    ben.s.vote(group, open, vec![2]).await.unwrap();
+    ben.s.vote(group, over, vec![0]).await.unwrap();
+    anna.s.vote(group, open, vec![2]).await.unwrap();
+    anna.s.sync().await.unwrap();
+    let votes = |d: &ChatDevice, id| {
+        d.s.core
+            .messages(group)
+            .find(|m| m.envelope.client_msg_id == id)
+            .unwrap()
+            .votes
+            .clone()
+    };
+    assert_eq!(
+        votes(&anna, open),
+        std::collections::BTreeMap::from([(w.anna.id(), vec![2]), (w.ben.id(), vec![2])])
+    );
+    assert!(
+        votes(&anna, over).is_empty(),
+        "a vote after the closing time does not count"
+    );
+
+    // Ben pins the poll; Anna's device shows it pinned; Anna unpins it.
+    ben.s.pin(group, open, false).await.unwrap();
+    anna.s.sync().await.unwrap();
+    let pinned = anna.s.core.conversation_view(group).unwrap().pinned;
+    assert_eq!(pinned.len(), 1);
+    assert_eq!(pinned[0].pinned_by, w.ben.id());
+    assert_eq!(pinned[0].excerpt, "Teamtreffen wann?");
+    anna.s.pin(group, open, true).await.unwrap();
+    ben.s.sync().await.unwrap();
+    assert!(
+        ben.s
+            .core
+            .conversation_view(group)
+            .unwrap()
+            .pinned
+            .is_empty()
+    );
+    w.server.stop().await;
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

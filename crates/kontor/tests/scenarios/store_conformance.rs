@@ -997,6 +997,7 @@ async fn delivery_service_orders_by_epoch_numbers_gap_free_and_stores_once(store
                 text: "eins".into(),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
             T0,
         )

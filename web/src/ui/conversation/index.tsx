@@ -2,9 +2,9 @@
 // scrolling up), the composer, and the members panel. useTimeline.ts loads the messages;
 // rows.tsx draws them; banners.tsx says what is wrong on this device.
 import { useEffect, useState } from "preact/hooks";
-import { t } from "../../lib/i18n";
+import { t, tn } from "../../lib/i18n";
 import { mayWrite } from "../../lib/device";
-import { touched } from "../../lib/session";
+import { refreshConversations, touched } from "../../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../../lib/state";
 import type { MessageView } from "../../gen/MessageView";
 import { ask } from "../ask";
@@ -12,9 +12,11 @@ import { errorText } from "../common";
 import { Composer } from "../Composer";
 import { Members } from "../Members";
 import type { MessageActions } from "../Message";
-import { conversationName } from "../names";
+import { conversationName, personName } from "../names";
 import { VirtualList } from "../VirtualList";
 import { ReadOnly, StateBanners } from "./banners";
+import { EmojiPicker } from "../EmojiPicker";
+import { ForwardDialog } from "./forward";
 import { ConversationHeader } from "./header";
 import { rows, TimelineRow } from "./rows";
 import { useTimeline } from "./useTimeline";
@@ -29,6 +31,8 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
   const { messages } = timeline;
   const [replyTo, setReplyTo] = useState<MessageView | null>(null);
   const [editing, setEditing] = useState<MessageView | null>(null);
+  const [forwarding, setForwarding] = useState<MessageView | null>(null);
+  const [reactingTo, setReactingTo] = useState<MessageView | null>(null);
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
@@ -59,6 +63,20 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
         .catch((e) => toast(errorText(e), "error"))
         .then(() => touched(id, [m.seq]));
     },
+    forward: (m) => setForwarding(m),
+    pickReaction: (m) => setReactingTo(m),
+    vote: (m, choices) => {
+      void device()
+        .vote(id, m.id, choices)
+        .catch((e) => toast(errorText(e), "error"))
+        .then(() => touched(id, [m.seq]));
+    },
+    pin: (m, unpin) => {
+      void device()
+        .pin(id, m.id, unpin)
+        .catch((e) => toast(errorText(e), "error"))
+        .then(() => refreshConversations());
+    },
     jump: (seq) => {
       const el = document.querySelector(`[data-seq="${seq}"]`);
       el?.scrollIntoView({ block: "center" });
@@ -77,6 +95,26 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
     <section class="conversation" aria-label={name}>
       <ConversationHeader view={view} name={name} server={server} myRole={mine?.role} panel={props.panel} />
       <StateBanners view={view} />
+      {view.pinned.length > 0 && props.panel !== "members" && (
+        <button type="button" class="pinned-bar" data-testid="pinned-bar" onClick={() => actions.jump(view.pinned[0].seq)}>
+          <span aria-hidden="true">📌 </span>
+          <span class="sr-only">{t("message.pinnedBy", { name: personName(view.pinned[0].pinned_by) })}: </span>
+          <span class="pinned-text">{view.pinned[0].excerpt}</span>
+          {view.pinned.length > 1 && <span class="muted small"> {tn("message.morePinned", view.pinned.length - 1)}</span>}
+        </button>
+      )}
+      {forwarding && <ForwardDialog from={id} message={forwarding} onClose={() => setForwarding(null)} />}
+      {reactingTo && (
+        <EmojiPicker
+          title={t("emoji.pickReaction")}
+          onClose={() => setReactingTo(null)}
+          onPick={(emoji) => {
+            const m = reactingTo;
+            setReactingTo(null);
+            actions.react(m, emoji, m.reactions.some((r) => r.emoji === emoji && r.mine));
+          }}
+        />
+      )}
       {props.panel === "members" ? (
         <Members id={id} />
       ) : (

@@ -571,6 +571,7 @@ impl ChatDevice {
                     text: text.into(),
                     mentions: vec![],
                     reply_to: None,
+                    forwarded: false,
                 },
             )
             .await
