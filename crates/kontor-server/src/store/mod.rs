@@ -229,6 +229,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_void.sql")),
     (10, include_str!("migrations/0010_directory_in_memory.sql")),
     (11, include_str!("migrations/0011_people.sql")),
+    (13, include_str!("migrations/0013_app_name.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

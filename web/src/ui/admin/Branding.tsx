@@ -101,7 +101,7 @@ export function Branding() {
     ] as const) {
       if (v && !HEX.test(v)) throw new ApiError(400, "invalid_input", t("admin.branding.colorInvalid"), field);
     }
-    const o = await updateOrg({ name: name.trim(), accent_color: accent, secondary_color: secondary });
+    const o = await updateOrg({ name: name.trim(), accent_color: accent, secondary_color: secondary, app_name: null });
     setDirty(false);
     changed(o);
     setName(o.name);
