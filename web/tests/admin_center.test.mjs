@@ -67,6 +67,32 @@ async function openSection(page, label) {
   await page.getByRole("navigation", { name: /Administration|Admin-Bereich/ }).getByRole("link", { name: label, exact: true }).click();
 }
 
+/**
+ * How well text in the app's link colour reads where the app draws it: a link and a sender's
+ * name made with the app's own CSS, their computed colour against the page's computed
+ * background (WCAG contrast, computed in the page).
+ */
+async function linkContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => {
+      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    const bg = rgb(getComputedStyle(document.body).backgroundColor);
+    const probe = document.createElement("div");
+    probe.innerHTML = '<a href="#x">link</a> <p class="sender">Ben</p> <span class="mention">@Ben</span>';
+    document.body.append(probe);
+    const ratios = [...probe.children].map((el) => ratio(rgb(getComputedStyle(el).color), bg));
+    probe.remove();
+    return Math.min(...ratios);
+  });
+}
+
 /** What each section shows once it has loaded, so the screenshot has content. */
 async function sectionReady(page, section) {
   await page.getByTestId(`admin-${section}`).waitFor();
@@ -102,6 +128,26 @@ async function shootAll(page, labels, suffix) {
       await page.screenshot({ path: join(ARTEFACTS, `admin-${section}-table-${suffix}.png`) });
     }
   }
+}
+
+/** The whole page in one picture: the app scrolls inside itself, so on a screen this tall. */
+async function shootWhole(page, name) {
+  await until("toasts gone", async () => (await page.locator(".toast").count()) === 0);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: size.width, height: size.width < 640 ? 2600 : 1500 });
+  await page.screenshot({ path: join(ARTEFACTS, name) });
+  await page.setViewportSize(size);
+}
+
+/** The branding page whole, in light and dark, at the page's current width. */
+async function shootBranding(page, labels, suffix) {
+  await openSection(page, labels.branding);
+  await sectionReady(page, "branding");
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await shootWhole(page, `admin-branding-whole-${suffix}${scheme === "dark" ? "-dark" : ""}.png`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 /** The list of each section that has one. */
@@ -303,21 +349,84 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
     // The PNG stays.
     assert.ok(await logo.isVisible());
 
+    // A pale accent is flagged next to its field, with its ratio and what is needed, where
+    // screen readers hear it; the header colour's text is checked too.
+    await page.getByLabel("Main colour", { exact: true }).fill("#f5e663");
+    const accentCheck = page.getByTestId("f-accent_color-contrast");
+    await until("the pale accent flagged", async () =>
+      /light background only 1\.2:1, 4\.5:1 needed/.test(await accentCheck.innerText()),
+    );
+    assert.equal(await accentCheck.getAttribute("role"), "status");
+    assert.equal(await accentCheck.locator('[data-ok="false"]').count(), 1, "too pale on light, fine on dark");
+    assert.match(await accentCheck.innerText(), /dark background: 1\d\.\d:1, readable/);
+    assert.match(
+      (await page.getByLabel("Main colour", { exact: true }).getAttribute("aria-describedby")) ?? "",
+      /f-accent_color-contrast/,
+    );
+    await page.getByLabel("Header colour", { exact: true }).fill("#1e88e5");
+    const headerCheck = page.getByTestId("f-secondary_color-contrast");
+    await until("the header checked", async () => /Its text is black: 5\.\d:1 \(4\.5:1 needed\)/.test(await headerCheck.innerText()));
+    assert.match(await headerCheck.innerText(), /Dark mode: a darker shade, with white text/);
+    // The preview draws links in a readable shade in light and dark.
+    const previewLink = (id) => page.getByTestId(id).locator(".admin-preview-link").evaluate((e) => getComputedStyle(e).color);
+    assert.notEqual(await previewLink("brand-preview"), "rgb(245, 230, 99)", "darker on light");
+    assert.equal(await previewLink("brand-preview-dark"), "rgb(245, 230, 99)", "the accent itself reads on dark");
+
+    // The home-screen name: too long is refused before sending; the preview shows it.
+    const appName = page.getByLabel("Name on the home screen");
+    assert.equal(await appName.getAttribute("placeholder"), "Pflegedienst", "the default: the name cut to 12");
+    assert.equal(await page.getByTestId("home-screen-name").innerText(), "Pflegedienst");
+    await appName.fill("Sonnenschein 24");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("alert").filter({ hasText: "At most 12 characters" }).waitFor();
+    await appName.fill("Sonnenschein");
+    assert.equal(await page.getByTestId("home-screen-name").innerText(), "Sonnenschein");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("The branding was saved.").waitFor();
+    const manifestHref = await page.locator('link[rel="manifest"]').getAttribute("href");
+    const manifest = await page.evaluate(async (href) => (await fetch(href)).json(), manifestHref);
+    assert.equal(manifest.short_name, "Sonnenschein");
+    assert.equal(manifest.theme_color, "#1e88e5");
+
+    // What people see in the app stays readable: links and names in a darker shade on light…
+    assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--brand").trim()), "#f5e663");
+    const lightRatio = await linkContrast(page);
+    assert.ok(lightRatio >= 4.5, `links on light read at ${lightRatio.toFixed(2)}:1`);
+    // …and in dark mode, where the top bar takes a darker shade of the header colour.
+    const bar = page.locator("header.topbar");
+    const barStyle = () => bar.evaluate((e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]);
+    assert.deepEqual(await barStyle(), ["rgb(30, 136, 229)", "rgb(0, 0, 0)"], "light: the header colour, black text");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await until("the top bar toned for dark", async () => (await barStyle())[0] !== "rgb(30, 136, 229)");
+    const [darkBar, darkBarText] = await barStyle();
+    assert.equal(darkBarText, "rgb(255, 255, 255)", "white text on the darker shade");
+    const [r, g, b] = darkBar.match(/\d+/g).map(Number);
+    assert.ok(r < 30 && g < 136 && b < 229, `a darker shade: ${darkBar}`);
+    const darkRatio = await linkContrast(page);
+    assert.ok(darkRatio >= 4.5, `links on dark read at ${darkRatio.toFixed(2)}:1`);
+    await page.emulateMedia({ colorScheme: "light" });
+
     // Screenshots in English: desk, desk in dark, phone.
     await shootAll(page, EN, "desktop-en");
+    await shootBranding(page, EN, "desktop-en");
     await page.emulateMedia({ colorScheme: "dark" });
     await shootAll(page, EN, "desktop-en-dark");
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize(PHONE);
     await shootAll(page, EN, "phone-en");
+    await shootBranding(page, EN, "phone-en");
 
     // Ben, now an admin, sees the admin center in German.
     await ben.page.goto(`${s.url}/admin/people`);
     await ben.page.getByRole("heading", { name: "Admin-Bereich", level: 1 }).waitFor();
     await sectionReady(ben.page, "people");
     await shootAll(ben.page, DE, "phone-de");
+    await shootBranding(ben.page, DE, "phone-de");
     await ben.page.setViewportSize(DESKTOP);
     await shootAll(ben.page, DE, "desktop-de");
+    await shootBranding(ben.page, DE, "desktop-de");
+    assert.match(await ben.page.getByTestId("f-accent_color-contrast").innerText(), /hellem Hintergrund nur 1,2:1, nötig sind 4,5:1/);
+    assert.equal(await ben.page.getByTestId("home-screen-name").innerText(), "Sonnenschein");
     // German throughout, with the server's German messages.
     await openSection(ben.page, "Richtlinien");
     await ben.page.getByLabel("Nachrichten löschen nach").waitFor();

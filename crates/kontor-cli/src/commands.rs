@@ -300,8 +300,16 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: Option<PolicyCommand>,
     },
-    /// Rename the organisation.
-    Rename { name: String },
+    /// Rename the organisation, or choose its app name (under the installed app's icon).
+    Rename {
+        /// The new name; leave it out to change only the app name.
+        #[arg(required_unless_present = "app_name")]
+        name: Option<String>,
+        /// The name under the installed app's icon: at most 12 characters, "" for the name
+        /// cut to 12.
+        #[arg(long)]
+        app_name: Option<String>,
+    },
     /// Read the audit log.
     Audit {
         /// An action, or a prefix ending in "." such as "person."
@@ -920,12 +928,13 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
             };
             output::policies(&p, o.json);
         }
-        AdminCommand::Rename { name } => {
+        AdminCommand::Rename { name, app_name } => {
             let org: Org = c
                 .patch(
                     "/org",
                     &OrgPatch {
-                        name: Some(name),
+                        name,
+                        app_name,
                         ..Default::default()
                     },
                 )
@@ -933,7 +942,10 @@ async fn admin(o: Opts, command: AdminCommand) -> Result<(), CliError> {
             if o.json {
                 output::json(&org);
             } else {
-                println!("{} ({})", org.name, org.slug);
+                match &org.app_name {
+                    Some(app) => println!("{} ({}), app: {app}", org.name, org.slug),
+                    None => println!("{} ({})", org.name, org.slug),
+                }
             }
         }
         AdminCommand::Audit {

@@ -198,6 +198,10 @@ pub struct Org {
     pub accent_color: Option<String>,
     /// The second colour (`#rrggbb`): the header and the installed app's frame.
     pub secondary_color: Option<String>,
+    /// The name under the installed app's icon (at most 12 characters); absent for the
+    /// name cut to 12. Absent too in what was stored before it existed.
+    #[serde(default)]
+    pub app_name: Option<String>,
     /// Whether a logo was uploaded (`GET /branding/logo?org={slug}`).
     pub has_logo: bool,
     pub created_at: String,
@@ -212,6 +216,9 @@ pub struct Branding {
     pub slug: String,
     pub accent_color: Option<String>,
     pub secondary_color: Option<String>,
+    /// The name under the installed app's icon; absent for the name cut to 12 characters.
+    #[serde(default)]
+    pub app_name: Option<String>,
     pub has_logo: bool,
 }
 
@@ -256,8 +263,8 @@ pub struct CreateOrgResponse {
     pub invitation: InvitationCreated,
 }
 
-/// Rename the organisation or change its colours; absent fields stay, an empty colour
-/// goes back to Kontor's.
+/// Rename the organisation or change its colours or app name; absent fields stay, an empty
+/// colour goes back to Kontor's, an empty app name to the name cut to 12 characters.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(deny_unknown_fields)]
@@ -267,6 +274,9 @@ pub struct OrgPatch {
     pub accent_color: Option<String>,
     /// `#rrggbb`, or `""` for the default.
     pub secondary_color: Option<String>,
+    /// The name under the installed app's icon: at most 12 characters with a letter, or `""`
+    /// for the default.
+    pub app_name: Option<String>,
 }
 
 /// Whether people see each other's presence.

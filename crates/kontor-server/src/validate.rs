@@ -77,6 +77,25 @@ pub fn display_name(value: &str) -> Result<String, ApiError> {
     Ok(v)
 }
 
+/// The most characters under an installed app's icon before the phone cuts it.
+pub const APP_NAME_MAX: usize = 12;
+
+/// The organisation's name under the installed app's icon: composed (NFC, so that an umlaut
+/// typed as two code points counts once), at most [`APP_NAME_MAX`] characters with a visible
+/// letter; `None` for empty (the default).
+pub fn app_name(value: &str) -> Result<Option<String>, ApiError> {
+    use unicode_normalization::UnicodeNormalization;
+    let v: String = value.trim().nfc().collect();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let v = line("app_name", &v, 1, APP_NAME_MAX)?;
+    if !v.chars().any(char::is_alphabetic) {
+        return Err(ApiError::invalid("app_name"));
+    }
+    Ok(Some(v))
+}
+
 /// A list of short labels (competences, languages): trimmed, without duplicates (ignoring
 /// case), at most 30 of at most 60 characters.
 pub fn labels(field: &str, values: &[String]) -> Result<Vec<String>, ApiError> {

@@ -286,8 +286,8 @@ pub async fn serve(
     }
 }
 
-/// The installable app's manifest, in the organisation's colours and with its name and
-/// logo: `?org=slug`, or the only organisation, or Kontor's own.
+/// The installable app's manifest, in the organisation's colours and with its name, app
+/// name (`short_name`) and logo: `?org=slug`, or the only organisation, or Kontor's own.
 pub async fn manifest(
     State(state): State<AppState>,
     addr: crate::extract::ClientAddr,
@@ -303,7 +303,11 @@ pub async fn manifest(
         .await
         .ok();
     let name = org.as_ref().map_or("Kontor".to_owned(), |o| o.name.clone());
-    let short: String = name.chars().take(12).collect();
+    // The name under the icon: the admin's choice, else the name cut to what phones show.
+    let short: String = match org.as_ref().and_then(|o| o.app_name.clone()) {
+        Some(app_name) => app_name,
+        None => name.chars().take(crate::validate::APP_NAME_MAX).collect(),
+    };
     let theme = org
         .as_ref()
         .and_then(|o| o.secondary_color.clone().or_else(|| o.accent_color.clone()))

@@ -4,4 +4,8 @@
  * How an organisation looks in the apps, public so that the login screen and the installed
  * app show it before anybody logs in: its name, colours and whether it has a logo.
  */
-export type Branding = { name: string, slug: string, accent_color: string | null, secondary_color: string | null, has_logo: boolean, };
+export type Branding = { name: string, slug: string, accent_color: string | null, secondary_color: string | null, 
+/**
+ * The name under the installed app's icon; absent for the name cut to 12 characters.
+ */
+app_name: string | null, has_logo: boolean, };

@@ -18,6 +18,11 @@ accent_color: string | null,
  */
 secondary_color: string | null, 
 /**
+ * The name under the installed app's icon (at most 12 characters); absent for the
+ * name cut to 12. Absent too in what was stored before it existed.
+ */
+app_name: string | null, 
+/**
  * Whether a logo was uploaded (`GET /branding/logo?org={slug}`).
  */
 has_logo: boolean, created_at: string, };

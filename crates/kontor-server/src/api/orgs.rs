@@ -53,7 +53,7 @@ pub async fn get_org(
     Ok(ApiJson(state.store().org(caller.org).await?))
 }
 
-/// Renames the organisation or changes its colours (admins).
+/// Renames the organisation or changes its colours or app name (admins).
 #[utoipa::path(patch, path = "/org", tag = "orgs", security(("session" = [])),
     request_body = OrgPatch,
     responses((status = 200, body = Org), (status = "4XX", body = ErrorBody)))]
@@ -78,6 +78,11 @@ pub async fn patch_org(
             .secondary_color
             .as_deref()
             .map(|c| validate::color("secondary_color", c))
+            .transpose()?,
+        app_name: patch
+            .app_name
+            .as_deref()
+            .map(validate::app_name)
             .transpose()?,
     };
     let org = state
@@ -148,6 +153,7 @@ pub async fn branding(
         slug: org.slug,
         accent_color: org.accent_color,
         secondary_color: org.secondary_color,
+        app_name: org.app_name,
         has_logo: org.has_logo,
     }))
 }

@@ -230,6 +230,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_directory_in_memory.sql")),
     (11, include_str!("migrations/0011_people.sql")),
     (12, include_str!("migrations/0012_status_since.sql")),
+    (13, include_str!("migrations/0013_app_name.sql")),
 ];
 
 /// Splits a migration into statements, dropping `--` comment lines (which may contain `;`).

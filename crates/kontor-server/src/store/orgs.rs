@@ -10,7 +10,7 @@ use kontor_proto::{ErrorCode, EventKind, OrgId};
 use sqlx::any::AnyRow;
 
 /// The columns of an organisation as [`org_from_row`] reads them.
-const ORG_COLUMNS: &str = "id, name, slug, accent_color, secondary_color, created_at, \
+const ORG_COLUMNS: &str = "id, name, slug, accent_color, secondary_color, app_name, created_at, \
     (SELECT COUNT(*) FROM org_logos l WHERE l.org_id = orgs.id) AS logo_count";
 
 fn org_from_row(row: &AnyRow) -> StoreResult<Org> {
@@ -20,6 +20,7 @@ fn org_from_row(row: &AnyRow) -> StoreResult<Org> {
         slug: col_str(row, "slug")?,
         accent_color: col_opt_str(row, "accent_color")?,
         secondary_color: col_opt_str(row, "secondary_color")?,
+        app_name: col_opt_str(row, "app_name")?,
         has_logo: col_i64(row, "logo_count")? > 0,
         created_at: fmt_ms(col_i64(row, "created_at")?),
     })
@@ -63,12 +64,14 @@ pub(super) async fn insert_org(
     Ok(())
 }
 
-/// What changes in an organisation's look (validated): `Some(None)` clears a colour.
+/// What changes in an organisation's look (validated): `Some(None)` clears a colour or the
+/// app name.
 #[derive(Clone, Debug, Default)]
 pub struct OrgChange {
     pub name: Option<String>,
     pub accent_color: Option<Option<String>>,
     pub secondary_color: Option<Option<String>>,
+    pub app_name: Option<Option<String>>,
 }
 
 /// A new invitation, with the hash of its code (the code itself is never stored).
@@ -147,7 +150,7 @@ impl super::Store {
         }
     }
 
-    /// Renames the organisation or changes its colours, and tells every member.
+    /// Renames the organisation or changes its colours or app name, and tells every member.
     pub async fn change_org(&self, org: OrgId, c: &OrgChange, ctx: &AuditCtx) -> StoreResult<Org> {
         let mut tx = self.begin_org(org).await?;
         let before = org_in(&mut tx, org).await?;
@@ -160,13 +163,19 @@ impl super::Store {
             .secondary_color
             .clone()
             .unwrap_or_else(|| before.secondary_color.clone());
+        let app_name = c
+            .app_name
+            .clone()
+            .unwrap_or_else(|| before.app_name.clone());
         sqlx::query(
-            "UPDATE orgs SET name = $2, accent_color = $3, secondary_color = $4 WHERE id = $1",
+            "UPDATE orgs SET name = $2, accent_color = $3, secondary_color = $4, app_name = $5 \
+             WHERE id = $1",
         )
         .bind(org.to_string())
         .bind(&name)
         .bind(&accent)
         .bind(&secondary)
+        .bind(&app_name)
         .execute(&mut *tx)
         .await?;
         let action = if c.name.is_some() && name != before.name {
@@ -182,8 +191,8 @@ impl super::Store {
             "org",
             Some(org.to_string()),
             serde_json::json!({
-                "from": { "name": before.name, "accent_color": before.accent_color, "secondary_color": before.secondary_color },
-                "to": { "name": name, "accent_color": accent, "secondary_color": secondary },
+                "from": { "name": before.name, "accent_color": before.accent_color, "secondary_color": before.secondary_color, "app_name": before.app_name },
+                "to": { "name": name, "accent_color": accent, "secondary_color": secondary, "app_name": app_name },
             }),
         )
         .await?;
@@ -191,6 +200,7 @@ impl super::Store {
             name,
             accent_color: accent,
             secondary_color: secondary,
+            app_name,
             ..before
         };
         emit(

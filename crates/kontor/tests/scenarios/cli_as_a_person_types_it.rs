@@ -294,6 +294,30 @@ fn an_admin_runs_kontor_from_the_shell() {
         "{human}"
     );
 
+    // The name under the installed app's icon: the admin's choice, checked, served.
+    let org = json(&kontor(
+        &anna_home,
+        &["admin", "rename", "--app-name", "Sonnenschein", "--json"],
+    ));
+    assert_eq!(
+        (&org["name"], &org["app_name"]),
+        (&"Pflegedienst Sonnenschein".into(), &"Sonnenschein".into())
+    );
+    let (_, manifest) = http_get(port, "/manifest.webmanifest?org=pflegedienst-sonnenschein");
+    assert!(
+        manifest.contains(r#""short_name":"Sonnenschein""#),
+        "{manifest}"
+    );
+    let refused = kontor(
+        &anna_home,
+        &["admin", "rename", "--app-name", "Sonnenschein 2"],
+    );
+    assert_eq!(refused.status.code(), Some(6), "input refused");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("app_name"),
+        "names the field"
+    );
+
     // Ben joins, edits nothing, searches; members cannot administer (exit code 4).
     let out = kontor(
         &ben_home,

@@ -213,6 +213,112 @@ async fn admins_brand_the_organisation_and_everybody_sees_it() {
     assert_eq!(org.accent_color, None, "back to Kontor's colour");
 }
 
+/// The installed app's manifest, as a phone reads it.
+async fn manifest(server: &TestServer, slug: &str) -> serde_json::Value {
+    reqwest::get(format!("{}/manifest.webmanifest?org={slug}", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_home_screen_name_is_the_short_name_the_admin_chooses() {
+    let w = World::new().await;
+    let slug = w.anna.slug();
+    // Until one is chosen, the name cut to 12 characters.
+    assert_eq!(
+        manifest(&w.server, &slug).await["short_name"],
+        "Pflegedienst"
+    );
+
+    let org: serde_json::Value = w
+        .anna
+        .ok(
+            Method::PATCH,
+            "/org",
+            &json!({ "app_name": "  Sonnenschein " }),
+        )
+        .await;
+    assert_eq!(
+        org["app_name"], "Sonnenschein",
+        "trimmed, 12 characters fit"
+    );
+    assert_eq!(org["name"], "Pflegedienst Sonnenschein", "the name stays");
+    let m = manifest(&w.server, &slug).await;
+    assert_eq!(m["short_name"], "Sonnenschein");
+    assert_eq!(m["name"], "Pflegedienst Sonnenschein");
+    let b: serde_json::Value = w
+        .server
+        .anonymous()
+        .get(&format!("/branding?org={slug}"))
+        .await;
+    assert_eq!(b["app_name"], "Sonnenschein", "public like the name");
+
+    // Twelve visible characters at most (a decomposed umlaut is one), and a name has a letter.
+    let decomposed = "Pflegedu\u{0308}nste"; // "Pflegedünste", 12 once composed
+    let org: serde_json::Value = w
+        .anna
+        .ok(Method::PATCH, "/org", &json!({ "app_name": decomposed }))
+        .await;
+    assert_eq!(org["app_name"], "Pflegedünste");
+    for bad in ["Sonnenschein!", "123", "Sonne\u{200B}", "…"] {
+        let (status, body) = w
+            .anna
+            .call(Method::PATCH, "/org", Some(&json!({ "app_name": bad })))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input", "{bad:?}");
+        assert_eq!(body["error"]["field"], "app_name", "{bad:?}");
+    }
+    w.ben
+        .fails(
+            Method::PATCH,
+            "/org",
+            Some(&json!({ "app_name": "Ben" })),
+            "forbidden",
+        )
+        .await;
+    assert_eq!(
+        manifest(&w.server, &slug).await["short_name"],
+        "Pflegedünste"
+    );
+
+    // Members hear of it with the organisation's new state.
+    let events = w.ben.events_after(0).await;
+    assert!(events.events.iter().any(|e| matches!(&e.kind,
+        kontor_proto::EventKind::OrgChanged { org } if serde_json::to_value(org).unwrap()["app_name"] == "Pflegedünste")));
+
+    // Empty is the default again.
+    let org: serde_json::Value = w
+        .anna
+        .ok(Method::PATCH, "/org", &json!({ "app_name": "" }))
+        .await;
+    assert_eq!(org["app_name"], serde_json::Value::Null);
+    assert_eq!(
+        manifest(&w.server, &slug).await["short_name"],
+        "Pflegedienst"
+    );
+
+    // Each change is in the audit log, from and to.
+    let audit: AuditPage = w.anna.get("/audit?action=org.branding").await;
+    let changes: Vec<(&serde_json::Value, &serde_json::Value)> = audit
+        .entries
+        .iter()
+        .map(|e| (&e.details["from"]["app_name"], &e.details["to"]["app_name"]))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (&json!("Pflegedünste"), &serde_json::Value::Null),
+            (&json!("Sonnenschein"), &json!("Pflegedünste")),
+            (&serde_json::Value::Null, &json!("Sonnenschein")),
+        ],
+        "newest first"
+    );
+}
+
 #[tokio::test]
 async fn the_built_app_is_served_with_its_shell_caching_and_policy() {
     let web = tempfile::tempdir().unwrap();

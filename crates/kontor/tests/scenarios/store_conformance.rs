@@ -1237,6 +1237,7 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
             &OrgChange {
                 accent_color: Some(Some("#0a7cff".into())),
                 secondary_color: Some(Some("#123456".into())),
+                app_name: Some(Some("Kappa".into())),
                 ..Default::default()
             },
             &ctx(T0 + 1),
@@ -1244,6 +1245,7 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
         .await
         .unwrap();
     assert_eq!(org.accent_color.as_deref(), Some("#0a7cff"));
+    assert_eq!(org.app_name.as_deref(), Some("Kappa"));
     let logo = [0x89u8, b'P', b'N', b'G', 0, 255, 1, 2];
     let org = store
         .set_logo(ids.org, Some(("image/png", &logo)), &ctx(T0 + 2))
@@ -1270,6 +1272,7 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
         .unwrap();
     assert_eq!(cleared.accent_color, None);
     assert_eq!(cleared.secondary_color.as_deref(), Some("#123456"));
+    assert_eq!(cleared.app_name.as_deref(), Some("Kappa"), "kept when not named");
     let org = store.set_logo(ids.org, None, &ctx(T0 + 4)).await.unwrap();
     assert!(!org.has_logo);
     assert!(matches!(

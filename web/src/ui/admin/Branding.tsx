@@ -1,20 +1,80 @@
-// How the organisation looks in the apps: its name, its two colours (previewed live, with
-// the text colour the app will put on them) and its logo.
-import type { CSSProperties } from "preact";
+// How the organisation looks in the apps: its name and home-screen name, its two colours
+// (with how well text reads on and in them, WCAG AA) and its logo, previewed live in light
+// and dark with the same CSS variables the app uses.
+import type { ComponentChildren, CSSProperties } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../lib/api";
 import { deleteLogo, logoUrl, updateOrg, uploadLogo } from "../../lib/endpoints";
-import { t } from "../../lib/i18n";
+import { lang, t } from "../../lib/i18n";
 import { me, toast } from "../../lib/state";
-import { applyBranding, textOn } from "../../lib/theme";
+import { AA_TEXT, applyBranding, brandVars, contrast, darkShade, DEFAULT_COLOR, SURFACES, textOn } from "../../lib/theme";
 import type { Org } from "../../gen/Org";
 import { Busy, errorText, Field, fieldOf, FormError } from "../common";
 import { useSubmit } from "../hooks";
 
-/** Kontor's own colour, used when the organisation has none. */
-const DEFAULT_COLOR = "#0f5c4d";
 const LOGO_MAX = 256 * 1024;
 const HEX = /^#[0-9a-fA-F]{6}$/;
+/** What fits under an icon on a phone's home screen (the server's `validate::APP_NAME_MAX`). */
+const APP_NAME_MAX = 12;
+
+/** Characters as the server counts them: composed first, so "ü" typed as u + ¨ is one. */
+const chars = (s: string) => [...s.normalize("NFC")];
+
+/** The label under the installed app's icon: the app name, or the name cut to 12 (as the
+ * server's manifest does). */
+const homeScreenLabel = (appName: string, name: string) =>
+  appName.trim() ? appName.trim().normalize("NFC") : chars(name.trim()).slice(0, APP_NAME_MAX).join("");
+
+/** A contrast ratio as people read it, rounded down so that a failing one never shows as 4.5. */
+const ratio = (r: number) =>
+  new Intl.NumberFormat(lang.value, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Math.floor(r * 10) / 10);
+
+/** One line of a colour's check: whether it passes, and what it says. */
+interface Check {
+  ok: boolean;
+  text: string;
+}
+
+/** How the accent reads as text on the page (links, names), in light and dark. */
+function accentChecks(hex: string): Check[] {
+  const light = contrast(hex, SURFACES.light[0]);
+  const dark = contrast(hex, SURFACES.dark[0]);
+  return [
+    light >= AA_TEXT
+      ? { ok: true, text: t("admin.branding.contrastLightOk", { ratio: ratio(light) }) }
+      : { ok: false, text: t("admin.branding.contrastLightLow", { ratio: ratio(light) }) },
+    dark >= AA_TEXT
+      ? { ok: true, text: t("admin.branding.contrastDarkOk", { ratio: ratio(dark) }) }
+      : { ok: false, text: t("admin.branding.contrastDarkLow", { ratio: ratio(dark) }) },
+  ];
+}
+
+/** How the header's text reads on it, in light and in dark mode's darker shade. */
+function headerChecks(hex: string): Check[] {
+  const name = (c: string) => (c === "#000000" ? t("admin.branding.black") : t("admin.branding.white"));
+  const line = (bg: string, key: "admin.branding.headerLight" | "admin.branding.headerDark") => {
+    const r = contrast(textOn(bg), bg);
+    return { ok: r >= AA_TEXT, text: t(key, { color: name(textOn(bg)), ratio: ratio(r) }) };
+  };
+  return [line(hex, "admin.branding.headerLight"), line(darkShade(hex), "admin.branding.headerDark")];
+}
+
+/** The checks of a colour, read out when they change (a polite live region). */
+function Contrast(props: { id: string; checks: Check[] }) {
+  return (
+    <div class="contrast" id={props.id} role="status" data-testid={props.id}>
+      {props.checks.map((c) => (
+        <p class={c.ok ? "contrast-ok" : "contrast-low"} data-ok={String(c.ok)}>
+          <span class="contrast-mark" aria-hidden="true">
+            {c.ok ? "✓" : "⚠"}
+          </span>
+          <span class="sr-only">{c.ok ? t("admin.branding.passes") : t("admin.branding.fails")} </span>
+          {c.text}
+        </p>
+      ))}
+    </div>
+  );
+}
 
 function ColorField(props: {
   label: string;
@@ -23,9 +83,11 @@ function ColorField(props: {
   onInput: (v: string) => void;
   hint: string;
   error?: string | null;
+  checks: (hex: string) => Check[];
 }) {
   const id = `f-${props.name}`;
   const valid = HEX.test(props.value);
+  const shown = valid ? props.value.toLowerCase() : DEFAULT_COLOR;
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
@@ -33,7 +95,7 @@ function ColorField(props: {
         <input
           type="color"
           aria-label={t("admin.branding.pick", { what: props.label })}
-          value={valid ? props.value.toLowerCase() : DEFAULT_COLOR}
+          value={shown}
           onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
         />
         <input
@@ -46,7 +108,7 @@ function ColorField(props: {
           maxLength={7}
           onInput={(e) => props.onInput((e.target as HTMLInputElement).value.trim())}
           aria-invalid={props.error ? true : undefined}
-          aria-describedby={props.error ? `${id}-err` : `${id}-hint`}
+          aria-describedby={`${props.error ? `${id}-err` : `${id}-hint`} ${id}-contrast`}
         />
         <button type="button" class="small" onClick={() => props.onInput("")} disabled={!props.value}>
           {t("admin.branding.reset")}
@@ -61,7 +123,30 @@ function ColorField(props: {
           {props.hint}
         </p>
       )}
+      <Contrast id={`${id}-contrast`} checks={props.checks(shown)} />
     </div>
+  );
+}
+
+/** A sample of the app in one mode, drawn with the app's own variables for these colours. */
+function Sample(props: { mode: "light" | "dark"; vars: Record<string, string>; testid: string; head: ComponentChildren }) {
+  return (
+    <figure class={`admin-preview theme-${props.mode}`} style={props.vars as CSSProperties} data-testid={props.testid}>
+      <figcaption class="admin-preview-caption">
+        {props.mode === "light" ? t("admin.branding.previewLight") : t("admin.branding.previewDark")}
+      </figcaption>
+      <div class="admin-preview-head">{props.head}</div>
+      <div class="admin-preview-body">
+        <p class="admin-preview-sender">{t("admin.branding.previewSender")}</p>
+        <p>
+          {t("admin.branding.previewText")} <a class="admin-preview-link">{t("admin.branding.previewLink")}</a>
+        </p>
+        <div class="admin-preview-row">
+          <span class="admin-preview-button">{t("admin.branding.previewButton")}</span>
+          <span class="admin-preview-badge">3</span>
+        </div>
+      </div>
+    </figure>
   );
 }
 
@@ -75,6 +160,7 @@ function logoErrorText(err: unknown): string {
 export function Branding() {
   const org = me.value?.org;
   const [name, setName] = useState(org?.name ?? "");
+  const [appName, setAppName] = useState(org?.app_name ?? "");
   const [accent, setAccent] = useState(org?.accent_color ?? "");
   const [secondary, setSecondary] = useState(org?.secondary_color ?? "");
   // Changes with each new logo, so that the preview does not show a cached one.
@@ -85,6 +171,7 @@ export function Branding() {
   useEffect(() => {
     if (!org || dirty) return;
     setName(org.name);
+    setAppName(org.app_name ?? "");
     setAccent(org.accent_color ?? "");
     setSecondary(org.secondary_color ?? "");
   }, [org]);
@@ -101,10 +188,19 @@ export function Branding() {
     ] as const) {
       if (v && !HEX.test(v)) throw new ApiError(400, "invalid_input", t("admin.branding.colorInvalid"), field);
     }
-    const o = await updateOrg({ name: name.trim(), accent_color: accent, secondary_color: secondary });
+    if (chars(appName.trim()).length > APP_NAME_MAX) {
+      throw new ApiError(400, "invalid_input", t("admin.branding.appNameTooLong"), "app_name");
+    }
+    const o = await updateOrg({
+      name: name.trim(),
+      app_name: appName.trim(),
+      accent_color: accent,
+      secondary_color: secondary,
+    });
     setDirty(false);
     changed(o);
     setName(o.name);
+    setAppName(o.app_name ?? "");
     setAccent(o.accent_color ?? "");
     setSecondary(o.secondary_color ?? "");
     toast(t("admin.branding.saved"));
@@ -145,10 +241,20 @@ export function Branding() {
     setDirty(true);
   };
 
-  const a = HEX.test(accent) ? accent : DEFAULT_COLOR;
-  const s = HEX.test(secondary) ? secondary : DEFAULT_COLOR;
+  const vars = brandVars(HEX.test(accent) ? accent.toLowerCase() : null, HEX.test(secondary) ? secondary.toLowerCase() : null);
   const logoSrc = logoUrl(org.slug, logoVersion);
   const previewName = name.trim() || org.name;
+  const mark = org.has_logo ? (
+    <img class="logo" src={logoSrc} alt="" />
+  ) : (
+    <span class="logo mark">K</span>
+  );
+  const head = (
+    <>
+      {mark}
+      <span class="admin-preview-name">{previewName}</span>
+    </>
+  );
 
   return (
     <section aria-labelledby="brand-h" data-testid="admin-branding">
@@ -157,6 +263,16 @@ export function Branding() {
         <form class="card" onSubmit={save} novalidate aria-labelledby="brand-form-h">
           <h3 id="brand-form-h">{t("admin.branding.nameAndColors")}</h3>
           <Field label={t("admin.branding.name")} name="brand-name" value={name} onInput={edit(setName)} error={at("name")} required />
+          <Field
+            label={t("admin.branding.appName")}
+            name="app_name"
+            value={appName}
+            onInput={edit(setAppName)}
+            placeholder={homeScreenLabel("", previewName)}
+            hint={t("admin.branding.appNameHint")}
+            error={at("app_name")}
+            autocomplete="off"
+          />
           <ColorField
             label={t("admin.branding.accent")}
             name="accent_color"
@@ -164,6 +280,7 @@ export function Branding() {
             onInput={edit(setAccent)}
             hint={t("admin.branding.accentHint")}
             error={at("accent_color")}
+            checks={accentChecks}
           />
           <ColorField
             label={t("admin.branding.secondary")}
@@ -172,37 +289,28 @@ export function Branding() {
             onInput={edit(setSecondary)}
             hint={t("admin.branding.secondaryHint")}
             error={at("secondary_color")}
+            checks={headerChecks}
           />
-          <FormError error={error} fields={["name", "accent_color", "secondary_color"]} />
+          <FormError error={error} fields={["name", "app_name", "accent_color", "secondary_color"]} />
           <div class="actions">
             <Busy busy={busy}>{t("common.save")}</Busy>
           </div>
         </form>
         <section class="card" aria-labelledby="brand-preview-h">
           <h3 id="brand-preview-h">{t("admin.branding.preview")}</h3>
-          <div class="admin-preview" data-testid="brand-preview" aria-hidden="true">
-            <div class="admin-preview-head" style={{ background: s, color: textOn(s) } as CSSProperties}>
-              {org.has_logo ? (
-                <img class="logo" src={logoSrc} alt="" />
-              ) : (
-                <span class="logo mark" style={{ background: a, color: textOn(a) } as CSSProperties}>
-                  K
-                </span>
-              )}
-              <span class="admin-preview-name">{previewName}</span>
-            </div>
-            <div class="admin-preview-body">
-              <p>
-                {t("admin.branding.previewText")} <span style={{ color: a, fontWeight: 600 }}>{t("admin.branding.previewLink")}</span>
-              </p>
-              <span class="admin-preview-button" style={{ background: a, color: textOn(a) } as CSSProperties}>
-                {t("admin.branding.previewButton")}
-              </span>
-              <span class="admin-preview-badge" style={{ background: a, color: textOn(a) } as CSSProperties}>
-                3
-              </span>
-            </div>
+          <div class="admin-previews" aria-hidden="true">
+            <Sample mode="light" vars={vars} testid="brand-preview" head={head} />
+            <Sample mode="dark" vars={vars} testid="brand-preview-dark" head={head} />
           </div>
+          <figure class="admin-homescreen" style={vars as CSSProperties} aria-label={t("admin.branding.homeScreen")}>
+            <figcaption class="admin-preview-caption">{t("admin.branding.homeScreen")}</figcaption>
+            <div class="admin-homescreen-app">
+              {org.has_logo ? <img class="admin-homescreen-icon" src={logoSrc} alt="" /> : <span class="admin-homescreen-icon logo mark">K</span>}
+              <span class="admin-homescreen-label" data-testid="home-screen-name">
+                {homeScreenLabel(appName, previewName)}
+              </span>
+            </div>
+          </figure>
           <p class="muted small">{t("admin.branding.previewHint")}</p>
         </section>
       </div>
