@@ -15,6 +15,7 @@ import invitations from "../i18n/invitations";
 import people from "../i18n/people";
 import policies from "../i18n/policies";
 import profile from "../i18n/profile";
+import search from "../i18n/search";
 import teams from "../i18n/teams";
 import type { Plural, Vars } from "../i18n/types";
 
@@ -38,11 +39,12 @@ export function setLang(l: Lang): void {
   document.documentElement.lang = l;
 }
 
-const screens = [common, auth, chat, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
+const screens = [common, auth, chat, search, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
 const en = {
   ...common.en,
   ...auth.en,
   ...chat.en,
+  ...search.en,
   ...profile.en,
   ...admin.en,
   ...people.en,

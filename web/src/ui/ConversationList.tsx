@@ -1,5 +1,6 @@
 // The conversation list: newest first, unread counts, the last message, a filter by text and
-// by kind (direct chats, groups, announcement channels).
+// by kind (direct chats, groups, announcement channels). The text also searches the messages
+// on this device, in every conversation (search.tsx).
 import { useEffect, useState } from "preact/hooks";
 import { conversations, me, serverConversations } from "../lib/state";
 import { navigate, route } from "../lib/router";
@@ -7,6 +8,7 @@ import { formatTime, t } from "../lib/i18n";
 import type { ConversationView } from "../gen/ConversationView";
 import { Avatar } from "./common";
 import { conversationName, personName, preview } from "./names";
+import { SearchHits, useSearch } from "./search";
 
 type Kind = "all" | "unread" | "direct" | "group" | "channel";
 
@@ -24,6 +26,7 @@ export function ConversationList(props: { filter?: string }) {
       preview(c.last).toLowerCase().includes(needle)
     );
   });
+  const found = useSearch(q);
   const kinds: Kind[] = ["all", "unread", "direct", "group", "channel"];
   const painted = list.length > 0;
   useEffect(() => {
@@ -36,12 +39,12 @@ export function ConversationList(props: { filter?: string }) {
     <div class="conv-list">
       <div class="list-tools">
         <label class="sr-only" for="conv-filter">
-          {t("list.filter")}
+          {t("search.all")}
         </label>
         <input
           id="conv-filter"
           type="search"
-          placeholder={t("list.filter")}
+          placeholder={t("search.short")}
           value={q}
           onInput={(e) => setQ((e.target as HTMLInputElement).value)}
         />
@@ -59,7 +62,24 @@ export function ConversationList(props: { filter?: string }) {
           ))}
         </div>
       </div>
-      {list.length === 0 ? (
+      {needle ? (
+        <div class="search-all">
+          {list.length > 0 && (
+            <>
+              <h2 class="hits-title">{t("list.title")}</h2>
+              <ul class="items" data-testid="conversation-list">
+                {list.map((c) => (
+                  <Item key={c.id} c={c} open={c.id === open} />
+                ))}
+              </ul>
+            </>
+          )}
+          {list.length === 0 && found?.total === 0 && <p class="list-empty muted">{t("list.noMatch")}</p>}
+          <h2 class="hits-title">{t("search.messages")}</h2>
+          {found && <SearchHits found={found} everywhere />}
+          <p class="hint hits-hint">{t("search.deviceOnly")}</p>
+        </div>
+      ) : list.length === 0 ? (
         <div class="list-empty">
           <p>{conversations.value.length === 0 ? t("list.none") : t("list.noMatch")}</p>
           {conversations.value.length === 0 && (
