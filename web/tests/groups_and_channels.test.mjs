@@ -224,7 +224,7 @@ test("the conversation list counts what is unread and finds conversations by nam
     assert.equal(await group.getByTestId("unread").count(), 0);
 
     // The filter finds by name …
-    const filter = ben.page.getByLabel("Unterhaltungen filtern");
+    const filter = ben.page.getByLabel("Unterhaltungen und Nachrichten durchsuchen");
     await filter.fill("neuigk");
     assert.deepEqual(
       (await ben.page.locator("[data-conversation] .item-name").allInnerTexts()).map((n) => n.split(/\s*Kanal/)[0]),

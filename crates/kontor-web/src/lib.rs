@@ -308,6 +308,17 @@ impl Device {
         })
     }
 
+    /// Searches the history on this device, in one conversation or every one (`conv`
+    /// absent): newest first, at most `limit` (`SearchResults`, JSON).
+    pub fn search(&self, query: String, conv: Option<String>, limit: u32) -> Promise {
+        self.with(move |s| async move {
+            let conv: Option<ConversationId> =
+                conv.map(|c| parse(&c, "conversation")).transpose()?;
+            let mut s = s.lock().await;
+            Ok(to_json(&s.core.search(&query, conv, limit as usize)))
+        })
+    }
+
     /// The people in a conversation's group and their devices, as this device sees it
     /// (`{ [user]: device[] }`, JSON).
     pub fn group_members(&self, conv: String) -> Promise {

@@ -4,7 +4,6 @@ import type { Translation } from "./types";
 
 const en = {
   "list.title": "Conversations",
-  "list.filter": "Filter conversations",
   "list.kinds": "Show",
   "list.kind.all": "All",
   "list.kind.unread": "Unread",
@@ -182,7 +181,6 @@ const en = {
 
 const de: Translation<typeof en> = {
   "list.title": "Unterhaltungen",
-  "list.filter": "Unterhaltungen filtern",
   "list.kinds": "Anzeigen",
   "list.kind.all": "Alle",
   "list.kind.unread": "Ungelesen",

@@ -8,6 +8,7 @@ import type { ErrorCode } from "../gen/ErrorCode";
 import type { ErrorKind } from "../gen/ErrorKind";
 import type { ConversationView } from "../gen/ConversationView";
 import type { MessageView } from "../gen/MessageView";
+import type { SearchResults } from "../gen/SearchResults";
 import type { TimelinePage } from "../gen/TimelinePage";
 import type { UpdateView } from "../gen/UpdateView";
 import type { ConversationKind } from "../gen/ConversationKind";
@@ -97,6 +98,9 @@ export class Device {
     json<TimelinePage>(await this.core.timeline(id, before, limit));
   message = async (id: string, seq: number) =>
     json<MessageView | null>(await this.core.message(id, seq));
+  /** Searches the decrypted history on this device: one conversation, or all (no id). */
+  search = async (query: string, conversation: string | undefined, limit: number) =>
+    json<SearchResults>(await this.core.search(query, conversation, limit));
   groupMembers = async (id: string) =>
     json<Record<string, string[]>>(await this.core.group_members(id));
   sync = async () => json<UpdateView[]>(await this.core.sync());

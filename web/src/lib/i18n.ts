@@ -16,6 +16,7 @@ import invitations from "../i18n/invitations";
 import people from "../i18n/people";
 import policies from "../i18n/policies";
 import profile from "../i18n/profile";
+import search from "../i18n/search";
 import teams from "../i18n/teams";
 import type { Plural, Vars } from "../i18n/types";
 
@@ -39,12 +40,13 @@ export function setLang(l: Lang): void {
   document.documentElement.lang = l;
 }
 
-const screens = [common, auth, chat, card, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
+const screens = [common, auth, chat, card, search, profile, admin, people, invitations, csvImport, teams, policies, audit, branding];
 const en = {
   ...common.en,
   ...auth.en,
   ...chat.en,
   ...card.en,
+  ...search.en,
   ...profile.en,
   ...admin.en,
   ...people.en,

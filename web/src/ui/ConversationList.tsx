@@ -1,5 +1,6 @@
 // The conversation list: newest first, unread counts, the last message, a filter by text and
-// by kind (direct chats, groups, announcement channels).
+// by kind (direct chats, groups, announcement channels). The text also searches the messages
+// on this device, in every conversation (search.tsx).
 import { useEffect, useState } from "preact/hooks";
 import { conversations, me, serverConversations } from "../lib/state";
 import { navigate, route } from "../lib/router";
@@ -8,6 +9,7 @@ import type { ConversationView } from "../gen/ConversationView";
 import { listPrefs, loadListPrefs } from "../lib/prefs";
 import { Avatar } from "./common";
 import { avatarId, conversationName, personName, preview } from "./names";
+import { SearchHits, useSearch } from "./search";
 
 type Kind = "all" | "unread" | "direct" | "group" | "channel" | "archived";
 
@@ -29,6 +31,7 @@ export function ConversationList(props: { filter?: string }) {
       preview(c.last, c.kind).toLowerCase().includes(needle)
     );
   });
+  const found = useSearch(q);
   // Pinned first (in the order they were pinned), then newest first as the core sorts them.
   list.sort((a, b) => rank(pinned, a.id) - rank(pinned, b.id));
   const kinds: Kind[] = archived.length > 0 ? ["all", "unread", "direct", "group", "channel", "archived"] : ["all", "unread", "direct", "group", "channel"];
@@ -43,12 +46,12 @@ export function ConversationList(props: { filter?: string }) {
     <div class="conv-list">
       <div class="list-tools">
         <label class="sr-only" for="conv-filter">
-          {t("list.filter")}
+          {t("search.all")}
         </label>
         <input
           id="conv-filter"
           type="search"
-          placeholder={t("list.filter")}
+          placeholder={t("search.short")}
           value={q}
           onInput={(e) => setQ((e.target as HTMLInputElement).value)}
         />
@@ -66,7 +69,24 @@ export function ConversationList(props: { filter?: string }) {
           ))}
         </div>
       </div>
-      {list.length === 0 ? (
+      {needle ? (
+        <div class="search-all">
+          {list.length > 0 && (
+            <>
+              <h2 class="hits-title">{t("list.title")}</h2>
+              <ul class="items" data-testid="conversation-list">
+                {list.map((c) => (
+                  <Item key={c.id} c={c} open={c.id === open} pinned={pinned.includes(c.id)} />
+                ))}
+              </ul>
+            </>
+          )}
+          {list.length === 0 && found?.total === 0 && <p class="list-empty muted">{t("list.noMatch")}</p>}
+          <h2 class="hits-title">{t("search.messages")}</h2>
+          {found && <SearchHits found={found} everywhere />}
+          <p class="hint hits-hint">{t("search.deviceOnly")}</p>
+        </div>
+      ) : list.length === 0 ? (
         <div class="list-empty">
           <p>{conversations.value.length === 0 ? t("list.none") : t("list.noMatch")}</p>
           {conversations.value.length === 0 && (

@@ -19,6 +19,8 @@ interface Props<T> {
   onBottom?: (atBottom: boolean) => void;
   /** Change to jump to the bottom. */
   toBottom?: number;
+  /** Change `n` to scroll the row of this key to the middle of the view. */
+  scrollTo?: { key: string; n: number };
   label: string;
   testId?: string;
 }
@@ -116,6 +118,20 @@ export function VirtualList<T>(props: Props<T>) {
       lastTop.current = el.scrollTop;
     }
   }, [props.toBottom]);
+
+  const target = props.scrollTo ? keys.indexOf(props.scrollTo.key) : -1;
+  useLayoutEffect(() => {
+    const el = box.current;
+    const to = props.scrollTo;
+    const i = target;
+    if (!el || !to || i < 0) return;
+    // Held there (the anchor) while the rows around it are measured.
+    atBottom.current = false;
+    anchor.current = { key: to.key, delta: -Math.max(0, (el.clientHeight - est) / 2) };
+    el.scrollTop = offsets[i] + anchor.current.delta;
+    lastTop.current = el.scrollTop;
+    setView({ top: el.scrollTop, height: el.clientHeight });
+  }, [props.scrollTo?.n, target >= 0]);
 
   function onScroll() {
     const el = box.current;

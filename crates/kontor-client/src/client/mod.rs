@@ -117,6 +117,8 @@ pub struct Client {
     fresh: BTreeSet<PersonId>,
     /// The conversation and sequence number of the message being judged.
     judging: Option<(ConversationId, u64)>,
+    /// Folded texts for search, in memory only ([`crate::search`]).
+    pub(crate) search_cache: crate::search::SearchCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -208,6 +210,7 @@ impl Client {
             dirty: BTreeSet::new(),
             fresh: BTreeSet::new(),
             judging: None,
+            search_cache: Default::default(),
         };
         client.dirty.insert(KEY_ME.into());
         client.dirty.insert(KEY_TRUST.into());
@@ -263,6 +266,7 @@ impl Client {
             dirty: BTreeSet::new(),
             fresh: BTreeSet::new(),
             judging: None,
+            search_cache: Default::default(),
         })
     }
 

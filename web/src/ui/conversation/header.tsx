@@ -1,5 +1,5 @@
-// A conversation's header: back, its name, who is in it (or who writes in a channel), and
-// the members panel's button.
+// A conversation's header: back, its name, who is in it (or who writes in a channel), the
+// search in it, and the members panel's button.
 import { t, tn } from "../../lib/i18n";
 import { navigate } from "../../lib/router";
 import type { Conversation } from "../../gen/Conversation";
@@ -19,6 +19,8 @@ export function ConversationHeader(props: {
   server: Conversation | undefined;
   myRole: ConversationRole | undefined;
   panel?: "members";
+  searching: boolean;
+  onSearch: () => void;
 }) {
   const { view, name, server } = props;
   const id = view.id;
@@ -77,6 +79,16 @@ export function ConversationHeader(props: {
           );
         }}
       </MenuButton>
+      <button
+        type="button"
+        class="icon"
+        aria-label={t("search.open")}
+        aria-pressed={props.searching}
+        onClick={props.onSearch}
+        data-testid="search-here"
+      >
+        <Icon name="search" />
+      </button>
       <button
         type="button"
         class="icon"

@@ -1,9 +1,11 @@
-// One conversation: its header, the timeline (virtualised, older messages loaded while
-// scrolling up), the composer, and the members panel. useTimeline.ts loads the messages;
-// rows.tsx draws them; banners.tsx says what is wrong on this device.
+// One conversation: its header, the search in it, the timeline (virtualised, older messages
+// loaded while scrolling up, or at once to jump to one), the composer, and the members
+// panel. useTimeline.ts loads the messages; rows.tsx draws them; banners.tsx says what is
+// wrong on this device.
 import { useEffect, useState } from "preact/hooks";
 import { t, tn } from "../../lib/i18n";
 import { mayWrite } from "../../lib/device";
+import { navigate } from "../../lib/router";
 import { refreshConversations, touched } from "../../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../../lib/state";
 import type { MessageView } from "../../gen/MessageView";
@@ -17,9 +19,24 @@ import { VirtualList } from "../VirtualList";
 import { ReadOnly, StateBanners } from "./banners";
 import { EmojiPicker } from "../EmojiPicker";
 import { ForwardDialog } from "./forward";
+import { ConversationSearch, jumpTo } from "../search";
 import { ConversationHeader } from "./header";
 import { rows, TimelineRow } from "./rows";
 import { useTimeline } from "./useTimeline";
+
+/** Marks a message in the timeline for a moment, once it is drawn. */
+function highlight(seq: number, tries = 60) {
+  const el = document.querySelector<HTMLElement>(`[data-testid="timeline"] [data-seq="${seq}"]`);
+  if (!el) {
+    if (tries > 0) requestAnimationFrame(() => highlight(seq, tries - 1));
+    return;
+  }
+  el.scrollIntoView({ block: "center" });
+  el.classList.remove("flash");
+  void el.offsetWidth;
+  el.classList.add("flash");
+  setTimeout(() => el.classList.remove("flash"), 2500);
+}
 
 export function ConversationPane(props: { id: string; panel?: "members" }) {
   const id = props.id;
@@ -33,10 +50,29 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
   const [editing, setEditing] = useState<MessageView | null>(null);
   const [forwarding, setForwarding] = useState<MessageView | null>(null);
   const [reactingTo, setReactingTo] = useState<MessageView | null>(null);
+  const [searching, setSearching] = useState(false);
+  const [scrollTo, setScrollTo] = useState<{ key: string; n: number } | undefined>(undefined);
   useEffect(() => {
     setReplyTo(null);
     setEditing(null);
+    setSearching(false);
   }, [id]);
+
+  /** Shows a message: loads what is older first if needed, scrolls it to the middle and
+   * highlights it briefly. */
+  async function goTo(seq: number) {
+    if (!(await timeline.reach(seq))) return;
+    setScrollTo((s) => ({ key: `s:${seq}`, n: (s?.n ?? 0) + 1 }));
+    highlight(seq);
+  }
+
+  // A search result of another screen opened this conversation.
+  const jump = jumpTo.value;
+  useEffect(() => {
+    if (!jump || jump.id !== id || !timeline.loaded) return;
+    jumpTo.value = null;
+    void goTo(jump.seq);
+  }, [jump?.n, id, timeline.loaded]);
 
   const actions: MessageActions = {
     canWrite,
@@ -77,10 +113,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
         .catch((e) => toast(errorText(e), "error"))
         .then(() => refreshConversations());
     },
-    jump: (seq) => {
-      const el = document.querySelector(`[data-seq="${seq}"]`);
-      el?.scrollIntoView({ block: "center" });
-    },
+    jump: (seq) => void goTo(seq),
   };
 
   if (!view) {
@@ -93,7 +126,23 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
   const name = conversationName(view);
   return (
     <section class="conversation" aria-label={name}>
-      <ConversationHeader view={view} name={name} server={server} myRole={mine?.role} panel={props.panel} />
+      <ConversationHeader
+        view={view}
+        name={name}
+        server={server}
+        myRole={mine?.role}
+        panel={props.panel}
+        searching={searching}
+        onSearch={() => {
+          if (props.panel === "members") {
+            navigate(`/c/${id}`);
+            setSearching(true);
+          } else setSearching((s) => !s);
+        }}
+      />
+      {searching && props.panel !== "members" && (
+        <ConversationSearch id={id} name={name} onPick={(h) => void goTo(h.seq)} onClose={() => setSearching(false)} />
+      )}
       <StateBanners view={view} />
       {view.pinned.length > 0 && props.panel !== "members" && (
         <button type="button" class="pinned-bar" data-testid="pinned-bar" onClick={() => actions.jump(view.pinned[0].seq)}>
@@ -132,6 +181,7 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
               onNearTop={() => void timeline.older()}
               onBottom={(b) => (timeline.atBottom.current = b)}
               toBottom={timeline.bottomTick}
+              scrollTo={scrollTo}
               render={(row) => <TimelineRow row={row} actions={actions} kind={view.kind} />}
             />
           )}

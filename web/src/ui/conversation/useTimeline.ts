@@ -93,11 +93,30 @@ export function useTimeline(id: string, view: ConversationView | undefined) {
     loadingOlder.current = true;
     try {
       const page = await device().timeline(id, first.seq, PAGE);
-      setMessages((cur) => [...page.messages.filter((m) => m.seq < first.seq), ...cur], page.more);
+      setMessages((cur) => {
+        const oldest = cur.find((m) => !m.queued)?.seq ?? Infinity;
+        return [...page.messages.filter((m) => m.seq < oldest), ...cur];
+      }, page.more);
     } finally {
       loadingOlder.current = false;
     }
   }
 
-  return { messages, loaded, older, atBottom, bottomTick, toBottom };
+  /** Loads everything from the oldest loaded message back to `seq` (one call), so that the
+   * timeline can show it; whether it is there. */
+  async function reach(seq: number): Promise<boolean> {
+    const first = list.current.find((m) => !m.queued);
+    if (first && first.seq > seq && more) {
+      // Timeline messages are at most as many as the sequence numbers between.
+      const page = await device().timeline(id, first.seq, first.seq - seq + PAGE);
+      setMessages((cur) => {
+        const oldest = cur.find((m) => !m.queued)?.seq ?? Infinity;
+        return [...page.messages.filter((m) => m.seq < oldest), ...cur];
+      }, page.more);
+      return page.messages.some((m) => m.seq === seq);
+    }
+    return list.current.some((m) => !m.queued && m.seq === seq);
+  }
+
+  return { messages, loaded, older, reach, atBottom, bottomTick, toBottom };
 }
