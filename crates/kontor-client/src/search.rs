@@ -257,7 +257,7 @@ impl SearchCache {
             .get(&key)
             .is_some_and(|f| f.id == m.envelope.client_msg_id && f.edited == m.edited);
         if !fresh {
-            let text = matches!(m.payload(), Payload::Text { .. })
+            let text = matches!(m.payload(), Payload::Text { .. } | Payload::Poll { .. })
                 .then(|| fold_padded(&plain(&m.text()), None).into_boxed_str());
             let f = Folded {
                 id: m.envelope.client_msg_id,

@@ -50,6 +50,8 @@ impl History {
             edited: None,
             deleted: false,
             reactions: BTreeMap::new(),
+            votes: BTreeMap::new(),
+            pinned_by: None,
         };
         history::apply(&mut self.messages, &m);
         self.messages.insert(seq, m);
@@ -63,6 +65,7 @@ impl History {
                 text: text.into(),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
         )
     }
@@ -198,7 +201,10 @@ fn reactions_and_notes_are_not_found() {
     h.add(
         ANNA,
         Payload::System {
-            note: kontor_proto::payload::SystemNote::Renamed { name: "Uhr".into() },
+            note: kontor_proto::payload::SystemNote::Renamed {
+                name: "Uhr".into(),
+                created: false,
+            },
         },
     );
     let mut c = SearchCache::default();

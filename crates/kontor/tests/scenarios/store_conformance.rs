@@ -1272,7 +1272,11 @@ async fn first_start_happens_once_and_branding_round_trips(store: Store) {
         .unwrap();
     assert_eq!(cleared.accent_color, None);
     assert_eq!(cleared.secondary_color.as_deref(), Some("#123456"));
-    assert_eq!(cleared.app_name.as_deref(), Some("Kappa"), "kept when not named");
+    assert_eq!(
+        cleared.app_name.as_deref(),
+        Some("Kappa"),
+        "kept when not named"
+    );
     let org = store.set_logo(ids.org, None, &ctx(T0 + 4)).await.unwrap();
     assert!(!org.has_logo);
     assert!(matches!(
