@@ -383,6 +383,7 @@ async fn send_many(
             text: format!("Nachricht {i} aus dem Lasttest"),
             mentions: vec![],
             reply_to: None,
+            forwarded: false,
         };
         let started = Instant::now();
         let body: SendMessage = dev.core.encrypt(conv, &payload, 0)?;

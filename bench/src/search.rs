@@ -94,6 +94,7 @@ fn main() {
                     text,
                     mentions: vec![],
                     reply_to: None,
+                    forwarded: false,
                 }
                 .to_json(),
                 signature: Bytes(vec![7; 64]),
@@ -102,6 +103,8 @@ fn main() {
             edited: None,
             deleted: false,
             reactions: BTreeMap::new(),
+            votes: BTreeMap::new(),
+            pinned_by: None,
         };
         let key = format!("msg/{}/{seq:020}", conv(c));
         let value = serde_json::to_vec(&m).unwrap();

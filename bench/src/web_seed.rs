@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
                 text: text(i),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
         )
         .await?;
@@ -100,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
                 text: format!("Willkommen in Gruppe {g}"),
                 mentions: vec![],
                 reply_to: None,
+                forwarded: false,
             },
         )
         .await?;

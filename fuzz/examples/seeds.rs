@@ -32,6 +32,7 @@ fn main() {
             text: "**Hallo** @[Ben](00000000-0000-0000-0000-000000000014)".into(),
             mentions: vec![user(20)],
             reply_to: Some(id(0)),
+            forwarded: false,
         },
         Payload::Reaction {
             target: id(1),
@@ -47,12 +48,28 @@ fn main() {
         Payload::System {
             note: SystemNote::Renamed {
                 name: "Einkauf".into(),
+                created: true,
             },
         },
         Payload::System {
             note: SystemNote::Added {
                 users: vec![user(30)],
             },
+        },
+        Payload::Poll {
+            question: "Wann?".into(),
+            options: vec!["Montag".into(), "Dienstag".into()],
+            multiple: false,
+            anonymous: true,
+            closes_ms: Some(1_800_000_000_000),
+        },
+        Payload::Vote {
+            poll: id(3),
+            choices: vec![1],
+        },
+        Payload::Pin {
+            target: id(1),
+            unpin: false,
         },
     ];
 

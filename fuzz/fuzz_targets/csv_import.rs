@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for column in ImportColumn::ALL {
         let times = file.columns.iter().filter(|c| **c == Some(column)).count();
-        assert!(times <= 1 && (times == 1 || !column.required()), "{column:?}");
+        assert!(
+            times <= 1 && (times == 1 || !column.required()),
+            "{column:?}"
+        );
     }
     assert!(file.rows.len() <= MAX_LINES);
     let mut last = 1;

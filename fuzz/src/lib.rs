@@ -201,6 +201,7 @@ impl World {
             text: "Hallo **Ben**".into(),
             mentions: vec![],
             reply_to: None,
+            forwarded: false,
         };
         let application = anna.encrypt(conv, &text, 1).expect("encrypt");
         let sent = Sent {

@@ -332,7 +332,7 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
       (await previewButton.evaluate((e) => getComputedStyle(e).backgroundColor)) === "rgb(142, 36, 170)",
     );
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("The branding was saved.").waitFor();
+    await page.getByText("The branding was saved.").last().waitFor();
     await until("--brand changed", async () =>
       (await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--brand").trim())) === "#8e24aa",
     );
@@ -382,7 +382,7 @@ test("the admin center, end to end, in English and German", { timeout: 240_000 }
     await appName.fill("Sonnenschein");
     assert.equal(await page.getByTestId("home-screen-name").innerText(), "Sonnenschein");
     await page.getByRole("button", { name: "Save" }).click();
-    await page.getByText("The branding was saved.").waitFor();
+    await page.getByText("The branding was saved.").last().waitFor();
     const manifestHref = await page.locator('link[rel="manifest"]').getAttribute("href");
     const manifest = await page.evaluate(async (href) => (await fetch(href)).json(), manifestHref);
     assert.equal(manifest.short_name, "Sonnenschein");

@@ -45,6 +45,7 @@ impl Client {
                     continue;
                 }
             }
+            self.verify_again(b.certificate.membership.person_id);
             if b.certificate.membership.person_id == self.me.user {
                 let newer = self
                     .me
@@ -58,6 +59,36 @@ impl Client {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Checks again the signatures of this person's messages that could not be checked when
+    /// they arrived: the history a new device receives comes before it knows the senders'
+    /// signed device lists. Marked verified only when the signature checks against a device
+    /// the person's newest signed list names.
+    fn verify_again(&mut self, person: PersonId) {
+        for (conv, map) in &mut self.messages {
+            for m in map.values_mut() {
+                if m.verified || m.envelope.sender_person != person {
+                    continue;
+                }
+                let ok = self
+                    .trust
+                    .transcript_key(person, m.envelope.sender_device)
+                    .is_some_and(|key| {
+                        identity::verify(
+                            key,
+                            &m.envelope.signed_bytes(),
+                            m.envelope.signature.as_slice(),
+                            "envelope",
+                        )
+                        .is_ok()
+                    });
+                if ok {
+                    m.verified = true;
+                    self.dirty.insert(msg_key(*conv, m.seq));
+                }
+            }
+        }
     }
 
     /// Which of these people this device does not know yet.

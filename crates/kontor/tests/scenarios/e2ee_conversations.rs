@@ -418,7 +418,7 @@ async fn the_organisations_admins_manage_a_group_a_colleague_created_by_policy()
     let url = w.server.url.clone();
     let mut anna = ChatDevice::of(&url, &w.anna).await;
     let mut ben = ChatDevice::of(&url, &w.ben).await;
-    let mut newcomer = |email: &'static str, name: &'static str| {
+    let newcomer = |email: &'static str, name: &'static str| {
         let w = &w;
         async move {
             let inv = w
@@ -695,4 +695,36 @@ fn chrono_now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+#[tokio::test]
+async fn the_history_a_new_device_receives_shows_as_verified_once_its_signatures_check() {
+    let w = World::new().await;
+    let url = w.server.url.clone();
+    let mut anna1 = ChatDevice::of(&url, &w.anna).await;
+    let mut ben = ChatDevice::of(&url, &w.ben).await;
+    let group = anna1
+        .s
+        .create(ConversationKind::Group, Some("Station 3"), &[w.ben.id()])
+        .await
+        .unwrap();
+    anna1.say(group, "Von Anna").await;
+    ben.s.sync().await.unwrap();
+    ben.say(group, "Von Ben").await;
+    anna1.s.sync().await.unwrap();
+    let mut anna2 = link_by_approval(&url, &w.anna, &mut anna1).await;
+    anna2.s.sync().await.unwrap();
+    let texts: Vec<(String, bool)> = anna2
+        .s
+        .core
+        .messages(group)
+        .filter(|m| matches!(m.payload(), Payload::Text { .. }))
+        .map(|m| (m.text(), m.verified))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![("Von Anna".to_owned(), true), ("Von Ben".to_owned(), true)],
+        "Ben's signature checks once his device list is known"
+    );
+    w.server.stop().await;
 }
