@@ -175,6 +175,9 @@ fn stopped_or_legacy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<St
 
 /// Applies an edit, deletion or reaction to the message it targets. Only the sender of a
 /// message may edit or delete it.
+/// The most options a poll may have; a poll with more is shown as not understood.
+pub const MAX_POLL_OPTIONS: usize = 12;
+
 pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) -> Option<u64> {
     let (sender, _) = incoming.sender();
     // A reaction may target anybody's message; an edit or deletion only the sender's own,
@@ -239,7 +242,12 @@ pub fn apply(messages: &mut BTreeMap<u64, ChatMessage>, incoming: &ChatMessage) 
             else {
                 return None;
             };
-            if m.deleted || closes_ms.is_some_and(|c| incoming.envelope.sent_at > c) {
+            // A poll another client could not have sent (the apps allow 2 to 12 options)
+            // takes no votes.
+            if m.deleted
+                || !(2..=MAX_POLL_OPTIONS).contains(&options.len())
+                || closes_ms.is_some_and(|c| incoming.envelope.sent_at > c)
+            {
                 return None;
             }
             let mut chosen: Vec<u32> = choices

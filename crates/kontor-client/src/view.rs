@@ -4,7 +4,7 @@
 //! these as JSON (their TypeScript types are generated from here) and only renders them.
 
 use crate::client::{Client, Update};
-use crate::history::{ChatMessage, StopReason};
+use crate::history::{self, ChatMessage, StopReason};
 use crate::markdown::{self, Block};
 use kontor_proto::conversation::{ConversationKind, ConversationRole};
 use kontor_proto::payload::{Envelope, Payload, SystemNote};
@@ -375,6 +375,17 @@ impl Client {
                     text,
                 };
                 (body, reply_to.map(|id| self.reply_view(conv, id)))
+            }
+            // What no app sends (a hostile member's poll of a million options) is not drawn.
+            Payload::Poll { options, .. }
+                if !(2..=history::MAX_POLL_OPTIONS).contains(&options.len()) =>
+            {
+                (
+                    MessageBody::Unknown {
+                        kind: "poll".into(),
+                    },
+                    None,
+                )
             }
             Payload::Poll {
                 question,

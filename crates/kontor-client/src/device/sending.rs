@@ -63,7 +63,7 @@ impl<H: Host> Device<H> {
         let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
         if question.is_empty()
             || question.chars().count() > 500
-            || !(2..=12).contains(&options.len())
+            || !(2..=crate::history::MAX_POLL_OPTIONS).contains(&options.len())
             || distinct.len() != options.len()
             || options
                 .iter()

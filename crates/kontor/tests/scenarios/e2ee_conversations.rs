@@ -670,6 +670,38 @@ async fn polls_count_each_persons_last_vote_until_they_close_and_pins_reach_ever
         "a vote after the closing time does not count"
     );
 
+    // A poll no app would send (13 options, straight through the core) takes no vote and
+    // is not drawn as a poll.
+    let many: Vec<String> = (0..13).map(|i| format!("Option {i}")).collect();
+    ben.s
+        .send(
+            group,
+            &Payload::Poll {
+                question: "Zu viele?".into(),
+                options: many,
+                multiple: true,
+                anonymous: false,
+                closes_ms: None,
+            },
+        )
+        .await
+        .unwrap();
+    anna.s.sync().await.unwrap();
+    let odd = poll_id(&anna, "Zu viele?");
+    anna.s.vote(group, odd, vec![12]).await.unwrap();
+    assert!(votes(&anna, odd).is_empty());
+    let seq = anna
+        .s
+        .core
+        .messages(group)
+        .find(|m| m.envelope.client_msg_id == odd)
+        .unwrap()
+        .seq;
+    let shown = anna.s.core.message_view(group, seq).unwrap();
+    assert!(
+        matches!(&shown.body, kontor_client::view::MessageBody::Unknown { kind } if kind == "poll")
+    );
+
     // Ben pins the poll; Anna's device shows it pinned; Anna unpins it.
     ben.s.pin(group, open, false).await.unwrap();
     anna.s.sync().await.unwrap();
