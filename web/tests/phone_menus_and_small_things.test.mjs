@@ -20,6 +20,7 @@ import {
   startDirectChat,
   startServer,
   texts,
+  toTopBar,
 } from "./harness.mjs";
 
 let server;
@@ -241,6 +242,83 @@ test("conversations are pinned to the top and archived out of the list, and an e
     await rows.filter({ hasText: "Ben Weber" }).waitFor();
     await page.screenshot({ path: `${ARTEFACTS}/archived-desktop-en.png` });
     await page.getByRole("button", { name: "All" }).click();
+  }));
+
+test("a poll: Anna asks in the group, Ben votes on his phone, Anna sees the count; a pinned poll is shown under the header", () =>
+  step("poll", async () => {
+    const page = anna.page;
+    await page.locator("[data-conversation]").filter({ hasText: "Station 3" }).click();
+    await page.getByRole("button", { name: "New poll" }).click();
+    const form = page.getByTestId("poll-form");
+    await form.getByLabel("Question").fill("Teamtreffen wann?");
+    await form.getByPlaceholder("Option 1").fill("Dienstag");
+    await form.getByPlaceholder("Option 2").fill("Donnerstag");
+    await form.getByLabel("Closes").selectOption("day");
+    await page.screenshot({ path: `${ARTEFACTS}/poll-new-desktop-en.png` });
+    await form.getByRole("button", { name: "Send the poll" }).click();
+    const poll = page.getByTestId("poll").filter({ hasText: "Teamtreffen wann?" });
+    await poll.waitFor({ timeout: 15000 });
+    // Anna pins it for everybody.
+    const message = page.getByTestId("message").filter({ has: poll });
+    await message.hover();
+    await message.getByRole("button", { name: "Message actions" }).click();
+    await page.getByRole("menuitem", { name: "Pin", exact: true }).click();
+    await page.getByTestId("pinned-bar").filter({ hasText: "Teamtreffen wann?" }).waitFor({ timeout: 15000 });
+
+    await toTopBar(ben.page);
+    await ben.page.locator("[data-conversation]").filter({ hasText: "Station 3" }).click();
+    const bens = ben.page.getByTestId("poll").filter({ hasText: "Teamtreffen wann?" });
+    await bens.waitFor({ timeout: 20000 });
+    await ben.page.getByTestId("pinned-bar").filter({ hasText: "Teamtreffen wann?" }).waitFor({ timeout: 20000 });
+    await bens.getByRole("radio", { name: /Donnerstag/ }).click();
+    await bens.getByRole("radio", { name: /Donnerstag/, checked: true }).waitFor({ timeout: 15000 });
+    await ben.page.screenshot({ path: `${ARTEFACTS}/poll-voted-phone-de.png` });
+    await ben.page.emulateMedia({ colorScheme: "dark" });
+    await ben.page.screenshot({ path: `${ARTEFACTS}/poll-voted-phone-de-dark.png` });
+    await ben.page.emulateMedia({ colorScheme: "light" });
+    await poll.getByText("1 person voted").waitFor({ timeout: 15000 });
+    assert.match(await poll.innerText(), /Ben Weber/);
+    await page.screenshot({ path: `${ARTEFACTS}/poll-counted-desktop-en.png` });
+  }));
+
+test("a colleague whose safety number was compared is marked verified, and a changed number is warned of", () =>
+  step("verified", async () => {
+    const page = anna.page;
+    await page.locator("[data-conversation]").filter({ hasText: "Station 3" }).click();
+    await page.getByRole("button", { name: "Members" }).click();
+    const row = page.getByTestId("members").locator(".member", { hasText: "Ben Weber" });
+    await row.getByRole("button", { name: "Safety number" }).click();
+    await page.getByTestId("mark-verified").click();
+    await page.getByTestId("safety-verified").waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+    await row.getByTestId("member-verified").waitFor();
+    await page.screenshot({ path: `${ARTEFACTS}/member-verified-desktop-en.png` });
+
+    // Kept is a number other than the one the keys make now (as after a new identity key).
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const r = indexedDB.open("kontor");
+          r.onsuccess = () => {
+            const store = r.result.transaction("cache", "readwrite").objectStore("cache");
+            const get = store.get("verified-people");
+            get.onsuccess = () => {
+              const kept = get.result ?? {};
+              for (const k of Object.keys(kept)) kept[k] = "0".repeat(60);
+              store.put(kept, "verified-people").onsuccess = () => resolve(null);
+            };
+            get.onerror = () => reject(get.error);
+          };
+          r.onerror = () => reject(r.error);
+        }),
+    );
+    await page.reload();
+    await page.getByTestId("members").locator(".member", { hasText: "Ben Weber" }).getByTestId("member-safety-changed").waitFor({ timeout: 20000 });
+    await page.getByTestId("members").locator(".member", { hasText: "Ben Weber" }).getByRole("button", { name: "Safety number" }).click();
+    await page.getByTestId("safety-changed").waitFor();
+    await page.screenshot({ path: `${ARTEFACTS}/safety-changed-desktop-en.png` });
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+    await page.getByRole("button", { name: "Members" }).click();
   }));
 
 test("admin tables fit a phone, and the audit log reads as sentences", () =>

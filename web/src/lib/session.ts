@@ -13,6 +13,7 @@ import { createSession, type SessionStart } from "./endpoints";
 import { knownDevice, rememberDevice } from "./known";
 import { connect, disconnect, type EndReason, type LiveHost } from "./live";
 import { forgetListPrefs } from "./prefs";
+import { forgetVerified } from "./verified";
 import { keepCache, restoreCache } from "./cache";
 import { ensurePeople, primePeople } from "./people";
 import {
@@ -286,6 +287,7 @@ export async function endSession(why: EndReason, show = true): Promise<void> {
   serverConversations.value = {};
   people.value = {};
   forgetListPrefs();
+  forgetVerified();
   await wipe();
   if (show) {
     endedBecause.value = why;

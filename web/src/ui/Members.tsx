@@ -12,7 +12,8 @@ import { ask } from "./ask";
 import { Avatar, Busy, Dialog, errorText, Field } from "./common";
 import { nameOf } from "../lib/people";
 import { conversationName, personName } from "./names";
-import { useSubmit } from "./hooks";
+import { useResource, useSubmit } from "./hooks";
+import { loadVerified, verifiedPeople } from "../lib/verified";
 import { PersonPicker } from "./PersonPicker";
 import { SafetyNumber } from "./SafetyNumber";
 
@@ -27,6 +28,23 @@ export function Members(props: { id: string }) {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(view?.name ?? "");
   const [safety, setSafety] = useState<string | null>(null);
+  // Whom this person verified, and whether the number is still the one compared.
+  const members = view?.members.map((m) => m.person) ?? [];
+  const checked = useResource(
+    async () => {
+      await loadVerified();
+      const out: Record<string, "same" | "changed"> = {};
+      for (const p of members) {
+        const kept = verifiedPeople.value[p];
+        if (!kept) continue;
+        const now = ((await device().safetyNumber(p)) as string).replace(/\s/g, "");
+        out[p] = now === kept ? "same" : "changed";
+      }
+      return out;
+    },
+    [members.join(","), verifiedPeople.value, safety],
+    {} as Record<string, "same" | "changed">,
+  );
 
   // One change at a time; a failure is a toast.
   const { busy, run } = useSubmit(async (f: () => Promise<unknown>) => {
@@ -101,12 +119,26 @@ export function Members(props: { id: string }) {
         </div>
       )}
       <ul class="member-list">
-        {rows.map((m) => (
+        {rows.map((m) => {
+          const check = checked.data[m.person_id];
+          return (
           <li key={m.person_id} class="member" data-testid="member">
             {/* Initials of the name, also for "You". */}
             <Avatar id={m.person_id} name={nameOf(m.person_id, personName(m.person_id))} size="s" />
             <span class="person-body">
-              <span class="person-name">{personName(m.person_id)}</span>
+              <span class="person-name">
+                {personName(m.person_id)}
+                {check === "same" && (
+                  <span class="tag verified-tag" data-testid="member-verified">
+                    ✓ {t("safety.verified")}
+                  </span>
+                )}
+              </span>
+              {check === "changed" && (
+                <span class="error small" role="alert" data-testid="member-safety-changed">
+                  ⚠ {t("safety.changedShort")}
+                </span>
+              )}
               <span class="muted small">
                 {t(`role.${m.role}`)} ·{" "}
                 {tn("members.devices", m.devices)}
@@ -159,7 +191,8 @@ export function Members(props: { id: string }) {
               </span>
             )}
           </li>
-        ))}
+          );
+        })}
       </ul>
       <button type="button" class="danger" onClick={leave} disabled={busy}>
         {t("members.leave")}

@@ -2,6 +2,7 @@
 // when it closes. Sent end to end encrypted like every message; the core checks it again.
 import { useState } from "preact/hooks";
 import { t } from "../lib/i18n";
+import { touched } from "../lib/session";
 import { device, toast } from "../lib/state";
 import { Busy, Dialog, errorText, Field } from "./common";
 
@@ -25,6 +26,8 @@ export function PollDialog(props: { conversation: string; onClose: () => void; o
     try {
       const after = CLOSES[closes];
       await device().sendPoll(props.conversation, question.trim(), filled, multiple, anonymous, after ? Date.now() + after : null);
+      // Redrawn here: no update comes back from the server for this device's own message.
+      await touched(props.conversation, []);
       props.onSent();
     } catch (err) {
       toast(errorText(err), "error");
