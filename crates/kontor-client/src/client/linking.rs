@@ -71,19 +71,7 @@ impl Client {
                 if m.verified || m.envelope.sender_person != person {
                     continue;
                 }
-                let ok = self
-                    .trust
-                    .transcript_key(person, m.envelope.sender_device)
-                    .is_some_and(|key| {
-                        identity::verify(
-                            key,
-                            &m.envelope.signed_bytes(),
-                            m.envelope.signature.as_slice(),
-                            "envelope",
-                        )
-                        .is_ok()
-                    });
-                if ok {
+                if signed_by_listed_device(&self.trust, m) {
                     m.verified = true;
                     self.dirty.insert(msg_key(*conv, m.seq));
                 }
@@ -368,18 +356,7 @@ impl Client {
             let map = self.messages.entry(state.id).or_default();
             for mut m in msgs {
                 // Trust nothing the payload says about itself: verify again here.
-                m.verified = self
-                    .trust
-                    .transcript_key(m.envelope.sender_person, m.envelope.sender_device)
-                    .is_some_and(|key| {
-                        identity::verify(
-                            key,
-                            &m.envelope.signed_bytes(),
-                            m.envelope.signature.as_slice(),
-                            "envelope",
-                        )
-                        .is_ok()
-                    });
+                m.verified = signed_by_listed_device(&self.trust, &m);
                 self.dirty.insert(msg_key(state.id, m.seq));
                 map.insert(m.seq, m);
                 imported += 1;
@@ -430,4 +407,20 @@ impl Client {
             last_resort,
         })
     }
+}
+
+/// Whether a message's transcript signature checks against the key of a device its sender's
+/// newest signed device list names.
+fn signed_by_listed_device(trust: &Trust, m: &ChatMessage) -> bool {
+    trust
+        .transcript_key(m.envelope.sender_person, m.envelope.sender_device)
+        .is_some_and(|key| {
+            identity::verify(
+                key,
+                &m.envelope.signed_bytes(),
+                m.envelope.signature.as_slice(),
+                "envelope",
+            )
+            .is_ok()
+        })
 }
