@@ -1,6 +1,7 @@
 //! The markdown subset of message texts (`kontor_client::markdown`), which every client parses
-//! from what others wrote. Parsing never invents text: the strings it returns are pieces of
-//! the input, so together they are never longer than it.
+//! from what others wrote. Parsing never invents text: the strings it shows are pieces of the
+//! input, so together they are never longer than it; a link leads only to a web page, an
+//! e-mail address or a phone number (a plain address's target is made from its text).
 #![no_main]
 
 use kontor_client::markdown::{Block, Span, mentions, parse};
@@ -12,7 +13,19 @@ fn span_len(spans: &[Span]) -> usize {
         .map(|s| match s {
             Span::Text(t) | Span::Code(t) => t.len(),
             Span::Bold(inner) | Span::Italic(inner) | Span::Strike(inner) => span_len(inner),
-            Span::Link { text, url } => text.len() + url.len(),
+            Span::Link { text, url } => {
+                let lower = url.to_ascii_lowercase();
+                assert!(
+                    ["https://", "http://", "mailto:", "tel:"]
+                        .iter()
+                        .any(|s| url.starts_with(s)),
+                    "a link to {lower}"
+                );
+                if let Some(number) = url.strip_prefix("tel:") {
+                    assert!(number.chars().all(|c| c.is_ascii_digit() || c == '+'));
+                }
+                text.len()
+            }
             Span::Mention { name, .. } => name.len(),
         })
         .sum()

@@ -125,7 +125,7 @@ fn in_text(text: &str) -> Vec<Span> {
     let mut plain = 0;
     let mut i = 0;
     while i < text.len() {
-        let found = email_at(text, i).or_else(|| phone_at(text, i));
+        let found = email_at(text, i, plain).or_else(|| phone_at(text, i));
         if let Some((start, end, url)) = found {
             if start > plain {
                 out.push(Span::Text(text[plain..start].to_owned()));
@@ -154,17 +154,18 @@ fn host_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '-')
 }
 
-/// An e-mail address whose `@` is at byte `at`: where it starts and ends, and its `mailto:`.
-fn email_at(text: &str, at: usize) -> Option<(usize, usize, String)> {
+/// An e-mail address whose `@` is at byte `at`, starting at `from` or later (not inside the
+/// link before it): where it starts and ends, and its `mailto:`.
+fn email_at(text: &str, at: usize, from: usize) -> Option<(usize, usize, String)> {
     if text.as_bytes().get(at) != Some(&b'@') {
         return None;
     }
-    let start = text[..at]
+    let start = text[from..at]
         .char_indices()
         .rev()
         .take_while(|(_, c)| local_char(*c))
         .last()
-        .map(|(i, _)| i)?;
+        .map(|(i, _)| from + i)?;
     let after = &text[at + 1..];
     let mut len = after.find(|c: char| !host_char(c)).unwrap_or(after.len());
     while after[..len].ends_with(['.', '-']) {
@@ -322,6 +323,21 @@ mod tests {
             inline("[https://bank.example](HTTPS://evil.example/login)")
                 .contains(&link("https://bank.example", "https://evil.example/login"))
         );
+    }
+
+    /// Found by fuzzing: two addresses sharing letters must not both take them.
+    #[test]
+    fn an_address_never_takes_text_of_the_link_before_it() {
+        let spans = inline("w@8.plw@8.plej");
+        let shown: usize = spans
+            .iter()
+            .map(|s| match s {
+                Span::Text(t) => t.len(),
+                Span::Link { text, .. } => text.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(shown, "w@8.plw@8.plej".len());
     }
 
     #[test]
