@@ -21,7 +21,7 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 #[must_use = "effects are applied with effects::apply once the transaction has committed"]
 pub struct Effects {
-    ended: Vec<(SessionId, u16)>,
+    ended: Vec<(Vec<SessionId>, u16)>,
     restarted: Vec<SessionId>,
     frames: Vec<(Vec<DeviceId>, Arc<str>)>,
     orgs: Vec<OrgId>,
@@ -56,7 +56,9 @@ impl Effects {
     /// These logins ended for a reason the app tells the person (suspended, access ended):
     /// their sockets close for good with that close code.
     pub fn sessions_ended_with(mut self, sessions: &[SessionId], code: u16) -> Self {
-        self.ended.extend(sessions.iter().map(|s| (*s, code)));
+        if !sessions.is_empty() {
+            self.ended.push((sessions.to_vec(), code));
+        }
         self
     }
 
@@ -107,8 +109,9 @@ pub fn serialise(frame: &ServerFrame) -> Arc<str> {
 /// follow up (removal proposals, membership news), whose own frames go out the same way.
 pub async fn apply(state: &AppState, fx: Effects) {
     let hub = state.hub();
-    for (session, code) in &fx.ended {
-        hub.close_sessions(std::slice::from_ref(session), *code);
+    // One pass over the connections for each reason, not one per session.
+    for (sessions, code) in &fx.ended {
+        hub.close_sessions(sessions, *code);
     }
     if !fx.restarted.is_empty() {
         hub.close_sessions(&fx.restarted, close_code::RECONNECT);

@@ -12,8 +12,7 @@ import { Device, loadCore } from "./device";
 import { createSession, type SessionStart } from "./endpoints";
 import { knownDevice, rememberDevice } from "./known";
 import { connect, disconnect, type EndReason, type LiveHost } from "./live";
-import { forgetListPrefs } from "./prefs";
-import { forgetVerified } from "./verified";
+import { forgetKept } from "./kept";
 import { keepCache, restoreCache } from "./cache";
 import { ensurePeople, primePeople } from "./people";
 import {
@@ -286,8 +285,7 @@ export async function endSession(why: EndReason, show = true): Promise<void> {
   conversations.value = [];
   serverConversations.value = {};
   people.value = {};
-  forgetListPrefs();
-  forgetVerified();
+  forgetKept();
   await wipe();
   if (show) {
     endedBecause.value = why;

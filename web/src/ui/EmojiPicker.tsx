@@ -2,9 +2,8 @@
 // found by their name in the person's language ("Daumen", "thumbs"). The data (Unicode's
 // emoji with CLDR names, from emojibase-data) is loaded only when a picker first opens;
 // the recent ones stay in this browser's IndexedDB and go with the rest at logout.
-import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { loadCache, saveCache } from "../lib/db";
+import { kept } from "../lib/kept";
 import { lang, t, type Key } from "../lib/i18n";
 import { Dialog } from "./common";
 
@@ -39,18 +38,12 @@ function emojiData(language: string): Promise<Emoji[]> {
   return p;
 }
 
-const recent = signal<string[] | null>(null);
-
-async function recentEmoji(): Promise<string[]> {
-  if (recent.value === null) recent.value = (await loadCache<string[]>(RECENT_KEY).catch(() => null)) ?? [];
-  return recent.value;
-}
+const recent = kept<string[]>(RECENT_KEY, () => []);
 
 /** Remembers an emoji as used (also the quick reactions and the picker's choices). */
 export async function usedEmoji(emoji: string): Promise<void> {
-  const list = [emoji, ...(await recentEmoji()).filter((e) => e !== emoji)].slice(0, RECENT_MAX);
-  recent.value = list;
-  await saveCache(RECENT_KEY, list).catch(() => undefined);
+  await recent.load();
+  recent.set([emoji, ...recent.value.value.filter((e) => e !== emoji)].slice(0, RECENT_MAX));
 }
 
 function fold(s: string): string {
@@ -60,16 +53,13 @@ function fold(s: string): string {
 export function EmojiPicker(props: { title: string; onPick: (emoji: string) => void; onClose: () => void }) {
   const [all, setAll] = useState<Emoji[] | null>(null);
   const [q, setQ] = useState("");
-  const [group, setGroup] = useState<number | "recent">("recent");
+  const [group, setGroup] = useState<number | "recent">(recent.value.value.length > 0 ? "recent" : 0);
   const grid = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    void recentEmoji();
+    void recent.load();
     void emojiData(lang.value).then(setAll);
   }, [lang.value]);
-  const mine = recent.value ?? [];
-  useEffect(() => {
-    if (recent.value !== null && recent.value.length === 0 && group === "recent") setGroup(0);
-  }, [recent.value]);
+  const mine = recent.value.value;
 
   const needle = fold(q.trim());
   let shown: Emoji[] = [];

@@ -192,118 +192,70 @@ export function Message(props: {
       {!m.deleted && !m.queued && (
         <div class={menu ? "msg-actions open" : "msg-actions"}>
           <MenuButton label={t("message.actions")} onOpen={setMenu} testId="message-menu">
-            {(close) => (
-              <>
-                {a.canWrite && (
-                <div class="quick" role="group" aria-label={t("message.react")}>
-                  {QUICK_REACTIONS.map((e) => (
-                    <button
-                      key={e}
-                      type="button"
-                      role="menuitem"
-                      aria-label={t("message.reactWith", { emoji: e })}
-                      onClick={() => {
-                        close();
-                        void usedEmoji(e);
-                        a.react(m, e, m.reactions.some((r) => r.emoji === e && r.mine));
-                      }}
-                    >
-                      {e}
-                    </button>
-                  ))}
-                  <button
-                      type="button"
-                      role="menuitem"
-                      aria-label={t("message.moreReactions")}
-                      title={t("message.moreReactions")}
-                      onClick={() => {
-                        close();
-                        a.pickReaction(m);
-                      }}
-                    >
-                      +
-                    </button>
-                  </div>
-                )}
-                {a.canWrite && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    onClick={() => {
-                      close();
-                      a.reply(m);
-                    }}
-                  >
-                    {t("message.reply")}
-                  </button>
-                )}
-                {m.body.type === "text" && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    onClick={() => {
-                      close();
-                      const text = m.body.type === "text" ? copyText(m.body.text) : "";
+            {(close) => {
+              /** A menu entry: the menu closes, then it acts. */
+              const item = (label: string, act: () => void, danger = false) => (
+                <button
+                  type="button"
+                  role="menuitem"
+                  class={danger ? "danger" : undefined}
+                  onClick={() => {
+                    close();
+                    act();
+                  }}
+                >
+                  {label}
+                </button>
+              );
+              const text = m.body.type === "text" ? m.body.text : null;
+              return (
+                <>
+                  {a.canWrite && (
+                    <div class="quick" role="group" aria-label={t("message.react")}>
+                      {QUICK_REACTIONS.map((e) => (
+                        <button
+                          key={e}
+                          type="button"
+                          role="menuitem"
+                          aria-label={t("message.reactWith", { emoji: e })}
+                          onClick={() => {
+                            close();
+                            void usedEmoji(e);
+                            a.react(m, e, m.reactions.some((r) => r.emoji === e && r.mine));
+                          }}
+                        >
+                          {e}
+                        </button>
+                      ))}
+                      <button
+                        type="button"
+                        role="menuitem"
+                        aria-label={t("message.moreReactions")}
+                        title={t("message.moreReactions")}
+                        onClick={() => {
+                          close();
+                          a.pickReaction(m);
+                        }}
+                      >
+                        +
+                      </button>
+                    </div>
+                  )}
+                  {a.canWrite && item(t("message.reply"), () => a.reply(m))}
+                  {text !== null &&
+                    item(t("message.copy"), () =>
                       void navigator.clipboard
-                        .writeText(text)
+                        .writeText(copyText(text))
                         .then(() => toast(t("message.copied")))
-                        .catch(() => toast(t("message.copyFailed"), "error"));
-                    }}
-                  >
-                    {t("message.copy")}
-                  </button>
-                )}
-                {m.body.type === "text" && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    onClick={() => {
-                      close();
-                      a.forward(m);
-                    }}
-                  >
-                    {t("message.forward")}
-                  </button>
-                )}
-                {a.canWrite && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    onClick={() => {
-                      close();
-                      a.pin(m, m.pinned);
-                    }}
-                  >
-                    {m.pinned ? t("message.unpin") : t("message.pin")}
-                  </button>
-                )}
-                {m.own && a.canWrite && m.body.type === "text" && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    onClick={() => {
-                      close();
-                      a.edit(m);
-                    }}
-                  >
-                    {t("message.edit")}
-                  </button>
-                )}
-                {m.own && a.canWrite && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    class="danger"
-                    onClick={() => {
-                      close();
-                      a.remove(m);
-                    }}
-                  >
-                    {t("message.delete")}
-                  </button>
-                )}
-              </>
-            )}
+                        .catch(() => toast(t("message.copyFailed"), "error")),
+                    )}
+                  {text !== null && item(t("message.forward"), () => a.forward(m))}
+                  {a.canWrite && item(m.pinned ? t("message.unpin") : t("message.pin"), () => a.pin(m, m.pinned))}
+                  {m.own && a.canWrite && text !== null && item(t("message.edit"), () => a.edit(m))}
+                  {m.own && a.canWrite && item(t("message.delete"), () => a.remove(m), true)}
+                </>
+              );
+            }}
           </MenuButton>
         </div>
       )}

@@ -38,6 +38,8 @@ impl Client {
             match self.trust.learn(b) {
                 Ok(true) => {
                     self.dirty.insert(KEY_TRUST.into());
+                    // Only when something new is known (not on every sync's refetch).
+                    self.verify_again(b.certificate.membership.person_id);
                 }
                 Ok(false) => {}
                 Err(e) => {
@@ -45,7 +47,6 @@ impl Client {
                     continue;
                 }
             }
-            self.verify_again(b.certificate.membership.person_id);
             if b.certificate.membership.person_id == self.me.user {
                 let newer = self
                     .me

@@ -13,7 +13,7 @@ import type { Team } from "../../gen/Team";
 import { Busy, errorText } from "../common";
 import { useSubmit } from "../hooks";
 import { useCellLabels, useDirectory } from "./shared";
-import { auditDetails } from "./auditText";
+import { auditDetails, word } from "./auditText";
 import { SelectField } from "./fields";
 
 const LIMIT = 100;
@@ -28,9 +28,7 @@ const ACTIONS: Record<string, string[]> = {
 
 /** An action in words, or its code when this app does not know it yet. */
 export function actionLabel(action: string): string {
-  const key = `admin.audit.action.${action}` as Key;
-  const s = t(key);
-  return s === key ? action : s;
+  return word(`admin.audit.action.${action}`, action);
 }
 
 /** `YYYY-MM-DD` of a date field as the RFC 3339 time of local midnight, `days` later. */
@@ -89,8 +87,7 @@ export function Audit() {
 
   function target(e: AuditEntry): string {
     const id = e.target_id;
-    const kind = t(`admin.audit.kind.${e.target_kind}` as Key);
-    const kindText = kind.startsWith("admin.audit.kind.") ? e.target_kind : kind;
+    const kindText = word(`admin.audit.kind.${e.target_kind}`, e.target_kind);
     if (!id) return kindText;
     let name: string | undefined;
     if (e.target_kind === "person") name = people.find((p) => p.id === id)?.display_name;

@@ -12,7 +12,7 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 /** A label from the dictionary, or the text given when the dictionary has none. */
-function word(key: string, otherwise: string): string {
+export function word(key: string, otherwise: string): string {
   const s = t(key as Key);
   return s === key ? otherwise : s;
 }

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { t, tn } from "../../lib/i18n";
 import { mayWrite } from "../../lib/device";
 import { navigate } from "../../lib/router";
-import { refreshConversations, touched } from "../../lib/session";
+import { touched } from "../../lib/session";
 import { conversations, device, me, serverConversations, toast } from "../../lib/state";
 import type { MessageView } from "../../gen/MessageView";
 import { ask } from "../ask";
@@ -74,6 +74,13 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
     void goTo(jump.seq);
   }, [jump?.n, id, timeline.loaded]);
 
+  /** Sends a change to a message (delete, react, vote, pin), then redraws it here: no update
+   * comes back from the server for this device's own changes. */
+  const change = (m: MessageView, send: () => Promise<unknown>) =>
+    void send()
+      .catch((e) => toast(errorText(e), "error"))
+      .then(() => touched(id, [m.seq]));
+
   const actions: MessageActions = {
     canWrite,
     reply: (m) => {
@@ -84,35 +91,15 @@ export function ConversationPane(props: { id: string; panel?: "members" }) {
       setReplyTo(null);
       setEditing(m);
     },
-    // Redrawn here once done: no update comes back from the server for this device's own
-    // reactions and deletions.
     remove: async (m) => {
       if (!(await ask({ title: t("message.confirmDelete"), yes: t("message.delete"), danger: true }))) return;
-      void device()
-        .delete(id, m.id)
-        .catch((e) => toast(errorText(e), "error"))
-        .then(() => touched(id, [m.seq]));
+      change(m, () => device().delete(id, m.id));
     },
-    react: (m, emoji, remove) => {
-      void device()
-        .react(id, m.id, emoji, remove)
-        .catch((e) => toast(errorText(e), "error"))
-        .then(() => touched(id, [m.seq]));
-    },
+    react: (m, emoji, remove) => change(m, () => device().react(id, m.id, emoji, remove)),
     forward: (m) => setForwarding(m),
     pickReaction: (m) => setReactingTo(m),
-    vote: (m, choices) => {
-      void device()
-        .vote(id, m.id, choices)
-        .catch((e) => toast(errorText(e), "error"))
-        .then(() => touched(id, [m.seq]));
-    },
-    pin: (m, unpin) => {
-      void device()
-        .pin(id, m.id, unpin)
-        .catch((e) => toast(errorText(e), "error"))
-        .then(() => refreshConversations());
-    },
+    vote: (m, choices) => change(m, () => device().vote(id, m.id, choices)),
+    pin: (m, unpin) => change(m, () => device().pin(id, m.id, unpin)),
     jump: (seq) => void goTo(seq),
   };
 
